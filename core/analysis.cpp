@@ -1,0 +1,466 @@
+#include "analysis.h"
+
+#include <algorithm>
+#include <set>
+#include <unordered_map>
+
+namespace fp {
+
+const char* precisionName(Precision p)
+{
+    switch (p) {
+    case Precision::Model: return "model";
+    case Precision::FP32: return "fp32";
+    case Precision::FP16: return "fp16";
+    case Precision::BF16: return "bf16";
+    case Precision::INT8: return "int8";
+    }
+    return "model";
+}
+
+std::optional<Precision> parsePrecision(const std::string& name)
+{
+    for (Precision p : { Precision::Model, Precision::FP32, Precision::FP16, Precision::BF16, Precision::INT8 }) {
+        if (name == precisionName(p))
+            return p;
+    }
+    return std::nullopt;
+}
+
+int elementBytes(DType dtype, Precision precision)
+{
+    if (!isFloating(dtype))
+        return dtypeSize(dtype);
+    switch (precision) {
+    case Precision::Model: return dtypeSize(dtype);
+    case Precision::FP32: return 4;
+    case Precision::FP16:
+    case Precision::BF16: return 2;
+    case Precision::INT8: return 1;
+    }
+    return dtypeSize(dtype);
+}
+
+bool isViewOp(const Node& node)
+{
+    static const std::set<std::string> views { "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity" };
+    return node.domain.empty() && views.count(node.opType) > 0;
+}
+
+namespace {
+
+int64_t bytesOf(const TensorInfo& t, Precision p)
+{
+    const int64_t n = t.elements();
+    return n < 0 ? 0 : satMul(n, elementBytes(t.dtype, p));
+}
+
+int64_t product(const std::vector<int64_t>& dims, size_t from = 0, size_t to = SIZE_MAX)
+{
+    int64_t n = 1;
+    for (size_t i = from; i < std::min(to, dims.size()); ++i)
+        n = satMul(n, dims[i]);
+    return n;
+}
+
+// FLOPs per output element of elementwise and normalization operators. The numbers are
+// conventional (one per arithmetic operation, transcendental functions counted once);
+// MACs are counted only where a multiply feeds an accumulation (conv, matmul, recurrences).
+const std::unordered_map<std::string, int>& flopsPerElement()
+{
+    static const std::unordered_map<std::string, int> table = [] {
+        std::unordered_map<std::string, int> t;
+        for (const char* op : { "Relu", "LeakyRelu", "PRelu", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Neg",
+                                "Abs", "Erf", "Reciprocal", "Floor", "Ceil", "Round", "Sign", "Sin", "Cos", "Tan",
+                                "Softplus", "Softsign", "Elu", "Selu", "Celu", "HardSigmoid", "ThresholdedRelu",
+                                "Clip", "Add", "Sub", "Mul", "Div", "Pow", "Mod", "Max", "Min", "Sum", "Mean",
+                                "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor",
+                                "Not", "Where", "IsNaN", "IsInf", "BitShift", "Asin", "Acos", "Atan", "Sinh", "Cosh",
+                                "Asinh", "Acosh", "Atanh", "Shrink", "CumSum", "Dropout", "Cast", "Trilu",
+                                "BitwiseAnd", "BitwiseOr", "BitwiseXor", "BitwiseNot" })
+            t[op] = 1;
+        t["HardSwish"] = 3;
+        t["Mish"] = 4;
+        t["Gelu"] = 8;
+        t["BatchNormalization"] = 2; // inference: one scale and one shift per element
+        t["Softmax"] = 5; // max, subtract, exp, sum, divide
+        t["LogSoftmax"] = 5;
+        t["Hardmax"] = 2;
+        t["LayerNormalization"] = 8; // mean, variance, normalize, scale, shift
+        t["InstanceNormalization"] = 8;
+        t["MeanVarianceNormalization"] = 6;
+        t["LpNormalization"] = 3;
+        t["LRN"] = 6;
+        return t;
+    }();
+    return table;
+}
+
+// Operators that only move, index or describe data: no arithmetic, known to cost nothing.
+const std::set<std::string>& dataMovementOps()
+{
+    static const std::set<std::string> ops { "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Transpose",
+                                             "Concat", "Split", "Slice", "Gather", "GatherElements", "GatherND",
+                                             "Shape", "Size", "Expand", "Tile", "ConstantOfShape", "Constant", "Range",
+                                             "Pad", "ScatterND", "ScatterElements", "Scatter", "NonZero", "OneHot",
+                                             "DepthToSpace", "SpaceToDepth", "Compress", "ReverseSequence",
+                                             "EyeLike", "CastLike", "Optional", "OptionalGetElement",
+                                             "OptionalHasElement", "SequenceConstruct", "SequenceAt",
+                                             "SequenceEmpty", "SequenceInsert", "SequenceErase", "SequenceLength",
+                                             "SplitToSequence", "ConcatFromSequence", "RandomNormal",
+                                             "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial",
+                                             "Bernoulli", "Unique", "Det" };
+    return ops;
+}
+
+struct OpCost {
+    int64_t macs = 0;
+    int64_t flops = 0;
+    bool known = true;
+};
+
+OpCost opCost(const Node& node, const std::vector<const TensorInfo*>& in, const std::vector<const TensorInfo*>& out)
+{
+    const std::string& op = node.opType;
+    const auto inDims = [&](size_t i) -> const std::vector<int64_t>* {
+        return i < in.size() && in[i] && in[i]->isKnown() ? &in[i]->dims : nullptr;
+    };
+    const auto outElems = [&](size_t i) { return i < out.size() && out[i] ? out[i]->elements() : -1; };
+    OpCost c;
+    if (op == "Conv" || op == "ConvInteger") {
+        const auto* w = inDims(1);
+        const int64_t o = outElems(0);
+        if (!w || o < 0 || w->size() < 2)
+            return c;
+        // N*Cout*spatial_out * (Cin/groups)*prod(kernel), and Cin/groups is W's dim 1.
+        c.macs = satMul(o, product(*w, 1));
+        c.flops = satAdd(satMul(c.macs, 2), node.input(2) >= 0 ? o : 0);
+    } else if (op == "ConvTranspose") {
+        const auto* x = inDims(0);
+        const auto* w = inDims(1);
+        if (!x || !w || w->size() < 2)
+            return c;
+        // Every input element is scattered through (Cout/groups)*prod(kernel) weights.
+        c.macs = satMul(product(*x), product(*w, 1));
+        c.flops = satMul(c.macs, 2);
+    } else if (op == "Gemm") {
+        const auto* a = inDims(0);
+        const int64_t o = outElems(0);
+        if (!a || a->size() != 2 || o < 0)
+            return c;
+        const int64_t k = node.attrInt("transA", 0) ? (*a)[0] : (*a)[1];
+        c.macs = satMul(o, k);
+        c.flops = satAdd(satMul(c.macs, 2), node.input(2) >= 0 ? o : 0);
+    } else if (op == "MatMul" || op == "MatMulInteger") {
+        const auto* a = inDims(0);
+        const int64_t o = outElems(0);
+        if (!a || a->empty() || o < 0)
+            return c;
+        c.macs = satMul(o, a->back());
+        c.flops = satMul(c.macs, 2);
+    } else if (op == "LSTM" || op == "GRU" || op == "RNN") {
+        const auto* x = inDims(0);
+        const int64_t hidden = node.attrInt("hidden_size", -1);
+        if (!x || x->size() != 3 || hidden < 0)
+            return c;
+        const int gates = op == "LSTM" ? 4 : op == "GRU" ? 3 : 1;
+        const int64_t dirs = node.attrString("direction", "forward") == "bidirectional" ? 2 : 1;
+        const int64_t steps = satMul((*x)[0], (*x)[1]); // seq * batch in either layout
+        const int64_t perStep = satMul(gates * hidden, satAdd((*x)[2], hidden));
+        c.macs = satMul(satMul(steps, dirs), perStep);
+        // Gate nonlinearities and the cell update: a few FLOPs per hidden unit per gate.
+        c.flops = satAdd(satMul(c.macs, 2), satMul(satMul(steps, dirs), satMul(hidden, 3 * gates)));
+    } else if (op == "MaxPool" || op == "AveragePool" || op == "LpPool") {
+        const int64_t o = outElems(0);
+        const std::vector<int64_t> k = node.attrInts("kernel_shape");
+        if (o < 0)
+            return c;
+        c.flops = satMul(o, product(k));
+    } else if (op == "GlobalAveragePool" || op == "GlobalMaxPool" || op == "GlobalLpPool" || op.rfind("Reduce", 0) == 0
+               || op == "ArgMax" || op == "ArgMin" || op == "TopK") {
+        const auto* x = inDims(0);
+        if (!x)
+            return c;
+        c.flops = product(*x);
+    } else if (op == "Resize" || op == "Upsample") {
+        const int64_t o = outElems(0);
+        if (o < 0)
+            return c;
+        const std::string mode = node.attrString("mode", "nearest");
+        c.flops = satMul(o, mode == "nearest" ? 1 : mode == "cubic" ? 16 : 4);
+    } else if (op == "Einsum") {
+        c.known = false; // contraction sizes depend on the equation; not modelled yet
+    } else if (auto it = flopsPerElement().find(op); it != flopsPerElement().end()) {
+        const int64_t o = outElems(0);
+        if (o >= 0)
+            c.flops = satMul(o, it->second);
+    } else if (!dataMovementOps().count(op)) {
+        c.known = false;
+    }
+    return c;
+}
+
+// Which initializer inputs of a node are non-trainable state rather than parameters.
+bool isBufferInput(const Node& node, size_t inputIndex)
+{
+    return node.opType == "BatchNormalization" && inputIndex >= 3; // running mean and variance
+}
+
+struct GraphCost {
+    int64_t params = 0, buffers = 0, weightBytes = 0, macs = 0, flops = 0;
+    bool known = true;
+};
+
+GraphCost analyzeGraph(const Graph& graph, const ShapeResult& shapes, const ShapeScope* outer, Precision precision,
+                       AnalysisResult* top, std::set<std::string>& unsupported, std::vector<std::string>& unknown,
+                       const std::string& prefix);
+
+// The cost of an If/Loop/Scan node's bodies: the larger If branch, a Loop body times its trip count.
+GraphCost controlFlowCost(const Node& node, const ShapeResult& shapes, const ShapeScope& scope, Precision precision,
+                          std::set<std::string>& unsupported, std::vector<std::string>& unknown,
+                          std::vector<std::string>& warnings, const std::vector<const TensorInfo*>& in)
+{
+    GraphCost total;
+    for (const Attribute& a : node.attributes) {
+        for (const auto& body : a.graphs) {
+            auto it = shapes.subgraphs.find(body.get());
+            if (it == shapes.subgraphs.end())
+                continue;
+            GraphCost g = analyzeGraph(*body, *it->second, &scope, precision, nullptr, unsupported, unknown,
+                                       node.name + "/" + a.name + "/");
+            int64_t repeat = 1;
+            if (node.opType == "Loop") {
+                const TensorInfo* trip = in.empty() ? nullptr : in[0];
+                if (trip && trip->values && trip->values->size() == 1 && trip->values->front() >= 0)
+                    repeat = trip->values->front();
+                else
+                    warnings.push_back("loop '" + node.name + "' has no constant trip count; its body is counted once");
+            } else if (node.opType == "Scan") {
+                const int64_t stateCount = int64_t(node.inputs.size()) - node.attrInt("num_scan_inputs", 0);
+                const TensorInfo* first = stateCount >= 0 && size_t(stateCount) < in.size() ? in[size_t(stateCount)]
+                                                                                             : nullptr;
+                if (first && first->isKnown() && !first->dims.empty())
+                    repeat = first->dims[0];
+            }
+            total.params = satAdd(total.params, g.params);
+            total.buffers = satAdd(total.buffers, g.buffers);
+            total.weightBytes = satAdd(total.weightBytes, g.weightBytes);
+            const int64_t macs = satMul(g.macs, repeat), flops = satMul(g.flops, repeat);
+            if (node.opType == "If") {
+                total.macs = std::max(total.macs, macs);
+                total.flops = std::max(total.flops, flops);
+            } else {
+                total.macs = satAdd(total.macs, macs);
+                total.flops = satAdd(total.flops, flops);
+            }
+            total.known = total.known && g.known;
+        }
+    }
+    return total;
+}
+
+GraphCost analyzeGraph(const Graph& graph, const ShapeResult& shapes, const ShapeScope* outer, Precision precision,
+                       AnalysisResult* top, std::set<std::string>& unsupported, std::vector<std::string>& unknown,
+                       const std::string& prefix)
+{
+    GraphCost total;
+    const ShapeScope scope { &graph, &shapes.tensors, outer };
+    const auto tensorFor = [&](int index) -> const TensorInfo* {
+        if (index < 0)
+            return nullptr;
+        const Value& v = graph.values[size_t(index)];
+        if (v.isOuterScope)
+            return outer ? outer->lookup(v.name) : nullptr;
+        return &shapes.tensors[size_t(index)];
+    };
+    std::vector<bool> weightSeen(graph.values.size(), false);
+    std::vector<const TensorInfo*> in, out;
+    for (int n : graph.order) {
+        const Node& node = graph.nodes[size_t(n)];
+        LayerResult layer;
+        layer.node = n;
+        in.clear();
+        out.clear();
+        for (size_t i = 0; i < node.inputs.size(); ++i) {
+            const int index = node.inputs[i];
+            const TensorInfo* t = tensorFor(index);
+            in.push_back(t);
+            if (index < 0)
+                continue;
+            if (!t || !t->isKnown())
+                layer.shapesKnown = false;
+            const Value& v = graph.values[size_t(index)];
+            const int64_t bytes = t ? bytesOf(*t, precision) : 0;
+            if (!isViewOp(node))
+                layer.readBytes = satAdd(layer.readBytes, bytes);
+            if ((v.isInitializer && !v.isConstantNode) && !weightSeen[size_t(index)]) {
+                weightSeen[size_t(index)] = true;
+                layer.weightBytes = satAdd(layer.weightBytes, bytes);
+                const int64_t count = t ? std::max<int64_t>(t->elements(), 0) : 0;
+                if (isFloating(v.dtype))
+                    (isBufferInput(node, i) ? layer.buffers : layer.params) += count;
+            }
+        }
+        for (int index : node.outputs) {
+            const TensorInfo* t = tensorFor(index);
+            out.push_back(t);
+            if (index < 0)
+                continue;
+            if (!t || !t->isKnown()) {
+                layer.shapesKnown = false;
+                unknown.push_back(prefix + graph.values[size_t(index)].name);
+            }
+            const int64_t bytes = t ? bytesOf(*t, precision) : 0;
+            layer.outputBytes = satAdd(layer.outputBytes, bytes);
+            if (!isViewOp(node))
+                layer.writeBytes = satAdd(layer.writeBytes, bytes);
+        }
+        // Weights stored as Constant nodes (paddle2onnx) count as parameters; scalars are not weights.
+        if (node.opType == "Constant" && !out.empty() && out[0]) {
+            const Value& v = graph.values[size_t(node.outputs[0])];
+            if (isFloating(v.dtype) && !v.declaredShape.empty())
+                layer.params = satAdd(layer.params, std::max<int64_t>(out[0]->elements(), 0));
+            layer.weightBytes = layer.outputBytes;
+            layer.outputBytes = layer.writeBytes = 0; // resident like any weight, not an activation
+        }
+
+        OpCost cost;
+        if (node.opType == "If" || node.opType == "Loop" || node.opType == "Scan") {
+            std::vector<std::string> warnings;
+            GraphCost g = controlFlowCost(node, shapes, scope, precision, unsupported, unknown,
+                                          top ? top->warnings : warnings, in);
+            cost = { g.macs, g.flops, g.known };
+            layer.params = satAdd(layer.params, g.params);
+            layer.buffers = satAdd(layer.buffers, g.buffers);
+            layer.weightBytes = satAdd(layer.weightBytes, g.weightBytes);
+        } else if (!node.domain.empty() && node.domain != "ai.onnx.ml") {
+            cost.known = false;
+        } else {
+            cost = opCost(node, in, out);
+        }
+        layer.macs = cost.macs;
+        layer.flops = cost.flops;
+        layer.costKnown = cost.known;
+        if (!cost.known)
+            unsupported.insert(node.domain.empty() ? node.opType : node.domain + "::" + node.opType);
+
+        total.params = satAdd(total.params, layer.params);
+        total.buffers = satAdd(total.buffers, layer.buffers);
+        total.weightBytes = satAdd(total.weightBytes, layer.weightBytes);
+        total.macs = satAdd(total.macs, layer.macs);
+        total.flops = satAdd(total.flops, layer.flops);
+        total.known = total.known && cost.known;
+        if (top)
+            top->layers.push_back(layer);
+    }
+    // Initializers no node reads still occupy storage.
+    for (int init : graph.initializers) {
+        if (!weightSeen[size_t(init)])
+            total.weightBytes = satAdd(total.weightBytes, bytesOf(shapes.tensors[size_t(init)], precision));
+    }
+    return total;
+}
+
+// Inference memory: execution in order, each buffer live from its producer to its last consumer.
+void planInferenceMemory(const Graph& graph, Precision precision, AnalysisResult& r)
+{
+    const size_t steps = r.layers.size();
+    r.liveBytes.assign(steps, 0);
+    if (steps == 0)
+        return;
+    std::vector<int> stepOf(graph.nodes.size(), 0);
+    for (size_t s = 0; s < steps; ++s)
+        stepOf[size_t(r.layers[s].node)] = int(s);
+
+    // A view's bytes belong to the buffer it looks into, which must live as long as the view.
+    std::vector<int> root(graph.values.size());
+    for (size_t v = 0; v < root.size(); ++v)
+        root[v] = int(v);
+    for (int n : graph.order) {
+        const Node& node = graph.nodes[size_t(n)];
+        if (isViewOp(node) && node.input(0) >= 0 && node.output(0) >= 0
+            && !graph.values[size_t(node.input(0))].isInitializer)
+            root[size_t(node.output(0))] = root[size_t(node.input(0))];
+    }
+    std::vector<int> birth(graph.values.size(), -1), death(graph.values.size(), -1);
+    for (size_t v = 0; v < graph.values.size(); ++v) {
+        const Value& value = graph.values[v];
+        if (value.isInitializer || value.isConstantNode || value.isOuterScope)
+            continue;
+        if (!value.isGraphInput && value.producer < 0)
+            continue;
+        const int b = value.isGraphInput ? 0 : stepOf[size_t(value.producer)];
+        int d = b;
+        for (int consumer : value.consumers)
+            d = std::max(d, stepOf[size_t(consumer)]);
+        if (value.isGraphOutput)
+            d = int(steps) - 1;
+        const size_t owner = size_t(root[v]);
+        birth[owner] = birth[owner] < 0 ? b : std::min(birth[owner], b);
+        death[owner] = std::max(death[owner], d);
+    }
+    std::vector<int64_t> delta(steps + 1, 0);
+    for (size_t v = 0; v < graph.values.size(); ++v) {
+        if (birth[v] < 0 || root[v] != int(v))
+            continue;
+        const int64_t bytes = bytesOf(r.shapes.tensors[v], precision);
+        delta[size_t(birth[v])] = satAdd(delta[size_t(birth[v])], bytes);
+        delta[size_t(death[v]) + 1] -= bytes;
+    }
+    int64_t live = 0, best = -1;
+    for (size_t s = 0; s < steps; ++s) {
+        live += delta[s];
+        r.liveBytes[s] = live;
+        if (live > best) {
+            best = live;
+            r.totals.peakStep = int(s);
+        }
+    }
+    r.totals.peakActivationBytes = best;
+    for (size_t v = 0; v < graph.values.size(); ++v) {
+        if (birth[v] >= 0 && root[v] == int(v) && birth[v] <= r.totals.peakStep && death[v] >= r.totals.peakStep)
+            r.liveAtPeak.push_back(int(v));
+    }
+}
+
+} // namespace
+
+AnalysisResult analyze(const Model& model, const AnalysisConfig& config)
+{
+    AnalysisResult r;
+    const Graph& graph = model.graph;
+    r.shapes = resolveInputs(graph, config.shapes);
+    inferShapes(graph, model.opsetVersion(), r.shapes);
+    r.warnings = r.shapes.warnings;
+    for (const std::string& s : r.shapes.assumedSymbols)
+        r.warnings.push_back("dimension '" + s + "' was not set and is taken as 1");
+
+    std::set<std::string> unsupported;
+    r.layers.reserve(graph.nodes.size());
+    const GraphCost cost = analyzeGraph(graph, r.shapes, nullptr, config.precision, &r, unsupported,
+                                        r.unknownShapes, {});
+    r.unsupportedOps.assign(unsupported.begin(), unsupported.end());
+
+    Totals& t = r.totals;
+    t.params = cost.params;
+    t.buffers = cost.buffers;
+    t.paramBytes = cost.weightBytes;
+    t.macs = cost.macs;
+    t.flops = cost.flops;
+    for (const LayerResult& l : r.layers) {
+        t.activationBytes = satAdd(t.activationBytes, l.outputBytes);
+        t.readBytes = satAdd(t.readBytes, l.readBytes);
+        t.writeBytes = satAdd(t.writeBytes, l.writeBytes);
+    }
+    for (int in : graph.inputs) {
+        const TensorInfo& info = r.shapes.tensors[size_t(in)];
+        t.inputBytes = satAdd(t.inputBytes, bytesOf(info, config.precision));
+        if (!info.isKnown())
+            r.unknownShapes.insert(r.unknownShapes.begin(), graph.values[size_t(in)].name);
+    }
+    planInferenceMemory(graph, config.precision, r);
+    t.peakBytes = satAdd(t.paramBytes, std::max<int64_t>(t.peakActivationBytes, 0));
+    return r;
+}
+
+} // namespace fp

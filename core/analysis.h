@@ -1,0 +1,76 @@
+#pragma once
+
+// analyze(model, config): shapes, per-layer costs and the inference memory plan for one
+// configuration. A pure function: cheap enough to rerun on every slider move.
+
+#include "graph.h"
+#include "shapes.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace fp {
+
+enum class Precision { Model, FP32, FP16, BF16, INT8 };
+
+const char* precisionName(Precision p);
+std::optional<Precision> parsePrecision(const std::string& name);
+
+struct AnalysisConfig {
+    ShapeConfig shapes;
+    Precision precision = Precision::Model; // applied to floating-point weights and activations
+};
+
+// Bytes per element of a tensor of `dtype` under the chosen precision.
+int elementBytes(DType dtype, Precision precision);
+
+// One node's figures. Weights are attributed to the first node that uses them, so columns sum
+// to the model totals.
+struct LayerResult {
+    int node = -1; // index into Graph::nodes
+    int64_t params = 0; // trainable weights (floating-point initializers and Constant tensors)
+    int64_t buffers = 0; // non-trainable state such as BatchNorm running statistics
+    int64_t weightBytes = 0; // storage of the params, buffers and other constants first used here
+    int64_t macs = 0;
+    int64_t flops = 0;
+    int64_t readBytes = 0; // inputs, weights included
+    int64_t writeBytes = 0;
+    int64_t outputBytes = 0; // activation size (views of their input count here too)
+    bool costKnown = true; // the operator has a cost formula
+    bool shapesKnown = true; // every input and output shape was resolved
+};
+
+struct Totals {
+    int64_t params = 0;
+    int64_t buffers = 0;
+    int64_t paramBytes = 0; // storage: every weight, buffer and constant at the chosen precision
+    int64_t macs = 0;
+    int64_t flops = 0;
+    int64_t activationBytes = 0; // sum of all node outputs (torchsummary's "forward pass size")
+    int64_t inputBytes = 0;
+    int64_t readBytes = 0;
+    int64_t writeBytes = 0;
+    int64_t peakBytes = 0; // inference: resident weights + inputs + live activations at the peak
+    int peakStep = -1; // index into AnalysisResult::layers
+    int64_t peakActivationBytes = 0; // the live activations (and inputs) at the peak
+};
+
+struct AnalysisResult {
+    ShapeResult shapes; // per value of the main graph
+    std::vector<LayerResult> layers; // in execution order
+    Totals totals;
+    std::vector<int64_t> liveBytes; // activations (and inputs) live at each step, without weights
+    std::vector<int> liveAtPeak; // value indices of the buffers live at the peak step
+    std::vector<std::string> unknownShapes; // tensors whose shape stayed unknown
+    std::vector<std::string> unsupportedOps; // operator types without a cost formula
+    std::vector<std::string> warnings;
+};
+
+AnalysisResult analyze(const Model& model, const AnalysisConfig& config);
+
+// Whether a node's output is a view of its first input (no new memory: Reshape, Flatten...).
+bool isViewOp(const Node& node);
+
+} // namespace fp

@@ -1,0 +1,131 @@
+#include "graph.h"
+
+#include <algorithm>
+
+namespace fp {
+
+int dtypeSize(DType type)
+{
+    switch (type) {
+    case DType::Bool:
+    case DType::Int8:
+    case DType::UInt8:
+        return 1;
+    case DType::Int16:
+    case DType::UInt16:
+    case DType::Float16:
+    case DType::BFloat16:
+        return 2;
+    case DType::Float:
+    case DType::Int32:
+    case DType::UInt32:
+        return 4;
+    case DType::Double:
+    case DType::Int64:
+    case DType::UInt64:
+    case DType::Complex64:
+        return 8;
+    case DType::Complex128:
+        return 16;
+    case DType::Undefined:
+    case DType::String:
+        return 0;
+    }
+    return 0;
+}
+
+bool isFloating(DType type)
+{
+    return type == DType::Float || type == DType::Float16 || type == DType::BFloat16 || type == DType::Double;
+}
+
+const char* dtypeName(DType type)
+{
+    switch (type) {
+    case DType::Undefined: return "undefined";
+    case DType::Float: return "float32";
+    case DType::UInt8: return "uint8";
+    case DType::Int8: return "int8";
+    case DType::UInt16: return "uint16";
+    case DType::Int16: return "int16";
+    case DType::Int32: return "int32";
+    case DType::Int64: return "int64";
+    case DType::String: return "string";
+    case DType::Bool: return "bool";
+    case DType::Float16: return "float16";
+    case DType::Double: return "float64";
+    case DType::UInt32: return "uint32";
+    case DType::UInt64: return "uint64";
+    case DType::Complex64: return "complex64";
+    case DType::Complex128: return "complex128";
+    case DType::BFloat16: return "bfloat16";
+    }
+    return "undefined";
+}
+
+const Attribute* Node::attribute(const std::string& attrName) const
+{
+    for (const Attribute& a : attributes) {
+        if (a.name == attrName)
+            return &a;
+    }
+    return nullptr;
+}
+
+int64_t Node::attrInt(const std::string& attrName, int64_t fallback) const
+{
+    const Attribute* a = attribute(attrName);
+    return a && a->kind == Attribute::Kind::Int ? a->i : fallback;
+}
+
+float Node::attrFloat(const std::string& attrName, float fallback) const
+{
+    const Attribute* a = attribute(attrName);
+    return a && a->kind == Attribute::Kind::Float ? a->f : fallback;
+}
+
+std::string Node::attrString(const std::string& attrName, const std::string& fallback) const
+{
+    const Attribute* a = attribute(attrName);
+    return a && a->kind == Attribute::Kind::String ? a->s : fallback;
+}
+
+std::vector<int64_t> Node::attrInts(const std::string& attrName) const
+{
+    const Attribute* a = attribute(attrName);
+    return a && a->kind == Attribute::Kind::Ints ? a->ints : std::vector<int64_t> {};
+}
+
+int Graph::findValue(const std::string& valueName) const
+{
+    auto it = valueIndex.find(valueName);
+    return it == valueIndex.end() ? -1 : it->second;
+}
+
+int64_t Model::opsetVersion(const std::string& domain) const
+{
+    for (const OpsetImport& o : opsets) {
+        if (o.domain == domain || (domain.empty() && o.domain == "ai.onnx"))
+            return o.version;
+    }
+    return 0;
+}
+
+std::vector<std::string> scopePath(const std::string& nodeName)
+{
+    std::vector<std::string> parts;
+    if (nodeName.empty() || nodeName.front() != '/')
+        return parts;
+    size_t start = 1;
+    while (true) {
+        size_t slash = nodeName.find('/', start);
+        if (slash == std::string::npos)
+            break; // the last part names the node itself, not a scope
+        if (slash > start)
+            parts.push_back(nodeName.substr(start, slash - start));
+        start = slash + 1;
+    }
+    return parts;
+}
+
+} // namespace fp

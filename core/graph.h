@@ -1,0 +1,146 @@
+#pragma once
+
+// The normalized graph IR. Every reader produces it; every analysis reads only it.
+// A Model owns its main Graph; subgraphs (If/Loop/Scan bodies) hang off node attributes.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace fp {
+
+// Element types, numbered as ONNX's TensorProto.DataType so readers can cast directly.
+enum class DType : int32_t {
+    Undefined = 0,
+    Float = 1,
+    UInt8 = 2,
+    Int8 = 3,
+    UInt16 = 4,
+    Int16 = 5,
+    Int32 = 6,
+    Int64 = 7,
+    String = 8,
+    Bool = 9,
+    Float16 = 10,
+    Double = 11,
+    UInt32 = 12,
+    UInt64 = 13,
+    Complex64 = 14,
+    Complex128 = 15,
+    BFloat16 = 16,
+};
+
+// Bytes per element; 0 for Undefined and String (variable size).
+int dtypeSize(DType type);
+bool isFloating(DType type);
+const char* dtypeName(DType type);
+
+// One declared dimension: a number, a symbol ("batch", "unk__12"), or unknown (neither).
+struct Dim {
+    int64_t value = -1;
+    std::string symbol;
+
+    bool isKnown() const { return value >= 0; }
+};
+
+struct Graph;
+struct Value;
+
+struct Attribute {
+    enum class Kind { Undefined, Int, Float, String, Tensor, Graph, Ints, Floats, Strings, Tensors, Graphs };
+
+    std::string name;
+    Kind kind = Kind::Undefined;
+    int64_t i = 0;
+    float f = 0;
+    std::string s;
+    std::vector<int64_t> ints;
+    std::vector<float> floats;
+    std::vector<std::string> strings;
+    std::shared_ptr<const Value> tensor; // Kind::Tensor: its dtype, dims and small int data
+    std::vector<std::shared_ptr<Graph>> graphs; // Kind::Graph (one) and Kind::Graphs
+};
+
+// Where a tensor's bytes live when they are not in the model file itself.
+struct ExternalData {
+    std::string location;
+    int64_t offset = 0;
+    int64_t length = -1;
+};
+
+// A tensor: graph input, initializer, constant or intermediate value.
+struct Value {
+    std::string name;
+    DType dtype = DType::Undefined;
+    bool hasDeclaredShape = false;
+    std::vector<Dim> declaredShape;
+
+    int producer = -1; // node index in the owning graph, -1 for inputs/initializers/outer scope
+    std::vector<int> consumers; // node indices, once per use
+
+    bool isGraphInput = false;
+    bool isGraphOutput = false;
+    bool isInitializer = false; // initializer or Constant-node tensor: its shape is in the file
+    bool isConstantNode = false; // produced by a Constant node (paddle2onnx stores weights so)
+    bool isOuterScope = false; // a subgraph's reference to a value of an enclosing graph
+
+    // Small integer constants are read so shape-computing subgraphs can be evaluated.
+    std::optional<std::vector<int64_t>> intData;
+    std::optional<ExternalData> external;
+};
+
+struct Node {
+    std::string name;
+    std::string opType;
+    std::string domain; // "" for the default ONNX domain
+    std::vector<int> inputs; // value indices, -1 for an omitted optional input
+    std::vector<int> outputs; // value indices, -1 for an omitted optional output
+    std::vector<Attribute> attributes;
+
+    const Attribute* attribute(const std::string& attrName) const;
+    int64_t attrInt(const std::string& attrName, int64_t fallback) const;
+    float attrFloat(const std::string& attrName, float fallback) const;
+    std::string attrString(const std::string& attrName, const std::string& fallback = {}) const;
+    std::vector<int64_t> attrInts(const std::string& attrName) const;
+    int input(size_t index) const { return index < inputs.size() ? inputs[index] : -1; }
+    int output(size_t index) const { return index < outputs.size() ? outputs[index] : -1; }
+};
+
+struct Graph {
+    std::string name;
+    std::vector<Value> values;
+    std::vector<Node> nodes;
+    std::vector<int> inputs; // real inputs only: initializers listed as inputs are excluded
+    std::vector<int> outputs;
+    std::vector<int> initializers;
+    std::vector<int> order; // node indices in execution (topological) order
+    std::unordered_map<std::string, int> valueIndex;
+
+    int findValue(const std::string& valueName) const;
+};
+
+struct OpsetImport {
+    std::string domain;
+    int64_t version = 0;
+};
+
+struct Model {
+    std::string path;
+    int64_t irVersion = 0;
+    std::vector<OpsetImport> opsets;
+    std::string producerName;
+    std::string producerVersion;
+    Graph graph;
+    std::vector<std::string> warnings; // things the reader tolerated, for the user to see
+
+    int64_t opsetVersion(const std::string& domain = {}) const;
+};
+
+// The scope path of a node, from exporter names such as "/layer1/layer1.0/conv1/Conv":
+// {"layer1", "layer1.0", "conv1"}. Empty for flat names.
+std::vector<std::string> scopePath(const std::string& nodeName);
+
+} // namespace fp

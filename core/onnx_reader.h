@@ -1,0 +1,36 @@
+#pragma once
+
+#include "graph.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+namespace fp {
+
+// A model that cannot be read or is not a valid graph. what() is one line for the user.
+class ModelError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Bounds a hostile file cannot push the reader past.
+struct ReadLimits {
+    int maxGraphNesting = 16; // If/Loop bodies inside bodies
+    int64_t maxNodes = 5'000'000; // all graphs together
+    int64_t maxSmallIntElements = 64; // integer constants read for shape computation
+};
+
+// Reads an ONNX model without copying weight bytes: the file is memory-mapped and large
+// tensor payloads are skipped, leaving only their dims, dtype and location. External data
+// files are never opened. Throws ModelError.
+Model readOnnxFile(const std::string& path, const ReadLimits& limits = {});
+
+// The same for bytes already in memory (tests, fuzzing). `name` is used in messages.
+Model readOnnxBytes(const uint8_t* data, size_t size, const std::string& name, const ReadLimits& limits = {});
+
+// Whether bytes look like an ONNX model (a ModelProto whose first fields parse).
+bool looksLikeOnnx(const uint8_t* data, size_t size);
+
+} // namespace fp

@@ -1,0 +1,24 @@
+#pragma once
+
+// The analysis as the command line and exports print it: a DNN-analyzer style table,
+// CSV (one row per layer) and JSON (the schema documented in the README).
+
+#include "analysis.h"
+
+#include <QJsonObject>
+
+#include <string>
+
+namespace fp {
+
+QJsonObject toJson(const Model& model, const AnalysisConfig& config, const AnalysisResult& result);
+std::string formatTable(const Model& model, const AnalysisResult& result);
+std::string formatCsv(const Model& model, const AnalysisResult& result);
+
+// "12.3 MiB", "1.50 GiB": binary units, as torchsummary and nvidia-smi report.
+std::string formatBytes(int64_t bytes);
+// "4.09 G", "308.87 M": decimal units for counts such as MACs.
+std::string formatCount(int64_t count);
+std::string formatShape(const TensorInfo& t);
+
+} // namespace fp

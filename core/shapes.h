@@ -1,0 +1,70 @@
+#pragma once
+
+// Shape resolution for one configuration: every tensor gets concrete dims (or is marked
+// unknown), and small integer tensors get their values so that shape-computing subgraphs
+// (Shape -> Gather -> Concat -> Reshape) resolve.
+
+#include "graph.h"
+
+#include <climits>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace fp {
+
+// Saturating arithmetic for byte and element counts: a hostile dim never wraps around.
+constexpr int64_t kSaturated = INT64_MAX;
+int64_t satMul(int64_t a, int64_t b);
+int64_t satAdd(int64_t a, int64_t b);
+
+struct TensorInfo {
+    DType dtype = DType::Undefined;
+    bool rankKnown = false;
+    std::vector<int64_t> dims; // -1 for an unknown dim
+    std::optional<std::vector<int64_t>> values; // small integer tensors only
+
+    bool isKnown() const; // rank and every dim known
+    int64_t elements() const; // -1 if not known; saturates
+    int rank() const { return int(dims.size()); }
+};
+
+// What the user picked: the batch, named symbolic dims, and the image resolution.
+struct ShapeConfig {
+    std::optional<int64_t> batch; // dim 0 of every graph input
+    std::map<std::string, int64_t> dims; // symbol -> value, e.g. "sequence" -> 512
+    std::optional<int64_t> height, width; // H x W of 4-D image inputs
+};
+
+struct ShapeResult {
+    std::vector<TensorInfo> tensors; // one per value of the graph
+    std::map<std::string, int64_t> symbols; // every symbol's value as used
+    std::vector<std::string> assumedSymbols; // symbols nobody set, taken as 1
+    std::vector<std::string> warnings;
+    // Results for the bodies of If/Loop/Scan nodes, keyed by the body graph.
+    std::map<const Graph*, std::shared_ptr<ShapeResult>> subgraphs;
+};
+
+// Scope of enclosing graphs for subgraph inference (outer-scope names).
+struct ShapeScope {
+    const Graph* graph = nullptr;
+    const std::vector<TensorInfo>* tensors = nullptr;
+    const ShapeScope* parent = nullptr;
+
+    const TensorInfo* lookup(const std::string& name) const;
+};
+
+// Resolves the input shapes for a configuration (graph inputs only).
+ShapeResult resolveInputs(const Graph& graph, const ShapeConfig& config);
+
+// Infers every node's outputs, in execution order, given the inputs already set in `result`.
+// `opset` is the model's default-domain opset version.
+void inferShapes(const Graph& graph, int64_t opset, ShapeResult& result, const ShapeScope* outer = nullptr);
+
+// The declared shape of a value with symbols substituted; rankKnown false if none declared.
+TensorInfo declaredInfo(const Value& value, const std::map<std::string, int64_t>& symbols);
+
+} // namespace fp
