@@ -107,7 +107,7 @@ const std::set<std::string>& dataMovementOps()
                                              "EyeLike", "CastLike", "Optional", "OptionalGetElement",
                                              "OptionalHasElement", "SequenceConstruct", "SequenceAt",
                                              "SequenceEmpty", "SequenceInsert", "SequenceErase", "SequenceLength",
-                                             "SplitToSequence", "ConcatFromSequence", "RandomNormal",
+                                             "SplitToSequence", "ConcatFromSequence", "RandomNormal", "QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear",
                                              "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial",
                                              "Bernoulli", "Unique", "Det" };
     return ops;
@@ -118,6 +118,45 @@ struct OpCost {
     int64_t flops = 0;
     bool known = true;
 };
+
+// Einsum: every combination of index values is one multiply-add, so MACs are the product of
+// all index sizes ("bij,bjk->bik": b*i*j*k). Equations with an ellipsis are not modelled.
+OpCost einsumCost(const Node& node, const std::vector<const TensorInfo*>& in)
+{
+    OpCost c;
+    std::string eq = node.attrString("equation");
+    eq.erase(std::remove(eq.begin(), eq.end(), ' '), eq.end());
+    const std::string lhs = eq.substr(0, eq.find("->"));
+    if (lhs.find("...") != std::string::npos) {
+        c.known = false;
+        return c;
+    }
+    std::unordered_map<char, int64_t> sizes;
+    size_t operand = 0, axis = 0;
+    for (char ch : lhs) {
+        if (ch == ',') {
+            ++operand;
+            axis = 0;
+            continue;
+        }
+        const TensorInfo* t = operand < in.size() ? in[operand] : nullptr;
+        if (!t || !t->isKnown() || axis >= t->dims.size()) {
+            c.known = false;
+            return c;
+        }
+        sizes[ch] = std::max(sizes[ch], t->dims[axis++]);
+    }
+    int64_t all = 1;
+    for (const auto& [ch, size] : sizes)
+        all = satMul(all, size);
+    if (operand == 0) {
+        c.flops = all; // one operand: a sum or a transpose
+    } else {
+        c.macs = satMul(all, int64_t(operand)); // n operands: n-1 multiplies and one add per combination
+        c.flops = satMul(c.macs, 2);
+    }
+    return c;
+}
 
 OpCost opCost(const Node& node, const std::vector<const TensorInfo*>& in, const std::vector<const TensorInfo*>& out)
 {
@@ -188,8 +227,27 @@ OpCost opCost(const Node& node, const std::vector<const TensorInfo*>& in, const 
             return c;
         const std::string mode = node.attrString("mode", "nearest");
         c.flops = satMul(o, mode == "nearest" ? 1 : mode == "cubic" ? 16 : 4);
+    } else if (op == "QLinearConv") {
+        const auto* w = inDims(3); // x, x_scale, x_zero_point, w, ...
+        const int64_t o = outElems(0);
+        if (!w || o < 0 || w->size() < 2)
+            return c;
+        c.macs = satMul(o, product(*w, 1));
+        c.flops = satMul(c.macs, 2);
+    } else if (op == "QLinearMatMul") {
+        const auto* a = inDims(0);
+        const int64_t o = outElems(0);
+        if (!a || a->empty() || o < 0)
+            return c;
+        c.macs = satMul(o, a->back());
+        c.flops = satMul(c.macs, 2);
     } else if (op == "Einsum") {
-        c.known = false; // contraction sizes depend on the equation; not modelled yet
+        c = einsumCost(node, in);
+    } else if (op == "NegativeLogLikelihoodLoss" || op == "SoftmaxCrossEntropyLoss" || op == "GridSample") {
+        const auto* x = inDims(0);
+        if (!x)
+            return c;
+        c.flops = satMul(product(*x), op == "NegativeLogLikelihoodLoss" ? 1 : op == "GridSample" ? 8 : 6);
     } else if (auto it = flopsPerElement().find(op); it != flopsPerElement().end()) {
         const int64_t o = outElems(0);
         if (o >= 0)
@@ -399,22 +457,25 @@ void planInferenceMemory(const Graph& graph, Precision precision, AnalysisResult
         birth[owner] = birth[owner] < 0 ? b : std::min(birth[owner], b);
         death[owner] = std::max(death[owner], d);
     }
-    std::vector<int64_t> delta(steps + 1, 0);
+    // Bytes born and freed per step, kept apart so saturation (hostile dims) never turns negative.
+    std::vector<int64_t> born(steps, 0), freed(steps, 0);
     for (size_t v = 0; v < graph.values.size(); ++v) {
         if (birth[v] < 0 || root[v] != int(v))
             continue;
         const int64_t bytes = bytesOf(r.shapes.tensors[v], precision);
-        delta[size_t(birth[v])] = satAdd(delta[size_t(birth[v])], bytes);
-        delta[size_t(death[v]) + 1] -= bytes;
+        born[size_t(birth[v])] = satAdd(born[size_t(birth[v])], bytes);
+        freed[size_t(death[v])] = satAdd(freed[size_t(death[v])], bytes);
     }
     int64_t live = 0, best = -1;
     for (size_t s = 0; s < steps; ++s) {
-        live += delta[s];
+        live = satAdd(live, born[s]);
         r.liveBytes[s] = live;
         if (live > best) {
             best = live;
             r.totals.peakStep = int(s);
         }
+        if (live != kSaturated)
+            live -= std::min(live, freed[s]);
     }
     r.totals.peakActivationBytes = best;
     for (size_t v = 0; v < graph.values.size(); ++v) {
@@ -433,7 +494,8 @@ AnalysisResult analyze(const Model& model, const AnalysisConfig& config)
     inferShapes(graph, model.opsetVersion(), r.shapes);
     r.warnings = r.shapes.warnings;
     for (const std::string& s : r.shapes.assumedSymbols)
-        r.warnings.push_back("dimension '" + s + "' was not set and is taken as 1");
+        r.warnings.push_back("dimension '" + s + "' was not set and is taken as " + std::to_string(r.shapes.symbols[s])
+                             + " (set it with --dim " + s + "=N)");
 
     std::set<std::string> unsupported;
     r.layers.reserve(graph.nodes.size());

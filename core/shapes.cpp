@@ -73,7 +73,8 @@ TensorInfo declaredInfo(const Value& value, const std::map<std::string, int64_t>
 
 namespace {
 
-constexpr int64_t kMaxValues = 64; // propagate values only for small integer tensors
+constexpr int64_t kMaxValues = 64;
+constexpr int64_t kDefaultImageSize = 224; // propagate values only for small integer tensors
 
 bool isImageInput(const Value& v)
 {
@@ -115,6 +116,18 @@ ShapeResult resolveInputs(const Graph& graph, const ShapeConfig& config)
     }
     for (int in : graph.inputs) {
         const Value& v = graph.values[size_t(in)];
+        if (!v.declaredShape.empty() && !v.declaredShape[0].symbol.empty() && !r.symbols.count(v.declaredShape[0].symbol))
+            r.symbols[v.declaredShape[0].symbol] = 1; // the batch: 1 unless set, which needs no warning
+        if (isImageInput(v)) {
+            // Symbolic image sizes default to ImageNet's 224 x 224, the size such models are quoted at.
+            const bool last = isChannelsLast(v);
+            for (const Dim* d : { &v.declaredShape[last ? 1 : 2], &v.declaredShape[last ? 2 : 3] }) {
+                if (!d->isKnown() && !d->symbol.empty() && !r.symbols.count(d->symbol)) {
+                    r.symbols[d->symbol] = kDefaultImageSize;
+                    r.assumedSymbols.push_back(d->symbol);
+                }
+            }
+        }
         for (const Dim& d : v.declaredShape) {
             if (!d.isKnown() && !d.symbol.empty() && !r.symbols.count(d.symbol)) {
                 r.symbols[d.symbol] = 1;
@@ -1113,7 +1126,6 @@ const std::unordered_map<std::string, Rule>& rules()
         t["LayerNormalization"] = layerNorm;
         t["Conv"] = conv;
         t["ConvInteger"] = conv;
-        t["QLinearConv"] = conv;
         t["ConvTranspose"] = convTranspose;
         for (const char* op : { "MaxPool", "AveragePool", "LpPool" })
             t[op] = pool;

@@ -1,0 +1,34 @@
+#pragma once
+
+#include "analysis.h"
+#include "onnx_reader.h"
+
+#include <QString>
+
+namespace fp::test {
+
+inline std::string modelPath(const char* file)
+{
+    return std::string(FOOTPRINT_TEST_MODELS) + "/" + file;
+}
+
+inline Model loadModel(const char* file)
+{
+    return readOnnxFile(modelPath(file));
+}
+
+inline AnalysisResult analyzeFile(const char* file, AnalysisConfig config = {})
+{
+    return analyze(loadModel(file), config);
+}
+
+inline const LayerResult* layerByName(const Model& model, const AnalysisResult& r, const std::string& name)
+{
+    for (const LayerResult& l : r.layers) {
+        if (model.graph.nodes[size_t(l.node)].name == name)
+            return &l;
+    }
+    return nullptr;
+}
+
+} // namespace fp::test

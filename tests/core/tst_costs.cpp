@@ -1,0 +1,294 @@
+// Parameters, MACs, storage and inference memory against independent figures: torchvision's
+// published counts, the DNN-analyzer and torchsummary figures in the seeds, PyTorch
+// measurements (tests/models/reference.json, written by make_models.py), and hand calculations.
+
+#include "model_builder.h"
+#include "test_models.h"
+
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTest>
+
+#include <cmath>
+
+using namespace fp;
+using fp::test::ModelBuilder;
+
+namespace {
+
+constexpr double MiB = 1024.0 * 1024.0;
+
+Model readBytes(const std::string& bytes)
+{
+    return readOnnxBytes(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "test.onnx");
+}
+
+QJsonObject reference(const char* file)
+{
+    QFile f(QString::fromStdString(test::modelPath("reference.json")));
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    return QJsonDocument::fromJson(f.readAll()).object().value(QLatin1String(file)).toObject();
+}
+
+// The bytes of the first output of every node of the given types (BatchNorm in training mode
+// also outputs its running statistics, which torchsummary does not count).
+int64_t sumOutputsOf(const Model& m, const AnalysisResult& r, std::initializer_list<const char*> ops)
+{
+    int64_t sum = 0;
+    for (const LayerResult& l : r.layers) {
+        const Node& node = m.graph.nodes[size_t(l.node)];
+        for (const char* op : ops) {
+            if (node.opType == op)
+                sum += r.shapes.tensors[size_t(node.outputs[0])].elements() * 4;
+        }
+    }
+    return sum;
+}
+
+} // namespace
+
+class TestCosts : public QObject {
+    Q_OBJECT
+private slots:
+    // torchvision's model documentation: parameters and GFLOPS (which are MACs) at 224x224.
+    void publishedTorchvisionFigures_data()
+    {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<qint64>("params");
+        QTest::addColumn<double>("gmacs");
+        QTest::newRow("ResNet-50") << "resnet50_train.onnx" << qint64(25'557'032) << 4.09;
+        QTest::newRow("MobileNetV2") << "mobilenet_v2_train.onnx" << qint64(3'504'872) << 0.30;
+        QTest::newRow("VGG16") << "vgg16.onnx" << qint64(138'357'544) << 15.47;
+        QTest::newRow("ResNet-18") << "resnet18_train.onnx" << qint64(11'689'512) << 1.81;
+    }
+    void publishedTorchvisionFigures()
+    {
+        QFETCH(QString, file);
+        QFETCH(qint64, params);
+        QFETCH(double, gmacs);
+        const AnalysisResult r = test::analyzeFile(qPrintable(file));
+        QCOMPARE(r.totals.params, params);
+        // Published to two decimals.
+        QVERIFY2(std::abs(double(r.totals.macs) / 1e9 - gmacs) <= 0.005 + 1e-9,
+                 qPrintable(QString::number(double(r.totals.macs) / 1e9)));
+    }
+
+    // Exact MACs and BatchNorm buffers measured with PyTorch forward hooks (reference.json).
+    void pytorchMeasurements_data()
+    {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<QString>("dim");
+        for (const char* f : { "resnet50_train.onnx", "mobilenet_v2_train.onnx", "vgg16.onnx", "resnet18_train.onnx",
+                               "davenet_audio.onnx", "bert_2l.onnx", "gpt2_2l.onnx", "gpt2_12l.onnx" })
+            QTest::newRow(f) << f << "sequence";
+    }
+    void pytorchMeasurements()
+    {
+        QFETCH(QString, file);
+        const QJsonObject ref = reference(qPrintable(file));
+        QVERIFY(!ref.isEmpty());
+        AnalysisConfig config;
+        config.shapes.dims["sequence"] = 128; // the text models were measured at 128 tokens
+        const Model m = test::loadModel(qPrintable(file));
+        const AnalysisResult r = analyze(m, config);
+        QCOMPARE(r.totals.macs, ref.value("macs").toInteger());
+        QCOMPARE(r.totals.buffers, ref.value("buffers").toInteger());
+        int64_t params = ref.value("trainable_params").toInteger();
+        // GPT-2 ties lm_head to the token embedding; the export stores a transposed copy of it,
+        // a real second tensor of vocab x hidden weights in the file.
+        if (file.startsWith("gpt2"))
+            params += 50257 * 768;
+        QCOMPARE(r.totals.params, params);
+    }
+
+    // Folding BatchNorm into the convolutions (eval export) drops each BN's weight and bias
+    // (53,120 in all) and gives each folded convolution a bias of its output channels (26,560).
+    void foldedBatchNorm()
+    {
+        const AnalysisResult r = test::analyzeFile("resnet50.onnx");
+        QCOMPARE(r.totals.params, int64_t(25'557'032 - 53'120 + 26'560));
+        QCOMPARE(r.totals.buffers, int64_t(0));
+    }
+
+    // Seed 001 (DNN analyzer): storage 13.37 MB for MobileNetV2 and 527.79 MB for VGG16, the
+    // parameters at 4 bytes in MiB. Our storage adds BatchNorm running statistics on top.
+    void dnnAnalyzerStorage()
+    {
+        const AnalysisResult mobilenet = test::analyzeFile("mobilenet_v2_train.onnx");
+        QCOMPARE(std::round(double(mobilenet.totals.params) * 4 / MiB * 100) / 100, 13.37);
+        // Storage also holds the few small constants of the graph (shape vectors, dropout ratio).
+        const int64_t weights = (mobilenet.totals.params + mobilenet.totals.buffers) * 4;
+        QVERIFY(mobilenet.totals.paramBytes >= weights && mobilenet.totals.paramBytes < weights + 1024);
+        const AnalysisResult vgg = test::analyzeFile("vgg16.onnx");
+        QCOMPARE(std::round(double(vgg.totals.paramBytes) / MiB * 100) / 100, 527.79);
+    }
+
+    // Seed 002 works out the DAVEnet audio model by hand: input 0.15625 MB, forward pass
+    // 5.15625 MB (x2 for backward = 10.3125 MB), parameters 60.90 MB, and 1400.90 MB at batch 128.
+    void davenetSeedFigures()
+    {
+        const Model m = test::loadModel("davenet_audio.onnx");
+        const AnalysisResult one = analyze(m, {});
+        QCOMPARE(double(one.totals.inputBytes) / MiB, 0.15625);
+        // torchsummary sums the outputs of modules: BatchNorm, the convolutions and the pools
+        // (the ReLUs are functional calls, not modules).
+        const int64_t forward = sumOutputsOf(m, one, { "BatchNormalization", "Conv", "MaxPool" });
+        QCOMPARE(forward, int64_t(40 * 1024 + 128 * 1024 + 256 * 1024 + 256 * 512 + 512 * 512 + 2 * 512 * 256
+                                  + 512 * 128 + 1024 * 128 + 1024 * 64)
+                     * 4);
+        QCOMPARE(std::round(double(one.totals.params) * 4 / MiB * 100) / 100, 60.90);
+
+        AnalysisConfig config;
+        config.shapes.batch = 128;
+        const AnalysisResult big = analyze(m, config);
+        const int64_t forward128 = sumOutputsOf(m, big, { "BatchNormalization", "Conv", "MaxPool" });
+        const double torchsummaryTotal
+            = (double(big.totals.inputBytes) + 2.0 * double(forward128) + double(big.totals.params) * 4) / MiB;
+        QCOMPARE(std::round(torchsummaryTotal * 100) / 100, 1400.90);
+    }
+
+    // X[2,4] -> Gemm(W[3,4]^T, b[3]) -> Relu -> MatMul(W2[3,5]) -> Y[2,5], worked by hand.
+    void tinyMlpByHand()
+    {
+        const Model m = test::loadModel("tiny_mlp.onnx");
+        const AnalysisResult r = analyze(m, {});
+        QCOMPARE(r.totals.params, int64_t(12 + 3 + 15));
+        QCOMPARE(r.totals.macs, int64_t(2 * 3 * 4 + 2 * 5 * 3));
+        // Gemm: 2 FLOPs per MAC plus the bias adds (6); Relu: 6; MatMul: 2 per MAC.
+        QCOMPARE(r.totals.flops, int64_t(2 * 24 + 6 + 6 + 2 * 30));
+        QCOMPARE(r.totals.paramBytes, int64_t(30 * 4));
+        QCOMPARE(r.layers[0].readBytes, int64_t((8 + 12 + 3) * 4));
+        QCOMPARE(r.layers[0].writeBytes, int64_t(6 * 4));
+        // Live per step: X + H, then H + R, then R + Y (Y is an output and lives to the end).
+        QCOMPARE(r.liveBytes, (std::vector<int64_t> { (8 + 6) * 4, (6 + 6) * 4, (6 + 10) * 4 }));
+        QCOMPARE(r.totals.peakStep, 2);
+        QCOMPARE(r.totals.peakBytes, int64_t(30 * 4 + 16 * 4));
+    }
+
+    // X[1,3,8,8] -> Conv(4x3x3x3, pad 1) -> Relu -> MaxPool 2 -> Flatten -> Gemm(10x64).
+    void tinyConvByHand()
+    {
+        const Model m = test::loadModel("tiny_conv.onnx");
+        const AnalysisResult r = analyze(m, {});
+        QCOMPARE(r.totals.params, int64_t(4 * 3 * 3 * 3 + 4 + 10 * 64 + 10));
+        QCOMPARE(r.totals.macs, int64_t(4 * 8 * 8 * 3 * 3 * 3 + 10 * 64));
+        // Flatten is a view: its output shares the pool's buffer and writes nothing.
+        const LayerResult& flatten = r.layers[3];
+        QCOMPARE(m.graph.nodes[size_t(flatten.node)].opType, std::string("Flatten"));
+        QCOMPARE(flatten.writeBytes, int64_t(0));
+        QCOMPARE(flatten.outputBytes, int64_t(64 * 4));
+    }
+
+    void precisionScalesBytes_data()
+    {
+        QTest::addColumn<QString>("precision");
+        QTest::addColumn<int>("bytes");
+        QTest::newRow("fp32") << "fp32" << 4;
+        QTest::newRow("fp16") << "fp16" << 2;
+        QTest::newRow("bf16") << "bf16" << 2;
+        QTest::newRow("int8") << "int8" << 1;
+    }
+    void precisionScalesBytes()
+    {
+        QFETCH(QString, precision);
+        QFETCH(int, bytes);
+        AnalysisConfig config;
+        config.precision = *parsePrecision(precision.toStdString());
+        const AnalysisResult r = test::analyzeFile("resnet50_train.onnx", config);
+        QCOMPARE(r.totals.paramBytes, int64_t(25'557'032 + 53'120) * bytes);
+        QCOMPARE(r.totals.inputBytes, int64_t(3 * 224 * 224) * bytes);
+        QCOMPARE(r.totals.macs, int64_t(4'089'184'256)); // precision changes bytes, not work
+    }
+
+    // One weight read by two MatMuls is counted once.
+    void sharedWeightCountedOnce()
+    {
+        ModelBuilder b;
+        b.input("x", { 2, 16 });
+        b.weight("w", { 16, 16 });
+        b.node("MatMul", { "x", "w" }, { "h" });
+        b.node("MatMul", { "h", "w" }, { "y" });
+        b.output("y");
+        const AnalysisResult r = analyze(readBytes(b.bytes()), {});
+        QCOMPARE(r.totals.params, int64_t(256));
+        QCOMPARE(r.totals.paramBytes, int64_t(256 * 4));
+        QCOMPARE(r.totals.macs, int64_t(2 * 2 * 16 * 16));
+    }
+
+    // paddle2onnx keeps weights in Constant nodes: conv 8x3x3x3 + 8, MatMul 8x4 + bias 4.
+    void constantNodeWeights()
+    {
+        const AnalysisResult r = test::analyzeFile("paddle_style_constants.onnx");
+        QCOMPARE(r.totals.params, int64_t(8 * 3 * 3 * 3 + 8 + 8 * 4 + 4));
+    }
+
+    // Batch scales activations linearly and leaves weights alone.
+    void batchScaling()
+    {
+        const Model m = test::loadModel("vgg16.onnx");
+        AnalysisConfig one, many;
+        many.shapes.batch = 32;
+        const AnalysisResult a = analyze(m, one), b = analyze(m, many);
+        QCOMPARE(b.totals.params, a.totals.params);
+        QCOMPARE(b.totals.activationBytes, a.totals.activationBytes * 32);
+        QCOMPARE(b.totals.macs, a.totals.macs * 32);
+        QCOMPARE(b.totals.peakActivationBytes, a.totals.peakActivationBytes * 32);
+    }
+
+    // Symbolic image sizes without a --resolution are taken as 224 x 224, and said so.
+    void defaultImageSize()
+    {
+        const AnalysisResult r = test::analyzeFile("resnet18_train.onnx");
+        QCOMPARE(r.totals.inputBytes, int64_t(3 * 224 * 224 * 4));
+        QCOMPARE(r.shapes.assumedSymbols, (std::vector<std::string> { "height", "width" }));
+        QCOMPARE(r.warnings.size(), size_t(2));
+    }
+
+    // Loop with a constant trip count: its body's work is counted once per iteration.
+    void loopBodyTimesTripCount()
+    {
+        ModelBuilder b;
+        b.input("x", { 4, 4 });
+        b.ints("trip", { 5 });
+        b.proto().mutable_graph()->mutable_initializer(0)->clear_dims(); // a scalar trip count
+        auto& loop = b.node("Loop", { "trip", "", "x" }, { "out" });
+        onnx::GraphProto body;
+        body.set_name("body");
+        const auto addInput = [&](const char* name, int type, std::vector<int64_t> dims) {
+            auto* v = body.add_input();
+            v->set_name(name);
+            v->mutable_type()->mutable_tensor_type()->set_elem_type(type);
+            auto* shape = v->mutable_type()->mutable_tensor_type()->mutable_shape();
+            for (int64_t d : dims)
+                shape->add_dim()->set_dim_value(d);
+        };
+        addInput("i", onnx::TensorProto::INT64, {});
+        addInput("cond", onnx::TensorProto::BOOL, {});
+        addInput("state", onnx::TensorProto::FLOAT, { 4, 4 });
+        auto* mm = body.add_node();
+        mm->set_op_type("MatMul");
+        mm->add_input("state");
+        mm->add_input("state");
+        mm->add_output("next");
+        auto* id = body.add_node();
+        id->set_op_type("Identity");
+        id->add_input("cond");
+        id->add_output("cond_out");
+        body.add_output()->set_name("cond_out");
+        body.add_output()->set_name("next");
+        auto* a = loop.add_attribute();
+        a->set_name("body");
+        a->set_type(onnx::AttributeProto::GRAPH);
+        *a->mutable_g() = body;
+        b.output("out");
+        const Model m = readBytes(b.bytes());
+        const AnalysisResult r = analyze(m, {});
+        QCOMPARE(r.totals.macs, int64_t(5 * 4 * 4 * 4));
+        QCOMPARE(r.shapes.tensors[size_t(m.graph.findValue("out"))].dims, (std::vector<int64_t> { 4, 4 }));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCosts)
+#include "tst_costs.moc"

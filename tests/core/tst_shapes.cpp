@@ -1,0 +1,262 @@
+// Shape resolution: hand-computed operator arithmetic, shape-computing subgraphs, and the
+// configuration (batch, named dims, resolution) reaching every tensor.
+
+#include "model_builder.h"
+#include "test_models.h"
+
+#include <QTest>
+
+using namespace fp;
+using fp::test::ModelBuilder;
+
+namespace {
+
+Model readBytes(const std::string& bytes)
+{
+    return readOnnxBytes(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "test.onnx");
+}
+
+std::vector<int64_t> dimsOf(const Model& m, const AnalysisResult& r, const std::string& name)
+{
+    const int index = m.graph.findValue(name);
+    return index < 0 ? std::vector<int64_t> { -99 } : r.shapes.tensors[size_t(index)].dims;
+}
+
+using Dims = std::vector<int64_t>;
+
+} // namespace
+
+class TestShapes : public QObject {
+    Q_OBJECT
+private slots:
+    // Output sizes worked out with floor((in + pads - dilation*(k-1) - 1) / stride) + 1.
+    void windowArithmetic_data()
+    {
+        QTest::addColumn<QString>("op");
+        QTest::addColumn<int>("in");
+        QTest::addColumn<int>("kernel");
+        QTest::addColumn<int>("stride");
+        QTest::addColumn<int>("pad");
+        QTest::addColumn<int>("dilation");
+        QTest::addColumn<int>("ceil");
+        QTest::addColumn<int>("expected");
+        QTest::newRow("resnet stem conv") << "Conv" << 224 << 7 << 2 << 3 << 1 << 0 << 112; // (224+6-7)/2+1
+        QTest::newRow("resnet stem pool") << "MaxPool" << 112 << 3 << 2 << 1 << 1 << 0 << 56; // (112+2-3)/2+1
+        QTest::newRow("3x3 same") << "Conv" << 56 << 3 << 1 << 1 << 1 << 0 << 56;
+        QTest::newRow("dilated") << "Conv" << 32 << 3 << 1 << 0 << 2 << 0 << 28; // 32-2*2-1+1
+        QTest::newRow("pool floor") << "MaxPool" << 7 << 2 << 2 << 0 << 1 << 0 << 3;
+        QTest::newRow("pool ceil") << "MaxPool" << 7 << 2 << 2 << 0 << 1 << 1 << 4;
+        QTest::newRow("avg pool") << "AveragePool" << 10 << 3 << 3 << 0 << 1 << 0 << 3;
+        QTest::newRow("odd stride") << "Conv" << 225 << 3 << 2 << 0 << 1 << 0 << 112; // (225-3)/2+1
+    }
+    void windowArithmetic()
+    {
+        QFETCH(QString, op);
+        QFETCH(int, in);
+        QFETCH(int, kernel);
+        QFETCH(int, stride);
+        QFETCH(int, pad);
+        QFETCH(int, dilation);
+        QFETCH(int, ceil);
+        QFETCH(int, expected);
+        ModelBuilder b;
+        b.input("x", { 1, 3, in, in });
+        std::vector<std::string> inputs { "x" };
+        if (op == "Conv") {
+            b.weight("w", { 8, 3, kernel, kernel });
+            inputs.push_back("w");
+        }
+        auto& n = b.node(op.toStdString(), inputs, { "y" });
+        ModelBuilder::attr(n, "kernel_shape", { kernel, kernel });
+        ModelBuilder::attr(n, "strides", { stride, stride });
+        ModelBuilder::attr(n, "pads", { pad, pad, pad, pad });
+        if (op == "Conv")
+            ModelBuilder::attr(n, "dilations", { dilation, dilation });
+        if (ceil)
+            ModelBuilder::attr(n, "ceil_mode", 1);
+        b.output("y");
+        const Model m = readBytes(b.bytes());
+        const AnalysisResult r = analyze(m, {});
+        QCOMPARE(dimsOf(m, r, "y"), (Dims { 1, op == "Conv" ? 8 : 3, expected, expected }));
+    }
+
+    // PyTorch's transformer exports compute Reshape targets from Shape -> Gather -> Concat.
+    void reshapeFromComputedShape()
+    {
+        ModelBuilder b;
+        b.input("x", { -1, -1, 64 }, { "batch", "seq" });
+        b.ints("i0", { 0 });
+        b.ints("i1", { 1 });
+        b.ints("heads", { 4, 16 });
+        b.node("Shape", { "x" }, { "s" });
+        b.node("Gather", { "s", "i0" }, { "b" });
+        b.node("Gather", { "s", "i1" }, { "t" });
+        auto& c = b.node("Concat", { "b", "t", "heads" }, { "target" });
+        ModelBuilder::attr(c, "axis", int64_t(0));
+        b.node("Reshape", { "x", "target" }, { "y" });
+        auto& p = b.node("Transpose", { "y" }, { "z" });
+        ModelBuilder::attr(p, "perm", { 0, 2, 1, 3 });
+        b.output("z");
+        const Model m = readBytes(b.bytes());
+        AnalysisConfig config;
+        config.shapes.batch = 3;
+        config.shapes.dims["seq"] = 7;
+        const AnalysisResult r = analyze(m, config);
+        QCOMPARE(dimsOf(m, r, "y"), (Dims { 3, 7, 4, 16 }));
+        QCOMPARE(dimsOf(m, r, "z"), (Dims { 3, 4, 7, 16 }));
+        QVERIFY(r.unknownShapes.empty());
+    }
+
+    // GPT-2 exports slice the causal mask with computed bounds and build position ids with Range.
+    void gpt2ResolvesEverywhere_data()
+    {
+        QTest::addColumn<int>("batch");
+        QTest::addColumn<int>("sequence");
+        QTest::newRow("1x128") << 1 << 128;
+        QTest::newRow("4x512") << 4 << 512;
+        QTest::newRow("2x1024") << 2 << 1024;
+    }
+    void gpt2ResolvesEverywhere()
+    {
+        QFETCH(int, batch);
+        QFETCH(int, sequence);
+        const Model m = test::loadModel("gpt2_12l.onnx");
+        AnalysisConfig config;
+        config.shapes.batch = batch;
+        config.shapes.dims["sequence"] = sequence;
+        const AnalysisResult r = analyze(m, config);
+        QVERIFY2(r.unknownShapes.empty(), r.unknownShapes.empty() ? "" : r.unknownShapes.front().c_str());
+        QVERIFY(r.unsupportedOps.empty());
+        const int logits = m.graph.outputs.front();
+        QCOMPARE(r.shapes.tensors[size_t(logits)].dims, (Dims { batch, sequence, 50257 }));
+    }
+
+    void bertResolvesEverywhere()
+    {
+        AnalysisConfig config;
+        config.shapes.batch = 8;
+        config.shapes.dims["sequence"] = 384;
+        const Model m = test::loadModel("bert_2l.onnx");
+        const AnalysisResult r = analyze(m, config);
+        QVERIFY(r.unknownShapes.empty());
+        QCOMPARE(r.shapes.tensors[size_t(m.graph.outputs.front())].dims, (Dims { 8, 384, 256 }));
+    }
+
+    // tf2onnx: NHWC input, symbolic batch named unk__12; the resolution applies to dims 1 and 2.
+    void tfStyleNhwc()
+    {
+        const Model m = test::loadModel("tf_style_nhwc.onnx");
+        AnalysisConfig config;
+        config.shapes.batch = 5;
+        config.shapes.height = 128;
+        config.shapes.width = 96;
+        const AnalysisResult r = analyze(m, config);
+        QVERIFY(r.unknownShapes.empty());
+        const Value& in = m.graph.values[size_t(m.graph.inputs.front())];
+        QCOMPARE(in.declaredShape[0].symbol, std::string("unk__12"));
+        QCOMPARE(r.shapes.tensors[size_t(m.graph.inputs.front())].dims, (Dims { 5, 128, 96, 3 }));
+        // Conv 3->16, kernel 3, stride 2, pad 1: (128+2-3)/2+1 = 64, (96+2-3)/2+1 = 48.
+        bool sawConv = false;
+        for (const LayerResult& l : r.layers) {
+            const Node& n = m.graph.nodes[size_t(l.node)];
+            if (n.opType == "Conv") {
+                QCOMPARE(r.shapes.tensors[size_t(n.outputs[0])].dims, (Dims { 5, 16, 64, 48 }));
+                sawConv = true;
+            }
+        }
+        QVERIFY(sawConv);
+        QCOMPARE(r.shapes.tensors[size_t(m.graph.outputs.front())].dims, (Dims { 5, 10 }));
+    }
+
+    void paddleStyleDims()
+    {
+        const Model m = test::loadModel("paddle_style_constants.onnx");
+        AnalysisConfig config;
+        config.shapes.batch = 6;
+        const AnalysisResult r = analyze(m, config);
+        QCOMPARE(m.graph.values[size_t(m.graph.inputs.front())].declaredShape[0].symbol,
+                 std::string("p2o.DynamicDimension.0"));
+        QVERIFY(r.unknownShapes.empty());
+        QCOMPARE(r.shapes.tensors[size_t(m.graph.outputs.front())].dims, (Dims { 6, 4 }));
+    }
+
+    // LSTM(32 -> 64) then GRU(64 -> 48), input [seq, batch, 32].
+    void recurrent()
+    {
+        const Model m = test::loadModel("lstm_gru.onnx");
+        AnalysisConfig config;
+        config.shapes.batch = 10; // dim 0 is the sequence here, as the model declares it first
+        config.shapes.dims["batch"] = 3;
+        const AnalysisResult r = analyze(m, config);
+        QVERIFY(r.unknownShapes.empty());
+        QCOMPARE(r.shapes.tensors[size_t(m.graph.outputs.front())].dims, (Dims { 10, 3, 48 }));
+    }
+
+    void resolutionScalesImageModels()
+    {
+        const Model m = test::loadModel("resnet50.onnx");
+        AnalysisConfig config;
+        config.shapes.height = 512;
+        config.shapes.width = 384;
+        const AnalysisResult r = analyze(m, config);
+        QVERIFY(r.unknownShapes.empty());
+        // After the stem (stride 4) and four stages (stride 8 more): 512/32 = 16, 384/32 = 12.
+        bool found = false;
+        for (const LayerResult& l : r.layers) {
+            const Node& n = m.graph.nodes[size_t(l.node)];
+            if (n.opType == "GlobalAveragePool") {
+                QCOMPARE(r.shapes.tensors[size_t(n.inputs[0])].dims, (Dims { 1, 2048, 16, 12 }));
+                found = true;
+            }
+        }
+        QVERIFY(found);
+    }
+
+    // A custom-domain operator without declared output shapes: its output is listed as
+    // unknown and its operator as having no cost formula, never silently zero.
+    void unknownsAreListed()
+    {
+        ModelBuilder b;
+        b.input("x", { 2, 8 });
+        auto& n = b.node("FancyOp", { "x" }, { "y" });
+        n.set_domain("com.example");
+        b.node("Relu", { "y" }, { "z" });
+        b.output("z");
+        const Model m = readBytes(b.bytes());
+        const AnalysisResult r = analyze(m, {});
+        QVERIFY(std::find(r.unknownShapes.begin(), r.unknownShapes.end(), "y") != r.unknownShapes.end());
+        QVERIFY(std::find(r.unknownShapes.begin(), r.unknownShapes.end(), "z") != r.unknownShapes.end());
+        QCOMPARE(r.unsupportedOps, std::vector<std::string> { "com.example::FancyOp" });
+    }
+
+    // Byte counts from absurd dims saturate instead of wrapping around.
+    void enormousDimsSaturate()
+    {
+        AnalysisConfig config;
+        config.shapes.batch = int64_t(1) << 40;
+        config.shapes.height = int64_t(1) << 20;
+        config.shapes.width = int64_t(1) << 20;
+        const AnalysisResult r = analyze(test::loadModel("resnet50.onnx"), config);
+        QVERIFY(r.totals.peakBytes > 0);
+        QCOMPARE(r.totals.inputBytes, kSaturated);
+        for (const LayerResult& l : r.layers) {
+            QVERIFY(l.macs >= 0);
+            QVERIFY(l.outputBytes >= 0);
+        }
+    }
+
+    // The declared shape disagreeing with the inferred one is reported, not hidden.
+    void declaredMismatchIsReported()
+    {
+        ModelBuilder b;
+        b.input("x", { 2, 8 });
+        b.node("Relu", { "x" }, { "y" });
+        b.output("y", { 2, 9 });
+        const AnalysisResult r = analyze(readBytes(b.bytes()), {});
+        QVERIFY(!r.warnings.empty());
+        QVERIFY(QString::fromStdString(r.warnings.front()).contains("differs"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestShapes)
+#include "tst_shapes.moc"
