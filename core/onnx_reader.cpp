@@ -33,6 +33,7 @@ public:
     Fields(Span span, const char* what)
         : m_in(span.data, span.size)
         , m_base(span.data)
+        , m_size(span.size)
         , m_what(what)
     {
     }
@@ -40,6 +41,8 @@ public:
     bool next()
     {
         m_tag = m_in.ReadTag();
+        if (m_tag == 0 && m_in.CurrentPosition() < m_size)
+            fail(); // tag 0 or a broken varint before the end of the message
         return m_tag != 0;
     }
     int number() const { return int(m_tag >> 3); }
@@ -144,6 +147,7 @@ public:
 private:
     CodedInputStream m_in;
     const uint8_t* m_base;
+    int m_size;
     const char* m_what;
     uint32_t m_tag = 0;
 };

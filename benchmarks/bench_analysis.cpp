@@ -1,0 +1,122 @@
+// Speed of what the user waits for: opening a model (with its weights in the file) plus the
+// first analysis, and re-analysis for a new configuration (a slider move).
+//
+// The committed test models carry no weights, so the benchmark first writes full-size copies
+// with every weight's bytes inline: ResNet-50 (about 100 MB) and a 12-layer GPT-2 export padded
+// with one unused 400 MB tensor (about 1.06 GB).
+
+#include "analysis.h"
+#include "onnx_reader.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+namespace {
+
+std::string sourceModel(const char* file)
+{
+    return std::string(FOOTPRINT_TEST_MODELS) + "/" + file;
+}
+
+// Writes `file` with every external initializer's bytes inline (zeros), plus `padBytes` more.
+std::string writeWithWeights(const char* file, int64_t padBytes)
+{
+    const std::string out = (std::filesystem::temp_directory_path() / (std::string("footprint-bench-") + file)).string();
+    onnx::ModelProto model;
+    {
+        std::ifstream in(sourceModel(file), std::ios::binary);
+        if (!model.ParseFromIstream(&in))
+            return {};
+    }
+    for (auto& t : *model.mutable_graph()->mutable_initializer()) {
+        if (t.data_location() != onnx::TensorProto::EXTERNAL)
+            continue;
+        int64_t n = 1;
+        for (int64_t d : t.dims())
+            n *= d;
+        const int size = t.data_type() == onnx::TensorProto::INT64 ? 8 : 4;
+        t.clear_external_data();
+        t.clear_data_location();
+        t.set_raw_data(std::string(size_t(n * size), '\0'));
+    }
+    if (padBytes > 0) {
+        auto* pad = model.mutable_graph()->add_initializer();
+        pad->set_name("unused_padding");
+        pad->set_data_type(onnx::TensorProto::FLOAT);
+        pad->add_dims(padBytes / 4);
+        pad->set_raw_data(std::string(size_t(padBytes), '\0'));
+    }
+    std::ofstream o(out, std::ios::binary);
+    model.SerializeToOstream(&o);
+    return out;
+}
+
+const std::string& resnet50File()
+{
+    static const std::string path = writeWithWeights("resnet50_train.onnx", 0);
+    return path;
+}
+
+const std::string& gpt2File()
+{
+    static const std::string path = writeWithWeights("gpt2_12l.onnx", int64_t(400) << 20);
+    return path;
+}
+
+fp::AnalysisConfig configFor(int64_t batch, bool text)
+{
+    fp::AnalysisConfig config;
+    config.shapes.batch = batch;
+    if (text)
+        config.shapes.dims["sequence"] = 128 + (batch % 7) * 64;
+    return config;
+}
+
+void openAndAnalyze(benchmark::State& state, const std::string& path, bool text)
+{
+    if (path.empty()) {
+        state.SkipWithError("could not write the benchmark model");
+        return;
+    }
+    state.counters["file_MB"] = double(std::filesystem::file_size(path)) / 1e6;
+    for (auto _ : state) {
+        const fp::Model model = fp::readOnnxFile(path);
+        benchmark::DoNotOptimize(fp::analyze(model, configFor(1, text)));
+    }
+}
+
+void reanalyze(benchmark::State& state, const char* file, bool text)
+{
+    const fp::Model model = fp::readOnnxFile(sourceModel(file));
+    int64_t batch = 1;
+    for (auto _ : state) {
+        batch = batch % 64 + 1; // every iteration is a new configuration, as a slider drag
+        benchmark::DoNotOptimize(fp::analyze(model, configFor(batch, text)));
+    }
+    state.counters["nodes"] = double(model.graph.nodes.size());
+}
+
+void BM_OpenAndAnalyze_ResNet50_100MB(benchmark::State& state) { openAndAnalyze(state, resnet50File(), false); }
+void BM_OpenAndAnalyze_GPT2_12L_1GB(benchmark::State& state) { openAndAnalyze(state, gpt2File(), true); }
+// The same graph without weights: the 1 GB file should cost no more than this.
+void BM_OpenAndAnalyze_GPT2_12L_GraphOnly(benchmark::State& state)
+{
+    openAndAnalyze(state, sourceModel("gpt2_12l.onnx"), true);
+}
+void BM_Reanalyze_ResNet50(benchmark::State& state) { reanalyze(state, "resnet50_train.onnx", false); }
+void BM_Reanalyze_GPT2_12L(benchmark::State& state) { reanalyze(state, "gpt2_12l.onnx", true); }
+
+} // namespace
+
+BENCHMARK(BM_OpenAndAnalyze_ResNet50_100MB)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_OpenAndAnalyze_GPT2_12L_1GB)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_OpenAndAnalyze_GPT2_12L_GraphOnly)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Reanalyze_ResNet50)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Reanalyze_GPT2_12L)->Unit(benchmark::kMicrosecond);
+
+BENCHMARK_MAIN();
