@@ -209,6 +209,11 @@ std::string formatTable(const Model& model, const AnalysisResult& r)
     out << "Input size:               " << formatBytes(t.inputBytes) << '\n';
     out << "Sum of activations:       " << formatBytes(t.activationBytes) << '\n';
     out << "Memory read + write:      " << formatBytes(satAdd(t.readBytes, t.writeBytes)) << '\n';
+    // torchsummary's familiar estimate, shown for comparison: it doubles the activations for the
+    // backward pass and adds input and parameters. The inference peak below is what runs need.
+    const int64_t forwardBackward = satMul(t.activationBytes, 2);
+    out << "torchsummary-style total: " << formatBytes(satAdd(satAdd(t.inputBytes, forwardBackward), t.paramBytes))
+        << " (input + 2 x activations " << formatBytes(forwardBackward) << " + parameters)\n";
     out << "Inference peak memory:    " << formatBytes(t.peakBytes) << " (weights " << formatBytes(t.paramBytes)
         << " + live activations " << formatBytes(t.peakActivationBytes);
     if (t.peakStep >= 0)
