@@ -1,6 +1,9 @@
 #include "analysis_options.h"
 
+#include <QFile>
 #include <QRegularExpression>
+
+#include <stdexcept>
 
 namespace fp {
 
@@ -25,6 +28,13 @@ void addAnalysisOptions(QCommandLineParser& parser)
         { "dim", "Value of a named symbolic dimension, e.g. sequence=512 (repeatable).", "NAME=V" },
         { "resolution", "Height x width of 4-D image inputs, e.g. 512x512.", "HxW" },
         { "precision", "Precision of weights and activations: model (default), fp32, fp16, bf16 or int8.", "P" },
+        { "mode", "inference (default) or training (forward, backward and optimizer step).", "MODE" },
+        { "optimizer", "Training optimizer: sgd, momentum, adam (default) or adamw.", "OPT" },
+        { "workspace", "Convolution workspace: default (PyTorch's), direct, im2col, fft or winograd.", "POLICY" },
+        { "device", "A device preset (e.g. A100-80GB, RTX-4090, Jetson-Orin-Nano-8GB): its memory is the budget.",
+          "NAME" },
+        { "fit-memory", "A memory budget such as 24GiB or 512MB; reports the largest batch that fits.", "SIZE" },
+        { "devices", "Read device presets from this JSON file instead of the built-in list.", "FILE" },
     });
 }
 
@@ -59,6 +69,58 @@ QString readAnalysisOptions(const QCommandLineParser& parser, AnalysisConfig& co
             return QStringLiteral("--precision must be model, fp32, fp16, bf16 or int8, not '%1'")
                 .arg(parser.value("precision"));
         config.precision = *p;
+    }
+    if (parser.isSet("mode")) {
+        const auto m = parseMode(parser.value("mode").toLower().toStdString());
+        if (!m)
+            return QStringLiteral("--mode must be inference or training, not '%1'").arg(parser.value("mode"));
+        config.training.mode = *m;
+    }
+    if (parser.isSet("optimizer")) {
+        const auto o = parseOptimizer(parser.value("optimizer").toLower().toStdString());
+        if (!o)
+            return QStringLiteral("--optimizer must be sgd, momentum, adam or adamw, not '%1'")
+                .arg(parser.value("optimizer"));
+        config.training.optimizer = *o;
+    }
+    if (parser.isSet("workspace")) {
+        const auto w = parseConvAlgorithm(parser.value("workspace").toLower().toStdString());
+        if (!w)
+            return QStringLiteral("--workspace must be default, direct, im2col, fft or winograd, not '%1'")
+                .arg(parser.value("workspace"));
+        config.training.workspace = *w;
+    }
+    return {};
+}
+
+QString readBudgetOptions(const QCommandLineParser& parser, Budget& budget)
+{
+    if (parser.isSet("devices")) {
+        QFile f(parser.value("devices"));
+        if (!f.open(QIODevice::ReadOnly))
+            return QStringLiteral("cannot read device presets '%1': %2").arg(f.fileName(), f.errorString());
+        try {
+            budget.devices = parseDevices(f.readAll().toStdString());
+        } catch (const std::exception& e) {
+            return QStringLiteral("%1: %2").arg(f.fileName(), QString::fromStdString(e.what()));
+        }
+    }
+    if (parser.isSet("device")) {
+        const Device* d = findDevice(budget.devices, parser.value("device").toStdString());
+        if (!d) {
+            QStringList names;
+            for (const Device& known : budget.devices)
+                names << QString::fromStdString(known.name);
+            return QStringLiteral("unknown device '%1'; known: %2").arg(parser.value("device"), names.join(", "));
+        }
+        budget.device = *d;
+        budget.bytes = d->memoryBytes;
+    }
+    if (parser.isSet("fit-memory")) {
+        const auto bytes = parseByteSize(parser.value("fit-memory").toStdString());
+        if (!bytes)
+            return QStringLiteral("--fit-memory needs a size such as 24GiB or 512MB, not '%1'").arg(parser.value("fit-memory"));
+        budget.bytes = *bytes;
     }
     return {};
 }

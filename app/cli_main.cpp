@@ -6,9 +6,11 @@
 
 #include <QCoreApplication>
 #include <QJsonDocument>
+#include <QJsonObject>
 
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 namespace {
 
@@ -26,6 +28,7 @@ int analyzeCommand(const QStringList& arguments)
     parser.addPositionalArgument(QStringLiteral("MODEL"), QStringLiteral("The .onnx file."));
     fp::addAnalysisOptions(parser);
     parser.addOption({ "format", "Output: table (default), json or csv.", "F", "table" });
+    parser.addOption({ "timeline", "Also print the memory at every step (table), or add timeline[] (json)." });
     if (!parser.parse(arguments))
         return fail(parser.errorText(), 2);
     if (parser.isSet("help")) {
@@ -40,16 +43,45 @@ int analyzeCommand(const QStringList& arguments)
     fp::AnalysisConfig config;
     if (QString error = fp::readAnalysisOptions(parser, config); !error.isEmpty())
         return fail(error, 2);
+    fp::Budget budget;
+    if (QString error = fp::readBudgetOptions(parser, budget); !error.isEmpty())
+        return fail(error, 2);
 
     try {
         const fp::Model model = fp::readOnnxFile(parser.positionalArguments().front().toStdString());
         const fp::AnalysisResult result = fp::analyze(model, config);
-        if (format == "json")
-            std::cout << QJsonDocument(fp::toJson(model, config, result)).toJson().constData();
-        else if (format == "csv")
-            std::cout << fp::formatCsv(model, result);
-        else
+        const bool timeline = parser.isSet("timeline");
+        std::optional<fp::BatchFit> fit;
+        if (budget.bytes)
+            fit = fp::largestBatchThatFits(model, config, *budget.bytes);
+        if (format == "json") {
+            QJsonObject root = fp::toJson(model, config, result, timeline);
+            if (budget.bytes) {
+                root.insert("budget_bytes", qint64(*budget.bytes));
+                root.insert("fits", result.totals.peakBytes <= *budget.bytes);
+                root.insert("max_batch", qint64(fit->maxBatch));
+                if (budget.device)
+                    root.insert("device", QString::fromStdString(budget.device->name));
+            }
+            std::cout << QJsonDocument(root).toJson().constData();
+        } else if (format == "csv") {
+            std::cout << (timeline ? fp::formatTimeline(model, result) : fp::formatCsv(model, result));
+        } else {
             std::cout << fp::formatTable(model, result);
+            if (budget.bytes) {
+                const int64_t peak = result.totals.peakBytes;
+                std::cout << "Budget:                   " << fp::formatBytes(*budget.bytes)
+                          << (budget.device ? " (" + budget.device->name + ")" : std::string()) << ": "
+                          << (peak <= *budget.bytes ? "fits, " + fp::formatBytes(*budget.bytes - peak) + " to spare"
+                                                    : "exceeds by " + fp::formatBytes(peak - *budget.bytes))
+                          << '\n'
+                          << "Largest batch that fits:  " << fit->maxBatch
+                          << (fit->hitLimit ? " (the search limit)" : "") << " (peak "
+                          << fp::formatBytes(fit->peakAtMax) << ")\n";
+            }
+            if (timeline)
+                std::cout << '\n' << fp::formatTimeline(model, result);
+        }
     } catch (const fp::ModelError& e) {
         return fail(QString::fromStdString(e.what()));
     } catch (const std::exception& e) {

@@ -419,71 +419,6 @@ GraphCost analyzeGraph(const Graph& graph, const ShapeResult& shapes, const Shap
     return total;
 }
 
-// Inference memory: execution in order, each buffer live from its producer to its last consumer.
-void planInferenceMemory(const Graph& graph, Precision precision, AnalysisResult& r)
-{
-    const size_t steps = r.layers.size();
-    r.liveBytes.assign(steps, 0);
-    if (steps == 0)
-        return;
-    std::vector<int> stepOf(graph.nodes.size(), 0);
-    for (size_t s = 0; s < steps; ++s)
-        stepOf[size_t(r.layers[s].node)] = int(s);
-
-    // A view's bytes belong to the buffer it looks into, which must live as long as the view.
-    std::vector<int> root(graph.values.size());
-    for (size_t v = 0; v < root.size(); ++v)
-        root[v] = int(v);
-    for (int n : graph.order) {
-        const Node& node = graph.nodes[size_t(n)];
-        if (isViewOp(node) && node.input(0) >= 0 && node.output(0) >= 0
-            && !graph.values[size_t(node.input(0))].isInitializer)
-            root[size_t(node.output(0))] = root[size_t(node.input(0))];
-    }
-    std::vector<int> birth(graph.values.size(), -1), death(graph.values.size(), -1);
-    for (size_t v = 0; v < graph.values.size(); ++v) {
-        const Value& value = graph.values[v];
-        if (value.isInitializer || value.isConstantNode || value.isOuterScope)
-            continue;
-        if (!value.isGraphInput && value.producer < 0)
-            continue;
-        const int b = value.isGraphInput ? 0 : stepOf[size_t(value.producer)];
-        int d = b;
-        for (int consumer : value.consumers)
-            d = std::max(d, stepOf[size_t(consumer)]);
-        if (value.isGraphOutput)
-            d = int(steps) - 1;
-        const size_t owner = size_t(root[v]);
-        birth[owner] = birth[owner] < 0 ? b : std::min(birth[owner], b);
-        death[owner] = std::max(death[owner], d);
-    }
-    // Bytes born and freed per step, kept apart so saturation (hostile dims) never turns negative.
-    std::vector<int64_t> born(steps, 0), freed(steps, 0);
-    for (size_t v = 0; v < graph.values.size(); ++v) {
-        if (birth[v] < 0 || root[v] != int(v))
-            continue;
-        const int64_t bytes = bytesOf(r.shapes.tensors[v], precision);
-        born[size_t(birth[v])] = satAdd(born[size_t(birth[v])], bytes);
-        freed[size_t(death[v])] = satAdd(freed[size_t(death[v])], bytes);
-    }
-    int64_t live = 0, best = -1;
-    for (size_t s = 0; s < steps; ++s) {
-        live = satAdd(live, born[s]);
-        r.liveBytes[s] = live;
-        if (live > best) {
-            best = live;
-            r.totals.peakStep = int(s);
-        }
-        if (live != kSaturated)
-            live -= std::min(live, freed[s]);
-    }
-    r.totals.peakActivationBytes = best;
-    for (size_t v = 0; v < graph.values.size(); ++v) {
-        if (birth[v] >= 0 && root[v] == int(v) && birth[v] <= r.totals.peakStep && death[v] >= r.totals.peakStep)
-            r.liveAtPeak.push_back(int(v));
-    }
-}
-
 } // namespace
 
 AnalysisResult analyze(const Model& model, const AnalysisConfig& config)
@@ -520,8 +455,13 @@ AnalysisResult analyze(const Model& model, const AnalysisConfig& config)
         if (!info.isKnown())
             r.unknownShapes.insert(r.unknownShapes.begin(), graph.values[size_t(in)].name);
     }
-    planInferenceMemory(graph, config.precision, r);
-    t.peakBytes = satAdd(t.paramBytes, std::max<int64_t>(t.peakActivationBytes, 0));
+    r.memory = planMemory(graph, r, config);
+    t.peakBytes = r.memory.peakBytes;
+    t.peakStep = r.memory.peakStep;
+    if (t.peakStep >= 0) {
+        const CategoryBytes& at = r.memory.timeline[size_t(t.peakStep)].byCategory;
+        t.peakActivationBytes = t.peakBytes - at[size_t(Category::Weights)] - at[size_t(Category::OptimizerState)];
+    }
     return r;
 }
 

@@ -4,6 +4,7 @@
 // configuration. A pure function: cheap enough to rerun on every slider move.
 
 #include "graph.h"
+#include "memory.h"
 #include "shapes.h"
 
 #include <cstdint>
@@ -21,6 +22,7 @@ std::optional<Precision> parsePrecision(const std::string& name);
 struct AnalysisConfig {
     ShapeConfig shapes;
     Precision precision = Precision::Model; // applied to floating-point weights and activations
+    TrainingConfig training; // mode (inference by default), optimizer, convolution workspace
 };
 
 // Bytes per element of a tensor of `dtype` under the chosen precision.
@@ -52,23 +54,25 @@ struct Totals {
     int64_t inputBytes = 0;
     int64_t readBytes = 0;
     int64_t writeBytes = 0;
-    int64_t peakBytes = 0; // inference: resident weights + inputs + live activations at the peak
-    int peakStep = -1; // index into AnalysisResult::layers
-    int64_t peakActivationBytes = 0; // the live activations (and inputs) at the peak
+    int64_t peakBytes = 0; // the peak of the chosen mode (memory.peakBytes)
+    int peakStep = -1; // index into memory.timeline (equal to the layer index in inference)
+    int64_t peakActivationBytes = 0; // the peak less weights and optimizer state
 };
 
 struct AnalysisResult {
     ShapeResult shapes; // per value of the main graph
     std::vector<LayerResult> layers; // in execution order
     Totals totals;
-    std::vector<int64_t> liveBytes; // activations (and inputs) live at each step, without weights
-    std::vector<int> liveAtPeak; // value indices of the buffers live at the peak step
+    MemoryPlan memory; // the timeline of the chosen mode, its peak and what is live there
     std::vector<std::string> unknownShapes; // tensors whose shape stayed unknown
     std::vector<std::string> unsupportedOps; // operator types without a cost formula
     std::vector<std::string> warnings;
 };
 
 AnalysisResult analyze(const Model& model, const AnalysisConfig& config);
+
+// The memory timeline for a result whose shapes and layers are filled (called by analyze()).
+MemoryPlan planMemory(const Graph& graph, const AnalysisResult& result, const AnalysisConfig& config);
 
 // Whether a node's output is a view of its first input (no new memory: Reshape, Flatten...).
 bool isViewOp(const Node& node);

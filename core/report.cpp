@@ -94,7 +94,27 @@ std::string outputShapes(const Model& model, const AnalysisResult& r, const Laye
 
 } // namespace
 
-QJsonObject toJson(const Model& model, const AnalysisConfig& config, const AnalysisResult& r)
+namespace {
+
+std::string stepNodeName(const Model& model, const TimelineStep& step)
+{
+    if (step.node < 0)
+        return "optimizer step";
+    const Node& n = model.graph.nodes[size_t(step.node)];
+    return n.name.empty() ? n.opType + "_" + std::to_string(step.node) : n.name;
+}
+
+QJsonObject categoriesJson(const CategoryBytes& bytes)
+{
+    QJsonObject o;
+    for (int c = 0; c < kCategoryCount; ++c)
+        o.insert(QLatin1String(categoryName(Category(c))), qint64(bytes[size_t(c)]));
+    return o;
+}
+
+} // namespace
+
+QJsonObject toJson(const Model& model, const AnalysisConfig& config, const AnalysisResult& r, bool timeline)
 {
     const Totals& t = r.totals;
     QJsonObject totals {
@@ -133,7 +153,7 @@ QJsonObject toJson(const Model& model, const AnalysisConfig& config, const Analy
             { "read_bytes", qint64(l.readBytes) },
             { "write_bytes", qint64(l.writeBytes) },
             { "output_bytes", qint64(l.outputBytes) },
-            { "live_bytes", qint64(s < r.liveBytes.size() ? r.liveBytes[s] : 0) },
+            { "live_bytes", qint64(s < r.memory.timeline.size() ? r.memory.timeline[s].liveBytes : 0) },
             { "cost_known", l.costKnown },
             { "shapes_known", l.shapesKnown },
         });
@@ -155,9 +175,11 @@ QJsonObject toJson(const Model& model, const AnalysisConfig& config, const Analy
                                     { "shape", shapeJson(info) } });
     }
     QJsonArray livePeak;
-    for (int v : r.liveAtPeak)
-        livePeak.append(q(model.graph.values[size_t(v)].name));
-    return QJsonObject {
+    for (const LiveBuffer& b : r.memory.liveAtPeak)
+        livePeak.append(QJsonObject { { "name", q(b.name) },
+                                      { "category", categoryName(b.category) },
+                                      { "bytes", qint64(b.bytes) } });
+    QJsonObject root {
         { "model",
           QJsonObject { { "path", q(model.path) },
                         { "ir_version", qint64(model.irVersion) },
@@ -166,7 +188,11 @@ QJsonObject toJson(const Model& model, const AnalysisConfig& config, const Analy
                         { "nodes", int(model.graph.nodes.size()) },
                         { "inputs", inputs } } },
         { "config",
-          QJsonObject { { "precision", precisionName(config.precision) }, { "dims", dims } } },
+          QJsonObject { { "precision", precisionName(config.precision) },
+                        { "dims", dims },
+                        { "mode", modeName(config.training.mode) },
+                        { "optimizer", optimizerName(config.training.optimizer) },
+                        { "workspace", convAlgorithmName(config.training.workspace) } } },
         { "totals", totals },
         { "layers", layers },
         { "live_at_peak", livePeak },
@@ -174,6 +200,61 @@ QJsonObject toJson(const Model& model, const AnalysisConfig& config, const Analy
         { "unsupported_ops", strings(r.unsupportedOps) },
         { "warnings", strings(r.warnings) },
     };
+    if (config.training.mode == Mode::Training) {
+        const MemoryPlan& m = r.memory;
+        root.insert("training", QJsonObject { { "weights_bytes", qint64(m.weightBytes) },
+                                              { "gradient_bytes", qint64(m.gradientBytes) },
+                                              { "optimizer_bytes", qint64(m.optimizerBytes) },
+                                              { "saved_activation_bytes", qint64(m.savedActivationBytes) },
+                                              { "workspace_bytes", qint64(m.workspaceBytes) },
+                                              { "peak_bytes", qint64(m.peakBytes) } });
+    }
+    if (r.memory.peakStep >= 0)
+        root.insert("peak", QJsonObject { { "step", r.memory.peakStep },
+                                          { "node", q(stepNodeName(model, r.memory.timeline[size_t(r.memory.peakStep)])) },
+                                          { "phase", phaseName(r.memory.timeline[size_t(r.memory.peakStep)].phase) },
+                                          { "by_category", categoriesJson(r.memory.timeline[size_t(r.memory.peakStep)].byCategory) } });
+    if (timeline) {
+        QJsonArray steps;
+        for (size_t s = 0; s < r.memory.timeline.size(); ++s) {
+            const TimelineStep& step = r.memory.timeline[s];
+            steps.append(QJsonObject { { "step", int(s) },
+                                       { "node", q(stepNodeName(model, step)) },
+                                       { "phase", phaseName(step.phase) },
+                                       { "live_bytes", qint64(step.liveBytes) },
+                                       { "by_category", categoriesJson(step.byCategory) } });
+        }
+        root.insert("timeline", steps);
+    }
+    return root;
+}
+
+std::string formatTimeline(const Model& model, const AnalysisResult& r)
+{
+    std::ostringstream out;
+    char line[256];
+    std::snprintf(line, sizeof line, "%6s %-9s %-40s %12s", "step", "phase", "node", "live (MiB)");
+    out << line;
+    for (int c = 0; c < kCategoryCount; ++c) {
+        std::snprintf(line, sizeof line, " %17s", categoryName(Category(c)));
+        out << line;
+    }
+    out << '\n';
+    for (size_t s = 0; s < r.memory.timeline.size(); ++s) {
+        const TimelineStep& step = r.memory.timeline[s];
+        std::string name = stepNodeName(model, step);
+        if (name.size() > 40)
+            name = "..." + name.substr(name.size() - 37);
+        std::snprintf(line, sizeof line, "%6zu %-9s %-40s %12.3f", s, phaseName(step.phase), name.c_str(),
+                      double(step.liveBytes) / (1024.0 * 1024.0));
+        out << line;
+        for (int c = 0; c < kCategoryCount; ++c) {
+            std::snprintf(line, sizeof line, " %17.3f", double(step.byCategory[size_t(c)]) / (1024.0 * 1024.0));
+            out << line;
+        }
+        out << (int(s) == r.memory.peakStep ? "  <- peak\n" : "\n");
+    }
+    return out.str();
 }
 
 std::string formatTable(const Model& model, const AnalysisResult& r)
@@ -214,11 +295,27 @@ std::string formatTable(const Model& model, const AnalysisResult& r)
     const int64_t forwardBackward = satMul(t.activationBytes, 2);
     out << "torchsummary-style total: " << formatBytes(satAdd(satAdd(t.inputBytes, forwardBackward), t.paramBytes))
         << " (input + 2 x activations " << formatBytes(forwardBackward) << " + parameters)\n";
-    out << "Inference peak memory:    " << formatBytes(t.peakBytes) << " (weights " << formatBytes(t.paramBytes)
-        << " + live activations " << formatBytes(t.peakActivationBytes);
-    if (t.peakStep >= 0)
-        out << " at step " << t.peakStep << ", " << layerName(model, r.layers[size_t(t.peakStep)]);
-    out << ")\n";
+    const MemoryPlan& m = r.memory;
+    if (m.gradientBytes > 0 || m.optimizerBytes > 0 || m.savedActivationBytes > 0) {
+        out << "Training:                 weights " << formatBytes(m.weightBytes) << ", gradients "
+            << formatBytes(m.gradientBytes) << ", optimizer state " << formatBytes(m.optimizerBytes)
+            << ", saved activations " << formatBytes(m.savedActivationBytes) << ", workspace "
+            << formatBytes(m.workspaceBytes) << '\n';
+    }
+    out << (m.gradientBytes > 0 || m.optimizerBytes > 0 ? "Training peak memory:     " : "Inference peak memory:    ")
+        << formatBytes(t.peakBytes);
+    if (t.peakStep >= 0) {
+        const TimelineStep& step = m.timeline[size_t(t.peakStep)];
+        out << " at step " << t.peakStep << " (" << phaseName(step.phase) << ", " << stepNodeName(model, step) << "):";
+        const char* sep = " ";
+        for (int c = 0; c < kCategoryCount; ++c) {
+            if (step.byCategory[size_t(c)] > 0) {
+                out << sep << categoryName(Category(c)) << " " << formatBytes(step.byCategory[size_t(c)]);
+                sep = ", ";
+            }
+        }
+    }
+    out << "\n";
     if (!r.unknownShapes.empty()) {
         out << "Unknown shapes (" << r.unknownShapes.size() << "):";
         for (size_t i = 0; i < r.unknownShapes.size() && i < 10; ++i)
@@ -246,7 +343,7 @@ std::string formatCsv(const Model& model, const AnalysisResult& r)
         out << s << ',' << csvField(layerName(model, l)) << ',' << csvField(model.graph.nodes[size_t(l.node)].opType)
             << ',' << csvField(outputShapes(model, r, l)) << ',' << l.params << ',' << l.buffers << ','
             << l.weightBytes << ',' << l.macs << ',' << l.flops << ',' << l.readBytes << ',' << l.writeBytes << ','
-            << l.outputBytes << ',' << (s < r.liveBytes.size() ? r.liveBytes[s] : 0) << '\n';
+            << l.outputBytes << ',' << (s < r.memory.timeline.size() ? r.memory.timeline[s].liveBytes : 0) << '\n';
     }
     return out.str();
 }

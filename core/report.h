@@ -11,7 +11,10 @@
 
 namespace fp {
 
-QJsonObject toJson(const Model& model, const AnalysisConfig& config, const AnalysisResult& result);
+// `timeline` adds the step-by-step series (long for big models).
+QJsonObject toJson(const Model& model, const AnalysisConfig& config, const AnalysisResult& result,
+                   bool timeline = false);
+std::string formatTimeline(const Model& model, const AnalysisResult& result);
 std::string formatTable(const Model& model, const AnalysisResult& result);
 std::string formatCsv(const Model& model, const AnalysisResult& result);
 

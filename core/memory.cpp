@@ -1,0 +1,565 @@
+#include "memory.h"
+
+#include "analysis.h"
+
+#include <algorithm>
+#include <set>
+#include <unordered_map>
+
+namespace fp {
+
+const char* modeName(Mode m)
+{
+    return m == Mode::Training ? "training" : "inference";
+}
+
+const char* optimizerName(Optimizer o)
+{
+    switch (o) {
+    case Optimizer::SGD: return "sgd";
+    case Optimizer::Momentum: return "momentum";
+    case Optimizer::Adam: return "adam";
+    case Optimizer::AdamW: return "adamw";
+    }
+    return "sgd";
+}
+
+const char* convAlgorithmName(ConvAlgorithm a)
+{
+    switch (a) {
+    case ConvAlgorithm::Direct: return "direct";
+    case ConvAlgorithm::Im2col: return "im2col";
+    case ConvAlgorithm::FFT: return "fft";
+    case ConvAlgorithm::Winograd: return "winograd";
+    case ConvAlgorithm::FrameworkDefault: return "default";
+    }
+    return "default";
+}
+
+const char* categoryName(Category c)
+{
+    switch (c) {
+    case Category::Weights: return "weights";
+    case Category::Gradients: return "gradients";
+    case Category::OptimizerState: return "optimizer_state";
+    case Category::SavedActivations: return "saved_activations";
+    case Category::Activations: return "activations";
+    case Category::Workspace: return "workspace";
+    case Category::Inputs: return "inputs";
+    }
+    return "activations";
+}
+
+const char* phaseName(Phase p)
+{
+    switch (p) {
+    case Phase::Forward: return "forward";
+    case Phase::Backward: return "backward";
+    case Phase::Optimizer: return "optimizer";
+    }
+    return "forward";
+}
+
+std::optional<Mode> parseMode(const std::string& name)
+{
+    for (Mode m : { Mode::Inference, Mode::Training })
+        if (name == modeName(m))
+            return m;
+    return std::nullopt;
+}
+
+std::optional<Optimizer> parseOptimizer(const std::string& name)
+{
+    for (Optimizer o : { Optimizer::SGD, Optimizer::Momentum, Optimizer::Adam, Optimizer::AdamW })
+        if (name == optimizerName(o))
+            return o;
+    return std::nullopt;
+}
+
+std::optional<ConvAlgorithm> parseConvAlgorithm(const std::string& name)
+{
+    for (ConvAlgorithm a : { ConvAlgorithm::Direct, ConvAlgorithm::Im2col, ConvAlgorithm::FFT, ConvAlgorithm::Winograd,
+                             ConvAlgorithm::FrameworkDefault })
+        if (name == convAlgorithmName(a))
+            return a;
+    return std::nullopt;
+}
+
+namespace {
+
+int64_t bytesOf(const TensorInfo& t, Precision p)
+{
+    const int64_t n = t.elements();
+    return n < 0 ? 0 : satMul(n, elementBytes(t.dtype, p));
+}
+
+int64_t ceilDiv(int64_t a, int64_t b)
+{
+    return b <= 0 ? 0 : (a + b - 1) / b;
+}
+
+int64_t nextPowerOfTwo(int64_t v)
+{
+    int64_t p = 1;
+    while (p < v && p < (int64_t(1) << 40))
+        p <<= 1;
+    return p;
+}
+
+// Activations an operator keeps for its backward pass, as PyTorch's autograd does. Each rule
+// names the inputs (by position) or outputs kept, given which inputs need a gradient. Anything
+// else a rule keeps that is not a graph tensor (BatchNorm's batch statistics, max-pooling's
+// indices, dropout's mask) is counted as extra bytes. This is the table the README documents.
+struct SavedRule {
+    std::vector<int> inputs;
+    std::vector<int> outputs;
+    int64_t extraBytes = 0;
+};
+
+bool isOneOf(const std::string& op, std::initializer_list<const char*> ops)
+{
+    for (const char* o : ops)
+        if (op == o)
+            return true;
+    return false;
+}
+
+SavedRule savedRule(const Node& node, const std::vector<bool>& inputNeedsGrad, const std::vector<TensorInfo>& tensors)
+{
+    const std::string& op = node.opType;
+    const auto needs = [&](size_t i) { return i < inputNeedsGrad.size() && inputNeedsGrad[i]; };
+    const auto dims = [&](int value) -> const TensorInfo* { return value >= 0 ? &tensors[size_t(value)] : nullptr; };
+    SavedRule r;
+    // The gradient of one operand of a product needs the other operand.
+    const auto product = [&] {
+        if (needs(1))
+            r.inputs.push_back(0);
+        if (needs(0))
+            r.inputs.push_back(1);
+    };
+    if (isOneOf(op, { "Conv", "ConvTranspose", "Gemm", "MatMul", "Mul", "Einsum" })) {
+        product();
+    } else if (op == "Div") {
+        r.inputs.push_back(1); // d/da needs b; d/db needs a too
+        if (needs(1))
+            r.inputs.push_back(0);
+    } else if (isOneOf(op, { "Relu", "Sigmoid", "Tanh", "Exp", "Softmax", "LogSoftmax", "Sqrt", "Reciprocal", "Elu" })) {
+        r.outputs.push_back(0);
+    } else if (isOneOf(op, { "Erf", "Gelu", "Clip", "LeakyRelu", "HardSwish", "HardSigmoid", "Softplus", "Log", "Sin",
+                             "Cos", "Abs", "Celu", "Selu", "Mish", "Pow", "AveragePool", "GlobalAveragePool",
+                             "LpPool", "ReduceMax", "ReduceMin", "ReduceL2", "ReduceProd" })) {
+        r.inputs.push_back(0);
+    } else if (op == "PRelu") {
+        r.inputs = { 0, 1 };
+    } else if (op == "BatchNormalization") {
+        r.inputs.push_back(0);
+        const TensorInfo* x = dims(node.input(0));
+        if (x && x->isKnown() && x->rank() >= 2)
+            r.extraBytes = satMul(x->dims[1], 2 * 4); // batch mean and inverse std, in fp32
+    } else if (isOneOf(op, { "LayerNormalization", "InstanceNormalization", "GroupNormalization" })) {
+        r.inputs.push_back(0);
+        const TensorInfo* x = dims(node.input(0));
+        if (x && x->isKnown() && x->rank() >= 1) {
+            int64_t rows = 1;
+            const int64_t axis = op == "LayerNormalization" ? (node.attrInt("axis", -1) + x->rank()) % x->rank() : 2;
+            for (int64_t i = 0; i < std::min<int64_t>(axis, x->rank()); ++i)
+                rows = satMul(rows, x->dims[size_t(i)]);
+            r.extraBytes = satMul(rows, 2 * 4); // mean and inverse std per normalized row
+        }
+    } else if (isOneOf(op, { "MaxPool", "GlobalMaxPool" })) {
+        r.inputs.push_back(0);
+        const TensorInfo* y = dims(node.output(0));
+        if (y && y->isKnown())
+            r.extraBytes = satMul(y->elements(), 8); // int64 argmax indices
+    } else if (op == "Dropout") {
+        const TensorInfo* y = dims(node.output(0));
+        if (y && y->isKnown())
+            r.extraBytes = y->elements(); // one byte of mask per element
+    } else if (op == "Gather" || op == "GatherElements" || op == "GatherND") {
+        r.inputs.push_back(1); // the indices
+    } else if (op == "Where") {
+        r.inputs.push_back(0); // the condition
+    } else if (isOneOf(op, { "LSTM", "GRU", "RNN" })) {
+        r.inputs.push_back(0);
+        r.outputs.push_back(0);
+        const TensorInfo* x = dims(node.input(0));
+        const int64_t hidden = node.attrInt("hidden_size", 0);
+        if (x && x->isKnown() && x->rank() == 3) {
+            const int gates = op == "LSTM" ? 5 : op == "GRU" ? 4 : 1; // gate activations, LSTM cell state
+            const int64_t dirs = node.attrString("direction", "forward") == "bidirectional" ? 2 : 1;
+            r.extraBytes = satMul(satMul(satMul(x->dims[0], x->dims[1]), dirs), satMul(hidden, gates * 4));
+        }
+    } else if (isOneOf(op, { "Add", "Sub", "Neg", "Sum", "Mean", "ReduceMean", "ReduceSum", "Concat", "Split",
+                             "Slice", "Transpose", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Cast",
+                             "Expand", "Tile", "Pad", "GlobalLpPool", "Resize", "Upsample", "DepthToSpace",
+                             "SpaceToDepth", "CumSum", "Trilu", "Max", "Min" })) {
+        // Linear in their inputs, or pure data movement: nothing kept but sizes.
+    } else {
+        for (size_t i = 0; i < node.inputs.size(); ++i)
+            r.inputs.push_back(int(i)); // no rule: keep every input, the safe side
+    }
+    return r;
+}
+
+// Operators whose gradient flows (floating outputs of differentiable functions).
+bool isDifferentiable(const Node& node)
+{
+    return !isOneOf(node.opType, { "Shape", "Size", "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And",
+                                   "Or", "Xor", "Not", "ArgMax", "ArgMin", "NonZero", "Floor", "Ceil", "Round",
+                                   "Sign", "ConstantOfShape", "Range", "IsNaN", "IsInf", "RandomNormal",
+                                   "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Constant" });
+}
+
+// Convolution workspace by algorithm. im2col unfolds the input into a (Cin/g*kh*kw) x (Hout*Wout)
+// matrix per image; FFT transforms input, kernel and output to complex spectra of the padded
+// size; Winograd F(2x2, 3x3) transforms 4x4 tiles (3x3, stride-1 kernels only, others fall
+// back to direct). The framework default is PyTorch's native convolution: im2col one image at
+// a time, none for 1x1 stride-1 kernels.
+int64_t convWorkspace(const Node& node, const std::vector<TensorInfo>& tensors, ConvAlgorithm algorithm, Precision p)
+{
+    if (node.opType != "Conv" || algorithm == ConvAlgorithm::Direct)
+        return 0;
+    const int x = node.input(0), w = node.input(1), y = node.output(0);
+    if (x < 0 || w < 0 || y < 0)
+        return 0;
+    const TensorInfo &in = tensors[size_t(x)], &kernel = tensors[size_t(w)], &out = tensors[size_t(y)];
+    if (!in.isKnown() || !kernel.isKnown() || !out.isKnown() || in.rank() != 4 || kernel.rank() != 4)
+        return 0;
+    const int64_t elem = elementBytes(in.dtype, p);
+    const int64_t n = in.dims[0], cin = in.dims[1], h = in.dims[2], wd = in.dims[3];
+    const int64_t cout = kernel.dims[0], cinPerGroup = kernel.dims[1], kh = kernel.dims[2], kw = kernel.dims[3];
+    const int64_t hout = out.dims[2], wout = out.dims[3];
+    std::vector<int64_t> strides = node.attrInts("strides");
+    strides.resize(2, 1);
+    const bool pointwise = kh == 1 && kw == 1 && strides[0] == 1 && strides[1] == 1;
+    const int64_t groups = node.attrInt("group", 1);
+    const int64_t columnsPerImage = satMul(satMul(cinPerGroup, kh * kw), satMul(hout, wout));
+    switch (algorithm) {
+    case ConvAlgorithm::FrameworkDefault:
+        return pointwise || groups == cin ? 0 : satMul(columnsPerImage, elem); // depthwise runs direct
+    case ConvAlgorithm::Im2col:
+        return pointwise ? 0 : satMul(satMul(n, columnsPerImage), elem);
+    case ConvAlgorithm::FFT: {
+        const int64_t fh = nextPowerOfTwo(h + kh - 1), fw = nextPowerOfTwo(wd + kw - 1);
+        const int64_t spectrum = satMul(fh, fw / 2 + 1) * 8; // complex64
+        return satMul(spectrum, satAdd(satAdd(satMul(n, cin), satMul(cout, cinPerGroup)), satMul(n, cout)));
+    }
+    case ConvAlgorithm::Winograd: {
+        if (kh != 3 || kw != 3 || strides[0] != 1 || strides[1] != 1)
+            return 0;
+        const int64_t tiles = satMul(ceilDiv(hout, 2), ceilDiv(wout, 2));
+        const int64_t transformed = satAdd(satAdd(satMul(satMul(n, cin), tiles), satMul(cout, cinPerGroup)),
+                                           satMul(satMul(n, cout), tiles));
+        return satMul(transformed, 16 * elem);
+    }
+    case ConvAlgorithm::Direct:
+        return 0;
+    }
+    return 0;
+}
+
+struct Buffer {
+    int64_t bytes = 0;
+    Category category = Category::Activations;
+    int birth = 0;
+    int death = 0;
+    int value = -1;
+    const char* kind = nullptr; // "grad", "workspace", "saved" prefix for names; null for a tensor
+    int node = -1;
+};
+
+} // namespace
+
+MemoryPlan planMemory(const Graph& graph, const AnalysisResult& r, const AnalysisConfig& config)
+{
+    MemoryPlan plan;
+    const Precision precision = config.precision;
+    const bool training = config.training.mode == Mode::Training;
+    const std::vector<TensorInfo>& tensors = r.shapes.tensors;
+    const size_t valueCount = graph.values.size();
+    const int forwardSteps = int(r.layers.size());
+    if (forwardSteps == 0)
+        return plan;
+    std::vector<int> forwardStep(graph.nodes.size(), -1);
+    for (int s = 0; s < forwardSteps; ++s)
+        forwardStep[size_t(r.layers[size_t(s)].node)] = s;
+    const auto isWeight = [&](int v) {
+        const Value& value = graph.values[size_t(v)];
+        return value.isInitializer || value.isConstantNode;
+    };
+    const auto isActivation = [&](int v) {
+        const Value& value = graph.values[size_t(v)];
+        return !isWeight(v) && !value.isOuterScope && (value.isGraphInput || value.producer >= 0);
+    };
+
+    // Which tensors carry a gradient: trainable weights, and what differentiable nodes compute from them.
+    std::vector<bool> needsGrad(valueCount, false);
+    std::vector<bool> nodeBackward(graph.nodes.size(), false);
+    if (training) {
+        for (int v = 0; v < int(valueCount); ++v)
+            needsGrad[size_t(v)] = isWeight(v) && isFloating(graph.values[size_t(v)].dtype)
+                && !graph.values[size_t(v)].declaredShape.empty();
+        for (int n : graph.order) {
+            const Node& node = graph.nodes[size_t(n)];
+            if (!isDifferentiable(node))
+                continue;
+            bool any = false;
+            for (int in : node.inputs)
+                any = any || (in >= 0 && needsGrad[size_t(in)]);
+            nodeBackward[size_t(n)] = any;
+            for (int out : node.outputs) {
+                if (any && out >= 0 && isFloating(tensors[size_t(out)].dtype))
+                    needsGrad[size_t(out)] = true;
+            }
+        }
+        // BatchNorm's running mean and variance are updated in place, never differentiated.
+        for (const Node& node : graph.nodes) {
+            if (node.opType == "BatchNormalization")
+                for (size_t i = 3; i < node.inputs.size(); ++i)
+                    if (node.inputs[i] >= 0)
+                        needsGrad[size_t(node.inputs[i])] = false;
+        }
+    }
+
+    // Saved tensors, and the node of each whose backward frees it last (the earliest in forward order).
+    std::vector<int> savedUntilNode(valueCount, -1);
+    std::vector<int64_t> extraSaved(graph.nodes.size(), 0);
+    if (training) {
+        for (int s = forwardSteps - 1; s >= 0; --s) {
+            const int n = r.layers[size_t(s)].node;
+            if (!nodeBackward[size_t(n)])
+                continue;
+            const Node& node = graph.nodes[size_t(n)];
+            std::vector<bool> inputNeeds(node.inputs.size());
+            for (size_t i = 0; i < node.inputs.size(); ++i)
+                inputNeeds[i] = node.inputs[i] >= 0 && needsGrad[size_t(node.inputs[i])];
+            const SavedRule rule = savedRule(node, inputNeeds, tensors);
+            const auto keep = [&](int v) {
+                if (v >= 0 && isActivation(v))
+                    savedUntilNode[size_t(v)] = n; // later loop iterations are earlier nodes
+            };
+            for (int i : rule.inputs)
+                keep(node.input(size_t(i)));
+            for (int o : rule.outputs)
+                keep(node.output(size_t(o)));
+            extraSaved[size_t(n)] = rule.extraBytes;
+        }
+    }
+
+    // Storage sharing: views look into their input, and an activation applied in place (as
+    // torchvision's ReLU(inplace=True)) overwrites an input nobody else reads or keeps.
+    std::vector<int> root(valueCount);
+    for (size_t v = 0; v < valueCount; ++v)
+        root[v] = int(v);
+    std::vector<int> gradRoot = root; // gradients of views are views; in-place ops make new gradients
+    for (int n : graph.order) {
+        const Node& node = graph.nodes[size_t(n)];
+        const int in = node.input(0), out = node.output(0);
+        if (in < 0 || out < 0 || isWeight(in) || graph.values[size_t(in)].isOuterScope)
+            continue;
+        if (isViewOp(node)) {
+            root[size_t(out)] = root[size_t(in)];
+            gradRoot[size_t(out)] = gradRoot[size_t(in)];
+        } else if (isOneOf(node.opType, { "Relu", "Clip", "LeakyRelu" }) && node.domain.empty()
+                   && graph.values[size_t(in)].consumers.size() == 1 && !graph.values[size_t(in)].isGraphInput
+                   && !graph.values[size_t(in)].isGraphOutput && savedUntilNode[size_t(in)] < 0) {
+            root[size_t(out)] = root[size_t(in)];
+        }
+    }
+
+    // Step numbering: forward steps, then backward steps in reverse, then the optimizer step.
+    std::vector<int> backwardStep(graph.nodes.size(), -1);
+    int steps = forwardSteps;
+    if (training) {
+        for (int s = forwardSteps - 1; s >= 0; --s) {
+            const int n = r.layers[size_t(s)].node;
+            if (nodeBackward[size_t(n)])
+                backwardStep[size_t(n)] = steps++;
+        }
+        ++steps; // optimizer
+    }
+    const int lastStep = steps - 1;
+
+    std::vector<Buffer> buffers;
+    // Forward tensors, one buffer per storage.
+    std::vector<int> birth(valueCount, -1), death(valueCount, -1);
+    std::vector<bool> saved(valueCount, false);
+    for (size_t v = 0; v < valueCount; ++v) {
+        if (!isActivation(int(v)))
+            continue;
+        const Value& value = graph.values[v];
+        const int b = value.isGraphInput ? 0 : forwardStep[size_t(value.producer)];
+        int d = b;
+        for (int consumer : value.consumers)
+            d = std::max(d, forwardStep[size_t(consumer)]);
+        if (value.isGraphOutput || value.isGraphInput)
+            d = lastStep; // the caller holds its inputs and receives the outputs
+        if (savedUntilNode[v] >= 0) {
+            d = std::max(d, backwardStep[size_t(savedUntilNode[v])]);
+            saved[size_t(root[v])] = true;
+        }
+        const size_t owner = size_t(root[v]);
+        birth[owner] = birth[owner] < 0 ? b : std::min(birth[owner], b);
+        death[owner] = std::max(death[owner], d);
+    }
+    for (size_t v = 0; v < valueCount; ++v) {
+        if (birth[v] < 0 || root[v] != int(v))
+            continue;
+        const Value& value = graph.values[v];
+        Buffer buf;
+        buf.bytes = bytesOf(tensors[v], precision);
+        buf.category = value.isGraphInput ? Category::Inputs
+            : saved[v]                    ? Category::SavedActivations
+                                          : Category::Activations;
+        buf.birth = birth[v];
+        buf.death = death[v];
+        buf.value = int(v);
+        buffers.push_back(buf);
+        if (saved[v])
+            plan.savedActivationBytes = satAdd(plan.savedActivationBytes, buf.bytes);
+    }
+
+    // Resident state: weights (with an fp32 master copy when training in 16 or 8 bits) and the optimizer's.
+    int64_t paramElements = 0, paramStateBytes = 0, largestParam = 0;
+    const bool lowPrecision = precision == Precision::FP16 || precision == Precision::BF16 || precision == Precision::INT8;
+    for (size_t v = 0; v < valueCount; ++v) {
+        if (!isWeight(int(v)) || graph.values[v].isOuterScope)
+            continue;
+        const int64_t bytes = bytesOf(tensors[v], precision);
+        plan.weightBytes = satAdd(plan.weightBytes, bytes);
+        if (training && needsGrad[v]) {
+            const int64_t n = std::max<int64_t>(tensors[v].elements(), 0);
+            paramElements = satAdd(paramElements, n);
+            paramStateBytes = satAdd(paramStateBytes, satMul(n, lowPrecision ? 4 : elementBytes(tensors[v].dtype, precision)));
+            largestParam = std::max(largestParam, satMul(n, 4));
+        }
+    }
+    if (training && lowPrecision)
+        plan.weightBytes = satAdd(plan.weightBytes, satMul(paramElements, 4));
+    buffers.push_back({ plan.weightBytes, Category::Weights, 0, lastStep, -1, "weights", -1 });
+    if (training) {
+        const int copies = config.training.optimizer == Optimizer::SGD ? 0
+            : config.training.optimizer == Optimizer::Momentum         ? 1
+                                                                        : 2;
+        plan.optimizerBytes = satMul(paramStateBytes, copies);
+        if (plan.optimizerBytes > 0)
+            buffers.push_back({ plan.optimizerBytes, Category::OptimizerState, 0, lastStep, -1, "optimizer state", -1 });
+        // Adam's update divides by sqrt(v) + eps into a temporary the size of the parameter.
+        if (copies == 2)
+            buffers.push_back({ largestParam, Category::OptimizerState, lastStep, lastStep, -1, "optimizer temporary", -1 });
+    }
+
+    // Extra saved state (batch statistics, pooling indices, dropout masks) and workspace.
+    for (int s = 0; s < forwardSteps; ++s) {
+        const int n = r.layers[size_t(s)].node;
+        if (extraSaved[size_t(n)] > 0)
+            buffers.push_back({ extraSaved[size_t(n)], Category::SavedActivations, s, backwardStep[size_t(n)], -1, "saved",
+                                n });
+        plan.savedActivationBytes = satAdd(plan.savedActivationBytes, extraSaved[size_t(n)]);
+        const int64_t ws = convWorkspace(graph.nodes[size_t(n)], tensors, config.training.workspace, precision);
+        if (ws > 0) {
+            buffers.push_back({ ws, Category::Workspace, s, s, -1, "workspace", n });
+            if (backwardStep[size_t(n)] >= 0)
+                buffers.push_back({ ws, Category::Workspace, backwardStep[size_t(n)], backwardStep[size_t(n)], -1,
+                                    "workspace", n });
+            plan.workspaceBytes = std::max(plan.workspaceBytes, ws);
+        }
+    }
+
+    // Gradients. An activation's gradient is born at the backward step of its last forward
+    // consumer and dies once its producer's backward has used it; a parameter's lives until the
+    // optimizer step is done.
+    if (training) {
+        std::vector<int> gradBirth(valueCount, -1), gradDeath(valueCount, -1);
+        for (size_t v = 0; v < valueCount; ++v) {
+            if (!needsGrad[v])
+                continue;
+            const Value& value = graph.values[v];
+            int first = value.isGraphOutput ? forwardSteps : -1; // the loss's gradient arrives first
+            for (int consumer : value.consumers) {
+                if (backwardStep[size_t(consumer)] >= 0 && !isViewOp(graph.nodes[size_t(consumer)]))
+                    first = first < 0 ? backwardStep[size_t(consumer)] : std::min(first, backwardStep[size_t(consumer)]);
+            }
+            if (first < 0)
+                continue;
+            const size_t owner = size_t(gradRoot[v]);
+            int last = lastStep;
+            if (!isWeight(int(v))) {
+                const int producer = graph.values[owner].producer;
+                last = producer >= 0 && backwardStep[size_t(producer)] >= 0 ? backwardStep[size_t(producer)] : first;
+            }
+            gradBirth[owner] = gradBirth[owner] < 0 ? first : std::min(gradBirth[owner], first);
+            gradDeath[owner] = std::max(gradDeath[owner], last);
+        }
+        for (size_t v = 0; v < valueCount; ++v) {
+            if (gradBirth[v] < 0)
+                continue;
+            const bool param = isWeight(int(v));
+            const int64_t bytes = bytesOf(tensors[v], precision);
+            buffers.push_back({ bytes, param ? Category::Gradients : Category::Activations, gradBirth[v],
+                                std::max(gradBirth[v], gradDeath[v]), int(v), "grad", -1 });
+            if (param)
+                plan.gradientBytes = satAdd(plan.gradientBytes, bytes);
+        }
+    }
+
+    // Live bytes per step and category.
+    const CategoryBytes none {};
+    std::vector<CategoryBytes> born(static_cast<size_t>(steps), none), freed(static_cast<size_t>(steps), none);
+    for (const Buffer& b : buffers) {
+        if (b.bytes <= 0 || b.birth < 0 || b.death < b.birth)
+            continue;
+        const int c = int(b.category);
+        born[size_t(b.birth)][size_t(c)] = satAdd(born[size_t(b.birth)][size_t(c)], b.bytes);
+        freed[size_t(b.death)][size_t(c)] = satAdd(freed[size_t(b.death)][size_t(c)], b.bytes);
+    }
+    plan.timeline.resize(size_t(steps));
+    CategoryBytes live {};
+    live.fill(0);
+    for (int s = 0; s < steps; ++s) {
+        TimelineStep& step = plan.timeline[size_t(s)];
+        step.phase = s < forwardSteps ? Phase::Forward : s == lastStep && training ? Phase::Optimizer : Phase::Backward;
+        for (int c = 0; c < kCategoryCount; ++c) {
+            live[size_t(c)] = satAdd(live[size_t(c)], born[size_t(s)][size_t(c)]);
+            step.byCategory[size_t(c)] = live[size_t(c)];
+            step.liveBytes = satAdd(step.liveBytes, live[size_t(c)]);
+        }
+        for (int c = 0; c < kCategoryCount; ++c) {
+            if (live[size_t(c)] != kSaturated)
+                live[size_t(c)] -= std::min(live[size_t(c)], freed[size_t(s)][size_t(c)]);
+        }
+        if (step.liveBytes > plan.peakBytes || plan.peakStep < 0) {
+            plan.peakBytes = step.liveBytes;
+            plan.peakStep = s;
+        }
+    }
+    for (int s = 0; s < forwardSteps; ++s)
+        plan.timeline[size_t(s)].node = r.layers[size_t(s)].node;
+    for (size_t n = 0; n < graph.nodes.size(); ++n)
+        if (backwardStep[n] >= 0)
+            plan.timeline[size_t(backwardStep[n])].node = int(n);
+
+    for (const Buffer& b : buffers) {
+        if (b.bytes <= 0 || b.birth > plan.peakStep || b.death < plan.peakStep)
+            continue;
+        LiveBuffer live;
+        live.bytes = b.bytes;
+        live.category = b.category;
+        live.value = b.value;
+        const std::string subject = b.value >= 0 ? graph.values[size_t(b.value)].name
+            : b.node >= 0                        ? graph.nodes[size_t(b.node)].name
+                                                 : std::string();
+        if (!b.kind)
+            live.name = subject;
+        else if (subject.empty())
+            live.name = b.kind;
+        else
+            live.name = std::string(b.kind) + "(" + subject + ")";
+        plan.liveAtPeak.push_back(std::move(live));
+    }
+    std::stable_sort(plan.liveAtPeak.begin(), plan.liveAtPeak.end(),
+                     [](const LiveBuffer& a, const LiveBuffer& b) { return a.bytes > b.bytes; });
+    return plan;
+}
+
+} // namespace fp

@@ -1,0 +1,70 @@
+#pragma once
+
+// The memory plan: what is live at every step of inference (the forward pass) or of one
+// training step (forward, backward in reverse order, optimizer step), broken down by category.
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace fp {
+
+enum class Mode { Inference, Training };
+enum class Optimizer { SGD, Momentum, Adam, AdamW };
+
+// How convolutions are computed, which decides their workspace (seed 003 compares these).
+enum class ConvAlgorithm { Direct, Im2col, FFT, Winograd, FrameworkDefault };
+
+enum class Category { Weights, Gradients, OptimizerState, SavedActivations, Activations, Workspace, Inputs };
+constexpr int kCategoryCount = 7;
+using CategoryBytes = std::array<int64_t, kCategoryCount>;
+
+enum class Phase { Forward, Backward, Optimizer };
+
+const char* modeName(Mode m);
+const char* optimizerName(Optimizer o);
+const char* convAlgorithmName(ConvAlgorithm a);
+const char* categoryName(Category c);
+const char* phaseName(Phase p);
+std::optional<Mode> parseMode(const std::string& name);
+std::optional<Optimizer> parseOptimizer(const std::string& name);
+std::optional<ConvAlgorithm> parseConvAlgorithm(const std::string& name);
+
+struct TrainingConfig {
+    Mode mode = Mode::Inference;
+    Optimizer optimizer = Optimizer::Adam;
+    ConvAlgorithm workspace = ConvAlgorithm::FrameworkDefault;
+};
+
+struct TimelineStep {
+    int node = -1; // graph node; -1 for the optimizer step
+    Phase phase = Phase::Forward;
+    int64_t liveBytes = 0;
+    CategoryBytes byCategory {};
+};
+
+// A buffer live at the peak.
+struct LiveBuffer {
+    std::string name; // tensor name; "grad(x)" for a gradient, "workspace(node)" and so on
+    Category category = Category::Activations;
+    int64_t bytes = 0;
+    int value = -1; // the tensor's value index where there is one
+};
+
+struct MemoryPlan {
+    std::vector<TimelineStep> timeline;
+    int peakStep = -1; // index into timeline
+    int64_t peakBytes = 0;
+    std::vector<LiveBuffer> liveAtPeak; // largest first
+
+    // Training figures (zero in inference).
+    int64_t weightBytes = 0; // parameters and buffers (plus the fp32 master copy in mixed precision)
+    int64_t gradientBytes = 0;
+    int64_t optimizerBytes = 0;
+    int64_t savedActivationBytes = 0; // activations kept for the backward pass, each storage once
+    int64_t workspaceBytes = 0; // the largest workspace any step needs
+};
+
+} // namespace fp

@@ -1,0 +1,294 @@
+// Training memory: what each operator keeps for backward, gradients, optimizer state, the
+// step-by-step timeline, convolution workspace and the largest batch that fits. Every
+// expected figure is worked out by hand in the comment above it.
+
+#include "devices.h"
+#include "model_builder.h"
+#include "test_models.h"
+
+#include <QTest>
+
+using namespace fp;
+using fp::test::ModelBuilder;
+
+namespace {
+
+Model readBytes(const std::string& bytes)
+{
+    return readOnnxBytes(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "test.onnx");
+}
+
+AnalysisConfig training(Optimizer optimizer = Optimizer::Adam, Precision precision = Precision::Model)
+{
+    AnalysisConfig c;
+    c.training.mode = Mode::Training;
+    c.training.optimizer = optimizer;
+    c.training.workspace = ConvAlgorithm::Direct;
+    c.precision = precision;
+    return c;
+}
+
+// X[2,3,8,8] -> Conv(4x3x3x3, pad 1) -> BatchNorm -> Relu -> MaxPool(2, stride 2) -> Y[2,4,4,4]
+std::string convBlock(int64_t batch = 2)
+{
+    ModelBuilder b;
+    b.input("x", { batch, 3, 8, 8 });
+    b.weight("w", { 4, 3, 3, 3 });
+    b.weight("gamma", { 4 });
+    b.weight("beta", { 4 });
+    b.weight("mean", { 4 });
+    b.weight("var", { 4 });
+    auto& conv = b.node("Conv", { "x", "w" }, { "c" });
+    ModelBuilder::attr(conv, "pads", { 1, 1, 1, 1 });
+    b.node("BatchNormalization", { "c", "gamma", "beta", "mean", "var" }, { "n" });
+    b.node("Relu", { "n" }, { "r" });
+    auto& pool = b.node("MaxPool", { "r" }, { "y" });
+    ModelBuilder::attr(pool, "kernel_shape", { 2, 2 });
+    ModelBuilder::attr(pool, "strides", { 2, 2 });
+    b.output("y");
+    return b.bytes();
+}
+
+} // namespace
+
+class TestTraining : public QObject {
+    Q_OBJECT
+private slots:
+    // Conv keeps its input x (2*3*8*8*4 = 1536 B) for the weight gradient. BatchNorm keeps its
+    // input c (2*4*8*8*4 = 2048 B) and batch mean and inverse std (2*4*4 = 32 B). ReLU runs in
+    // place on BatchNorm's output, which nobody keeps, and keeps its result (2048 B). MaxPool keeps
+    // its input (ReLU's result, already counted) and int64 indices (2*4*4*4*8 = 1024 B).
+    void savedByConvBlock()
+    {
+        const AnalysisResult r = analyze(readBytes(convBlock()), training());
+        QCOMPARE(r.memory.savedActivationBytes, int64_t(1536 + 2048 + 32 + 2048 + 1024));
+        // Trainable: conv 108 and BN 8 parameters; running statistics (8) have no gradient.
+        QCOMPARE(r.memory.gradientBytes, int64_t((108 + 8) * 4));
+        QCOMPARE(r.memory.optimizerBytes, int64_t((108 + 8) * 4 * 2));
+    }
+
+    // X[4,8] -> MatMul(W[8,8]) -> Softmax -> MatMul(W2[8,8]) -> Z: the first MatMul keeps X (128 B),
+    // Softmax keeps its output S (128 B), the second MatMul keeps S again (the same tensor).
+    void savedTensorsCountOnce()
+    {
+        ModelBuilder b;
+        b.input("x", { 4, 8 });
+        b.weight("w", { 8, 8 });
+        b.weight("w2", { 8, 8 });
+        b.node("MatMul", { "x", "w" }, { "y" });
+        b.node("Softmax", { "y" }, { "s" });
+        b.node("MatMul", { "s", "w2" }, { "z" });
+        b.output("z");
+        const AnalysisResult r = analyze(readBytes(b.bytes()), training());
+        QCOMPARE(r.memory.savedActivationBytes, int64_t(128 + 128));
+    }
+
+    // a = x*w1 and b = x*w2 are activations; a*b keeps both (2 x 64 B); a+b keeps nothing;
+    // each elementwise Mul with a weight keeps x (64 B, the same tensor twice).
+    void productKeepsBothOperands()
+    {
+        ModelBuilder b;
+        b.input("x", { 16 });
+        b.weight("w1", { 16 });
+        b.weight("w2", { 16 });
+        b.node("Mul", { "x", "w1" }, { "a" });
+        b.node("Mul", { "x", "w2" }, { "b" });
+        b.node("Mul", { "a", "b" }, { "p" });
+        b.node("Add", { "a", "b" }, { "s" });
+        b.node("Add", { "p", "s" }, { "y" });
+        b.output("y");
+        const AnalysisResult r = analyze(readBytes(b.bytes()), training());
+        QCOMPARE(r.memory.savedActivationBytes, int64_t(64 + 64 + 64));
+    }
+
+    // Dropout keeps a one-byte mask per element: [8, 100] -> 800 B, and MatMul keeps x (3200 B).
+    void dropoutMask()
+    {
+        ModelBuilder b;
+        b.input("x", { 8, 100 });
+        b.weight("w", { 100, 100 });
+        b.node("MatMul", { "x", "w" }, { "h" });
+        b.node("Dropout", { "h" }, { "y" });
+        b.output("y");
+        const AnalysisResult r = analyze(readBytes(b.bytes()), training());
+        QCOMPARE(r.memory.savedActivationBytes, int64_t(8 * 100 * 4 + 8 * 100));
+    }
+
+    // Nothing that depends on no weight needs a gradient: no saved tensors, no backward steps.
+    void noWeightsNoBackward()
+    {
+        ModelBuilder b;
+        b.input("x", { 4, 4 });
+        b.node("Relu", { "x" }, { "y" });
+        b.output("y");
+        const AnalysisResult r = analyze(readBytes(b.bytes()), training());
+        QCOMPARE(r.memory.savedActivationBytes, int64_t(0));
+        QCOMPARE(r.memory.timeline.size(), size_t(1 + 1)); // one forward step and the optimizer step
+    }
+
+    void optimizerState_data()
+    {
+        QTest::addColumn<int>("optimizer");
+        QTest::addColumn<qint64>("bytes");
+        // tiny_mlp has 30 parameters: 120 B of fp32 state per copy.
+        QTest::newRow("sgd") << int(Optimizer::SGD) << qint64(0);
+        QTest::newRow("momentum") << int(Optimizer::Momentum) << qint64(120);
+        QTest::newRow("adam") << int(Optimizer::Adam) << qint64(240);
+        QTest::newRow("adamw") << int(Optimizer::AdamW) << qint64(240);
+    }
+    void optimizerState()
+    {
+        QFETCH(int, optimizer);
+        QFETCH(qint64, bytes);
+        const AnalysisResult r = test::analyzeFile("tiny_mlp.onnx", training(Optimizer(optimizer)));
+        QCOMPARE(r.memory.optimizerBytes, bytes);
+        QCOMPARE(r.memory.gradientBytes, int64_t(120));
+    }
+
+    // Mixed precision: 16-bit weights (60 B) plus an fp32 master copy (120 B), 16-bit gradients
+    // (60 B), Adam's two moments in fp32 (240 B).
+    void mixedPrecision()
+    {
+        const AnalysisResult r = test::analyzeFile("tiny_mlp.onnx", training(Optimizer::Adam, Precision::BF16));
+        QCOMPARE(r.memory.weightBytes, int64_t(60 + 120));
+        QCOMPARE(r.memory.gradientBytes, int64_t(60));
+        QCOMPARE(r.memory.optimizerBytes, int64_t(240));
+    }
+
+    // tiny_mlp, X[2,4] -> Gemm(W 48 B, b 12 B) -> H[2,3] -> Relu (in place) -> MatMul(W2 60 B) -> Y[2,5].
+    // Resident: weights 120 + Adam 240 = 360; X (32) is held by the caller throughout.
+    //   forward 0 (Gemm):   360 + X 32 + H 24                                   = 416
+    //   forward 1 (Relu):   the same storage                                    = 416
+    //   forward 2 (MatMul): + Y 40                                              = 456
+    //   backward 3 (MatMul): + grad Y 40 + grad R 24 + grad W2 60               = 580
+    //   backward 4 (Relu):  - grad Y + grad H 24                                = 564
+    //   backward 5 (Gemm):  - H (kept by Relu until now) - grad R + grad W 48 + grad b 12 = 576
+    //   optimizer 6:        - grad H + Adam's temporary for the largest tensor (W2, 60) = 612
+    void timelineByHand()
+    {
+        const Model m = test::loadModel("tiny_mlp.onnx");
+        const AnalysisResult r = analyze(m, training());
+        std::vector<int64_t> live;
+        for (const TimelineStep& s : r.memory.timeline)
+            live.push_back(s.liveBytes);
+        QCOMPARE(live, (std::vector<int64_t> { 416, 416, 456, 580, 564, 576, 612 }));
+        QCOMPARE(r.memory.timeline[3].phase, Phase::Backward);
+        QCOMPARE(m.graph.nodes[size_t(r.memory.timeline[3].node)].opType, std::string("MatMul"));
+        QCOMPARE(r.memory.timeline[6].phase, Phase::Optimizer);
+        QCOMPARE(r.memory.timeline[6].node, -1);
+        QCOMPARE(r.memory.peakStep, 6);
+        const CategoryBytes& peak = r.memory.timeline[6].byCategory;
+        QCOMPARE(peak[size_t(Category::Weights)], int64_t(120));
+        QCOMPARE(peak[size_t(Category::Gradients)], int64_t(120));
+        QCOMPARE(peak[size_t(Category::OptimizerState)], int64_t(300));
+        QCOMPARE(peak[size_t(Category::Inputs)], int64_t(32));
+        QCOMPARE(peak[size_t(Category::Activations)], int64_t(40));
+        QCOMPARE(r.totals.peakBytes, int64_t(612));
+    }
+
+    // Inference has the same timeline with forward steps only: 120 + X 32 + H 24, then Y 40.
+    void inferenceTimeline()
+    {
+        const AnalysisResult r = test::analyzeFile("tiny_mlp.onnx");
+        std::vector<int64_t> live;
+        for (const TimelineStep& s : r.memory.timeline)
+            live.push_back(s.liveBytes);
+        QCOMPARE(live, (std::vector<int64_t> { 176, 176, 216 }));
+    }
+
+    // Workspace of Conv 3->4, 3x3, pad 1 on 8x8 (output 8x8), fp32:
+    //   im2col:   N * (3*3*3) * (8*8) * 4 B          = N * 6912
+    //   default:  one image at a time                = 6912
+    //   FFT:      padded to 16x16, 16*(16/2+1) complex64 = 1152 B per spectrum, for
+    //             N*3 inputs + 4*3 kernels + N*4 outputs
+    //   Winograd: 16 tiles of 4x4, (N*3*16 + 4*3 + N*4*16) * 16 * 4 B
+    void convWorkspace_data()
+    {
+        QTest::addColumn<int>("algorithm");
+        QTest::addColumn<int>("batch");
+        QTest::addColumn<qint64>("bytes");
+        QTest::newRow("direct") << int(ConvAlgorithm::Direct) << 2 << qint64(0);
+        QTest::newRow("im2col n=1") << int(ConvAlgorithm::Im2col) << 1 << qint64(6912);
+        QTest::newRow("im2col n=2") << int(ConvAlgorithm::Im2col) << 2 << qint64(13824);
+        QTest::newRow("default n=2") << int(ConvAlgorithm::FrameworkDefault) << 2 << qint64(6912);
+        QTest::newRow("fft n=1") << int(ConvAlgorithm::FFT) << 1 << qint64(1152 * (3 + 12 + 4));
+        QTest::newRow("winograd n=1") << int(ConvAlgorithm::Winograd) << 1 << qint64((48 + 12 + 64) * 16 * 4);
+    }
+    void convWorkspace()
+    {
+        QFETCH(int, algorithm);
+        QFETCH(int, batch);
+        QFETCH(qint64, bytes);
+        AnalysisConfig c;
+        c.training.workspace = ConvAlgorithm(algorithm);
+        const AnalysisResult r = analyze(readBytes(convBlock(batch)), c);
+        QCOMPARE(r.memory.workspaceBytes, bytes);
+        QCOMPARE(r.memory.timeline[0].byCategory[size_t(Category::Workspace)], bytes); // at the Conv step only
+        QCOMPARE(r.memory.timeline[1].byCategory[size_t(Category::Workspace)], int64_t(0));
+    }
+
+    // X[batch, 1024] -> Relu -> Y: input and output both live, 8 KiB per sample, no weights.
+    void largestBatchByHand_data()
+    {
+        QTest::addColumn<qint64>("budget");
+        QTest::addColumn<qint64>("expected");
+        QTest::newRow("exactly 1 MiB") << qint64(1 << 20) << qint64(128);
+        QTest::newRow("a byte short") << qint64((1 << 20) - 1) << qint64(127);
+        QTest::newRow("too small") << qint64(8191) << qint64(0);
+        QTest::newRow("1 GiB") << qint64(1) * (1 << 30) << qint64(131072);
+    }
+    void largestBatchByHand()
+    {
+        QFETCH(qint64, budget);
+        QFETCH(qint64, expected);
+        ModelBuilder b;
+        b.input("x", { -1, 1024 }, { "batch" });
+        b.node("Relu", { "x" }, { "y" });
+        b.output("y");
+        const BatchFit fit = largestBatchThatFits(readBytes(b.bytes()), {}, budget);
+        QCOMPARE(fit.maxBatch, expected);
+        QVERIFY(fit.analyses <= 8);
+    }
+
+    // On real models the search agrees with trying every batch in turn.
+    void largestBatchMatchesExhaustiveSearch()
+    {
+        const Model m = test::loadModel("resnet18_train.onnx");
+        AnalysisConfig c = training();
+        c.training.workspace = ConvAlgorithm::FrameworkDefault;
+        const int64_t budget = int64_t(3) << 30;
+        const BatchFit fit = largestBatchThatFits(m, c, budget);
+        QVERIFY(fit.maxBatch > 1);
+        c.shapes.batch = fit.maxBatch;
+        QVERIFY(analyze(m, c).totals.peakBytes <= budget);
+        c.shapes.batch = fit.maxBatch + 1;
+        QVERIFY(analyze(m, c).totals.peakBytes > budget);
+        int64_t exhaustive = 0;
+        for (int64_t batch = 1; batch <= fit.maxBatch + 1; ++batch) {
+            c.shapes.batch = batch;
+            if (analyze(m, c).totals.peakBytes <= budget)
+                exhaustive = batch;
+        }
+        QCOMPARE(fit.maxBatch, exhaustive);
+    }
+
+    void devicePresets()
+    {
+        const auto& devices = builtinDevices();
+        for (const char* name : { "A100-80GB", "H100-80GB", "RTX-4090", "Jetson-Orin-Nano-8GB" })
+            QVERIFY2(findDevice(devices, name), name);
+        const Device* a100 = findDevice(devices, "a100-80gb");
+        QVERIFY(a100);
+        QCOMPARE(a100->memoryBytes, int64_t(80) << 30);
+        QCOMPARE(findDevice(devices, "no-such-gpu"), nullptr);
+        QCOMPARE(*parseByteSize("24GiB"), int64_t(24) << 30);
+        QCOMPARE(*parseByteSize("80GB"), int64_t(80'000'000'000));
+        QCOMPARE(*parseByteSize("512 MiB"), int64_t(512) << 20);
+        QCOMPARE(*parseByteSize("1000"), int64_t(1000));
+        QVERIFY(!parseByteSize("lots"));
+        QVERIFY(!parseByteSize("-5GB"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestTraining)
+#include "tst_training.moc"
