@@ -41,6 +41,34 @@ int elementBytes(DType dtype, Precision precision)
     return dtypeSize(dtype);
 }
 
+std::vector<int> tiedWeightCopies(const Graph& graph)
+{
+    std::vector<int> tied(graph.values.size(), -1);
+    const auto usedAs = [&](const Value& v, const char* op, int input) {
+        for (int c : v.consumers) {
+            const Node& n = graph.nodes[size_t(c)];
+            if (n.opType == op && n.input(size_t(input)) == graph.findValue(v.name))
+                return true;
+        }
+        return false;
+    };
+    for (int e : graph.initializers) {
+        const Value& embedding = graph.values[size_t(e)];
+        const auto& d = embedding.declaredShape;
+        if (d.size() != 2 || d[0].value == d[1].value || !usedAs(embedding, "Gather", 0))
+            continue;
+        for (int c : graph.initializers) {
+            Value const& copy = graph.values[size_t(c)];
+            const auto& t = copy.declaredShape;
+            if (c != e && copy.name.rfind("onnx::", 0) == 0 && t.size() == 2 && t[0].value == d[1].value
+                && t[1].value == d[0].value && copy.dtype == embedding.dtype
+                && (usedAs(copy, "MatMul", 1) || usedAs(copy, "Gemm", 1)))
+                tied[size_t(c)] = e;
+        }
+    }
+    return tied;
+}
+
 bool isViewOp(const Node& node)
 {
     static const std::set<std::string> views { "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity" };
@@ -355,7 +383,7 @@ GraphCost analyzeGraph(const Graph& graph, const ShapeResult& shapes, const Shap
                 weightSeen[size_t(index)] = true;
                 layer.weightBytes = satAdd(layer.weightBytes, bytes);
                 const int64_t count = t ? std::max<int64_t>(t->elements(), 0) : 0;
-                if (isFloating(v.dtype))
+                if (isFloating(v.dtype) && !(top && top->tiedCopies[size_t(index)] >= 0))
                     (isBufferInput(node, i) ? layer.buffers : layer.params) += count;
             }
         }
@@ -425,6 +453,7 @@ AnalysisResult analyze(const Model& model, const AnalysisConfig& config)
 {
     AnalysisResult r;
     const Graph& graph = model.graph;
+    r.tiedCopies = tiedWeightCopies(graph);
     r.shapes = resolveInputs(graph, config.shapes);
     inferShapes(graph, model.opsetVersion(), r.shapes);
     r.warnings = r.shapes.warnings;

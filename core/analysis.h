@@ -67,12 +67,19 @@ struct AnalysisResult {
     std::vector<std::string> unknownShapes; // tensors whose shape stayed unknown
     std::vector<std::string> unsupportedOps; // operator types without a cost formula
     std::vector<std::string> warnings;
+    std::vector<int> tiedCopies; // per value: the weight it is a stored copy of, or -1 (see tiedWeightCopies)
 };
 
 AnalysisResult analyze(const Model& model, const AnalysisConfig& config);
 
 // The memory timeline for a result whose shapes and layers are filled (called by analyze()).
 MemoryPlan planMemory(const Graph& graph, const AnalysisResult& result, const AnalysisConfig& config);
+
+// Weights stored twice by the exporter: a language model's output projection tied to its token
+// embedding is written as a transposed copy ("onnx::MatMul_675" [768, 50257] beside
+// "wte.weight" [50257, 768]). The copy is in the file but is one parameter in the model.
+// Returns, per value, the original weight's value index for such copies and -1 elsewhere.
+std::vector<int> tiedWeightCopies(const Graph& graph);
 
 // Whether a node's output is a view of its first input (no new memory: Reshape, Flatten...).
 bool isViewOp(const Node& node);

@@ -258,6 +258,81 @@ int64_t convWorkspace(const Node& node, const std::vector<TensorInfo>& tensors, 
     return 0;
 }
 
+// PyTorch's fused LayerNorm and GELU keep their input (plus LayerNorm's statistics), but
+// exports before opset 17 (LayerNorm) and 20 (GELU) write them as primitive operators which,
+// taken one by one, would keep two to three times as much. Those patterns are recognised and
+// given the fused operator's rule: the first node keeps what the fused one keeps, the others nothing.
+struct FusedRole {
+    bool member = false;
+    SavedRule rule;
+};
+
+std::vector<FusedRole> findFusedPatterns(const Graph& graph, const std::vector<TensorInfo>& tensors)
+{
+    std::vector<FusedRole> roles(graph.nodes.size());
+    const auto consumerOf = [&](int value, const char* op) -> int {
+        if (value < 0)
+            return -1;
+        for (int c : graph.values[size_t(value)].consumers)
+            if (graph.nodes[size_t(c)].opType == op)
+                return c;
+        return -1;
+    };
+    const auto out = [&](int n) { return n < 0 ? -1 : graph.nodes[size_t(n)].output(0); };
+    const auto mark = [&](std::initializer_list<int> group, SavedRule first) {
+        for (int n : group)
+            if (n < 0)
+                return;
+        bool start = true;
+        for (int n : group) {
+            roles[size_t(n)].member = true;
+            roles[size_t(n)].rule = start ? first : SavedRule {};
+            start = false;
+        }
+    };
+    for (size_t i = 0; i < graph.nodes.size(); ++i) {
+        const Node& node = graph.nodes[i];
+        const int x = node.input(0);
+        if (node.opType == "ReduceMean" && x >= 0) {
+            // x -> ReduceMean -> Sub(x, mean) -> Pow -> ReduceMean -> Add(eps) -> Sqrt -> Div(d, std)
+            const int sub = consumerOf(out(int(i)), "Sub");
+            if (sub < 0 || graph.nodes[size_t(sub)].input(0) != x)
+                continue;
+            const int pow = consumerOf(out(sub), "Pow");
+            const int div = consumerOf(out(sub), "Div");
+            const int mean2 = consumerOf(out(pow), "ReduceMean");
+            const int eps = consumerOf(out(mean2), "Add");
+            const int sqrt = consumerOf(out(eps), "Sqrt");
+            if (div < 0 || sqrt < 0 || graph.nodes[size_t(div)].input(1) != out(sqrt))
+                continue;
+            SavedRule rule;
+            rule.inputs = { 0 };
+            const TensorInfo& t = tensors[size_t(x)];
+            if (t.isKnown() && t.rank() >= 1)
+                rule.extraBytes = satMul(t.elements() / std::max<int64_t>(t.dims.back(), 1), 2 * 4);
+            mark({ int(i), sub, pow, mean2, eps, sqrt, div }, rule);
+        } else if (node.opType == "Erf") {
+            // x -> Div(x, sqrt 2) -> Erf -> Add(1) -> Mul(x, .) [-> Mul(0.5)]: exact GELU
+            const int div = graph.values[size_t(x)].producer;
+            if (x < 0 || div < 0 || graph.nodes[size_t(div)].opType != "Div")
+                continue;
+            const int source = graph.nodes[size_t(div)].input(0);
+            const int add = consumerOf(out(int(i)), "Add");
+            const int mul = consumerOf(out(add), "Mul");
+            if (mul < 0 || (graph.nodes[size_t(mul)].input(0) != source && graph.nodes[size_t(mul)].input(1) != source))
+                continue;
+            SavedRule rule;
+            rule.inputs = { 0 }; // the Div's input: GELU's own input
+            const int half = consumerOf(out(mul), "Mul");
+            if (half >= 0)
+                mark({ div, int(i), add, mul, half }, rule);
+            else
+                mark({ div, int(i), add, mul }, rule);
+        }
+    }
+    return roles;
+}
+
 struct Buffer {
     int64_t bytes = 0;
     Category category = Category::Activations;
@@ -325,6 +400,7 @@ MemoryPlan planMemory(const Graph& graph, const AnalysisResult& r, const Analysi
     std::vector<int> savedUntilNode(valueCount, -1);
     std::vector<int64_t> extraSaved(graph.nodes.size(), 0);
     if (training) {
+        const std::vector<FusedRole> fused = findFusedPatterns(graph, tensors);
         for (int s = forwardSteps - 1; s >= 0; --s) {
             const int n = r.layers[size_t(s)].node;
             if (!nodeBackward[size_t(n)])
@@ -333,7 +409,9 @@ MemoryPlan planMemory(const Graph& graph, const AnalysisResult& r, const Analysi
             std::vector<bool> inputNeeds(node.inputs.size());
             for (size_t i = 0; i < node.inputs.size(); ++i)
                 inputNeeds[i] = node.inputs[i] >= 0 && needsGrad[size_t(node.inputs[i])];
-            const SavedRule rule = savedRule(node, inputNeeds, tensors);
+            SavedRule rule = savedRule(node, inputNeeds, tensors);
+            if (fused[size_t(n)].member)
+                rule = fused[size_t(n)].rule;
             const auto keep = [&](int v) {
                 if (v >= 0 && isActivation(v))
                     savedUntilNode[size_t(v)] = n; // later loop iterations are earlier nodes
@@ -345,6 +423,7 @@ MemoryPlan planMemory(const Graph& graph, const AnalysisResult& r, const Analysi
             extraSaved[size_t(n)] = rule.extraBytes;
         }
     }
+    plan.savedBytesByNode.assign(graph.nodes.size(), 0);
 
     // Storage sharing: views look into their input, and an activation applied in place (as
     // torchvision's ReLU(inplace=True)) overwrites an input nobody else reads or keeps.
@@ -415,16 +494,26 @@ MemoryPlan planMemory(const Graph& graph, const AnalysisResult& r, const Analysi
         buf.death = death[v];
         buf.value = int(v);
         buffers.push_back(buf);
-        if (saved[v])
+        if (saved[v]) {
             plan.savedActivationBytes = satAdd(plan.savedActivationBytes, buf.bytes);
+            // Each storage is credited to the earliest node that keeps one of its views.
+            int saver = -1;
+            for (size_t a = 0; a < valueCount; ++a) {
+                if (root[a] == int(v) && savedUntilNode[a] >= 0
+                    && (saver < 0 || forwardStep[size_t(savedUntilNode[a])] < forwardStep[size_t(saver)]))
+                    saver = savedUntilNode[a];
+            }
+            if (saver >= 0)
+                plan.savedBytesByNode[size_t(saver)] = satAdd(plan.savedBytesByNode[size_t(saver)], buf.bytes);
+        }
     }
 
     // Resident state: weights (with an fp32 master copy when training in 16 or 8 bits) and the optimizer's.
     int64_t paramElements = 0, paramStateBytes = 0, largestParam = 0;
     const bool lowPrecision = precision == Precision::FP16 || precision == Precision::BF16 || precision == Precision::INT8;
     for (size_t v = 0; v < valueCount; ++v) {
-        if (!isWeight(int(v)) || graph.values[v].isOuterScope)
-            continue;
+        if (!isWeight(int(v)) || graph.values[v].isOuterScope || r.tiedCopies[v] >= 0)
+            continue; // a tied copy is one tensor in the framework that runs the model
         const int64_t bytes = bytesOf(tensors[v], precision);
         plan.weightBytes = satAdd(plan.weightBytes, bytes);
         if (training && needsGrad[v]) {
@@ -444,9 +533,11 @@ MemoryPlan planMemory(const Graph& graph, const AnalysisResult& r, const Analysi
         plan.optimizerBytes = satMul(paramStateBytes, copies);
         if (plan.optimizerBytes > 0)
             buffers.push_back({ plan.optimizerBytes, Category::OptimizerState, 0, lastStep, -1, "optimizer state", -1 });
-        // Adam's update divides by sqrt(v) + eps into a temporary the size of the parameter.
+        // Adam's update computes sqrt(v) and then its quotient by the bias correction, two
+        // temporaries the size of the parameter being updated (measured: BERT, 2 x 29.8 MiB).
         if (copies == 2)
-            buffers.push_back({ largestParam, Category::OptimizerState, lastStep, lastStep, -1, "optimizer temporary", -1 });
+            buffers.push_back({ satMul(largestParam, 2), Category::OptimizerState, lastStep, lastStep, -1,
+                                "optimizer temporaries", -1 });
     }
 
     // Extra saved state (batch statistics, pooling indices, dropout masks) and workspace.
@@ -456,6 +547,8 @@ MemoryPlan planMemory(const Graph& graph, const AnalysisResult& r, const Analysi
             buffers.push_back({ extraSaved[size_t(n)], Category::SavedActivations, s, backwardStep[size_t(n)], -1, "saved",
                                 n });
         plan.savedActivationBytes = satAdd(plan.savedActivationBytes, extraSaved[size_t(n)]);
+        if (training)
+            plan.savedBytesByNode[size_t(n)] = satAdd(plan.savedBytesByNode[size_t(n)], extraSaved[size_t(n)]);
         const int64_t ws = convWorkspace(graph.nodes[size_t(n)], tensors, config.training.workspace, precision);
         if (ws > 0) {
             buffers.push_back({ ws, Category::Workspace, s, s, -1, "workspace", n });
@@ -491,6 +584,17 @@ MemoryPlan planMemory(const Graph& graph, const AnalysisResult& r, const Analysi
             gradBirth[owner] = gradBirth[owner] < 0 ? first : std::min(gradBirth[owner], first);
             gradDeath[owner] = std::max(gradDeath[owner], last);
         }
+        // A tied copy's gradient waits for the original's; both are then summed into a new tensor
+        // (PyTorch's gradient accumulation), so three copies are live at that backward step.
+        for (size_t v = 0; v < valueCount; ++v) {
+            const int original = r.tiedCopies[v];
+            if (original < 0 || gradBirth[v] < 0 || gradBirth[size_t(original)] < 0)
+                continue;
+            const int meet = std::max(gradBirth[v], gradBirth[size_t(original)]);
+            gradDeath[v] = meet;
+            buffers.push_back({ bytesOf(tensors[v], precision), Category::Gradients, meet, meet, int(v),
+                                "gradient sum", -1 });
+        }
         for (size_t v = 0; v < valueCount; ++v) {
             if (gradBirth[v] < 0)
                 continue;
@@ -498,7 +602,7 @@ MemoryPlan planMemory(const Graph& graph, const AnalysisResult& r, const Analysi
             const int64_t bytes = bytesOf(tensors[v], precision);
             buffers.push_back({ bytes, param ? Category::Gradients : Category::Activations, gradBirth[v],
                                 std::max(gradBirth[v], gradDeath[v]), int(v), "grad", -1 });
-            if (param)
+            if (param && r.tiedCopies[v] < 0)
                 plan.gradientBytes = satAdd(plan.gradientBytes, bytes);
         }
     }

@@ -65,6 +65,7 @@ struct MemoryPlan {
     int64_t optimizerBytes = 0;
     int64_t savedActivationBytes = 0; // activations kept for the backward pass, each storage once
     int64_t workspaceBytes = 0; // the largest workspace any step needs
+    std::vector<int64_t> savedBytesByNode; // per graph node: what its backward keeps, each storage once
 };
 
 } // namespace fp

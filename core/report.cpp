@@ -153,6 +153,8 @@ QJsonObject toJson(const Model& model, const AnalysisConfig& config, const Analy
             { "read_bytes", qint64(l.readBytes) },
             { "write_bytes", qint64(l.writeBytes) },
             { "output_bytes", qint64(l.outputBytes) },
+            { "saved_bytes",
+              qint64(size_t(l.node) < r.memory.savedBytesByNode.size() ? r.memory.savedBytesByNode[size_t(l.node)] : 0) },
             { "live_bytes", qint64(s < r.memory.timeline.size() ? r.memory.timeline[s].liveBytes : 0) },
             { "cost_known", l.costKnown },
             { "shapes_known", l.shapesKnown },
