@@ -236,7 +236,13 @@ int64_t convWorkspace(const Node& node, const std::vector<TensorInfo>& tensors, 
     const int64_t columnsPerImage = satMul(satMul(cinPerGroup, kh * kw), satMul(hout, wout));
     switch (algorithm) {
     case ConvAlgorithm::FrameworkDefault:
-        return pointwise || groups == cin ? 0 : satMul(columnsPerImage, elem); // depthwise runs direct
+        // PyTorch (oneDNN): depthwise convolutions copy their input into a blocked layout,
+        // 1x1 convolutions write a blocked output and reorder it; others unfold one image at a time.
+        if (groups == cin && groups > 1)
+            return satMul(satMul(n, satMul(cin, satMul(h, wd))), elem);
+        if (pointwise)
+            return satMul(satMul(n, satMul(cout, satMul(hout, wout))), elem);
+        return satMul(columnsPerImage, elem);
     case ConvAlgorithm::Im2col:
         return pointwise ? 0 : satMul(satMul(n, columnsPerImage), elem);
     case ConvAlgorithm::FFT: {
@@ -295,6 +301,7 @@ std::vector<FusedRole> findFusedPatterns(const Graph& graph, const std::vector<T
         const int x = node.input(0);
         if (node.opType == "ReduceMean" && x >= 0) {
             // x -> ReduceMean -> Sub(x, mean) -> Pow -> ReduceMean -> Add(eps) -> Sqrt -> Div(d, std)
+            //   [-> Mul(gamma) -> Add(beta)]
             const int sub = consumerOf(out(int(i)), "Sub");
             if (sub < 0 || graph.nodes[size_t(sub)].input(0) != x)
                 continue;
@@ -310,7 +317,13 @@ std::vector<FusedRole> findFusedPatterns(const Graph& graph, const std::vector<T
             const TensorInfo& t = tensors[size_t(x)];
             if (t.isKnown() && t.rank() >= 1)
                 rule.extraBytes = satMul(t.elements() / std::max<int64_t>(t.dims.back(), 1), 2 * 4);
-            mark({ int(i), sub, pow, mean2, eps, sqrt, div }, rule);
+            // The affine part, Mul(gamma) then Add(beta), belongs to the fused kernel too.
+            const int scale = consumerOf(out(div), "Mul");
+            const int shift = consumerOf(out(scale), "Add");
+            if (scale >= 0 && shift >= 0)
+                mark({ int(i), sub, pow, mean2, eps, sqrt, div, scale, shift }, rule);
+            else
+                mark({ int(i), sub, pow, mean2, eps, sqrt, div }, rule);
         } else if (node.opType == "Erf") {
             // x -> Div(x, sqrt 2) -> Erf -> Add(1) -> Mul(x, .) [-> Mul(0.5)]: exact GELU
             const int div = graph.values[size_t(x)].producer;
