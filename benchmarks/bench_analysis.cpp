@@ -6,6 +6,7 @@
 // with one unused 400 MB tensor (about 1.06 GB).
 
 #include "analysis.h"
+#include "devices.h"
 #include "onnx_reader.h"
 
 #include <onnx/onnx_pb.h>
@@ -68,9 +69,10 @@ const std::string& gpt2File()
     return path;
 }
 
-fp::AnalysisConfig configFor(int64_t batch, bool text)
+fp::AnalysisConfig configFor(int64_t batch, bool text, fp::Mode mode = fp::Mode::Inference)
 {
     fp::AnalysisConfig config;
+    config.training.mode = mode;
     config.shapes.batch = batch;
     if (text)
         config.shapes.dims["sequence"] = 128 + (batch % 7) * 64;
@@ -90,13 +92,13 @@ void openAndAnalyze(benchmark::State& state, const std::string& path, bool text)
     }
 }
 
-void reanalyze(benchmark::State& state, const char* file, bool text)
+void reanalyze(benchmark::State& state, const char* file, bool text, fp::Mode mode = fp::Mode::Inference)
 {
     const fp::Model model = fp::readOnnxFile(sourceModel(file));
     int64_t batch = 1;
     for (auto _ : state) {
         batch = batch % 64 + 1; // every iteration is a new configuration, as a slider drag
-        benchmark::DoNotOptimize(fp::analyze(model, configFor(batch, text)));
+        benchmark::DoNotOptimize(fp::analyze(model, configFor(batch, text, mode)));
     }
     state.counters["nodes"] = double(model.graph.nodes.size());
 }
@@ -110,6 +112,27 @@ void BM_OpenAndAnalyze_GPT2_12L_GraphOnly(benchmark::State& state)
 }
 void BM_Reanalyze_ResNet50(benchmark::State& state) { reanalyze(state, "resnet50_train.onnx", false); }
 void BM_Reanalyze_GPT2_12L(benchmark::State& state) { reanalyze(state, "gpt2_12l.onnx", true); }
+void BM_Reanalyze_ResNet50_Training(benchmark::State& state)
+{
+    reanalyze(state, "resnet50_train.onnx", false, fp::Mode::Training);
+}
+void BM_Reanalyze_GPT2_12L_Training(benchmark::State& state)
+{
+    reanalyze(state, "gpt2_12l.onnx", true, fp::Mode::Training);
+}
+
+// The largest batch whose training peak fits an 80 GiB device.
+void BM_LargestBatch_ResNet50_Training(benchmark::State& state)
+{
+    const fp::Model model = fp::readOnnxFile(sourceModel("resnet50_train.onnx"));
+    int analyses = 0;
+    for (auto _ : state) {
+        const fp::BatchFit fit = fp::largestBatchThatFits(model, configFor(1, false, fp::Mode::Training), int64_t(80) << 30);
+        analyses = fit.analyses;
+        benchmark::DoNotOptimize(fit);
+    }
+    state.counters["analyses"] = analyses;
+}
 
 } // namespace
 
@@ -118,5 +141,8 @@ BENCHMARK(BM_OpenAndAnalyze_GPT2_12L_1GB)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_OpenAndAnalyze_GPT2_12L_GraphOnly)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Reanalyze_ResNet50)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Reanalyze_GPT2_12L)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Reanalyze_ResNet50_Training)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Reanalyze_GPT2_12L_Training)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_LargestBatch_ResNet50_Training)->Unit(benchmark::kMillisecond);
 
 BENCHMARK_MAIN();

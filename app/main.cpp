@@ -1,0 +1,119 @@
+// footprint: the window. With --screenshot it renders one model to a PNG and exits: that is how
+// the README's pictures are made, and how CI checks that the window comes up at all.
+
+#include "analysis_options.h"
+#include "mainwindow.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QFileInfo>
+#include <QPixmap>
+#include <QTimer>
+
+#include <cstdio>
+#include <cstring>
+
+namespace {
+
+constexpr int kScreenshotWidth = 1400;
+constexpr int kScreenshotHeight = 900;
+
+int fail(const QString& message, int code = 1)
+{
+    std::fprintf(stderr, "footprint: %s\n", qPrintable(message));
+    return code;
+}
+
+// Whether the run shows no window: a screenshot, or only help or version text. Decided
+// before QApplication exists, because its constructor picks the platform plugin, and without
+// a display the default one aborts before --help could be answered.
+bool isHeadless(int argc, char** argv)
+{
+    for (int i = 1; i < argc; ++i) {
+        const char* arg = argv[i];
+        if (std::strcmp(arg, "--") == 0)
+            break;
+        for (const char* option : { "-h", "-?", "--help", "--help-all", "-v", "--version", "--screenshot" }) {
+            if (std::strcmp(arg, option) == 0)
+                return true;
+        }
+        if (std::strncmp(arg, "--screenshot=", 13) == 0)
+            return true;
+    }
+    return false;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    // Scripts and CI get screenshots without a display or QT_QPA_PLATFORM (hotspot's
+    // createApplication() does the same for its headless exports).
+    if (isHeadless(argc, argv) && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+
+    QApplication app(argc, argv);
+    QCoreApplication::setOrganizationName(QStringLiteral("Footprint"));
+    QCoreApplication::setApplicationName(QStringLiteral("Footprint"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(FOOTPRINT_VERSION));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Shows where an ONNX model's memory goes."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addPositionalArgument(QStringLiteral("MODEL"),
+                                 QStringLiteral("The .onnx file to open (default: the bundled ResNet-18 sample)."),
+                                 QStringLiteral("[MODEL]"));
+    fp::addAnalysisOptions(parser);
+    const QCommandLineOption screenshotOption(
+        QStringLiteral("screenshot"),
+        QStringLiteral("Open the model, save the window (%1x%2) to FILE.png and exit.")
+            .arg(kScreenshotWidth)
+            .arg(kScreenshotHeight),
+        QStringLiteral("FILE.png"));
+    parser.addOption(screenshotOption);
+    parser.process(app);
+
+    fp::AnalysisConfig config;
+    if (const QString error = fp::readAnalysisOptions(parser, config); !error.isEmpty())
+        return fail(error, 2);
+    fp::Budget budget;
+    if (const QString error = fp::readBudgetOptions(parser, budget); !error.isEmpty())
+        return fail(error, 2);
+    const QStringList positional = parser.positionalArguments();
+    if (positional.size() > 1)
+        return fail(QStringLiteral("give at most one MODEL (see footprint --help)"), 2);
+    const QString screenshot = parser.value(screenshotOption);
+    const QString path = positional.isEmpty() ? fp::MainWindow::sampleModelPath() : positional.front();
+
+    fp::MainWindow window(/*persistent=*/screenshot.isEmpty());
+    window.setAnalysisConfig(config);
+    window.setBudget(budget);
+
+    if (!screenshot.isEmpty()) {
+        window.setErrorDialogsEnabled(false);
+        window.resize(kScreenshotWidth, kScreenshotHeight);
+        QObject::connect(&window, &fp::MainWindow::loadFailed, &app, [](const QString& message) {
+            fail(message);
+            QCoreApplication::exit(1);
+        });
+        QObject::connect(&window, &fp::MainWindow::modelLoaded, &app, [&window, screenshot]() {
+            // Queued behind the layout requests the new model posted, so the grab sees the
+            // laid-out window rather than the one before the table filled.
+            QTimer::singleShot(0, &window, [&window, screenshot]() {
+                const QPixmap pixmap = window.grab();
+                const char* format = QFileInfo(screenshot).suffix().isEmpty() ? "PNG" : nullptr;
+                if (!pixmap.save(screenshot, format)) {
+                    fail(QStringLiteral("cannot write the screenshot to '%1'").arg(screenshot));
+                    QCoreApplication::exit(1);
+                    return;
+                }
+                QCoreApplication::exit(0);
+            });
+        });
+    }
+
+    window.show();
+    window.openFile(path);
+    return app.exec();
+}
