@@ -458,8 +458,7 @@ AnalysisResult analyze(const Model& model, const AnalysisConfig& config)
     inferShapes(graph, model.opsetVersion(), r.shapes);
     r.warnings = r.shapes.warnings;
     for (const std::string& s : r.shapes.assumedSymbols)
-        r.warnings.push_back("dimension '" + s + "' was not set and is taken as " + std::to_string(r.shapes.symbols[s])
-                             + " (set it with --dim " + s + "=N)");
+        r.warnings.push_back("dimension '" + s + "' was not set and is taken as " + std::to_string(r.shapes.symbols[s]));
 
     std::set<std::string> unsupported;
     r.layers.reserve(graph.nodes.size());

@@ -375,9 +375,19 @@ MemoryPlan planMemory(const Graph& graph, const AnalysisResult& r, const Analysi
         const Value& value = graph.values[size_t(v)];
         return value.isInitializer || value.isConstantNode;
     };
+    // A view of a weight (exporters hand one mask initializer to every layer through Identity)
+    // is the weight itself: no new memory.
+    std::vector<bool> weightView(valueCount, false);
+    for (int n : graph.order) {
+        const Node& node = graph.nodes[size_t(n)];
+        const int in = node.input(0), out = node.output(0);
+        if (isViewOp(node) && in >= 0 && out >= 0 && (isWeight(in) || weightView[size_t(in)]))
+            weightView[size_t(out)] = true;
+    }
     const auto isActivation = [&](int v) {
         const Value& value = graph.values[size_t(v)];
-        return !isWeight(v) && !value.isOuterScope && (value.isGraphInput || value.producer >= 0);
+        return !isWeight(v) && !weightView[size_t(v)] && !value.isOuterScope
+            && (value.isGraphInput || value.producer >= 0);
     };
 
     // Which tensors carry a gradient: trainable weights, and what differentiable nodes compute from them.
@@ -447,7 +457,7 @@ MemoryPlan planMemory(const Graph& graph, const AnalysisResult& r, const Analysi
     for (int n : graph.order) {
         const Node& node = graph.nodes[size_t(n)];
         const int in = node.input(0), out = node.output(0);
-        if (in < 0 || out < 0 || isWeight(in) || graph.values[size_t(in)].isOuterScope)
+        if (in < 0 || out < 0 || !isActivation(in))
             continue;
         if (isViewOp(node)) {
             root[size_t(out)] = root[size_t(in)];

@@ -139,8 +139,10 @@ ShapeResult resolveInputs(const Graph& graph, const ShapeConfig& config)
         const Value& v = graph.values[size_t(in)];
         TensorInfo t = declaredInfo(v, r.symbols);
         if (!t.dims.empty()) {
-            if (config.batch)
+            if (config.batch) {
+                r.batchOverridden = r.batchOverridden || (v.declaredShape[0].isKnown() && t.dims[0] != *config.batch);
                 t.dims[0] = *config.batch;
+            }
             else if (t.dims[0] < 0)
                 t.dims[0] = 1; // an anonymous batch dim
             if (isImageInput(v)) {
@@ -1195,7 +1197,8 @@ void applyDeclared(const Graph& graph, const Node& node, ShapeResult& result)
         for (size_t i = 0; i < t.dims.size(); ++i) {
             if (t.dims[i] < 0)
                 t.dims[i] = declared.dims[i];
-            else if (declared.dims[i] >= 0 && declared.dims[i] != t.dims[i] && v.declaredShape[i].isKnown()) {
+            else if (declared.dims[i] >= 0 && declared.dims[i] != t.dims[i] && v.declaredShape[i].isKnown()
+                     && !(i == 0 && result.batchOverridden)) {
                 result.warnings.push_back("tensor '" + v.name + "': inferred dim " + std::to_string(i) + " = "
                                           + std::to_string(t.dims[i]) + " differs from the declared "
                                           + std::to_string(declared.dims[i]));

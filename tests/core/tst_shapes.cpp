@@ -245,6 +245,17 @@ private slots:
         }
     }
 
+    // tiny_conv declares every intermediate shape with batch 1; a new batch is no disagreement.
+    void batchOverrideIsNoMismatch()
+    {
+        AnalysisConfig config;
+        config.shapes.batch = 4;
+        const Model m = test::loadModel("tiny_conv.onnx");
+        const AnalysisResult r = analyze(m, config);
+        QVERIFY2(r.warnings.empty(), r.warnings.empty() ? "" : r.warnings.front().c_str());
+        QCOMPARE(r.shapes.tensors[size_t(m.graph.outputs.front())].dims, (Dims { 4, 10 }));
+    }
+
     // The declared shape disagreeing with the inferred one is reported, not hidden.
     void declaredMismatchIsReported()
     {
