@@ -51,7 +51,8 @@ for key, m in measured.items():
     inf_meas = m["inference_peak_bytes"] + inputs  # the caller's input is held before the measured window
     inf_est = inf["totals"]["peak_bytes"]
     worst["infer"] = max(worst["infer"], abs(inf_est - inf_meas) / inf_meas)
-    print(f"| {key} | {saved_meas / mib:.1f} / {saved_est / mib:.1f} MiB ({pct(saved_est, saved_meas)}) | "
+    label = key.replace(".onnx", "").replace("|", ", ").replace("=", " ")
+    print(f"| {label} | {saved_meas / mib:.1f} / {saved_est / mib:.1f} MiB ({pct(saved_est, saved_meas)}) | "
           + "; ".join(train_cells) + f" MiB | {inf_meas / mib:.1f} / {inf_est / mib:.1f} MiB ({pct(inf_est, inf_meas)}) |")
 print()
 print("worst: saved {:.1f}%, training peak {:.1f}%, inference peak {:.1f}%".format(
