@@ -31,10 +31,15 @@ void addAnalysisOptions(QCommandLineParser& parser)
         { "mode", "inference (default) or training (forward, backward and optimizer step).", "MODE" },
         { "optimizer", "Training optimizer: sgd, momentum, adam (default) or adamw.", "OPT" },
         { "workspace", "Convolution workspace: default (PyTorch's), direct, im2col, fft or winograd.", "POLICY" },
+        { "calibration", "A calibration file (resources/scripts/calibrate.py): adds the measured runtime context "
+                         "and rounds buffers as the device's allocator does.",
+          "FILE" },
         { "device", "A device preset (e.g. A100-80GB, RTX-4090, Jetson-Orin-Nano-8GB): its memory is the budget.",
           "NAME" },
         { "fit-memory", "A memory budget such as 24GiB or 512MB; reports the largest batch that fits.", "SIZE" },
         { "devices", "Read device presets from this JSON file instead of the built-in list.", "FILE" },
+        { "efficiency", "Share of the device's peak compute and bandwidth a kernel attains (default 0.75).", "F" },
+        { "energy-scale", "Multiplies the 45 nm energy costs, for another process node (default 1).", "S" },
     });
 }
 
@@ -83,6 +88,18 @@ QString readAnalysisOptions(const QCommandLineParser& parser, AnalysisConfig& co
                 .arg(parser.value("optimizer"));
         config.training.optimizer = *o;
     }
+    if (parser.isSet("calibration")) {
+        QFile f(parser.value("calibration"));
+        if (!f.open(QIODevice::ReadOnly))
+            return QStringLiteral("cannot read calibration '%1': %2").arg(f.fileName(), f.errorString());
+        try {
+            config.calibration = parseCalibration(f.read(1 << 20).toStdString());
+        } catch (const std::exception& e) {
+            return QStringLiteral("%1: %2").arg(f.fileName(), QString::fromStdString(e.what()));
+        }
+        if (config.calibration.name.empty())
+            config.calibration.name = f.fileName().toStdString();
+    }
     if (parser.isSet("workspace")) {
         const auto w = parseConvAlgorithm(parser.value("workspace").toLower().toStdString());
         if (!w)
@@ -116,6 +133,22 @@ QString readBudgetOptions(const QCommandLineParser& parser, Budget& budget)
         budget.device = *d;
         budget.bytes = d->memoryBytes;
     }
+    const auto fraction = [&](const char* option, double& value, double max) -> QString {
+        if (!parser.isSet(QLatin1String(option)))
+            return {};
+        bool ok = false;
+        value = parser.value(QLatin1String(option)).toDouble(&ok);
+        if (!ok || !(value > 0) || value > max)
+            return QStringLiteral("--%1 needs a number above 0 and at most %2, not '%3'")
+                .arg(QLatin1String(option))
+                .arg(max)
+                .arg(parser.value(QLatin1String(option)));
+        return {};
+    };
+    if (QString error = fraction("efficiency", budget.efficiency, 1.0); !error.isEmpty())
+        return error;
+    if (QString error = fraction("energy-scale", budget.energyScale, 100.0); !error.isEmpty())
+        return error;
     if (parser.isSet("fit-memory")) {
         const auto bytes = parseByteSize(parser.value("fit-memory").toStdString());
         if (!bytes)

@@ -20,6 +20,8 @@ struct Budget {
     std::vector<Device> devices = builtinDevices(); // or those of --devices FILE
     std::optional<Device> device;
     std::optional<int64_t> bytes;
+    double efficiency = 0.75; // share of the device's roofs attained (--efficiency)
+    double energyScale = 1.0; // multiplies the 45 nm energy costs (--energy-scale)
 };
 QString readBudgetOptions(const QCommandLineParser& parser, Budget& budget);
 

@@ -3,14 +3,17 @@
 #include "analysis_options.h"
 #include "onnx_reader.h"
 #include "report.h"
+#include "traces.h"
 
 #include <QCoreApplication>
 #include <QJsonDocument>
+#include <QJsonArray>
 #include <QJsonObject>
 
 #include <cstdio>
 #include <iostream>
 #include <optional>
+#include <sstream>
 
 namespace {
 
@@ -51,11 +54,20 @@ int analyzeCommand(const QStringList& arguments)
         const fp::Model model = fp::readOnnxFile(parser.positionalArguments().front().toStdString());
         const fp::AnalysisResult result = fp::analyze(model, config);
         const bool timeline = parser.isSet("timeline");
+        std::optional<fp::PerformanceEstimate> performance;
+        if (budget.device) {
+            fp::PerformanceConfig pc;
+            pc.device = *budget.device;
+            pc.efficiency = budget.efficiency;
+            pc.energy.scale = budget.energyScale;
+            performance = fp::estimatePerformance(result, config, pc);
+        }
+        const fp::PerformanceEstimate* perf = performance ? &*performance : nullptr;
         std::optional<fp::BatchFit> fit;
         if (budget.bytes)
             fit = fp::largestBatchThatFits(model, config, *budget.bytes);
         if (format == "json") {
-            QJsonObject root = fp::toJson(model, config, result, timeline);
+            QJsonObject root = fp::toJson(model, config, result, timeline, perf);
             if (budget.bytes) {
                 root.insert("budget_bytes", qint64(*budget.bytes));
                 root.insert("fits", result.totals.peakBytes <= *budget.bytes);
@@ -65,9 +77,9 @@ int analyzeCommand(const QStringList& arguments)
             }
             std::cout << QJsonDocument(root).toJson().constData();
         } else if (format == "csv") {
-            std::cout << (timeline ? fp::formatTimeline(model, result) : fp::formatCsv(model, result));
+            std::cout << (timeline ? fp::formatTimeline(model, result) : fp::formatCsv(model, result, perf));
         } else {
-            std::cout << fp::formatTable(model, result);
+            std::cout << fp::formatTable(model, result, perf, &config.calibration);
             if (budget.bytes) {
                 const int64_t peak = result.totals.peakBytes;
                 std::cout << "Budget:                   " << fp::formatBytes(*budget.bytes)
@@ -90,6 +102,116 @@ int analyzeCommand(const QStringList& arguments)
     return 0;
 }
 
+// Sets an estimate beside a measured trace: the peaks (and, for onnxruntime, each node's output).
+int compareCommand(const QStringList& arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Compare the estimate for a model with a measured memory trace: an "
+                                                    "nvidia-smi CSV log, an onnxruntime profile, or a trace written by "
+                                                    "resources/scripts/torch_memory_trace.py."));
+    parser.addHelpOption();
+    parser.addPositionalArgument(QStringLiteral("MODEL"), QStringLiteral("The .onnx file."));
+    parser.addPositionalArgument(QStringLiteral("TRACE"), QStringLiteral("The measured trace."));
+    fp::addAnalysisOptions(parser);
+    parser.addOption({ "format", "Output: table (default) or json.", "F", "table" });
+    parser.addOption({ "sample-interval", "Seconds between nvidia-smi samples without timestamps (0.01).", "S", "0.01" });
+    if (!parser.parse(arguments))
+        return fail(parser.errorText(), 2);
+    if (parser.isSet("help")) {
+        std::cout << qPrintable(parser.helpText());
+        return 0;
+    }
+    if (parser.positionalArguments().size() != 2)
+        return fail(QStringLiteral("compare takes MODEL and TRACE (see footprint-cli compare --help)"), 2);
+    fp::AnalysisConfig config;
+    if (QString error = fp::readAnalysisOptions(parser, config); !error.isEmpty())
+        return fail(error, 2);
+    bool ok = false;
+    const double interval = parser.value("sample-interval").toDouble(&ok);
+    if (!ok || !(interval > 0))
+        return fail(QStringLiteral("--sample-interval needs a positive number of seconds"), 2);
+    try {
+        const fp::Model model = fp::readOnnxFile(parser.positionalArguments()[0].toStdString());
+        const fp::MemoryTrace trace = fp::readMemoryTrace(parser.positionalArguments()[1].toStdString(), interval);
+        const fp::AnalysisResult result = fp::analyze(model, config);
+        QJsonObject root { { "trace",
+                             QJsonObject { { "format", fp::traceFormatName(trace.format) },
+                                           { "source", QString::fromStdString(trace.source) },
+                                           { "samples", qint64(trace.bytes.size()) } } },
+                           { "mode", fp::modeName(config.training.mode) },
+                           { "estimated_peak_bytes", qint64(result.totals.peakBytes) } };
+        std::ostringstream out;
+        out << "Trace:            " << fp::traceFormatName(trace.format) << " (" << trace.source << ")\n";
+        if (!trace.bytes.empty()) {
+            const int64_t diff = result.totals.peakBytes - trace.peakBytes;
+            const double percent = trace.peakBytes > 0 ? 100.0 * double(diff) / double(trace.peakBytes) : 0.0;
+            root.insert("measured_peak_bytes", qint64(trace.peakBytes));
+            root.insert("measured_baseline_bytes", qint64(trace.baselineBytes));
+            root.insert("difference_bytes", qint64(diff));
+            root.insert("difference_percent", percent);
+            char line[160];
+            std::snprintf(line, sizeof line, "%s%s (%+.1f%%)", diff < 0 ? "-" : "+",
+                          fp::formatBytes(diff < 0 ? -diff : diff).c_str(), percent);
+            out << "Samples:          " << trace.bytes.size() << ", first " << fp::formatBytes(trace.baselineBytes)
+                << '\n'
+                << "Measured peak:    " << fp::formatBytes(trace.peakBytes) << '\n'
+                << "Estimated peak:   " << fp::formatBytes(result.totals.peakBytes) << " ("
+                << fp::modeName(config.training.mode) << ")\n"
+                << "Difference:       " << line << '\n';
+            if (trace.format == fp::MemoryTrace::Format::NvidiaSmi)
+                out << "(nvidia-smi counts the CUDA context and the caching allocator's reserve too; a calibration "
+                       "file accounts for them)\n";
+        }
+        if (!trace.nodes.empty()) {
+            QJsonArray nodes;
+            int matched = 0;
+            int64_t worst = 0;
+            out << '\n';
+            char line[256];
+            std::snprintf(line, sizeof line, "%-40s %-16s %14s %14s %14s\n", "node", "op", "measured", "estimated",
+                          "difference");
+            out << line;
+            for (const fp::MemoryTrace::NodeSize& n : trace.nodes) {
+                QJsonObject o { { "node", QString::fromStdString(n.node) },
+                                { "op", QString::fromStdString(n.op) },
+                                { "measured_output_bytes", qint64(n.outputBytes) } };
+                int64_t estimated = -1;
+                for (const fp::LayerResult& l : result.layers) {
+                    if (model.graph.nodes[size_t(l.node)].name == n.node) {
+                        estimated = l.outputBytes;
+                        break;
+                    }
+                }
+                if (estimated >= 0) {
+                    ++matched;
+                    worst = std::max(worst, std::abs(estimated - n.outputBytes));
+                    o.insert("estimated_output_bytes", qint64(estimated));
+                }
+                nodes.append(o);
+                std::snprintf(line, sizeof line, "%-40.40s %-16.16s %14lld %14s %14s\n", n.node.c_str(), n.op.c_str(),
+                              (long long)n.outputBytes,
+                              estimated >= 0 ? std::to_string(estimated).c_str() : "(no such node)",
+                              estimated >= 0 ? std::to_string(estimated - n.outputBytes).c_str() : "");
+                out << line;
+            }
+            root.insert("nodes", nodes);
+            root.insert("nodes_matched", matched);
+            root.insert("largest_node_difference_bytes", qint64(worst));
+            out << "Matched " << matched << " of " << trace.nodes.size() << " nodes; largest difference "
+                << fp::formatBytes(worst) << '\n';
+        }
+        if (parser.value("format") == "json")
+            std::cout << QJsonDocument(root).toJson().constData();
+        else
+            std::cout << out.str();
+    } catch (const fp::ModelError& e) {
+        return fail(QString::fromStdString(e.what()));
+    } catch (const fp::TraceError& e) {
+        return fail(QString::fromStdString(e.what()));
+    }
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -98,7 +220,8 @@ int main(int argc, char** argv)
     QCoreApplication::setApplicationName(QStringLiteral("footprint-cli"));
     QCoreApplication::setApplicationVersion(QStringLiteral(FOOTPRINT_VERSION));
     const QStringList args = QCoreApplication::arguments();
-    const QString usage = QStringLiteral("usage: footprint-cli analyze MODEL [options]   (footprint-cli analyze --help)");
+    const QString usage = QStringLiteral("usage: footprint-cli analyze MODEL [options] | compare MODEL TRACE [options]   "
+                                         "(footprint-cli COMMAND --help)");
     if (args.size() < 2 || args[1] == "--help" || args[1] == "-h") {
         std::cout << qPrintable(usage) << '\n';
         return args.size() < 2 ? 2 : 0;
@@ -111,5 +234,7 @@ int main(int argc, char** argv)
     rest.removeAt(1);
     if (args[1] == "analyze")
         return analyzeCommand(rest);
+    if (args[1] == "compare")
+        return compareCommand(rest);
     return fail(QStringLiteral("unknown command '%1'; %2").arg(args[1], usage), 2);
 }

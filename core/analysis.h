@@ -23,6 +23,7 @@ struct AnalysisConfig {
     ShapeConfig shapes;
     Precision precision = Precision::Model; // applied to floating-point weights and activations
     TrainingConfig training; // mode (inference by default), optimizer, convolution workspace
+    Calibration calibration; // none by default
 };
 
 // Bytes per element of a tensor of `dtype` under the chosen precision.

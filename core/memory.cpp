@@ -2,7 +2,11 @@
 
 #include "analysis.h"
 
+#include <QJsonDocument>
+#include <QJsonObject>
+
 #include <algorithm>
+#include <stdexcept>
 #include <set>
 #include <unordered_map>
 
@@ -46,6 +50,7 @@ const char* categoryName(Category c)
     case Category::Activations: return "activations";
     case Category::Workspace: return "workspace";
     case Category::Inputs: return "inputs";
+    case Category::Runtime: return "runtime";
     }
     return "activations";
 }
@@ -58,6 +63,25 @@ const char* phaseName(Phase p)
     case Phase::Optimizer: return "optimizer";
     }
     return "forward";
+}
+
+Calibration parseCalibration(const std::string& json)
+{
+    QJsonParseError error {};
+    const QJsonDocument doc = QJsonDocument::fromJson(QByteArray::fromStdString(json), &error);
+    if (doc.isNull())
+        throw std::runtime_error("the calibration is not valid JSON: " + error.errorString().toStdString());
+    const QJsonObject o = doc.object();
+    if (o.value("format").toString() != QLatin1String("footprint-calibration"))
+        throw std::runtime_error("not a Footprint calibration (its \"format\" must be \"footprint-calibration\")");
+    Calibration c;
+    c.name = o.value("name").toString().toStdString();
+    c.contextBytes = o.value("context_bytes").toInteger(0);
+    c.allocationGranularity = o.value("allocation_granularity_bytes").toInteger(1);
+    if (c.contextBytes < 0 || c.contextBytes > (int64_t(1) << 50) || c.allocationGranularity < 1
+        || c.allocationGranularity > (int64_t(1) << 30))
+        throw std::runtime_error("the calibration's context_bytes or allocation_granularity_bytes is out of range");
+    return c;
 }
 
 std::optional<Mode> parseMode(const std::string& name)
@@ -91,6 +115,13 @@ int64_t bytesOf(const TensorInfo& t, Precision p)
 {
     const int64_t n = t.elements();
     return n < 0 ? 0 : satMul(n, elementBytes(t.dtype, p));
+}
+
+int64_t roundUp(int64_t bytes, int64_t granularity)
+{
+    if (bytes <= 0 || granularity <= 1)
+        return bytes;
+    return satMul((bytes + granularity - 1) / granularity, granularity);
 }
 
 int64_t ceilDiv(int64_t a, int64_t b)
@@ -537,7 +568,7 @@ MemoryPlan planMemory(const Graph& graph, const AnalysisResult& r, const Analysi
     for (size_t v = 0; v < valueCount; ++v) {
         if (!isWeight(int(v)) || graph.values[v].isOuterScope || r.tiedCopies[v] >= 0)
             continue; // a tied copy is one tensor in the framework that runs the model
-        const int64_t bytes = bytesOf(tensors[v], precision);
+        const int64_t bytes = roundUp(bytesOf(tensors[v], precision), config.calibration.allocationGranularity);
         plan.weightBytes = satAdd(plan.weightBytes, bytes);
         if (training && needsGrad[v]) {
             const int64_t n = std::max<int64_t>(tensors[v].elements(), 0);
@@ -549,6 +580,8 @@ MemoryPlan planMemory(const Graph& graph, const AnalysisResult& r, const Analysi
     if (training && lowPrecision)
         plan.weightBytes = satAdd(plan.weightBytes, satMul(paramElements, 4));
     buffers.push_back({ plan.weightBytes, Category::Weights, 0, lastStep, -1, "weights", -1 });
+    if (config.calibration.contextBytes > 0)
+        buffers.push_back({ config.calibration.contextBytes, Category::Runtime, 0, lastStep, -1, "runtime context", -1 });
     if (training) {
         const int copies = config.training.optimizer == Optimizer::SGD ? 0
             : config.training.optimizer == Optimizer::Momentum         ? 1
@@ -633,7 +666,9 @@ MemoryPlan planMemory(const Graph& graph, const AnalysisResult& r, const Analysi
     // Live bytes per step and category.
     const CategoryBytes none {};
     std::vector<CategoryBytes> born(static_cast<size_t>(steps), none), freed(static_cast<size_t>(steps), none);
-    for (const Buffer& b : buffers) {
+    for (Buffer& b : buffers) {
+        if (b.category != Category::Weights && b.category != Category::Runtime)
+            b.bytes = roundUp(b.bytes, config.calibration.allocationGranularity); // weights are rounded per tensor
         if (b.bytes <= 0 || b.birth < 0 || b.death < b.birth)
             continue;
         const int c = int(b.category);

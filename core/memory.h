@@ -17,8 +17,9 @@ enum class Optimizer { SGD, Momentum, Adam, AdamW };
 // How convolutions are computed, which decides their workspace (seed 003 compares these).
 enum class ConvAlgorithm { Direct, Im2col, FFT, Winograd, FrameworkDefault };
 
-enum class Category { Weights, Gradients, OptimizerState, SavedActivations, Activations, Workspace, Inputs };
-constexpr int kCategoryCount = 7;
+// Runtime is what a calibration file adds: the framework's context (CUDA's, say).
+enum class Category { Weights, Gradients, OptimizerState, SavedActivations, Activations, Workspace, Inputs, Runtime };
+constexpr int kCategoryCount = 8;
 using CategoryBytes = std::array<int64_t, kCategoryCount>;
 
 enum class Phase { Forward, Backward, Optimizer };
@@ -31,6 +32,17 @@ const char* phaseName(Phase p);
 std::optional<Mode> parseMode(const std::string& name);
 std::optional<Optimizer> parseOptimizer(const std::string& name);
 std::optional<ConvAlgorithm> parseConvAlgorithm(const std::string& name);
+
+// Measured overheads of one device and framework (resources/scripts/calibrate.py writes them):
+// a fixed context, and the allocator's rounding of every buffer.
+struct Calibration {
+    std::string name; // where it came from, shown with the estimate
+    int64_t contextBytes = 0;
+    int64_t allocationGranularity = 1; // bytes; every buffer is rounded up to a multiple
+};
+
+// Reads a calibration file's JSON; throws std::runtime_error with the reason.
+Calibration parseCalibration(const std::string& json);
 
 struct TrainingConfig {
     Mode mode = Mode::Inference;

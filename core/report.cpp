@@ -114,7 +114,8 @@ QJsonObject categoriesJson(const CategoryBytes& bytes)
 
 } // namespace
 
-QJsonObject toJson(const Model& model, const AnalysisConfig& config, const AnalysisResult& r, bool timeline)
+QJsonObject toJson(const Model& model, const AnalysisConfig& config, const AnalysisResult& r, bool timeline,
+                   const PerformanceEstimate* performance)
 {
     const Totals& t = r.totals;
     QJsonObject totals {
@@ -140,7 +141,7 @@ QJsonObject toJson(const Model& model, const AnalysisConfig& config, const Analy
             if (out >= 0)
                 shapes.append(shapeJson(r.shapes.tensors[size_t(out)]));
         }
-        layers.append(QJsonObject {
+        QJsonObject layer {
             { "step", int(s) },
             { "name", q(layerName(model, l)) },
             { "op", q(node.opType) },
@@ -158,7 +159,16 @@ QJsonObject toJson(const Model& model, const AnalysisConfig& config, const Analy
             { "live_bytes", qint64(s < r.memory.timeline.size() ? r.memory.timeline[s].liveBytes : 0) },
             { "cost_known", l.costKnown },
             { "shapes_known", l.shapesKnown },
-        });
+        };
+        if (performance && s < performance->layers.size()) {
+            const LayerPerformance& p = performance->layers[s];
+            layer.insert("latency_s", p.seconds);
+            layer.insert("time_share", performance->seconds > 0 ? p.seconds / performance->seconds : 0.0);
+            layer.insert("energy_j", p.joules);
+            layer.insert("intensity", p.intensity);
+            layer.insert("bound", p.seconds <= 0 ? "none" : p.computeBound ? "compute" : "memory");
+        }
+        layers.append(layer);
     }
     const auto strings = [](const std::vector<std::string>& v) {
         QJsonArray a;
@@ -194,7 +204,12 @@ QJsonObject toJson(const Model& model, const AnalysisConfig& config, const Analy
                         { "dims", dims },
                         { "mode", modeName(config.training.mode) },
                         { "optimizer", optimizerName(config.training.optimizer) },
-                        { "workspace", convAlgorithmName(config.training.workspace) } } },
+                        { "workspace", convAlgorithmName(config.training.workspace) },
+                        { "calibration",
+                          QJsonObject { { "name", q(config.calibration.name) },
+                                        { "context_bytes", qint64(config.calibration.contextBytes) },
+                                        { "allocation_granularity_bytes",
+                                          qint64(config.calibration.allocationGranularity) } } } } },
         { "totals", totals },
         { "layers", layers },
         { "live_at_peak", livePeak },
@@ -210,6 +225,13 @@ QJsonObject toJson(const Model& model, const AnalysisConfig& config, const Analy
                                               { "saved_activation_bytes", qint64(m.savedActivationBytes) },
                                               { "workspace_bytes", qint64(m.workspaceBytes) },
                                               { "peak_bytes", qint64(m.peakBytes) } });
+    }
+    if (performance) {
+        totals.insert("latency_s", performance->seconds);
+        totals.insert("energy_j", performance->joules);
+        root.insert("totals", totals);
+        root.insert("roofline", QJsonObject { { "peak_flops", performance->peakFlops },
+                                              { "bandwidth_bytes_per_s", performance->bandwidth } });
     }
     if (r.memory.peakStep >= 0)
         root.insert("peak", QJsonObject { { "step", r.memory.peakStep },
@@ -259,30 +281,36 @@ std::string formatTimeline(const Model& model, const AnalysisResult& r)
     return out.str();
 }
 
-std::string formatTable(const Model& model, const AnalysisResult& r)
+std::string formatTable(const Model& model, const AnalysisResult& r, const PerformanceEstimate* performance,
+                        const Calibration* calibration)
 {
     constexpr double MiB = 1024.0 * 1024.0;
     std::ostringstream out;
     char line[512];
-    std::snprintf(line, sizeof line, "%-40s %-20s %-22s %12s %12s %12s %12s %12s %12s\n", "layer", "op",
-                  "output shape", "params", "read (MiB)", "write (MiB)", "storage(MiB)", "infer (MiB)", "MACs (M)");
-    out << line << std::string(162, '-') << '\n';
-    for (const LayerResult& l : r.layers) {
+    std::snprintf(line, sizeof line, "%-40s %-20s %-22s %12s %12s %12s %12s %12s %12s%s\n", "layer", "op",
+                  "output shape", "params", "read (MiB)", "write (MiB)", "storage(MiB)", "infer (MiB)", "MACs (M)",
+                  performance ? "   time %" : "");
+    out << line << std::string(performance ? 171 : 162, '-') << '\n';
+    for (size_t step = 0; step < r.layers.size(); ++step) {
+        const LayerResult& l = r.layers[step];
         std::string name = layerName(model, l);
         if (name.size() > 40)
             name = "..." + name.substr(name.size() - 37);
         std::string shape = outputShapes(model, r, l);
         if (shape.size() > 22)
             shape = shape.substr(0, 19) + "...";
-        std::snprintf(line, sizeof line, "%-40s %-20s %-22s %12lld %12.3f %12.3f %12.3f %12.3f %12.3f%s\n",
+        char share[32] = "";
+        if (performance && performance->seconds > 0)
+            std::snprintf(share, sizeof share, " %8.2f%%", 100.0 * performance->layers[step].seconds / performance->seconds);
+        std::snprintf(line, sizeof line, "%-40s %-20s %-22s %12lld %12.3f %12.3f %12.3f %12.3f %12.3f%s%s\n",
                       name.c_str(), model.graph.nodes[size_t(l.node)].opType.c_str(), shape.c_str(),
                       (long long)l.params, double(l.readBytes) / MiB, double(l.writeBytes) / MiB,
-                      double(l.weightBytes) / MiB, double(l.outputBytes) / MiB, double(l.macs) / 1e6,
+                      double(l.weightBytes) / MiB, double(l.outputBytes) / MiB, double(l.macs) / 1e6, share,
                       l.costKnown ? "" : "  (no cost formula)");
         out << line;
     }
     const Totals& t = r.totals;
-    out << std::string(162, '-') << '\n';
+    out << std::string(performance ? 171 : 162, '-') << '\n';
     out << "Total parameters:         " << t.params << " (" << formatCount(t.params) << ")";
     if (t.buffers)
         out << ", plus " << t.buffers << " non-trainable buffer elements";
@@ -297,6 +325,17 @@ std::string formatTable(const Model& model, const AnalysisResult& r)
     const int64_t forwardBackward = satMul(t.activationBytes, 2);
     out << "torchsummary-style total: " << formatBytes(satAdd(satAdd(t.inputBytes, forwardBackward), t.paramBytes))
         << " (input + 2 x activations " << formatBytes(forwardBackward) << " + parameters)\n";
+    if (performance) {
+        char text[160];
+        std::snprintf(text, sizeof text, "%.3f ms, %.3f J (roofline at %.1f TFLOP/s and %.0f GB/s attainable)",
+                      performance->seconds * 1e3, performance->joules, performance->peakFlops / 1e12,
+                      performance->bandwidth / 1e9);
+        out << "Estimated time, energy:   " << text << '\n';
+    }
+    if (calibration && (calibration->contextBytes > 0 || calibration->allocationGranularity > 1))
+        out << "Calibration:              " << calibration->name << ": runtime context "
+            << formatBytes(calibration->contextBytes) << ", buffers rounded up to "
+            << formatBytes(calibration->allocationGranularity) << '\n';
     const MemoryPlan& m = r.memory;
     if (m.gradientBytes > 0 || m.optimizerBytes > 0 || m.savedActivationBytes > 0) {
         out << "Training:                 weights " << formatBytes(m.weightBytes) << ", gradients "
@@ -335,17 +374,24 @@ std::string formatTable(const Model& model, const AnalysisResult& r)
     return out.str();
 }
 
-std::string formatCsv(const Model& model, const AnalysisResult& r)
+std::string formatCsv(const Model& model, const AnalysisResult& r, const PerformanceEstimate* performance)
 {
     std::ostringstream out;
     out << "step,name,op,output_shapes,params,buffers,weight_bytes,macs,flops,read_bytes,write_bytes,output_bytes,"
-           "live_bytes\n";
+           "live_bytes"
+        << (performance ? ",latency_s,energy_j,bound" : "") << "\n";
     for (size_t s = 0; s < r.layers.size(); ++s) {
         const LayerResult& l = r.layers[s];
         out << s << ',' << csvField(layerName(model, l)) << ',' << csvField(model.graph.nodes[size_t(l.node)].opType)
             << ',' << csvField(outputShapes(model, r, l)) << ',' << l.params << ',' << l.buffers << ','
             << l.weightBytes << ',' << l.macs << ',' << l.flops << ',' << l.readBytes << ',' << l.writeBytes << ','
-            << l.outputBytes << ',' << (s < r.memory.timeline.size() ? r.memory.timeline[s].liveBytes : 0) << '\n';
+            << l.outputBytes << ',' << (s < r.memory.timeline.size() ? r.memory.timeline[s].liveBytes : 0);
+        if (performance) {
+            const LayerPerformance& p = performance->layers[s];
+            out << ',' << p.seconds << ',' << p.joules << ','
+                << (p.seconds <= 0 ? "none" : p.computeBound ? "compute" : "memory");
+        }
+        out << '\n';
     }
     return out.str();
 }

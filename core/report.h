@@ -4,6 +4,7 @@
 // CSV (one row per layer) and JSON (the schema documented in the README).
 
 #include "analysis.h"
+#include "performance.h"
 
 #include <QJsonObject>
 
@@ -12,11 +13,13 @@
 namespace fp {
 
 // `timeline` adds the step-by-step series (long for big models).
+// `performance`, when given (a device was chosen), adds latency and energy per layer and in total.
 QJsonObject toJson(const Model& model, const AnalysisConfig& config, const AnalysisResult& result,
-                   bool timeline = false);
+                   bool timeline = false, const PerformanceEstimate* performance = nullptr);
 std::string formatTimeline(const Model& model, const AnalysisResult& result);
-std::string formatTable(const Model& model, const AnalysisResult& result);
-std::string formatCsv(const Model& model, const AnalysisResult& result);
+std::string formatTable(const Model& model, const AnalysisResult& result,
+                        const PerformanceEstimate* performance = nullptr, const Calibration* calibration = nullptr);
+std::string formatCsv(const Model& model, const AnalysisResult& result, const PerformanceEstimate* performance = nullptr);
 
 // "12.3 MiB", "1.50 GiB": binary units, as torchsummary and nvidia-smi report.
 std::string formatBytes(int64_t bytes);

@@ -91,6 +91,11 @@ private slots:
         QTest::newRow("bad dim") << QStringList { "analyze", model("tiny_mlp.onnx"), "--dim", "seq" } << 2;
         QTest::newRow("unknown command") << QStringList { "frobnicate" } << 2;
         QTest::newRow("no model") << QStringList { "analyze" } << 2;
+        QTest::newRow("unknown device") << QStringList { "analyze", model("tiny_mlp.onnx"), "--device", "gtx-9999" } << 2;
+        QTest::newRow("bad budget") << QStringList { "analyze", model("tiny_mlp.onnx"), "--fit-memory", "lots" } << 2;
+        QTest::newRow("bad mode") << QStringList { "analyze", model("tiny_mlp.onnx"), "--mode", "serving" } << 2;
+        QTest::newRow("missing calibration") << QStringList { "analyze", model("tiny_mlp.onnx"), "--calibration", "/nope.json" } << 2;
+        QTest::newRow("bad trace") << QStringList { "compare", model("tiny_mlp.onnx"), model("tiny_mlp.onnx") } << 1;
     }
     void badInputIsOneLine()
     {
@@ -101,6 +106,44 @@ private slots:
         QVERIFY(r.out.isEmpty());
         QCOMPARE(r.err.count('\n'), 1);
         QVERIFY(r.err.startsWith("footprint-cli: "));
+    }
+
+    void trainingJsonAndBudget()
+    {
+        const Run r = cli({ "analyze", model("tiny_mlp.onnx"), "--format", "json", "--mode", "training", "--optimizer",
+                            "momentum", "--fit-memory", "1MiB", "--timeline" });
+        QCOMPARE(r.exitCode, 0);
+        const QJsonObject root = QJsonDocument::fromJson(r.out).object();
+        const QJsonObject training = root.value("training").toObject();
+        for (const char* key : { "weights_bytes", "gradient_bytes", "optimizer_bytes", "saved_activation_bytes",
+                                 "workspace_bytes", "peak_bytes" })
+            QVERIFY2(training.contains(QLatin1String(key)), key);
+        QCOMPARE(training.value("optimizer_bytes").toInteger(), 120); // 30 parameters, one fp32 copy
+        QCOMPARE(root.value("timeline").toArray().size(), 3 + 3 + 1); // forward, backward, optimizer
+        QVERIFY(root.value("max_batch").toInteger() > 1000);
+        QCOMPARE(root.value("fits").toBool(), true);
+    }
+
+    void deviceAddsLatencyAndEnergy()
+    {
+        const Run r = cli({ "analyze", model("tiny_conv.onnx"), "--format", "json", "--device", "rtx-4090" });
+        QCOMPARE(r.exitCode, 0);
+        const QJsonObject root = QJsonDocument::fromJson(r.out).object();
+        QVERIFY(root.value("totals").toObject().value("latency_s").toDouble() > 0);
+        QVERIFY(root.value("totals").toObject().value("energy_j").toDouble() > 0);
+        const QJsonObject conv = root.value("layers").toArray().first().toObject();
+        QVERIFY(conv.contains("latency_s") && conv.contains("energy_j") && conv.contains("bound"));
+        QCOMPARE(root.value("device").toString(), QStringLiteral("RTX-4090"));
+    }
+
+    void compareWithOnnxRuntimeProfile()
+    {
+        const Run r = cli({ "compare", model("tiny_conv.onnx"), QStringLiteral(FOOTPRINT_TEST_MODELS "/../traces/onnxruntime-tiny_conv.json"),
+                            "--format", "json" });
+        QCOMPARE(r.exitCode, 0);
+        const QJsonObject root = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(root.value("nodes_matched").toInt(), 5);
+        QCOMPARE(root.value("largest_node_difference_bytes").toInteger(), 0);
     }
 
     void garbageFileIsRefused()

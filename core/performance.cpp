@@ -1,0 +1,51 @@
+#include "performance.h"
+
+#include <algorithm>
+
+namespace fp {
+
+int precisionIndex(Precision precision)
+{
+    switch (precision) {
+    case Precision::FP16: return 1;
+    case Precision::BF16: return 2;
+    case Precision::INT8: return 3;
+    case Precision::Model:
+    case Precision::FP32: return 0;
+    }
+    return 0;
+}
+
+PerformanceEstimate estimatePerformance(const AnalysisResult& result, const AnalysisConfig& config,
+                                        const PerformanceConfig& performance)
+{
+    PerformanceEstimate e;
+    const int p = precisionIndex(config.precision);
+    e.peakFlops = performance.device.peakFlops[p] * performance.efficiency;
+    e.bandwidth = performance.device.bandwidthBytesPerSecond * performance.efficiency;
+    const double passes = config.training.mode == Mode::Training ? 3.0 : 1.0;
+    const EnergyCosts& costs = performance.energy;
+    e.layers.reserve(result.layers.size());
+    for (const LayerResult& l : result.layers) {
+        LayerPerformance lp;
+        const double flops = double(l.flops) * passes;
+        const double bytes = (double(l.readBytes) + double(l.writeBytes)) * passes;
+        const double computeTime = e.peakFlops > 0 ? flops / e.peakFlops : 0;
+        const double memoryTime = e.bandwidth > 0 ? bytes / e.bandwidth : 0;
+        lp.seconds = std::max(computeTime, memoryTime);
+        lp.computeBound = computeTime >= memoryTime && flops > 0;
+        lp.intensity = bytes > 0 ? flops / bytes : 0;
+        lp.attainedFlops = lp.seconds > 0 ? flops / lp.seconds : 0;
+        const double macs = double(l.macs) * passes;
+        const double otherFlops = std::max(0.0, flops - 2 * macs);
+        const double picojoules = macs * costs.macPicojoules[p] + otherFlops * costs.flopPicojoules[p]
+            + bytes * costs.dramBytePicojoules;
+        lp.joules = picojoules * costs.scale * 1e-12;
+        e.seconds += lp.seconds;
+        e.joules += lp.joules;
+        e.layers.push_back(lp);
+    }
+    return e;
+}
+
+} // namespace fp
