@@ -456,7 +456,8 @@ AnalysisResult analyze(const Model& model, const AnalysisConfig& config)
     r.tiedCopies = tiedWeightCopies(graph);
     r.shapes = resolveInputs(graph, config.shapes);
     inferShapes(graph, model.opsetVersion(), r.shapes);
-    r.warnings = r.shapes.warnings;
+    r.warnings = model.warnings;
+    r.warnings.insert(r.warnings.end(), r.shapes.warnings.begin(), r.shapes.warnings.end());
     for (const std::string& s : r.shapes.assumedSymbols)
         r.warnings.push_back("dimension '" + s + "' was not set and is taken as " + std::to_string(r.shapes.symbols[s]));
 

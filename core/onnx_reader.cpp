@@ -2,7 +2,9 @@
 
 #include <google/protobuf/io/coded_stream.h>
 
+#include <algorithm>
 #include <climits>
+#include <filesystem>
 #include <cstring>
 #include <fcntl.h>
 #include <queue>
@@ -572,6 +574,10 @@ Value Reader::tensorValue(const RawTensor& t)
     if (t.isExternal) {
         checkExternalLocation(t.name, t.external.location);
         v.external = t.external;
+    } else if (t.raw.data && dtypeSize(t.dtype) > 0 && count != INT64_MAX
+               && int64_t(t.raw.size) != count * dtypeSize(t.dtype) && m_warnings.size() < 100) {
+        m_warnings.push_back("initializer '" + t.name + "' holds " + std::to_string(t.raw.size)
+                             + " bytes of data, but its dims and type call for " + std::to_string(count * dtypeSize(t.dtype)));
     }
     if (isIntegerType(t.dtype) && count <= m_limits.maxSmallIntElements) {
         const int size = dtypeSize(t.dtype);
@@ -830,11 +836,49 @@ Model readOnnxBytes(const uint8_t* data, size_t size, const std::string& name, c
     }
 }
 
+namespace {
+
+// External data files are never read, but where one exists its location must stay inside the
+// model's folder once symbolic links are resolved, and its offset and length must fit in it.
+void checkExternalFiles(const Graph& graph, const std::filesystem::path& folder, const std::filesystem::path& realFolder,
+                        std::vector<std::string>& warnings)
+{
+    for (const Value& v : graph.values) {
+        if (!v.external)
+            continue;
+        std::error_code error;
+        const std::filesystem::path file = folder / v.external->location;
+        if (!std::filesystem::exists(file, error))
+            continue; // missing weights are fine: only shapes are needed
+        const std::filesystem::path real = std::filesystem::weakly_canonical(file, error);
+        const auto [folderEnd, realEnd] = std::mismatch(realFolder.begin(), realFolder.end(), real.begin(), real.end());
+        if (error || folderEnd != realFolder.end())
+            throw ModelError("tensor '" + v.name + "' stores its data at '" + v.external->location + "', which resolves to '"
+                             + real.string() + "'; refusing a path outside the model's folder");
+        const auto size = std::filesystem::file_size(real, error);
+        if (!error && (v.external->offset < 0 || uint64_t(v.external->offset) > size
+                       || (v.external->length >= 0 && uint64_t(v.external->offset) + uint64_t(v.external->length) > size))
+            && warnings.size() < 100)
+            warnings.push_back("tensor '" + v.name + "': its external data (offset " + std::to_string(v.external->offset)
+                               + ", length " + std::to_string(v.external->length) + ") reaches past the end of '"
+                               + v.external->location + "' (" + std::to_string(size) + " bytes)");
+    }
+    for (const Node& n : graph.nodes)
+        for (const Attribute& a : n.attributes)
+            for (const auto& body : a.graphs)
+                checkExternalFiles(*body, folder, realFolder, warnings);
+}
+
+} // namespace
+
 Model readOnnxFile(const std::string& path, const ReadLimits& limits)
 {
     MappedFile file(path);
     Model m = readOnnxBytes(file.data(), file.size(), path, limits);
     m.path = path;
+    std::error_code error;
+    const std::filesystem::path folder = std::filesystem::absolute(path, error).parent_path();
+    checkExternalFiles(m.graph, folder, std::filesystem::weakly_canonical(folder, error), m.warnings);
     return m;
 }
 
