@@ -6,6 +6,8 @@
 #include "traces.h"
 
 #include <QCoreApplication>
+#include <QFileInfo>
+#include <QSaveFile>
 #include <QJsonDocument>
 #include <QJsonArray>
 #include <QJsonObject>
@@ -100,6 +102,99 @@ int analyzeCommand(const QStringList& arguments)
         return fail(QStringLiteral("internal error: %1").arg(QString::fromStdString(e.what())));
     }
     return 0;
+}
+
+// Writes `text` to `path` (or stdout for "-"), refusing to replace a file unless forced.
+int writeOutput(const QString& path, const std::string& text, bool force)
+{
+    if (path.isEmpty() || path == QLatin1String("-")) {
+        std::cout << text;
+        return 0;
+    }
+    if (QFileInfo::exists(path) && !force)
+        return fail(QStringLiteral("'%1' exists; pass --force to replace it").arg(path));
+    QSaveFile f(path);
+    if (!f.open(QIODevice::WriteOnly) || f.write(text.data(), qint64(text.size())) != qint64(text.size()) || !f.commit())
+        return fail(QStringLiteral("cannot write '%1': %2").arg(path, f.errorString()));
+    return 0;
+}
+
+QStringList splitList(const QString& text)
+{
+    QStringList items = text.split(u',', Qt::SkipEmptyParts);
+    for (QString& item : items)
+        item = item.trimmed();
+    return items;
+}
+
+// One row per configuration: peak memory, parameters, MACs, and whether a budget is exceeded.
+int sweepCommand(const QStringList& arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Analyse a model over lists of batch sizes and precisions; write "
+                                                    "CSV."));
+    parser.addHelpOption();
+    parser.addPositionalArgument(QStringLiteral("MODEL"), QStringLiteral("The .onnx file."));
+    fp::addAnalysisOptions(parser);
+    parser.addOption({ "batches", "Comma-separated batch sizes (default 1,2,4,...,1024).", "LIST",
+                       "1,2,4,8,16,32,64,128,256,512,1024" });
+    parser.addOption({ "precisions", "Comma-separated precisions (default: the --precision or the model's).", "LIST" });
+    parser.addOption({ { "o", "output" }, "Write the CSV here instead of to standard output.", "FILE" });
+    parser.addOption({ "force", "Replace an existing output file." });
+    if (!parser.parse(arguments))
+        return fail(parser.errorText(), 2);
+    if (parser.isSet("help")) {
+        std::cout << qPrintable(parser.helpText());
+        return 0;
+    }
+    if (parser.positionalArguments().size() != 1)
+        return fail(QStringLiteral("sweep takes exactly one MODEL (see footprint-cli sweep --help)"), 2);
+    fp::AnalysisConfig config;
+    if (QString error = fp::readAnalysisOptions(parser, config); !error.isEmpty())
+        return fail(error, 2);
+    fp::Budget budget;
+    if (QString error = fp::readBudgetOptions(parser, budget); !error.isEmpty())
+        return fail(error, 2);
+    std::vector<int64_t> batches;
+    for (const QString& b : splitList(parser.value("batches"))) {
+        bool ok = false;
+        const qint64 v = b.toLongLong(&ok);
+        if (!ok || v <= 0 || v > (qint64(1) << 40))
+            return fail(QStringLiteral("--batches needs positive whole numbers, not '%1'").arg(b), 2);
+        batches.push_back(v);
+    }
+    std::vector<fp::Precision> precisions { config.precision };
+    if (parser.isSet("precisions")) {
+        precisions.clear();
+        for (const QString& p : splitList(parser.value("precisions"))) {
+            const auto precision = fp::parsePrecision(p.toLower().toStdString());
+            if (!precision)
+                return fail(QStringLiteral("--precisions takes model, fp32, fp16, bf16, int8; not '%1'").arg(p), 2);
+            precisions.push_back(*precision);
+        }
+    }
+    if (batches.empty() || precisions.empty())
+        return fail(QStringLiteral("nothing to sweep"), 2);
+    std::ostringstream csv;
+    csv << "batch,precision,mode,params,param_bytes,macs,flops,peak_bytes,peak_step,budget_bytes,exceeds\n";
+    try {
+        const fp::Model model = fp::readOnnxFile(parser.positionalArguments().front().toStdString());
+        for (fp::Precision precision : precisions) {
+            for (int64_t batch : batches) {
+                config.precision = precision;
+                config.shapes.batch = batch;
+                const fp::AnalysisResult r = fp::analyze(model, config);
+                const fp::Totals& t = r.totals;
+                csv << batch << ',' << fp::precisionName(precision) << ',' << fp::modeName(config.training.mode) << ','
+                    << t.params << ',' << t.paramBytes << ',' << t.macs << ',' << t.flops << ',' << t.peakBytes << ','
+                    << t.peakStep << ',' << (budget.bytes ? std::to_string(*budget.bytes) : std::string()) << ','
+                    << (budget.bytes ? (t.peakBytes > *budget.bytes ? "yes" : "no") : "") << '\n';
+            }
+        }
+    } catch (const fp::ModelError& e) {
+        return fail(QString::fromStdString(e.what()));
+    }
+    return writeOutput(parser.value("output"), csv.str(), parser.isSet("force"));
 }
 
 // Sets an estimate beside a measured trace: the peaks (and, for onnxruntime, each node's output).
@@ -220,8 +315,8 @@ int main(int argc, char** argv)
     QCoreApplication::setApplicationName(QStringLiteral("footprint-cli"));
     QCoreApplication::setApplicationVersion(QStringLiteral(FOOTPRINT_VERSION));
     const QStringList args = QCoreApplication::arguments();
-    const QString usage = QStringLiteral("usage: footprint-cli analyze MODEL [options] | compare MODEL TRACE [options]   "
-                                         "(footprint-cli COMMAND --help)");
+    const QString usage = QStringLiteral("usage: footprint-cli analyze MODEL [options] | compare MODEL TRACE [options] | "
+                                         "sweep MODEL [options]   (footprint-cli COMMAND --help)");
     if (args.size() < 2 || args[1] == "--help" || args[1] == "-h") {
         std::cout << qPrintable(usage) << '\n';
         return args.size() < 2 ? 2 : 0;
@@ -236,5 +331,7 @@ int main(int argc, char** argv)
         return analyzeCommand(rest);
     if (args[1] == "compare")
         return compareCommand(rest);
+    if (args[1] == "sweep")
+        return sweepCommand(rest);
     return fail(QStringLiteral("unknown command '%1'; %2").arg(args[1], usage), 2);
 }

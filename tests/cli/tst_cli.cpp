@@ -4,6 +4,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QTemporaryDir>
 #include <QTemporaryFile>
 #include <QTest>
 
@@ -144,6 +145,30 @@ private slots:
         const QJsonObject root = QJsonDocument::fromJson(r.out).object();
         QCOMPARE(root.value("nodes_matched").toInt(), 5);
         QCOMPARE(root.value("largest_node_difference_bytes").toInteger(), 0);
+    }
+
+    // tiny_mlp in inference, batch B: weights 120 B + X (16 B per sample) + H (12 B) + Y (20 B)
+    // at the last step = 120 + 48 B: 168, 216, 312 for B = 1, 2, 4. A 250 B budget is exceeded at 4.
+    void sweepWritesARowPerConfiguration()
+    {
+        QTemporaryDir dir;
+        const QString out = dir.path() + "/sweep.csv";
+        const QStringList args { "sweep", model("tiny_mlp.onnx"), "--batches", "1,2,4", "--precisions", "fp32,fp16",
+                                 "--fit-memory", "250", "-o", out };
+        QCOMPARE(cli(args).exitCode, 0);
+        QFile f(out);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QList<QByteArray> lines = f.readAll().trimmed().split('\n');
+        QCOMPARE(lines.size(), 1 + 6);
+        QVERIFY(lines[1].startsWith("1,fp32,inference,30,120,"));
+        QVERIFY(lines[1].contains(",168,"));
+        QVERIFY(lines[3].contains(",312,") && lines[3].endsWith(",yes"));
+        QVERIFY(lines[2].endsWith(",no"));
+        // An existing file is not replaced without --force.
+        const Run again = cli(args);
+        QCOMPARE(again.exitCode, 1);
+        QVERIFY(again.err.contains("--force"));
+        QCOMPARE(cli(args + QStringList { "--force" }).exitCode, 0);
     }
 
     void garbageFileIsRefused()
