@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cmath>
 #include <filesystem>
 #include <cstring>
 #include <fcntl.h>
@@ -85,14 +86,17 @@ public:
         return std::string(reinterpret_cast<const char*>(s.data), size_t(s.size));
     }
 
-    // Repeated scalars arrive packed (one length-delimited run) or one per field.
-    void int64s(std::vector<int64_t>& out)
+    // Repeated scalars arrive packed (one length-delimited run) or one per field. A packed run
+    // longer than `maxElements` is skipped, not decoded: it holds weights nobody needs.
+    void int64s(std::vector<int64_t>& out, int64_t maxElements = INT64_MAX)
     {
         if (wireType() == Varint) {
             out.push_back(int64());
             return;
         }
         Span s = bytes();
+        if (s.size / 10 > maxElements)
+            return; // a varint takes at most 10 bytes
         CodedInputStream packed(s.data, s.size);
         while (packed.CurrentPosition() < s.size) {
             uint64_t v = 0;
@@ -101,7 +105,7 @@ public:
             out.push_back(int64_t(v));
         }
     }
-    void floats(std::vector<float>& out)
+    void floats(std::vector<float>& out, int64_t maxElements = INT64_MAX)
     {
         if (wireType() == Fixed32) {
             out.push_back(fixedFloat());
@@ -110,6 +114,8 @@ public:
         Span s = bytes();
         if (s.size % 4 != 0)
             fail();
+        if (s.size == 0 || s.size / 4 > maxElements)
+            return;
         const size_t first = out.size();
         out.resize(first + size_t(s.size / 4));
         std::memcpy(out.data() + first, s.data, size_t(s.size));
@@ -400,11 +406,11 @@ private:
                 t.dtype = DType(f.int64());
                 break;
             case 4:
-                f.floats(t.floatValues);
+                f.floats(t.floatValues, m_limits.maxSmallIntElements);
                 break;
             case 5:
             case 7:
-                f.int64s(t.intValues); // int32_data is varint-encoded too
+                f.int64s(t.intValues, m_limits.maxSmallIntElements); // int32_data is varint-encoded too
                 break;
             case 8:
                 t.name = f.string();
@@ -602,7 +608,8 @@ Value Reader::tensorValue(const RawTensor& t)
             f = t.floatValues[0];
             have = true;
         }
-        if (have && f == float(int64_t(f)) && f > -1e15f && f < 1e15f)
+        // Range first: converting an out-of-range float to an integer is undefined.
+        if (have && f > -1e15f && f < 1e15f && f == std::trunc(f))
             v.intData = std::vector<int64_t> { int64_t(f) };
     }
     return v;

@@ -639,6 +639,24 @@ void transpose(Ctx& c)
         out.push_back(x.dims[size_t(p)]);
     }
     c.setOut(0, x.dtype, out);
+    // Values move with their elements (torch.onnx transposes computed pad amounts, for one).
+    if (x.values && x.isKnown() && int64_t(x.values->size()) == x.elements()) {
+        const size_t rank = x.dims.size();
+        std::vector<int64_t> inStride(rank, 1);
+        for (size_t k = rank; k-- > 1;)
+            inStride[k - 1] = inStride[k] * x.dims[k];
+        std::vector<int64_t> values(x.values->size());
+        for (size_t flat = 0; flat < values.size(); ++flat) {
+            int64_t rest = int64_t(flat), source = 0;
+            for (size_t k = rank; k-- > 0;) {
+                const int64_t coord = rest % out[k];
+                rest /= out[k];
+                source += coord * inStride[size_t(perm[k])];
+            }
+            values[flat] = (*x.values)[size_t(source)];
+        }
+        c.setValues(0, std::move(values));
+    }
 }
 
 void squeeze(Ctx& c)
@@ -826,16 +844,27 @@ void slice(Ctx& c)
         step[size_t(a)] = s;
     }
     c.setOut(0, x.dtype, out);
-    if (x.values && x.rank() == 1 && out[0] >= 0) {
-        std::vector<int64_t> v;
-        for (int64_t k = 0; k < out[0]; ++k) {
-            const int64_t idx = first[0] + k * step[0];
-            if (idx < 0 || idx >= int64_t(x.values->size()))
+    TensorInfo* result = c.out(0);
+    if (!x.values || !x.isKnown() || !result || !result->isKnown() || int64_t(x.values->size()) != x.elements())
+        return;
+    // Element k of the output comes from first + k * step along every axis.
+    const size_t rank = x.dims.size();
+    std::vector<int64_t> inStride(rank, 1);
+    for (size_t k = rank; k-- > 1;)
+        inStride[k - 1] = inStride[k] * x.dims[k];
+    std::vector<int64_t> v(size_t(result->elements()));
+    for (size_t flat = 0; flat < v.size(); ++flat) {
+        int64_t rest = int64_t(flat), source = 0;
+        for (size_t k = rank; k-- > 0;) {
+            const int64_t idx = first[k] + (rest % out[k]) * step[k];
+            rest /= out[k];
+            if (idx < 0 || idx >= x.dims[k])
                 return;
-            v.push_back((*x.values)[size_t(idx)]);
+            source += idx * inStride[k];
         }
-        c.setValues(0, std::move(v));
+        v[flat] = (*x.values)[size_t(source)];
     }
+    c.setValues(0, std::move(v));
 }
 
 void gather(Ctx& c)
@@ -1104,6 +1133,93 @@ void recurrent(Ctx& c)
                                          : std::vector<int64_t> { dirs, batch, hidden });
 }
 
+// Einsum: each output index takes its size from the inputs ("bij,bjk->bik"; letters of either
+// case, spaces allowed; "..." broadcasts the dims no letter names). Without "->", the output is
+// every index used once, in alphabetical order.
+void einsum(Ctx& c)
+{
+    std::string eq = c.node.attrString("equation");
+    eq.erase(std::remove(eq.begin(), eq.end(), ' '), eq.end());
+    const size_t arrow = eq.find("->");
+    const std::string lhs = eq.substr(0, arrow);
+    std::vector<std::string> terms;
+    size_t start = 0;
+    while (true) {
+        const size_t comma = lhs.find(',', start);
+        terms.push_back(lhs.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+        if (comma == std::string::npos)
+            break;
+        start = comma + 1;
+    }
+    if (terms.size() != c.node.inputs.size())
+        return;
+    std::unordered_map<char, int64_t> size;
+    std::unordered_map<char, int> uses;
+    std::vector<const TensorInfo*> ellipses;
+    std::vector<TensorInfo> ellipsisParts(terms.size());
+    for (size_t t = 0; t < terms.size(); ++t) {
+        const TensorInfo& in = c.in(t);
+        if (!in.rankKnown)
+            return;
+        std::string term = terms[t];
+        const size_t dots = term.find("...");
+        const int64_t letters = int64_t(term.size()) - (dots == std::string::npos ? 0 : 3);
+        const int64_t covered = in.rank() - letters;
+        if (covered < 0 || (dots == std::string::npos && covered != 0))
+            return;
+        int64_t axis = 0;
+        for (size_t i = 0; i < term.size(); ++i) {
+            if (term.compare(i, 3, "...") == 0) {
+                ellipsisParts[t].rankKnown = true;
+                ellipsisParts[t].dims.assign(in.dims.begin() + axis, in.dims.begin() + axis + covered);
+                ellipses.push_back(&ellipsisParts[t]);
+                axis += covered;
+                i += 2;
+                continue;
+            }
+            const char ch = term[i];
+            const int64_t d = in.dims[size_t(axis++)];
+            auto it = size.find(ch);
+            if (it == size.end() || it->second == 1 || it->second < 0)
+                size[ch] = d;
+            ++uses[ch];
+        }
+    }
+    std::vector<int64_t> broadcastDims;
+    if (!ellipses.empty()) {
+        auto b = broadcast(ellipses);
+        if (!b)
+            return;
+        broadcastDims = *b;
+    }
+    std::string rhs;
+    if (arrow != std::string::npos) {
+        rhs = eq.substr(arrow + 2);
+    } else {
+        if (!ellipses.empty())
+            rhs = "...";
+        std::vector<char> once;
+        for (const auto& [ch, n] : uses)
+            if (n == 1)
+                once.push_back(ch);
+        std::sort(once.begin(), once.end());
+        rhs.append(once.begin(), once.end());
+    }
+    std::vector<int64_t> out;
+    for (size_t i = 0; i < rhs.size(); ++i) {
+        if (rhs.compare(i, 3, "...") == 0) {
+            out.insert(out.end(), broadcastDims.begin(), broadcastDims.end());
+            i += 2;
+            continue;
+        }
+        auto it = size.find(rhs[i]);
+        if (it == size.end())
+            return;
+        out.push_back(it->second);
+    }
+    c.setOut(0, c.in(0).dtype, out);
+}
+
 const std::unordered_map<std::string, Rule>& rules()
 {
     static const std::unordered_map<std::string, Rule> table = [] {
@@ -1136,6 +1252,7 @@ const std::unordered_map<std::string, Rule>& rules()
         t["Gemm"] = gemm;
         t["MatMul"] = matmul;
         t["MatMulInteger"] = matmul;
+        t["Einsum"] = einsum;
         t["Flatten"] = flatten;
         t["Reshape"] = reshape;
         t["Transpose"] = transpose;

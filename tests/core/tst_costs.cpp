@@ -75,6 +75,32 @@ private slots:
                  qPrintable(QString::number(double(r.totals.macs) / 1e9)));
     }
 
+    // Exports of other architectures at opsets 11 and 17 (ViT, EfficientNet, Swin, MaxViT, ConvNeXt,
+    // RegNet): every shape resolves and the MACs equal every convolution and matrix multiply
+    // PyTorch executed (tests/models/coverage/reference.json, counted by an aten dispatch mode).
+    void coverageModels_data()
+    {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<qint64>("macs");
+        QFile f(QString::fromStdString(test::modelPath("coverage/reference.json")));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QJsonObject all = QJsonDocument::fromJson(f.readAll()).object();
+        for (auto it = all.begin(); it != all.end(); ++it) {
+            if (!it.key().startsWith('_'))
+                QTest::newRow(qPrintable(it.key())) << "coverage/" + it.key()
+                                                    << it.value().toObject().value("macs").toInteger();
+        }
+    }
+    void coverageModels()
+    {
+        QFETCH(QString, file);
+        QFETCH(qint64, macs);
+        const AnalysisResult r = test::analyzeFile(qPrintable(file));
+        QVERIFY2(r.unknownShapes.empty(), r.unknownShapes.empty() ? "" : r.unknownShapes.front().c_str());
+        QVERIFY(r.unsupportedOps.empty());
+        QCOMPARE(r.totals.macs, macs);
+    }
+
     // Exact MACs and BatchNorm buffers measured with PyTorch forward hooks (reference.json).
     void pytorchMeasurements_data()
     {

@@ -26,6 +26,8 @@ using Dims = std::vector<int64_t>;
 
 } // namespace
 
+Q_DECLARE_METATYPE(Dims)
+
 class TestShapes : public QObject {
     Q_OBJECT
 private slots:
@@ -243,6 +245,68 @@ private slots:
             QVERIFY(l.macs >= 0);
             QVERIFY(l.outputBytes >= 0);
         }
+    }
+
+    // Einsum output shapes, worked by hand: attention scores, a contraction, an implicit output,
+    // and an ellipsis.
+    void einsumShapes_data()
+    {
+        QTest::addColumn<QString>("equation");
+        QTest::addColumn<Dims>("a");
+        QTest::addColumn<Dims>("b");
+        QTest::addColumn<Dims>("expected");
+        QTest::newRow("scores") << "B G H I D, B G H J D -> B G H I J" << Dims { 1, 2, 3, 49, 32 }
+                                << Dims { 1, 2, 3, 49, 32 } << Dims { 1, 2, 3, 49, 49 };
+        QTest::newRow("matmul") << "ij,jk->ik" << Dims { 4, 5 } << Dims { 5, 6 } << Dims { 4, 6 };
+        QTest::newRow("implicit") << "ij,jk" << Dims { 4, 5 } << Dims { 5, 6 } << Dims { 4, 6 };
+        QTest::newRow("ellipsis") << "...ij,...jk->...ik" << Dims { 7, 4, 5 } << Dims { 1, 5, 6 } << Dims { 7, 4, 6 };
+    }
+    void einsumShapes()
+    {
+        QFETCH(QString, equation);
+        QFETCH(Dims, a);
+        QFETCH(Dims, b);
+        QFETCH(Dims, expected);
+        ModelBuilder m(12);
+        m.input("a", a);
+        m.input("b", b);
+        auto& n = m.node("Einsum", { "a", "b" }, { "y" });
+        auto* attr = n.add_attribute();
+        attr->set_name("equation");
+        attr->set_type(onnx::AttributeProto::STRING);
+        attr->set_s(equation.toStdString());
+        m.output("y");
+        const Model model = readBytes(m.bytes());
+        AnalysisConfig config;
+        config.shapes.batch = a[0]; // keep the declared dim 0
+        const AnalysisResult r = analyze(model, config);
+        QCOMPARE(dimsOf(model, r, "y"), expected);
+    }
+
+    // Computed pad amounts as torch.onnx writes them: Concat -> Reshape [4,2] -> Slice (step -1)
+    // -> Transpose -> Reshape [8]. Values must survive the rank-2 Slice and the Transpose.
+    void padsComputedThroughTranspose()
+    {
+        ModelBuilder b;
+        b.input("x", { 1, 3, 10, 10 });
+        b.ints("p", { 0, 0, 0, 0, 1, 2, 3, 4 }); // per axis (begin, end) pairs, last axis last
+        b.ints("shape42", { 4, 2 });
+        b.ints("start", { -1 });
+        b.ints("end", { -1000 });
+        b.ints("axis0", { 0 });
+        b.ints("step", { -1 });
+        b.ints("flat", { 8 });
+        b.node("Reshape", { "p", "shape42" }, { "p42" });
+        b.node("Slice", { "p42", "start", "end", "axis0", "step" }, { "reversed" });
+        b.node("Transpose", { "reversed" }, { "t" });
+        b.node("Reshape", { "t", "flat" }, { "pads" });
+        b.node("Pad", { "x", "pads" }, { "y" });
+        b.output("y");
+        const Model m = readBytes(b.bytes());
+        const AnalysisResult r = analyze(m, {});
+        // reversed rows: (3,4), (1,2), (0,0), (0,0); transposed and flattened: begins 3,1,0,0 then
+        // ends 4,2,0,0: axis 0 +3+4, axis 1 +1+2.
+        QCOMPARE(dimsOf(m, r, "y"), (Dims { 1 + 7, 3 + 3, 10, 10 }));
     }
 
     // tiny_conv declares every intermediate shape with batch 1; a new batch is no disagreement.
