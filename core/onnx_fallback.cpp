@@ -165,7 +165,36 @@ void fallbackInfer(const Graph& graph, const Node& node, int64_t opset, std::vec
         : onnx::OpSchemaRegistry::Schema(node.opType, node.domain);
     if (!schema || !schema->has_type_and_shape_inference_function())
         return;
+    // ONNX's inference functions assume a node that passed the checker: they index dims and
+    // inputs without looking. Give them only nodes that match their schema, with every input's
+    // rank known (fuzzing found MaxUnpool's reading an indices dim that was not there).
+    for (int in : node.inputs) {
+        if (in < 0)
+            continue;
+        const Value& v = graph.values[size_t(in)];
+        const TensorInfo* t = v.isOuterScope && outer ? outer->lookup(v.name) : &tensors[size_t(in)];
+        if (!t || !t->rankKnown)
+            return;
+    }
     Context ctx(graph, node, tensors, outer);
+    onnx::NodeProto proto;
+    proto.set_op_type(node.opType);
+    proto.set_domain(node.domain);
+    for (int in : node.inputs)
+        proto.add_input(in < 0 ? std::string() : graph.values[size_t(in)].name);
+    for (int out : node.outputs)
+        proto.add_output(out < 0 ? std::string() : graph.values[size_t(out)].name);
+    for (const Attribute& a : node.attributes) {
+        if (const onnx::AttributeProto* p = ctx.getAttribute(a.name))
+            *proto.add_attribute() = *p;
+        else
+            return; // graph attributes: handled in shapes.cpp, never here
+    }
+    try {
+        schema->Verify(proto);
+    } catch (const std::exception&) {
+        return;
+    }
     try {
         schema->GetTypeAndShapeInferenceFunction()(ctx);
     } catch (const std::exception&) {

@@ -328,6 +328,33 @@ void inferWindowed(Ctx& c, bool isConv, bool isTranspose)
         c.setOut(1, DType::Int64, out);
 }
 
+// MaxUnpool: (in - 1) * stride + kernel - pads per spatial axis, or the output_shape input.
+void maxUnpool(Ctx& c)
+{
+    const TensorInfo& x = c.in(0);
+    if (!x.rankKnown || x.rank() < 3)
+        return;
+    if (c.hasIn(2)) {
+        if (const auto& shape = c.vals(2); shape && int64_t(shape->size()) == x.rank())
+            c.setOut(0, x.dtype, *shape);
+        return;
+    }
+    const size_t spatial = size_t(x.rank() - 2);
+    std::vector<int64_t> kernel = c.node.attrInts("kernel_shape"), strides = c.node.attrInts("strides"),
+                         pads = c.node.attrInts("pads");
+    if (kernel.size() != spatial)
+        return;
+    strides.resize(spatial, 1);
+    pads.resize(2 * spatial, 0);
+    std::vector<int64_t> out { x.dims[0], x.dims[1] };
+    for (size_t i = 0; i < spatial; ++i) {
+        const int64_t in = x.dims[2 + i];
+        const int64_t o = in < 0 ? -1 : satAdd(satMul(in - 1, strides[i]), kernel[i]) - pads[i] - pads[i + spatial];
+        out.push_back(o < 0 ? -1 : o);
+    }
+    c.setOut(0, x.dtype, out);
+}
+
 using Rule = void (*)(Ctx&);
 
 void sameAsInput(Ctx& c)
@@ -1253,6 +1280,7 @@ const std::unordered_map<std::string, Rule>& rules()
         t["MatMul"] = matmul;
         t["MatMulInteger"] = matmul;
         t["Einsum"] = einsum;
+        t["MaxUnpool"] = maxUnpool;
         t["Flatten"] = flatten;
         t["Reshape"] = reshape;
         t["Transpose"] = transpose;
