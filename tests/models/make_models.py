@@ -960,6 +960,7 @@ BUILDERS = {
     "davenet_audio": build_davenet,
     "gpt2_12l": gpt2("gpt2_12l", 12),
     "gpt2_2l": gpt2("gpt2_2l", 2),
+    "gpt2_48l": gpt2("gpt2_48l", 48),  # the large-graph case of the graph view (12,100 nodes)
     "bert_2l": build_bert,
     "lstm_gru": build_lstm_gru,
     "if_loop": build_if_loop,
