@@ -383,8 +383,10 @@ GraphCost analyzeGraph(const Graph& graph, const ShapeResult& shapes, const Shap
                 weightSeen[size_t(index)] = true;
                 layer.weightBytes = satAdd(layer.weightBytes, bytes);
                 const int64_t count = t ? std::max<int64_t>(t->elements(), 0) : 0;
-                if (isFloating(v.dtype) && !(top && top->tiedCopies[size_t(index)] >= 0))
-                    (isBufferInput(node, i) ? layer.buffers : layer.params) += count;
+                if (isFloating(v.dtype) && !(top && top->tiedCopies[size_t(index)] >= 0)) {
+                    int64_t& total = isBufferInput(node, i) ? layer.buffers : layer.params;
+                    total = satAdd(total, count);
+                }
             }
         }
         for (int index : node.outputs) {

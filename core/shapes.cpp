@@ -25,6 +25,46 @@ int64_t satAdd(int64_t a, int64_t b)
     return a > kSaturated - b ? kSaturated : a + b;
 }
 
+namespace {
+
+// Arithmetic on values read from the file: an overflow makes the result unknown, never undefined.
+struct Checked {
+    std::optional<int64_t> value;
+    Checked(int64_t v) // NOLINT: implicit, so expressions read as arithmetic
+        : value(v)
+    {
+    }
+    Checked(std::nullopt_t)
+        : value()
+    {
+    }
+    explicit operator bool() const { return value.has_value(); }
+    int64_t operator*() const { return *value; }
+};
+
+template<typename Op>
+Checked apply(Checked a, Checked b, Op op)
+{
+    int64_t r;
+    if (!a || !b || op(*a, *b, &r))
+        return std::nullopt;
+    return r;
+}
+Checked operator+(Checked a, Checked b)
+{
+    return apply(a, b, [](int64_t x, int64_t y, int64_t* r) { return __builtin_add_overflow(x, y, r); });
+}
+Checked operator-(Checked a, Checked b)
+{
+    return apply(a, b, [](int64_t x, int64_t y, int64_t* r) { return __builtin_sub_overflow(x, y, r); });
+}
+Checked operator*(Checked a, Checked b)
+{
+    return apply(a, b, [](int64_t x, int64_t y, int64_t* r) { return __builtin_mul_overflow(x, y, r); });
+}
+
+} // namespace
+
 bool TensorInfo::isKnown() const
 {
     return rankKnown && std::all_of(dims.begin(), dims.end(), [](int64_t d) { return d >= 0; });
@@ -258,12 +298,13 @@ int64_t windowOut(int64_t in, int64_t kernel, int64_t stride, int64_t dilation, 
 {
     if (in < 0 || kernel <= 0 || stride <= 0 || dilation <= 0)
         return -1;
-    const int64_t effective = dilation * (kernel - 1) + 1;
-    const int64_t span = in + padBegin + padEnd - effective;
-    if (span < 0)
+    const Checked padded = Checked(in) + padBegin + padEnd;
+    const Checked spanOrNone = padded - (Checked(dilation) * (kernel - 1) + 1);
+    if (!spanOrNone || *spanOrNone < 0)
         return -1; // kernel larger than the padded input
-    int64_t out = (ceilMode ? (span + stride - 1) / stride : span / stride) + 1;
-    if (ceilMode && (out - 1) * stride >= in + padBegin)
+    const int64_t span = *spanOrNone;
+    int64_t out = (ceilMode ? span / stride + (span % stride != 0) : span / stride) + 1;
+    if (ceilMode && (out - 1) * stride >= *padded - padEnd)
         --out; // the last window must start inside the input or left padding
     return out;
 }
@@ -309,9 +350,10 @@ void inferWindowed(Ctx& c, bool isConv, bool isTranspose)
             } else {
                 std::vector<int64_t> outPad = c.node.attrInts("output_padding");
                 outPad.resize(size_t(spatial), 0);
-                o = in < 0 ? -1
-                           : s * (in - 1) + outPad[size_t(i)] + ((kernel[size_t(i)] - 1) * dilations[size_t(i)] + 1)
-                        - pads[size_t(i)] - pads[size_t(i + spatial)];
+                const Checked trimmed = Checked(s) * (in - 1) + outPad[size_t(i)]
+                    + (Checked(kernel[size_t(i)] - 1) * dilations[size_t(i)] + 1) - pads[size_t(i)]
+                    - pads[size_t(i + spatial)];
+                o = in < 0 || !trimmed ? -1 : *trimmed;
             }
         } else if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
             o = in < 0 || s <= 0 ? -1 : (in + s - 1) / s;
@@ -349,7 +391,9 @@ void maxUnpool(Ctx& c)
     std::vector<int64_t> out { x.dims[0], x.dims[1] };
     for (size_t i = 0; i < spatial; ++i) {
         const int64_t in = x.dims[2 + i];
-        const int64_t o = in < 0 ? -1 : satAdd(satMul(in - 1, strides[i]), kernel[i]) - pads[i] - pads[i + spatial];
+        const Checked trimmed = in < 1 ? Checked(std::nullopt)
+                                       : Checked(in - 1) * strides[i] + kernel[i] - pads[i] - pads[i + spatial];
+        const int64_t o = trimmed ? *trimmed : -1;
         out.push_back(o < 0 ? -1 : o);
     }
     c.setOut(0, x.dtype, out);
@@ -418,18 +462,17 @@ bool evaluateElementwise(Ctx& c, const std::vector<int64_t>& outDims)
         const int64_t a = at(0, i);
         const int64_t b = n > 1 ? at(1, i) : 0;
         int64_t r;
-        if (op == "Add")
-            r = a + b;
-        else if (op == "Sub")
-            r = a - b;
-        else if (op == "Mul")
-            r = a * b;
-        else if (op == "Div") {
-            if (b == 0)
+        if (op == "Add" || op == "Sub" || op == "Mul") {
+            const Checked checked = op == "Add" ? Checked(a) + b : op == "Sub" ? Checked(a) - b : Checked(a) * b;
+            if (!checked)
+                return false;
+            r = *checked;
+        } else if (op == "Div") {
+            if (b == 0 || (a == INT64_MIN && b == -1))
                 return false;
             r = a / b;
         } else if (op == "Mod") {
-            if (b == 0)
+            if (b == 0 || b == -1)
                 return false;
             r = a % b;
         } else if (op == "Equal")
@@ -1027,7 +1070,12 @@ void range(Ctx& c)
         return;
     }
     const int64_t s = start->front(), l = limit->front(), d = delta->front();
-    const int64_t n = std::max<int64_t>((l - s + d + (d > 0 ? -1 : 1)) / d, 0);
+    const Checked rounded = Checked(l) - s + (Checked(d) + (d > 0 ? -1 : 1));
+    if (!rounded) {
+        c.setOut(0, c.in(0).dtype, { -1 });
+        return;
+    }
+    const int64_t n = std::max<int64_t>(*rounded / d, 0);
     c.setOut(0, c.in(0).dtype, { n });
     if (n <= kMaxValues) {
         std::vector<int64_t> v;
@@ -1057,8 +1105,10 @@ void pad(Ctx& c)
         const int64_t a = normAxis(axes[i], x.rank());
         if (!validAxis(a, x.rank()))
             return;
-        if (out[size_t(a)] >= 0)
-            out[size_t(a)] = std::max<int64_t>(out[size_t(a)] + (*pads)[i] + (*pads)[i + axes.size()], 0);
+        if (out[size_t(a)] >= 0) {
+            const Checked padded = Checked(out[size_t(a)]) + (*pads)[i] + (*pads)[i + axes.size()];
+            out[size_t(a)] = padded ? std::max<int64_t>(*padded, 0) : -1;
+        }
     }
     c.setOut(0, x.dtype, out);
 }
