@@ -686,7 +686,7 @@ void reshape(Ctx& c)
         out[size_t(inferred)] = (total >= 0 && known > 0 && total % known == 0) ? total / known : -1;
     }
     c.setOut(0, x.dtype, out);
-    if (x.values && c.out(0)->elements() == int64_t(x.values->size()))
+    if (const TensorInfo* result = c.out(0); result && x.values && result->elements() == int64_t(x.values->size()))
         c.setValues(0, *x.values);
 }
 
