@@ -72,6 +72,10 @@ int main(int argc, char** argv)
             .arg(kScreenshotHeight),
         QStringLiteral("FILE.png"));
     parser.addOption(screenshotOption);
+    const QCommandLineOption viewOption(QStringLiteral("view"),
+                                        QStringLiteral("The view to show first: layers (default) or bars."),
+                                        QStringLiteral("NAME"));
+    parser.addOption(viewOption);
     parser.process(app);
 
     fp::AnalysisConfig config;
@@ -89,7 +93,10 @@ int main(int argc, char** argv)
     fp::MainWindow window(/*persistent=*/screenshot.isEmpty());
     window.setAnalysisConfig(config);
     window.setBudget(budget);
+    if (parser.isSet(viewOption) && !window.showView(parser.value(viewOption)))
+        return fail(QStringLiteral("--view must be layers or bars, not '%1'").arg(parser.value(viewOption)), 2);
 
+    bool taken = false; // the screenshot; outside the block below, so it outlives app.exec()
     if (!screenshot.isEmpty()) {
         window.setErrorDialogsEnabled(false);
         window.resize(kScreenshotWidth, kScreenshotHeight);
@@ -97,7 +104,13 @@ int main(int argc, char** argv)
             fail(message);
             QCoreApplication::exit(1);
         });
-        QObject::connect(&window, &fp::MainWindow::modelLoaded, &app, [&window, screenshot]() {
+        // The picture is taken once the model is shown and the largest batch that fits (searched
+        // on the thread pool) is in the summary.
+        const auto grabWhenSettled = [&window, &taken, screenshot]() {
+            if (taken || window.isLoading() || window.currentPath().isEmpty() || window.isFitPending()
+                || window.isGraphLayoutRunning())
+                return;
+            taken = true;
             // Queued behind the layout requests the new model posted, so the grab sees the
             // laid-out window rather than the one before the table filled.
             QTimer::singleShot(0, &window, [&window, screenshot]() {
@@ -110,7 +123,10 @@ int main(int argc, char** argv)
                 }
                 QCoreApplication::exit(0);
             });
-        });
+        };
+        QObject::connect(&window, &fp::MainWindow::modelLoaded, &app, grabWhenSettled);
+        QObject::connect(&window, &fp::MainWindow::fitUpdated, &app, grabWhenSettled);
+        QObject::connect(&window, &fp::MainWindow::graphLaidOut, &app, grabWhenSettled);
     }
 
     window.show();

@@ -1,14 +1,21 @@
 #include "mainwindow.h"
 
+#include "controlpanel.h"
+#include "figuredelegate.h"
+#include "graphview.h"
+#include "graphwidget.h"
+#include "layerbarchart.h"
 #include "layertablemodel.h"
 #include "onnx_reader.h"
 #include "report.h"
 #include "summarywidget.h"
+#include "timelinechart.h"
 
 #include <QAction>
 #include <QApplication>
+#include <QClipboard>
 #include <QCloseEvent>
-#include <QComboBox>
+#include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QElapsedTimer>
@@ -25,12 +32,13 @@
 #include <QMessageBox>
 #include <QMimeData>
 #include <QSettings>
+#include <QScrollArea>
 #include <QSortFilterProxyModel>
-#include <QSpinBox>
 #include <QStatusBar>
 #include <QStyle>
+#include <QTabWidget>
 #include <QTableView>
-#include <QToolBar>
+#include <QTimer>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -41,10 +49,13 @@ namespace fp {
 namespace {
 
 // Bump when the toolbars or docks change, so an old saveState() is ignored, not misapplied.
-constexpr int kStateVersion = 1;
+constexpr int kStateVersion = 2; // 2: the configuration and timeline docks replaced the toolbar
 constexpr int kMaxRecentFiles = 10;
-constexpr int kMaxBatch = 4096;
-constexpr int kNoBudget = -1;
+// The pause after the last change before the largest batch that fits is searched: a drag
+// searches once, and a click's search starts before the eye has moved to the summary.
+constexpr int kFitDelayMs = 120;
+constexpr int kControlsWidth = 290;
+constexpr int kTimelineHeight = 280;
 
 namespace Keys {
 const auto geometry = QStringLiteral("MainWindow/geometry");
@@ -130,6 +141,7 @@ MainWindow::MainWindow(bool persistent, QWidget* parent)
 {
     setWindowTitle(tr("Footprint"));
     setAcceptDrops(true);
+    setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowTabbedDocks);
 
     m_layerModel = new LayerTableModel(this);
     m_proxy = new QSortFilterProxyModel(this);
@@ -139,21 +151,32 @@ MainWindow::MainWindow(bool persistent, QWidget* parent)
     m_proxy->setFilterKeyColumn(LayerTableModel::NameColumn);
     m_proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
 
+    m_hiddenColumns = { LayerTableModel::FlopsColumn };
+    m_fitTimer = new QTimer(this);
+    m_fitTimer->setSingleShot(true);
+    m_fitTimer->setInterval(kFitDelayMs);
+    connect(m_fitTimer, &QTimer::timeout, this, &MainWindow::startFit);
+
     createCentralWidget();
+    createDocks();
     createActions();
-    createToolBar();
 
     m_timing = new QLabel(this);
     m_timing->setObjectName(QStringLiteral("timingLabel"));
+    // Fixed, so that the figures changing on every slider step do not lay out the window again.
+    m_timing->setFixedSize(m_timing->fontMetrics().horizontalAdvance(
+                               tr("Loaded in 9999.9 ms  ·  analysis 999.99 ms  ·  views 999.99 ms  ·  batch search "
+                                  "9999.9 ms (99 analyses)")),
+                           m_timing->fontMetrics().height() + 2);
+    m_timing->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
     statusBar()->addPermanentWidget(m_timing);
 
-    resize(1200, 800);
+    resize(1400, 900);
     if (m_persistent) {
         QSettings settings;
         restoreGeometry(settings.value(Keys::geometry).toByteArray());
         restoreState(settings.value(Keys::state).toByteArray(), kStateVersion);
     }
-    syncConfigWidgets();
     updateRecentMenu();
 }
 
@@ -168,29 +191,43 @@ void MainWindow::createCentralWidget()
 {
     auto* central = new QWidget(this);
     auto* layout = new QVBoxLayout(central);
+    layout->setContentsMargins(8, 6, 8, 0);
 
     m_summary = new SummaryWidget(central);
     m_summary->setObjectName(QStringLiteral("summary"));
-    connect(m_summary, &SummaryWidget::layerActivated, this, &MainWindow::showLayer);
+    connect(m_summary, &SummaryWidget::layerActivated, this, [this](int step) {
+        showLayer(step);
+        m_table->setFocus(Qt::OtherFocusReason);
+    });
     layout->addWidget(m_summary);
-    layout->addSpacing(6);
+    layout->addSpacing(4);
 
+    m_views = new QTabWidget(central);
+    m_views->setObjectName(QStringLiteral("views"));
+    m_views->setDocumentMode(true);
+    layout->addWidget(m_views, 1);
+
+    auto* tablePage = new QWidget(m_views);
+    tablePage->setObjectName(QStringLiteral("layers"));
+    auto* tableLayout = new QVBoxLayout(tablePage);
+    tableLayout->setContentsMargins(0, 6, 0, 0);
     auto* filterRow = new QHBoxLayout;
-    m_filter = new QLineEdit(central);
+    m_filter = new QLineEdit(tablePage);
     m_filter->setObjectName(QStringLiteral("layerFilter"));
     m_filter->setPlaceholderText(tr("Filter layers by name or operator, e.g. Conv or layer3"));
     m_filter->setClearButtonEnabled(true);
     connect(m_filter, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
-    m_layerCount = new QLabel(central);
+    m_layerCount = new QLabel(tablePage);
     m_layerCount->setObjectName(QStringLiteral("layerCount"));
     filterRow->addWidget(m_filter, 1);
     filterRow->addWidget(m_layerCount);
-    layout->addLayout(filterRow);
+    tableLayout->addLayout(filterRow);
 
-    m_table = new QTableView(central);
+    m_table = new QTableView(tablePage);
     m_table->setObjectName(QStringLiteral("layerTable"));
     m_table->setModel(m_proxy);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::ExtendedSelection); // several rows to copy at once
     m_table->setAlternatingRowColors(true);
     m_table->setWordWrap(false);
     m_table->setTextElideMode(Qt::ElideMiddle); // exporter names differ in the middle: /layer3/layer3.4/conv2/Conv
@@ -202,18 +239,98 @@ void MainWindow::createCentralWidget()
     header->setSortIndicatorClearable(true);
     header->setSectionResizeMode(LayerTableModel::NameColumn, QHeaderView::Stretch);
     header->setHighlightSections(false);
+    header->setDefaultAlignment(Qt::AlignCenter);
+    // The header's context menu shows and hides columns; FLOPs starts hidden, since MACs says
+    // the same for the layers that dominate, and the table is wide.
+    header->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(header, &QHeaderView::customContextMenuRequested, this, [this](const QPoint& position) {
+        QMenu menu(this);
+        for (int column = LayerTableModel::OpColumn; column < LayerTableModel::ColumnCount; ++column) {
+            QAction* action = menu.addAction(
+                m_layerModel->headerData(column, Qt::Horizontal, LayerTableModel::CopyRole).toString());
+            action->setCheckable(true);
+            action->setChecked(!m_hiddenColumns.contains(column));
+            connect(action, &QAction::toggled, this, [this, column](bool shown) {
+                if (shown)
+                    m_hiddenColumns.removeAll(column);
+                else
+                    m_hiddenColumns.append(column);
+                updateColumnVisibility();
+                if (shown)
+                    m_table->resizeColumnToContents(column);
+            });
+        }
+        menu.exec(m_table->horizontalHeader()->mapToGlobal(position));
+    });
     QHeaderView* rows = m_table->verticalHeader();
     rows->setSectionResizeMode(QHeaderView::Fixed); // one height for all rows: large graphs scroll fast
     rows->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
     rows->setDefaultAlignment(Qt::AlignRight | Qt::AlignVCenter);
-    layout->addWidget(m_table, 1);
+    // Figures repaint on every slider step; their delegate draws cached text (see FigureDelegate).
+    auto* figures = new FigureDelegate(m_table);
+    for (int column = LayerTableModel::ShapeColumn; column < LayerTableModel::ColumnCount; ++column)
+        m_table->setItemDelegateForColumn(column, figures);
+    tableLayout->addWidget(m_table, 1);
+    connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &MainWindow::tableSelectionChanged);
+    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            &MainWindow::tableSelectionChanged);
 
     connect(m_proxy, &QAbstractItemModel::modelReset, this, &MainWindow::updateLayerCount);
     connect(m_proxy, &QAbstractItemModel::layoutChanged, this, &MainWindow::updateLayerCount);
     connect(m_proxy, &QAbstractItemModel::rowsInserted, this, &MainWindow::updateLayerCount);
     connect(m_proxy, &QAbstractItemModel::rowsRemoved, this, &MainWindow::updateLayerCount);
+    m_views->addTab(tablePage, tr("Layers"));
+
+    m_bars = new LayerBarChart(m_views);
+    m_bars->setObjectName(QStringLiteral("bars"));
+    connect(m_bars, &LayerBarChart::nodeSelected, this, &MainWindow::selectNode);
+    m_views->addTab(m_bars, tr("Top Layers"));
+
+    m_graph = new GraphWidget(m_views);
+    m_graph->setObjectName(QStringLiteral("graph"));
+    connect(m_graph, &GraphWidget::nodeSelected, this, &MainWindow::selectNode);
+    connect(m_graph->view(), &GraphView::layoutFinished, this, &MainWindow::graphLaidOut);
+    m_views->addTab(m_graph, tr("Graph"));
 
     setCentralWidget(central);
+}
+
+void MainWindow::createDocks()
+{
+    m_controls = new ControlPanel;
+    m_controls->setObjectName(QStringLiteral("controls"));
+    connect(m_controls, &ControlPanel::configChanged, this, [this](bool batchOnly) {
+        m_config = m_controls->config();
+        reanalyze(/*refit=*/!batchOnly);
+    });
+    connect(m_controls, &ControlPanel::budgetChanged, this, [this]() { reanalyze(); });
+    auto* scroll = new QScrollArea;
+    scroll->setWidget(m_controls);
+    // As wide as the panel needs, never clipping a spin box; taller panels scroll.
+    scroll->setMinimumWidth(m_controls->minimumSizeHint().width()
+                            + scroll->style()->pixelMetric(QStyle::PM_ScrollBarExtent));
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_controlsDock = new QDockWidget(tr("Configuration"), this);
+    m_controlsDock->setObjectName(QStringLiteral("controlsDock")); // saveState() keys docks by object name
+    m_controlsDock->setWidget(scroll);
+    m_controlsDock->setAllowedAreas(Qt::LeftDockWidgetArea | Qt::RightDockWidgetArea);
+    addDockWidget(Qt::LeftDockWidgetArea, m_controlsDock);
+
+    m_timeline = new TimelineChart;
+    connect(m_timeline, &TimelineChart::nodeSelected, this, &MainWindow::selectNode);
+    m_timelineDock = new QDockWidget(tr("Memory Timeline"), this);
+    m_timelineDock->setObjectName(QStringLiteral("timelineDock"));
+    m_timelineDock->setWidget(m_timeline);
+    addDockWidget(Qt::BottomDockWidgetArea, m_timelineDock);
+
+    // The configuration runs the full height; the timeline spans the views above it.
+    setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
+    setCorner(Qt::TopLeftCorner, Qt::LeftDockWidgetArea);
+    resizeDocks({ m_controlsDock }, { kControlsWidth }, Qt::Horizontal);
+    resizeDocks({ m_timelineDock }, { kTimelineHeight }, Qt::Vertical);
 }
 
 void MainWindow::createActions()
@@ -231,187 +348,92 @@ void MainWindow::createActions()
     quit->setShortcut(QKeySequence::Quit);
 
     QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+    QAction* copy = edit->addAction(tr("&Copy Rows"), this, &MainWindow::copySelectedRows);
+    copy->setObjectName(QStringLiteral("copyRowsAction"));
+    copy->setShortcut(QKeySequence::Copy);
+    copy->setToolTip(tr("Copy the selected layers as tab-separated text, with exact figures"));
+    // Also on the table's context menu. Where a text field has the focus, it keeps Ctrl+C.
+    m_table->addAction(copy);
+    m_table->setContextMenuPolicy(Qt::ActionsContextMenu);
     QAction* find = edit->addAction(tr("&Filter Layers"), this, [this]() {
+        m_views->setCurrentIndex(0);
         m_filter->setFocus(Qt::ShortcutFocusReason);
         m_filter->selectAll();
     });
     find->setShortcut(QKeySequence::Find);
+    QAction* clearSelection = edit->addAction(tr("C&lear Selection"), this, [this]() { selectNode(-1); });
+    clearSelection->setShortcut(Qt::Key_Escape);
+    clearSelection->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    m_table->addAction(clearSelection);
+
+    m_viewMenu = menuBar()->addMenu(tr("&View"));
+    for (int i = 0; i < m_views->count(); ++i) {
+        QAction* tab = m_viewMenu->addAction(m_views->tabText(i), this, [this, i]() { m_views->setCurrentIndex(i); });
+        tab->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)));
+    }
+    m_viewMenu->addSeparator();
+    QAction* zoom = m_viewMenu->addAction(tr("&Zoom Timeline to the Moving Part"), m_timeline, &TimelineChart::setZoomed);
+    zoom->setObjectName(QStringLiteral("zoomTimelineAction"));
+    zoom->setCheckable(true);
+    zoom->setToolTip(tr("Start the timeline's memory axis at the lowest step instead of zero"));
+    m_timeline->addAction(zoom);
+    m_timeline->setContextMenuPolicy(Qt::ActionsContextMenu);
+    m_viewMenu->addSeparator();
+    m_viewMenu->addAction(m_controlsDock->toggleViewAction());
+    m_viewMenu->addAction(m_timelineDock->toggleViewAction());
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About Footprint"), this, [this]() {
         QMessageBox::about(this, tr("About Footprint"),
                            tr("<h3>Footprint %1</h3><p>Where an ONNX model's memory goes: parameters, storage, "
-                              "compute and the peak inference memory, layer by layer.</p>")
+                              "compute and the peak memory of inference and training, layer by layer.</p>")
                                .arg(QStringLiteral(FOOTPRINT_VERSION)));
     });
     help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
 }
 
-void MainWindow::createToolBar()
+bool MainWindow::isGraphLayoutRunning() const
 {
-    QToolBar* toolBar = addToolBar(tr("Analysis"));
-    toolBar->setObjectName(QStringLiteral("analysisToolBar")); // saveState() keys toolbars by object name
-    toolBar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
-    toolBar->addAction(findChild<QAction*>(QStringLiteral("openAction")));
-    toolBar->addSeparator();
-
-    auto* batchLabel = new QLabel(tr("Batch "), toolBar);
-    m_batch = new QSpinBox(toolBar);
-    m_batch->setObjectName(QStringLiteral("batchSpinBox"));
-    m_batch->setRange(1, kMaxBatch);
-    m_batch->setAccelerated(true);
-    m_batch->setToolTip(tr("Batch size: dim 0 of every graph input"));
-    batchLabel->setBuddy(m_batch);
-    toolBar->addWidget(batchLabel);
-    toolBar->addWidget(m_batch);
-    connect(m_batch, &QSpinBox::valueChanged, this, [this](int batch) {
-        m_config.shapes.batch = batch;
-        reanalyze(/*refit=*/false);
-    });
-
-    toolBar->addSeparator();
-    auto* precisionLabel = new QLabel(tr("Precision "), toolBar);
-    m_precision = new QComboBox(toolBar);
-    m_precision->setObjectName(QStringLiteral("precisionComboBox"));
-    m_precision->setToolTip(tr("Precision of floating-point weights and activations"));
-    m_precision->addItem(tr("As stored"), int(Precision::Model));
-    m_precision->addItem(QStringLiteral("FP32"), int(Precision::FP32));
-    m_precision->addItem(QStringLiteral("FP16"), int(Precision::FP16));
-    m_precision->addItem(QStringLiteral("BF16"), int(Precision::BF16));
-    m_precision->addItem(QStringLiteral("INT8"), int(Precision::INT8));
-    precisionLabel->setBuddy(m_precision);
-    toolBar->addWidget(precisionLabel);
-    toolBar->addWidget(m_precision);
-    connect(m_precision, &QComboBox::currentIndexChanged, this, [this]() {
-        m_config.precision = Precision(m_precision->currentData().toInt());
-        reanalyze();
-    });
-
-    toolBar->addSeparator();
-    auto* modeLabel = new QLabel(tr("Mode "), toolBar);
-    m_mode = new QComboBox(toolBar);
-    m_mode->setObjectName(QStringLiteral("modeComboBox"));
-    m_mode->setToolTip(tr("Inference: the forward pass. Training: forward, backward and the optimizer step, "
-                          "with gradients, optimizer state and saved activations"));
-    m_mode->addItem(tr("Inference"), int(Mode::Inference));
-    m_mode->addItem(tr("Training"), int(Mode::Training));
-    modeLabel->setBuddy(m_mode);
-    toolBar->addWidget(modeLabel);
-    toolBar->addWidget(m_mode);
-    m_optimizer = new QComboBox(toolBar);
-    m_optimizer->setObjectName(QStringLiteral("optimizerComboBox"));
-    m_optimizer->setToolTip(tr("The optimizer whose state training keeps: none for SGD, one copy of the "
-                               "weights for momentum, two for Adam and AdamW"));
-    m_optimizer->addItem(QStringLiteral("SGD"), int(Optimizer::SGD));
-    m_optimizer->addItem(tr("Momentum"), int(Optimizer::Momentum));
-    m_optimizer->addItem(QStringLiteral("Adam"), int(Optimizer::Adam));
-    m_optimizer->addItem(QStringLiteral("AdamW"), int(Optimizer::AdamW));
-    toolBar->addWidget(m_optimizer);
-    connect(m_mode, &QComboBox::currentIndexChanged, this, [this]() {
-        m_config.training.mode = Mode(m_mode->currentData().toInt());
-        m_optimizer->setEnabled(m_config.training.mode == Mode::Training);
-        reanalyze();
-    });
-    connect(m_optimizer, &QComboBox::currentIndexChanged, this, [this]() {
-        m_config.training.optimizer = Optimizer(m_optimizer->currentData().toInt());
-        reanalyze();
-    });
-
-    toolBar->addSeparator();
-    auto* deviceLabel = new QLabel(tr("Budget "), toolBar);
-    m_device = new QComboBox(toolBar);
-    m_device->setObjectName(QStringLiteral("deviceComboBox"));
-    m_device->setToolTip(tr("Compare the peak with a device's memory and find the largest batch that fits"));
-    m_device->setSizeAdjustPolicy(QComboBox::AdjustToContents);
-    deviceLabel->setBuddy(m_device);
-    toolBar->addWidget(deviceLabel);
-    toolBar->addWidget(m_device);
-    populateDevices(std::nullopt);
-    connect(m_device, &QComboBox::currentIndexChanged, this, [this]() { reanalyze(); });
+    return m_graph && m_graph->view()->isLayoutRunning();
 }
 
-void MainWindow::populateDevices(const std::optional<int64_t>& customBytes)
+bool MainWindow::showView(const QString& name)
 {
-    const QSignalBlocker blocker(m_device);
-    m_device->clear();
-    m_device->addItem(tr("None"), kNoBudget);
-    for (size_t i = 0; i < m_devices.size(); ++i) {
-        const Device& device = m_devices[i];
-        m_device->addItem(QStringLiteral("%1  (%2)").arg(QString::fromStdString(device.name),
-                                                         QString::fromStdString(formatBytes(device.memoryBytes))),
-                          int(i));
+    for (int i = 0; i < m_views->count(); ++i) {
+        if (m_views->widget(i)->objectName() == name) {
+            m_views->setCurrentIndex(i);
+            return true;
+        }
     }
-    if (customBytes)
-        m_device->addItem(QString::fromStdString(formatBytes(*customBytes)), QVariant::fromValue(qint64(*customBytes)));
-}
-
-std::optional<MemoryBudget> MainWindow::budget() const
-{
-    const int index = m_device->currentIndex();
-    if (index <= 0)
-        return std::nullopt;
-    MemoryBudget budget;
-    if (index <= int(m_devices.size())) {
-        const Device& device = m_devices[size_t(index - 1)];
-        budget.name = QString::fromStdString(device.name);
-        budget.bytes = device.memoryBytes;
-    } else {
-        budget.bytes = m_device->currentData().toLongLong();
-    }
-    return budget;
+    return false;
 }
 
 void MainWindow::setBudget(const Budget& budget)
 {
-    m_devices = budget.devices;
-    // A --fit-memory size gets an entry of its own; a --device alone selects that device.
-    const bool custom = budget.bytes && (!budget.device || budget.device->memoryBytes != *budget.bytes);
-    populateDevices(custom ? budget.bytes : std::nullopt);
-    int index = 0;
-    if (custom) {
-        index = m_device->count() - 1;
-    } else if (budget.device) {
-        const Device* match = findDevice(m_devices, budget.device->name);
-        if (match)
-            index = int(match - m_devices.data()) + 1;
-    }
-    const QSignalBlocker blocker(m_device);
-    m_device->setCurrentIndex(index);
+    m_controls->setDevices(budget.devices);
+    m_controls->setBudget(budget.device, budget.bytes);
     reanalyze();
 }
 
 void MainWindow::setAnalysisConfig(const AnalysisConfig& config)
 {
     m_config = config;
-    syncConfigWidgets();
+    m_controls->setConfig(config);
     reanalyze();
 }
 
-void MainWindow::syncConfigWidgets()
+std::optional<MemoryBudget> MainWindow::currentBudget() const
 {
-    // Shows the batch the analysis used: the user's, or the model's own while none is set,
-    // without turning the model's into a setting.
-    int batch = 1;
-    if (m_config.shapes.batch) {
-        batch = int(std::clamp<int64_t>(*m_config.shapes.batch, 1, kMaxBatch));
-    } else if (m_model && m_result) {
-        for (int in : m_model->graph.inputs) {
-            const TensorInfo& info = m_result->shapes.tensors[size_t(in)];
-            if (!info.dims.empty() && info.dims[0] > 0) {
-                batch = int(std::clamp<int64_t>(info.dims[0], 1, kMaxBatch));
-                break;
-            }
-        }
+    std::optional<MemoryBudget> budget = m_controls->budget();
+    if (!budget)
+        return budget;
+    if (m_fitPending) {
+        budget->searching = true;
+    } else if (m_fit) {
+        budget->maxBatch = m_fit->maxBatch;
+        budget->maxBatchIsSearchLimit = m_fit->hitLimit;
     }
-    const QSignalBlocker batchBlocker(m_batch);
-    m_batch->setValue(batch);
-    const QSignalBlocker precisionBlocker(m_precision);
-    m_precision->setCurrentIndex(std::max(0, m_precision->findData(int(m_config.precision))));
-    const QSignalBlocker modeBlocker(m_mode);
-    m_mode->setCurrentIndex(std::max(0, m_mode->findData(int(m_config.training.mode))));
-    const QSignalBlocker optimizerBlocker(m_optimizer);
-    m_optimizer->setCurrentIndex(std::max(0, m_optimizer->findData(int(m_config.training.optimizer))));
-    m_optimizer->setEnabled(m_config.training.mode == Mode::Training);
+    return budget;
 }
 
 void MainWindow::openSample()
@@ -460,10 +482,14 @@ void MainWindow::showModel(const QString& path, std::shared_ptr<const Model> mod
     m_path = path;
     m_model = std::move(model);
     m_loadMs = loadMs;
-    m_fit.reset();
     setWindowTitle(tr("%1 — Footprint").arg(displayName(path)));
     statusBar()->clearMessage();
     m_filter->clear();
+    if (m_selectedNode >= 0) {
+        m_selectedNode = -1;
+        emit nodeSelected(-1);
+    }
+    m_controls->setModel(m_model.get());
     reanalyze();
     if (!isResource(path))
         addRecentFile(path);
@@ -495,52 +521,133 @@ void MainWindow::reanalyze(bool refit)
     QElapsedTimer timer;
     timer.start();
     std::shared_ptr<const AnalysisResult> result;
-    std::optional<MemoryBudget> memoryBudget = budget();
-    double fitMs = -1;
     try {
         result = std::make_shared<const AnalysisResult>(analyze(*m_model, m_config));
-        m_analysisMs = double(timer.nsecsElapsed()) / 1e6;
-        if (!memoryBudget) {
-            m_fit.reset();
-        } else if (refit || !m_fit) {
-            // Several analyses (a secant search), so only when something but the batch changed.
-            timer.restart();
-            m_fit = largestBatchThatFits(*m_model, m_config, memoryBudget->bytes);
-            fitMs = double(timer.nsecsElapsed()) / 1e6;
-        }
     } catch (const std::exception& e) {
         statusBar()->showMessage(tr("Analysis failed: %1").arg(QString::fromStdString(e.what())), 10000);
         return;
     }
-    if (memoryBudget && m_fit) {
-        memoryBudget->maxBatch = m_fit->maxBatch;
-        memoryBudget->maxBatchIsSearchLimit = m_fit->hitLimit;
-    }
+    m_analysisMs = double(timer.nsecsElapsed()) / 1e6;
+    timer.restart();
 
     const bool newModel = m_layerModel->model() != m_model.get();
     m_result = std::move(result);
-    m_layerModel->setAnalysis(m_model, m_result);
-    m_summary->setAnalysis(displayName(m_path), m_model, m_result, memoryBudget);
+    // Changing only the batch cannot change the largest batch that fits, so a batch slider
+    // drag never starts a search.
+    if (refit || newModel || (!m_fit && !m_fitPending && m_controls->budget()))
+        scheduleFit();
+    const std::optional<MemoryBudget> budget = currentBudget();
 
+    m_layerModel->setTimeEstimate(m_controls->device(), m_config.precision);
+    m_layerModel->setAnalysis(m_model, m_result);
+    m_summary->setAnalysis(displayName(m_path), m_model, m_result, budget);
+    m_bars->setAnalysis(m_model, m_result);
+    if (newModel)
+        m_graph->setModel(m_model, m_result); // lays out off the GUI thread
+    else
+        m_graph->setAnalysis(m_result); // recolours and relabels, no new layout
+    m_timeline->setAnalysis(m_model, m_result, budget ? budget->bytes : 0, budget ? budget->name : QString());
+    m_controls->showResolved(*m_result);
+
+    updateColumnVisibility();
     if (newModel) {
         // Column by column: resizeColumnsToContents() would size the stretched name column to
-        // its contents too, leaving a gap at the right until the next resize.
-        for (int column = LayerTableModel::OpColumn; column < LayerTableModel::ColumnCount; ++column)
+        // its contents too, leaving a gap at the right until the next resize. The figures'
+        // columns start wide enough for any figure ("1023.99 MiB"), so no slider step has to
+        // measure them again.
+        for (int column = LayerTableModel::OpColumn; column < LayerTableModel::ColumnCount; ++column) {
             m_table->resizeColumnToContents(column);
+            m_table->setColumnWidth(column, std::max(m_table->columnWidth(column), widestFigure(column)));
+        }
     } else {
-        // A larger batch makes longer figures ("12.00 KiB" -> "768.00 KiB"); grow the columns
-        // so none is cut, but never shrink a width the user may have chosen.
+        // Only the shape column can outgrow its width ([1, 64, 112, 112] -> [128, 64, 112, 112]),
+        // and only the rows on screen are measured (precision 0): measuring a thousand rows
+        // per column, the default, took 80 ms for GPT-2 on every slider step.
         const QAbstractItemView* view = m_table; // QTableView hides the public sizeHintForColumn()
-        for (int column = LayerTableModel::OpColumn; column < LayerTableModel::ColumnCount; ++column)
-            m_table->setColumnWidth(column, std::max(m_table->columnWidth(column), view->sizeHintForColumn(column)));
+        QHeaderView* header = m_table->horizontalHeader();
+        const int precision = header->resizeContentsPrecision();
+        header->setResizeContentsPrecision(0);
+        const int shape = LayerTableModel::ShapeColumn;
+        m_table->setColumnWidth(shape, std::max(m_table->columnWidth(shape), view->sizeHintForColumn(shape)));
+        header->setResizeContentsPrecision(precision);
     }
-    syncConfigWidgets();
     updateLayerCount();
-    QString timing = tr("Loaded in %1 ms  ·  analysis %2 ms").arg(m_loadMs, 0, 'f', 1).arg(m_analysisMs, 0, 'f', 2);
-    if (fitMs >= 0)
-        timing += tr("  ·  batch search %1 ms (%2 analyses)").arg(fitMs, 0, 'f', 1).arg(m_fit->analyses);
-    m_timing->setText(timing);
+    m_viewsMs = double(timer.nsecsElapsed()) / 1e6;
+    updateTiming();
     emit analysisUpdated();
+}
+
+void MainWindow::scheduleFit()
+{
+    ++m_fitJob; // a search under way answers for a configuration that is gone
+    m_fit.reset();
+    m_fitMs = -1;
+    const bool wasPending = m_fitPending;
+    m_fitPending = m_model && m_controls->budget();
+    if (m_fitPending) {
+        m_fitTimer->start(); // restarts: a drag searches once, after it pauses
+    } else {
+        m_fitTimer->stop();
+        if (wasPending)
+            emit fitUpdated();
+    }
+}
+
+void MainWindow::startFit()
+{
+    const std::optional<MemoryBudget> budget = m_controls->budget();
+    if (!m_model || !budget) {
+        m_fitPending = false;
+        emit fitUpdated();
+        return;
+    }
+    struct Outcome {
+        BatchFit fit;
+        QString error;
+        double ms = 0;
+    };
+    const quint64 job = m_fitJob;
+    auto* watcher = new QFutureWatcher<Outcome>(this);
+    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, job]() {
+        watcher->deleteLater();
+        if (job != m_fitJob)
+            return; // the configuration changed while it ran
+        const Outcome outcome = watcher->result();
+        m_fitPending = false;
+        if (outcome.error.isEmpty()) {
+            m_fit = outcome.fit;
+            m_fitMs = outcome.ms;
+        } else {
+            statusBar()->showMessage(tr("Largest-batch search failed: %1").arg(outcome.error), 10000);
+        }
+        m_summary->setBudget(currentBudget());
+        updateTiming();
+        emit fitUpdated();
+    });
+    // Inputs by value: the model is shared and immutable, the rest is copied.
+    watcher->setFuture(QtConcurrent::run([model = m_model, config = m_config, bytes = budget->bytes]() {
+        Outcome outcome;
+        QElapsedTimer timer;
+        timer.start();
+        try {
+            outcome.fit = largestBatchThatFits(*model, config, bytes);
+        } catch (const std::exception& e) {
+            outcome.error = QString::fromStdString(e.what());
+        }
+        outcome.ms = double(timer.nsecsElapsed()) / 1e6;
+        return outcome;
+    }));
+}
+
+void MainWindow::updateTiming()
+{
+    QString timing = tr("Loaded in %1 ms  ·  analysis %2 ms  ·  views %3 ms")
+                         .arg(m_loadMs, 0, 'f', 1)
+                         .arg(m_analysisMs, 0, 'f', 2)
+                         .arg(m_viewsMs, 0, 'f', 2);
+    if (m_fit && m_fitMs >= 0)
+        timing += tr("  ·  batch search %1 ms (%2 analyses)").arg(m_fitMs, 0, 'f', 1).arg(m_fit->analyses);
+    m_timing->setText(timing);
 }
 
 void MainWindow::updateLayerCount()
@@ -548,6 +655,38 @@ void MainWindow::updateLayerCount()
     const int total = m_layerModel->rowCount();
     const int shown = m_proxy->rowCount();
     m_layerCount->setText(shown == total ? tr("%1 layers").arg(total) : tr("%1 of %2 layers").arg(shown).arg(total));
+}
+
+void MainWindow::selectNode(int node)
+{
+    if (!m_result)
+        node = -1;
+    if (node == m_selectedNode || m_selecting)
+        return;
+    m_selectedNode = node;
+    m_bars->setSelectedNode(node);
+    m_timeline->setSelectedNode(node);
+    m_graph->view()->selectNode(node);
+
+    m_selecting = true;
+    int step = -1;
+    if (node >= 0) {
+        const auto& layers = m_result->layers;
+        const auto it = std::find_if(layers.begin(), layers.end(), [node](const LayerResult& l) { return l.node == node; });
+        if (it != layers.end())
+            step = int(it - layers.begin());
+    }
+    // The table already shows it when the selection came from the table (and may hold more
+    // rows, picked for copying, which must stay).
+    const QModelIndex current = m_table->selectionModel()->currentIndex();
+    const bool tableShowsIt = step >= 0 && current.isValid() && current.data(LayerTableModel::StepRole).toInt() == step
+        && m_table->selectionModel()->isRowSelected(current.row(), current.parent());
+    if (step < 0)
+        m_table->clearSelection();
+    else if (!tableShowsIt)
+        showLayer(step);
+    m_selecting = false;
+    emit nodeSelected(node);
 }
 
 void MainWindow::showLayer(int step)
@@ -559,9 +698,73 @@ void MainWindow::showLayer(int step)
     }
     if (!index.isValid())
         return;
-    m_table->selectRow(index.row());
+    m_table->selectionModel()->setCurrentIndex(index, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
     m_table->scrollTo(index, QAbstractItemView::PositionAtCenter);
-    m_table->setFocus(Qt::OtherFocusReason);
+}
+
+void MainWindow::tableSelectionChanged()
+{
+    if (m_selecting)
+        return;
+    const QModelIndex current = m_table->selectionModel()->currentIndex();
+    if (current.isValid() && m_table->selectionModel()->isRowSelected(current.row(), current.parent())) {
+        selectNode(current.data(LayerTableModel::NodeRole).toInt());
+        return;
+    }
+    const QModelIndexList rows = m_table->selectionModel()->selectedRows();
+    selectNode(rows.isEmpty() ? -1 : rows.front().data(LayerTableModel::NodeRole).toInt());
+}
+
+int MainWindow::widestFigure(int column) const
+{
+    QString widest;
+    switch (column) {
+    case LayerTableModel::ReadColumn:
+    case LayerTableModel::WriteColumn:
+    case LayerTableModel::StorageColumn:
+    case LayerTableModel::InferenceColumn:
+    case LayerTableModel::SavedColumn:
+        widest = QStringLiteral("1023.99 MiB");
+        break;
+    case LayerTableModel::ParamsColumn:
+    case LayerTableModel::MacsColumn:
+    case LayerTableModel::FlopsColumn:
+        widest = QStringLiteral("999.99 M");
+        break;
+    case LayerTableModel::TimeColumn:
+        widest = QStringLiteral("100.0 %");
+        break;
+    default:
+        return 0;
+    }
+    // The cell's margins, as the style adds them around the text.
+    return m_table->fontMetrics().horizontalAdvance(widest) + 2 * m_table->style()->pixelMetric(QStyle::PM_FocusFrameHMargin) + 8;
+}
+
+void MainWindow::updateColumnVisibility()
+{
+    for (int column = 0; column < LayerTableModel::ColumnCount; ++column) {
+        // Saved-for-backward is empty in inference: the column would only take room.
+        const bool empty = column == LayerTableModel::SavedColumn && m_config.training.mode != Mode::Training;
+        m_table->setColumnHidden(column, empty || m_hiddenColumns.contains(column));
+    }
+}
+
+void MainWindow::copySelectedRows()
+{
+    QList<int> rows;
+    for (const QModelIndex& index : m_table->selectionModel()->selectedRows())
+        rows << index.row();
+    if (rows.isEmpty())
+        return;
+    std::sort(rows.begin(), rows.end()); // as the table shows them, whatever order they were picked in
+    QList<int> hidden;
+    for (int column = 0; column < m_proxy->columnCount(); ++column) {
+        if (m_table->isColumnHidden(column))
+            hidden << column;
+    }
+    QGuiApplication::clipboard()->setText(LayerTableModel::rowsAsTsv(*m_proxy, rows, hidden));
+    statusBar()->showMessage(rows.size() == 1 ? tr("Copied 1 layer") : tr("Copied %1 layers").arg(rows.size()), 3000);
 }
 
 void MainWindow::addRecentFile(const QString& path)

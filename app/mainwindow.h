@@ -5,29 +5,46 @@
 #include "devices.h"
 #include "summarywidget.h"
 
+#include <QList>
 #include <QMainWindow>
 
 #include <memory>
 #include <optional>
 #include <vector>
 
-class QComboBox;
+class QAction;
+class QDockWidget;
 class QLabel;
 class QLineEdit;
 class QMenu;
 class QSortFilterProxyModel;
-class QSpinBox;
+class QTabWidget;
 class QTableView;
+class QTimer;
 
 namespace fp {
 
+class ControlPanel;
+class LayerBarChart;
 class LayerTableModel;
+class TimelineChart;
 
-// The Footprint window: one model at a time, its summary above its layer table, and the
-// analysis settings (batch, precision, mode, optimizer, device budget) in a toolbar that re-runs
-// the analysis as they change.
+// The Footprint window: one model at a time, and every view of its current analysis. The
+// configuration (batch, resolution, symbolic dims, precision, mode, device) is edited in the
+// "Configuration" dock on the left; the summary sits above a tab widget of views (the layer
+// table, the per-layer bars, and later the graph); the memory timeline is a dock below them.
+// Each change re-runs the analysis on the GUI thread (a few milliseconds even for GPT-2) and
+// hands the result to every view, so the views move while a slider is dragged. The search
+// for the largest batch that fits (several analyses) runs on the thread pool instead, only
+// when something besides the batch changed, a moment after the last change; older searches'
+// results are dropped.
+// All views share one selection: selecting a node anywhere (a row, a bar, a step of the
+// timeline, the peak's link) goes through selectNode(), which shows it in every view and
+// emits nodeSelected().
 // Files load on the thread pool; the newest request wins and a failed load leaves the model
 // that was open before on screen.
+class GraphWidget;
+
 class MainWindow : public QMainWindow {
     Q_OBJECT
     // Off in tests and scripted runs: a failed load then only emits loadFailed().
@@ -41,7 +58,7 @@ public:
     // The model bundled with the application, opened when no file is given.
     static QString sampleModelPath();
 
-    // The settings the command line gave; the toolbar edits the batch, precision and mode.
+    // The settings the command line gave; the configuration dock edits them from then on.
     void setAnalysisConfig(const AnalysisConfig& config);
     AnalysisConfig analysisConfig() const { return m_config; }
     // The devices the budget menu offers, and the budget the command line chose (--device,
@@ -49,7 +66,21 @@ public:
     void setBudget(const Budget& budget);
 
     bool isLoading() const { return m_loading; }
+    // Whether the search for the largest batch that fits is still to report.
+    bool isFitPending() const { return m_fitPending; }
+    // The graph tab's layout runs on a worker thread; screenshots wait for it.
+    bool isGraphLayoutRunning() const;
+    // The latest search's answer; empty while one runs or without a budget.
+    std::optional<BatchFit> batchFit() const { return m_fit; }
     QString currentPath() const { return m_path; }
+    std::shared_ptr<const AnalysisResult> result() const { return m_result; }
+    int selectedNode() const { return m_selectedNode; }
+
+    // The views of the analysis, as tabs: "layers" (the table) and "bars". A graph view is
+    // added here with addView().
+    QTabWidget* views() const { return m_views; }
+    // Shows the tab named `name` ("layers", "bars", or a view's object name); false if none.
+    bool showView(const QString& name);
 
     bool errorDialogsEnabled() const { return m_errorDialogsEnabled; }
     void setErrorDialogsEnabled(bool enabled) { m_errorDialogsEnabled = enabled; }
@@ -58,13 +89,20 @@ public slots:
     // Loads `path` (a file, or a ":/" resource) in the background.
     void openFile(const QString& path);
     void openSample();
+    // Selects graph node `node` in every view (-1 clears the selection).
+    void selectNode(int node);
 
 signals:
     void modelLoaded(const QString& path);
     // `message` is one line naming the file and the reason.
     void loadFailed(const QString& message);
-    // The table and summary show a new analysis (a new model or new settings).
+    // The views show a new analysis (a new model or new settings).
     void analysisUpdated();
+    // The largest batch that fits arrived (or the budget went away).
+    void fitUpdated();
+    void graphLaidOut();
+    // A node was selected in one of the views, or -1 when the selection was cleared.
+    void nodeSelected(int node);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -73,18 +111,25 @@ protected:
 
 private:
     void createActions();
-    void createToolBar();
     void createCentralWidget();
+    void createDocks();
     void showModel(const QString& path, std::shared_ptr<const Model> model, double loadMs);
     void showLoadError(const QString& path, const QString& reason);
-    // `refit`: search the largest batch that fits the budget again. Changing only the batch
-    // cannot change that answer, so the batch spin box skips the search.
+    // Re-runs the analysis and updates every view. `refit`: something besides the batch
+    // changed, so the largest batch that fits is searched again.
     void reanalyze(bool refit = true);
-    void populateDevices(const std::optional<int64_t>& customBytes);
-    std::optional<MemoryBudget> budget() const;
-    void syncConfigWidgets();
+    void scheduleFit();
+    void startFit();
+    std::optional<MemoryBudget> currentBudget() const;
     void updateLayerCount();
+    void updateTiming();
+    // The table row of layer `step`: selects it (clearing a filter that hides it) and scrolls to it.
     void showLayer(int step);
+    void tableSelectionChanged();
+    void copySelectedRows();
+    void updateColumnVisibility();
+    // The width of the widest text a figures column can show, so it never has to grow.
+    int widestFigure(int column) const;
     void addRecentFile(const QString& path);
     void removeRecentFile(const QString& path);
     void updateRecentMenu();
@@ -96,27 +141,41 @@ private:
     quint64 m_job = 0; // the newest load; results of older ones are dropped
 
     QString m_path;
+    GraphWidget* m_graph = nullptr;
     std::shared_ptr<const Model> m_model;
     std::shared_ptr<const AnalysisResult> m_result;
     AnalysisConfig m_config;
-    std::vector<Device> m_devices = builtinDevices();
-    std::optional<BatchFit> m_fit;
     double m_loadMs = 0;
     double m_analysisMs = 0;
+    double m_viewsMs = 0;
+
+    // The largest batch that fits: m_fitJob numbers the searches, and only the newest one's
+    // answer is kept; m_fitTimer waits for a pause in the changes before searching.
+    std::optional<BatchFit> m_fit;
+    bool m_fitPending = false;
+    quint64 m_fitJob = 0;
+    double m_fitMs = -1;
+    QTimer* m_fitTimer = nullptr;
+
+    int m_selectedNode = -1;
+    bool m_selecting = false; // selectNode() is moving the table's selection
+    QList<int> m_hiddenColumns; // hidden by the user (the header's context menu)
 
     LayerTableModel* m_layerModel = nullptr;
     QSortFilterProxyModel* m_proxy = nullptr;
     SummaryWidget* m_summary = nullptr;
+    QTabWidget* m_views = nullptr;
     QTableView* m_table = nullptr;
     QLineEdit* m_filter = nullptr;
     QLabel* m_layerCount = nullptr;
-    QSpinBox* m_batch = nullptr;
-    QComboBox* m_precision = nullptr;
-    QComboBox* m_mode = nullptr;
-    QComboBox* m_optimizer = nullptr;
-    QComboBox* m_device = nullptr;
+    LayerBarChart* m_bars = nullptr;
+    TimelineChart* m_timeline = nullptr;
+    ControlPanel* m_controls = nullptr;
+    QDockWidget* m_controlsDock = nullptr;
+    QDockWidget* m_timelineDock = nullptr;
     QLabel* m_timing = nullptr;
     QMenu* m_recentMenu = nullptr;
+    QMenu* m_viewMenu = nullptr;
 };
 
 } // namespace fp

@@ -1,5 +1,6 @@
 #include "layertablemodel.h"
 
+#include "chartmapping.h"
 #include "report.h"
 
 #include <QFont>
@@ -8,6 +9,8 @@
 #include <QPalette>
 
 #include <algorithm>
+#include <cmath>
+#include <utility>
 
 namespace fp {
 
@@ -33,6 +36,13 @@ bool isNumeric(int column)
     return column >= LayerTableModel::ParamsColumn;
 }
 
+QString percentText(double share)
+{
+    // Two significant places where it matters: "0.04 %" says more than "0.0 %".
+    const double percent = share * 100;
+    return QString::number(percent, 'f', percent > 0 && percent < 1 ? 2 : 1) + QStringLiteral(" %");
+}
+
 } // namespace
 
 LayerTableModel::LayerTableModel(QObject* parent)
@@ -52,17 +62,105 @@ void LayerTableModel::setAnalysis(std::shared_ptr<const Model> model, std::share
         && std::equal(result->layers.begin(), result->layers.end(), m_result->layers.begin(),
                       [](const LayerResult& a, const LayerResult& b) { return a.node == b.node; });
     if (sameRows) {
-        m_result = std::move(result);
+        const std::shared_ptr<const AnalysisResult> old = std::exchange(m_result, std::move(result));
+        const std::vector<double> oldShares = m_timeShares;
+        const int oldPeak = m_peakRow;
         m_peakRow = peakLayer(*m_result);
-        if (!m_result->layers.empty())
-            emit dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1));
+        updateTimeShares();
+        if (m_result->layers.empty())
+            return;
+        // Only the columns whose figures moved are announced, so only they are repainted:
+        // a batch step leaves names, parameters and storage alone, and painting cells is
+        // most of a slider step's time.
+        const std::vector<bool> changed = changedColumns(*old, oldShares);
+        for (int first = 0; first < ColumnCount; ++first) {
+            if (!changed[size_t(first)])
+                continue;
+            int last = first;
+            while (last + 1 < ColumnCount && changed[size_t(last + 1)])
+                ++last;
+            emit dataChanged(index(0, first), index(rowCount() - 1, last));
+            first = last;
+        }
+        // The peak row is drawn in bold: both the old and the new one change look.
+        for (int row : { oldPeak, m_peakRow }) {
+            if (row >= 0 && oldPeak != m_peakRow)
+                emit dataChanged(index(row, 0), index(row, ColumnCount - 1));
+        }
         return;
     }
     beginResetModel();
     m_model = std::move(model);
     m_result = m_model ? std::move(result) : nullptr;
     m_peakRow = m_result ? peakLayer(*m_result) : -1;
+    updateTimeShares();
     endResetModel();
+}
+
+std::vector<bool> LayerTableModel::changedColumns(const AnalysisResult& old, const std::vector<double>& oldShares) const
+{
+    std::vector<bool> changed(ColumnCount, false);
+    const auto& before = old.layers;
+    const auto& after = m_result->layers;
+    for (size_t i = 0; i < after.size(); ++i) {
+        const LayerResult& a = before[i];
+        const LayerResult& b = after[i];
+        changed[ParamsColumn] = changed[ParamsColumn] || a.params != b.params || a.buffers != b.buffers;
+        changed[ReadColumn] = changed[ReadColumn] || a.readBytes != b.readBytes;
+        changed[WriteColumn] = changed[WriteColumn] || a.writeBytes != b.writeBytes;
+        changed[StorageColumn] = changed[StorageColumn] || a.weightBytes != b.weightBytes;
+        changed[InferenceColumn] = changed[InferenceColumn] || a.outputBytes != b.outputBytes;
+        changed[MacsColumn] = changed[MacsColumn] || a.macs != b.macs || a.costKnown != b.costKnown;
+        changed[FlopsColumn] = changed[FlopsColumn] || a.flops != b.flops || a.costKnown != b.costKnown;
+        changed[ShapeColumn] = changed[ShapeColumn] || a.outputBytes != b.outputBytes || a.shapesKnown != b.shapesKnown;
+        // The shares are ratios: a batch that scales every layer alike leaves them where they
+        // were, up to rounding that the one-decimal display never shows.
+        changed[TimeColumn] = changed[TimeColumn] || i >= oldShares.size()
+            || std::abs(m_timeShares[i] - oldShares[i]) > 1e-9;
+    }
+    changed[SavedColumn] = old.memory.savedBytesByNode != m_result->memory.savedBytesByNode;
+    // A shape can change without its byte count (a transpose of dims); the element count is
+    // the cheap proxy above, so compare the shapes themselves only where bytes did not move.
+    if (!changed[ShapeColumn]) {
+        for (size_t i = 0; i < after.size() && !changed[ShapeColumn]; ++i) {
+            for (int out : m_model->graph.nodes[size_t(after[i].node)].outputs) {
+                if (out >= 0 && size_t(out) < old.shapes.tensors.size() && size_t(out) < m_result->shapes.tensors.size()
+                    && old.shapes.tensors[size_t(out)].dims != m_result->shapes.tensors[size_t(out)].dims) {
+                    changed[ShapeColumn] = true;
+                    break;
+                }
+            }
+        }
+    }
+    return changed;
+}
+
+void LayerTableModel::setTimeEstimate(const Device* device, Precision precision)
+{
+    // Called on every analysis; the same device again changes nothing.
+    const bool same = precision == m_precision && bool(device) == m_device.has_value()
+        && (!device || (device->name == m_device->name && device->memoryBytes == m_device->memoryBytes));
+    if (same)
+        return;
+    m_device = device ? std::optional<Device>(*device) : std::nullopt;
+    m_precision = precision;
+    updateTimeShares();
+    if (rowCount() > 0)
+        emit dataChanged(index(0, TimeColumn), index(rowCount() - 1, TimeColumn));
+}
+
+void LayerTableModel::updateTimeShares()
+{
+    if (m_result)
+        m_timeShares = timeShares(*m_result, m_device ? &*m_device : nullptr, m_precision);
+    else
+        m_timeShares.clear();
+}
+
+int64_t LayerTableModel::savedBytes(const LayerResult& layer) const
+{
+    const std::vector<int64_t>& saved = m_result->memory.savedBytesByNode;
+    return layer.node >= 0 && size_t(layer.node) < saved.size() ? saved[size_t(layer.node)] : 0;
 }
 
 int LayerTableModel::peakLayer(const AnalysisResult& result)
@@ -119,7 +217,7 @@ QString LayerTableModel::outputShapes(const LayerResult& layer) const
             ++more;
     }
     if (more > 0)
-        text += tr("  (+%1 more)").arg(more);
+        text += tr("  (+%1)").arg(more);
     return text;
 }
 
@@ -133,7 +231,7 @@ qint64 LayerTableModel::outputElements(const LayerResult& layer) const
     return m_result->shapes.tensors[size_t(out)].elements();
 }
 
-QVariant LayerTableModel::displayData(const LayerResult& layer, int column) const
+QVariant LayerTableModel::displayData(const LayerResult& layer, int step, int column) const
 {
     switch (column) {
     case NameColumn:
@@ -152,21 +250,25 @@ QVariant LayerTableModel::displayData(const LayerResult& layer, int column) cons
         return bytesText(layer.weightBytes);
     case InferenceColumn:
         return bytesText(layer.outputBytes);
+    case SavedColumn:
+        return bytesText(savedBytes(layer));
     case MacsColumn:
         // A dash, not "0": the operator has no cost formula, so zero would be a claim.
         return layer.costKnown ? countText(layer.macs) : QStringLiteral("–");
     case FlopsColumn:
         return layer.costKnown ? countText(layer.flops) : QStringLiteral("–");
+    case TimeColumn:
+        return percentText(m_timeShares[size_t(step)]);
     }
     return {};
 }
 
-QVariant LayerTableModel::sortData(const LayerResult& layer, int column) const
+QVariant LayerTableModel::sortData(const LayerResult& layer, int step, int column) const
 {
     switch (column) {
     case NameColumn:
     case OpColumn:
-        return displayData(layer, column);
+        return displayData(layer, step, column);
     case ShapeColumn:
         return outputElements(layer);
     case ParamsColumn:
@@ -179,12 +281,63 @@ QVariant LayerTableModel::sortData(const LayerResult& layer, int column) const
         return qint64(layer.weightBytes);
     case InferenceColumn:
         return qint64(layer.outputBytes);
+    case SavedColumn:
+        return qint64(savedBytes(layer));
     case MacsColumn:
         return layer.costKnown ? qint64(layer.macs) : qint64(-1);
     case FlopsColumn:
         return layer.costKnown ? qint64(layer.flops) : qint64(-1);
+    case TimeColumn:
+        return m_timeShares[size_t(step)];
     }
     return {};
+}
+
+QString LayerTableModel::copyData(const LayerResult& layer, int step, int column) const
+{
+    switch (column) {
+    case NameColumn:
+    case OpColumn:
+    case ShapeColumn:
+        return displayData(layer, step, column).toString();
+    case MacsColumn:
+    case FlopsColumn:
+        if (!layer.costKnown)
+            return {}; // an empty cell, not a zero: there is no formula
+        break;
+    case TimeColumn:
+        return QString::number(m_timeShares[size_t(step)] * 100, 'g', 6);
+    default:
+        break;
+    }
+    return QString::number(sortData(layer, step, column).toLongLong());
+}
+
+QString LayerTableModel::rowsAsTsv(const QAbstractItemModel& model, const QList<int>& rows,
+                                   const QList<int>& hiddenColumns)
+{
+    // Tabs and newlines inside a cell would break the columns; names never have them, but a
+    // hostile model could.
+    const auto clean = [](QString text) {
+        return text.replace(u'\t', u' ').replace(u'\n', u' ');
+    };
+    QStringList lines;
+    QStringList header;
+    const int columns = model.columnCount();
+    for (int column = 0; column < columns; ++column) {
+        if (!hiddenColumns.contains(column))
+            header << clean(model.headerData(column, Qt::Horizontal, CopyRole).toString());
+    }
+    lines << header.join(u'\t');
+    for (int row : rows) {
+        QStringList cells;
+        for (int column = 0; column < columns; ++column) {
+            if (!hiddenColumns.contains(column))
+                cells << clean(model.index(row, column).data(CopyRole).toString());
+        }
+        lines << cells.join(u'\t');
+    }
+    return lines.join(u'\n') + u'\n';
 }
 
 QString LayerTableModel::toolTip(const LayerResult& layer, int step, int column) const
@@ -225,6 +378,15 @@ QString LayerTableModel::toolTip(const LayerResult& layer, int step, int column)
     case InferenceColumn:
         tip = tr("%1 bytes of output activations").arg(exact(layer.outputBytes));
         break;
+    case SavedColumn:
+        tip = tr("%1 bytes kept from the forward pass for this layer's backward pass").arg(exact(savedBytes(layer)));
+        break;
+    case TimeColumn:
+        tip = m_device ? tr("An estimate: the layer's max(FLOPs / peak FLOP/s, bytes moved / bandwidth) on %1, "
+                            "as a share of all layers'")
+                             .arg(QString::fromStdString(m_device->name))
+                       : tr("An estimate: the layer's share of all FLOPs (choose a device to include memory traffic)");
+        break;
     case MacsColumn:
     case FlopsColumn:
         if (!layer.costKnown)
@@ -255,14 +417,18 @@ QVariant LayerTableModel::data(const QModelIndex& index, int role) const
     const LayerResult& layer = m_result->layers[size_t(step)];
     switch (role) {
     case Qt::DisplayRole:
-        return displayData(layer, column);
+        return displayData(layer, step, column);
     case SortRole:
-        return sortData(layer, column);
+        return sortData(layer, step, column);
+    case CopyRole:
+        return copyData(layer, step, column);
     case FilterRole:
         return QString(layerName(*m_model, layer.node) + u' '
                        + QString::fromStdString(m_model->graph.nodes[size_t(layer.node)].opType));
     case StepRole:
         return step;
+    case NodeRole:
+        return layer.node;
     case Qt::ToolTipRole:
         return toolTip(layer, step, column);
     case Qt::TextAlignmentRole:
@@ -299,6 +465,20 @@ QVariant LayerTableModel::headerData(int section, Qt::Orientation orientation, i
     if (role == Qt::TextAlignmentRole)
         return QVariant::fromValue(Qt::Alignment(isNumeric(section) ? Qt::AlignRight | Qt::AlignVCenter
                                                                     : Qt::AlignLeft | Qt::AlignVCenter));
+    if (role == CopyRole) {
+        // Units in the header, since the cells are bare numbers.
+        switch (section) {
+        case ReadColumn:
+        case WriteColumn:
+        case StorageColumn:
+        case InferenceColumn:
+        case SavedColumn:
+            return QString(headerData(section, orientation, Qt::DisplayRole).toString().replace(u'\n', u' ')
+                           + QStringLiteral(" (B)"));
+        default:
+            return headerData(section, orientation, Qt::DisplayRole).toString().replace(u'\n', u' ');
+        }
+    }
     if (role == Qt::DisplayRole) {
         switch (section) {
         case NameColumn:
@@ -310,17 +490,21 @@ QVariant LayerTableModel::headerData(int section, Qt::Orientation orientation, i
         case ParamsColumn:
             return tr("Params");
         case ReadColumn:
-            return tr("Memory read");
+            return tr("Memory\nread");
         case WriteColumn:
-            return tr("Memory write");
+            return tr("Memory\nwrite");
         case StorageColumn:
             return tr("Storage");
         case InferenceColumn:
-            return tr("Inference memory");
+            return tr("Inference\nmemory");
+        case SavedColumn:
+            return tr("Saved for\nbackward");
         case MacsColumn:
             return tr("MACs");
         case FlopsColumn:
             return tr("FLOPs");
+        case TimeColumn:
+            return tr("time %");
         }
     }
     if (role == Qt::ToolTipRole) {
@@ -341,10 +525,15 @@ QVariant LayerTableModel::headerData(int section, Qt::Orientation orientation, i
             return tr("Bytes of weights, buffers and constants stored for this layer");
         case InferenceColumn:
             return tr("Bytes of the layer's output activations");
+        case SavedColumn:
+            return tr("Bytes the layer keeps for its backward pass (training; each storage counted once)");
         case MacsColumn:
             return tr("Multiply-accumulate operations");
         case FlopsColumn:
             return tr("Floating-point operations");
+        case TimeColumn:
+            return tr("Share of the run time: an estimate, the layer's max(FLOPs / peak, bytes / bandwidth) on the "
+                      "chosen device, or its share of FLOPs without one");
         }
     }
     return {};

@@ -1,10 +1,13 @@
 #pragma once
 
 #include "analysis.h"
+#include "devices.h"
 
 #include <QAbstractTableModel>
 
 #include <memory>
+#include <optional>
+#include <vector>
 
 namespace fp {
 
@@ -24,8 +27,10 @@ public:
         WriteColumn,
         StorageColumn,
         InferenceColumn,
+        SavedColumn, // what the layer keeps for its backward pass (training)
         MacsColumn,
         FlopsColumn,
+        TimeColumn, // share of the run time, an estimate (see timeShares())
         ColumnCount
     };
 
@@ -33,6 +38,8 @@ public:
         SortRole = Qt::UserRole + 1, // qint64 for numeric columns, QString for text
         FilterRole, // "name op" of the row, whatever the column
         StepRole, // the row's index into AnalysisResult::layers
+        NodeRole, // the row's graph node
+        CopyRole, // the exact figure as text (bytes, counts, percent), for the clipboard
     };
 
     explicit LayerTableModel(QObject* parent = nullptr);
@@ -42,6 +49,16 @@ public:
     // (same model, same execution order), in which case only dataChanged is emitted.
     void setAnalysis(std::shared_ptr<const Model> model, std::shared_ptr<const AnalysisResult> result);
     void clear();
+
+    // The device the time column estimates for (nullptr: each layer's share of FLOPs) and the
+    // precision whose peak applies.
+    void setTimeEstimate(const Device* device, Precision precision);
+
+    // `rows` of `model` (a LayerTableModel or a proxy of one) as tab-separated text with a
+    // header line: exact figures rather than rounded ones, for a spreadsheet. Columns in
+    // `hiddenColumns` are left out.
+    static QString rowsAsTsv(const QAbstractItemModel& model, const QList<int>& rows,
+                             const QList<int>& hiddenColumns = {});
 
     const Model* model() const { return m_model.get(); }
     const AnalysisResult* result() const { return m_result.get(); }
@@ -62,13 +79,21 @@ public:
 private:
     QString outputShapes(const LayerResult& layer) const;
     qint64 outputElements(const LayerResult& layer) const;
-    QVariant displayData(const LayerResult& layer, int column) const;
-    QVariant sortData(const LayerResult& layer, int column) const;
+    QVariant displayData(const LayerResult& layer, int step, int column) const;
+    QVariant sortData(const LayerResult& layer, int step, int column) const;
+    QString copyData(const LayerResult& layer, int step, int column) const;
+    int64_t savedBytes(const LayerResult& layer) const;
+    void updateTimeShares();
+    // Per column, whether any figure differs between `old` and the result shown now.
+    std::vector<bool> changedColumns(const AnalysisResult& old, const std::vector<double>& oldShares) const;
     QString toolTip(const LayerResult& layer, int step, int column) const;
 
     std::shared_ptr<const Model> m_model;
     std::shared_ptr<const AnalysisResult> m_result;
     int m_peakRow = -1;
+    std::optional<Device> m_device;
+    Precision m_precision = Precision::Model;
+    std::vector<double> m_timeShares; // parallel to m_result->layers
 };
 
 } // namespace fp

@@ -1,5 +1,6 @@
 #include "summarywidget.h"
 
+#include "chartmapping.h"
 #include "layertablemodel.h"
 #include "report.h"
 
@@ -7,6 +8,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLocale>
+#include <QPainter>
 #include <QStyle>
 #include <QVBoxLayout>
 
@@ -51,6 +53,130 @@ void appendList(QStringList& lines, const QString& heading, const std::vector<st
     if (items.size() > kMaxListedInToolTip)
         lines << SummaryWidget::tr("  … and %1 more").arg(items.size() - kMaxListedInToolTip);
 }
+
+// What the peak is made of, in the order a reader adds it up: the model, then training state,
+// then the data flowing through.
+const std::pair<Category, const char*> kPeakParts[] = {
+    { Category::Weights, QT_TRANSLATE_NOOP("fp::SummaryWidget", "weights") },
+    { Category::Gradients, QT_TRANSLATE_NOOP("fp::SummaryWidget", "gradients") },
+    { Category::OptimizerState, QT_TRANSLATE_NOOP("fp::SummaryWidget", "optimizer state") },
+    { Category::Inputs, QT_TRANSLATE_NOOP("fp::SummaryWidget", "inputs") },
+    { Category::SavedActivations, QT_TRANSLATE_NOOP("fp::SummaryWidget", "saved activations") },
+    { Category::Activations, QT_TRANSLATE_NOOP("fp::SummaryWidget", "activations") },
+    { Category::Workspace, QT_TRANSLATE_NOOP("fp::SummaryWidget", "workspace") },
+    { Category::Runtime, QT_TRANSLATE_NOOP("fp::SummaryWidget", "runtime") },
+};
+
+// The peak as one bar split by category, in the charts' colours, against the budget when there
+// is one: the bar's full width is the larger of the two, the budget a red tick, and what lies
+// beyond it is hatched. Below it, the parts in words, each with its colour, so the line is also
+// the charts' legend. A glance says how full the device is and what fills it.
+// Painted rather than a rich-text label: the figures change on every slider step, and a
+// wrapping rich-text label made the whole window lay itself out again each time.
+class PeakBar : public QWidget {
+public:
+    explicit PeakBar(QWidget* parent)
+        : QWidget(parent)
+    {
+        setObjectName(QStringLiteral("peakBar"));
+        setFixedHeight(kBarHeight + kGap + fontMetrics().height());
+        setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
+    }
+
+    void setPeak(const QString& caption, const CategoryBytes& parts, int64_t budget)
+    {
+        m_caption = caption;
+        m_parts = parts;
+        m_budget = budget;
+        QStringList terms;
+        for (const auto& [category, name] : kPeakParts) {
+            if (m_parts[size_t(category)] > 0)
+                terms << SummaryWidget::tr(name) + u' ' + QString::fromStdString(formatBytes(m_parts[size_t(category)]));
+        }
+        QString tip = m_caption + QStringLiteral(" = ") + terms.join(QStringLiteral(" + "));
+        if (m_budget > 0)
+            tip += u'\n' + SummaryWidget::tr("Budget: %1").arg(QString::fromStdString(formatBytes(m_budget)));
+        setToolTip(tip);
+        update();
+    }
+
+protected:
+    void paintEvent(QPaintEvent*) override
+    {
+        QPainter painter(this);
+        const QRectF area = QRectF(0.5, 0.5, width() - 1.5, kBarHeight - 1);
+        int64_t total = 0;
+        for (int64_t bytes : m_parts)
+            total += bytes;
+        const double scale = double(std::max(total, m_budget));
+        painter.fillRect(area, palette().color(QPalette::AlternateBase));
+        if (scale > 0) {
+            double x = area.left();
+            for (Category category : kStackOrder) {
+                const double w = area.width() * double(m_parts[size_t(category)]) / scale;
+                if (w <= 0)
+                    continue;
+                painter.fillRect(QRectF(x, area.top(), w, area.height()), categoryColor(category));
+                x += w;
+            }
+            if (m_budget > 0) {
+                const double budgetX = area.left() + area.width() * double(m_budget) / scale;
+                if (total > m_budget) {
+                    painter.fillRect(QRectF(budgetX, area.top(), x - budgetX, area.height()),
+                                     QBrush(QColor(0xc6, 0x28, 0x28, 170), Qt::BDiagPattern));
+                }
+                painter.setPen(QPen(QColor(0xc6, 0x28, 0x28), 2));
+                painter.drawLine(QPointF(budgetX, 0), QPointF(budgetX, kBarHeight));
+            }
+        }
+        painter.setPen(palette().color(QPalette::Mid));
+        painter.drawRect(area);
+
+        // The legend: "■ weights 97.69 MiB   ■ activations 4.59 MiB ...", as many parts as fit;
+        // the tooltip has them all.
+        const QFontMetrics metrics = fontMetrics();
+        const int baseline = kBarHeight + kGap + metrics.ascent();
+        const int square = metrics.ascent() - 2;
+        const int spacing = metrics.horizontalAdvance(QStringLiteral("   "));
+        const QString more = QStringLiteral("…");
+        int x = 0;
+        painter.setPen(palette().color(QPalette::Text));
+        for (const auto& [category, name] : kPeakParts) {
+            const int64_t bytes = m_parts[size_t(category)];
+            if (bytes <= 0)
+                continue;
+            const QString term = SummaryWidget::tr(name) + u' ' + QString::fromStdString(formatBytes(bytes));
+            const int w = square + metrics.horizontalAdvance(u' ') + metrics.horizontalAdvance(term);
+            if (x + w > width()) {
+                painter.drawText(x, baseline, more);
+                break;
+            }
+            painter.fillRect(x, baseline - square, square, square, categoryColor(category));
+            painter.drawText(x + square + metrics.horizontalAdvance(u' '), baseline, term);
+            x += w + spacing;
+        }
+    }
+
+private:
+    static constexpr int kBarHeight = 14;
+    static constexpr int kGap = 5;
+    QString m_caption;
+    CategoryBytes m_parts {};
+    int64_t m_budget = 0;
+};
+
+// Gives its one child label its own size, so the label's text changes never reach a layout.
+class LabelHost : public QWidget {
+public:
+    using QWidget::QWidget;
+
+protected:
+    void resizeEvent(QResizeEvent*) override
+    {
+        for (QWidget* child : findChildren<QWidget*>(QString(), Qt::FindDirectChildrenOnly))
+            child->setGeometry(rect());
+    }
+};
 
 } // namespace
 
@@ -100,6 +226,9 @@ SummaryWidget::SummaryWidget(QWidget* parent)
     m_figures->setColumnStretch(7, 1);
     layout->addLayout(m_figures);
 
+    m_peakBar = new PeakBar(this);
+    layout->addWidget(m_peakBar);
+
     m_peakDetail = new QLabel(this);
     m_peakDetail->setObjectName(QStringLiteral("peakDetail"));
     m_peakDetail->setTextFormat(Qt::RichText);
@@ -114,10 +243,14 @@ SummaryWidget::SummaryWidget(QWidget* parent)
     });
     layout->addWidget(m_peakDetail);
 
-    m_budget = new QLabel(this);
+    // One line whose figures change on every slider step. The label sits in a host of fixed
+    // height without a layout, which sizes it by hand: a new text then stops at the host
+    // instead of making the summary, and through it the window, lay itself out again.
+    m_budgetHost = new LabelHost(this);
+    m_budget = new QLabel(m_budgetHost);
     m_budget->setObjectName(QStringLiteral("budgetLine"));
-    m_budget->setWordWrap(true);
-    layout->addWidget(m_budget);
+    m_budgetHost->setFixedHeight(m_budget->sizeHint().height());
+    layout->addWidget(m_budgetHost);
 
     m_notes = new QLabel(this);
     m_notes->setObjectName(QStringLiteral("analysisNotes"));
@@ -146,6 +279,12 @@ QLabel* SummaryWidget::addFigure(const QString& caption, const QString& objectNa
     font.setPointSizeF(font.pointSizeF() * 1.25);
     value->setFont(font);
     value->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    // A fixed size, wide enough for any figure: a label whose size can change makes the whole
+    // window lay itself out again when its text does, on every slider step.
+    const QFontMetrics metrics(font);
+    value->setFixedSize(std::max(metrics.horizontalAdvance(QStringLiteral("1023.99 MiB")),
+                                 metrics.horizontalAdvance(QStringLiteral("999.99 M"))) + 4,
+                        metrics.height() + 2);
     m_figures->addWidget(captionLabel, 0, column);
     m_figures->addWidget(value, 1, column);
     return value;
@@ -165,10 +304,13 @@ void SummaryWidget::clear()
         setFigure(label, QStringLiteral("–"), {});
     m_peakCaption->setText(tr("Peak inference memory"));
     m_peakDetail->clear();
+    m_peakBar->hide();
     m_budget->clear();
     m_budget->hide();
+    m_budgetHost->hide();
     m_notes->clear();
     m_notes->hide();
+    m_result.reset();
 }
 
 void SummaryWidget::setAnalysis(const QString& title, std::shared_ptr<const Model> model,
@@ -178,6 +320,7 @@ void SummaryWidget::setAnalysis(const QString& title, std::shared_ptr<const Mode
         clear();
         return;
     }
+    m_result = result;
     const Totals& t = result->totals;
 
     m_title->setText(title);
@@ -206,7 +349,7 @@ void SummaryWidget::setAnalysis(const QString& title, std::shared_ptr<const Mode
     setFigure(m_peak, bytesText(t.peakBytes), tr("%1 bytes").arg(exact(t.peakBytes)));
 
     setPeak(*model, *result);
-    setBudget(*result, budget);
+    showBudget(*result, budget);
 
     QStringList notes;
     if (!result->warnings.empty())
@@ -238,50 +381,49 @@ void SummaryWidget::setPeak(const Model& model, const AnalysisResult& result)
     m_peakCaption->setText(training ? tr("Peak training memory") : tr("Peak inference memory"));
     if (memory.peakStep < 0 || size_t(memory.peakStep) >= memory.timeline.size()) {
         m_peakDetail->clear();
+        m_peakBar->hide();
         return;
     }
     const TimelineStep& step = memory.timeline[size_t(memory.peakStep)];
 
-    // What the peak is made of, in the order a reader adds it up: the model, then training
-    // state, then the data flowing through.
-    static const std::pair<Category, const char*> parts[] = {
-        { Category::Weights, QT_TR_NOOP("weights") },
-        { Category::Gradients, QT_TR_NOOP("gradients") },
-        { Category::OptimizerState, QT_TR_NOOP("optimizer state") },
-        { Category::Inputs, QT_TR_NOOP("inputs") },
-        { Category::SavedActivations, QT_TR_NOOP("saved activations") },
-        { Category::Activations, QT_TR_NOOP("activations") },
-        { Category::Workspace, QT_TR_NOOP("workspace") },
-    };
-    QStringList terms;
-    for (const auto& [category, name] : parts) {
-        const int64_t bytes = step.byCategory[size_t(category)];
-        if (bytes > 0)
-            terms << tr(name) + u' ' + bytesText(bytes);
-    }
-    QString text = (training ? tr("Peak training memory") : tr("Peak inference memory")) + QStringLiteral(" = ")
-        + (terms.isEmpty() ? bytesText(memory.peakBytes) : terms.join(QStringLiteral(" + ")));
-
+    const QString caption = training ? tr("Peak training memory") : tr("Peak inference memory");
+    QString text = caption;
     const QString where = tr("step %1 of %2").arg(memory.peakStep + 1).arg(memory.timeline.size());
     const int row = LayerTableModel::peakLayer(result);
     if (step.phase == Phase::Optimizer || row < 0) {
-        text += tr(", reached at %1 (%2)")
+        text += tr(" is reached at %1 (%2)")
                     .arg(where, step.phase == Phase::Optimizer ? tr("the optimizer step") : tr("no layer"));
     } else {
         const QString link = QStringLiteral("<a href=\"step:%1\">%2</a>")
                                  .arg(row)
                                  .arg(LayerTableModel::layerName(model, result.layers[size_t(row)].node).toHtmlEscaped());
-        text += step.phase == Phase::Backward ? tr(", reached at %1, the backward pass of %2").arg(where, link)
-                                              : tr(", reached at %1: %2").arg(where, link);
+        text += step.phase == Phase::Backward ? tr(" is reached at %1, the backward pass of %2").arg(where, link)
+                                              : tr(" is reached at %1: %2").arg(where, link);
     }
     m_peakDetail->setText(text);
 }
 
-void SummaryWidget::setBudget(const AnalysisResult& result, const std::optional<MemoryBudget>& budget)
+void SummaryWidget::setBudget(const std::optional<MemoryBudget>& budget)
 {
+    if (m_result)
+        showBudget(*m_result, budget);
+}
+
+void SummaryWidget::showBudget(const AnalysisResult& result, const std::optional<MemoryBudget>& budget)
+{
+    const MemoryPlan& memory = result.memory;
+    if (memory.peakStep >= 0 && size_t(memory.peakStep) < memory.timeline.size()) {
+        const bool training = std::any_of(memory.timeline.begin(), memory.timeline.end(),
+                                          [](const TimelineStep& step) { return step.phase != Phase::Forward; });
+        static_cast<PeakBar*>(m_peakBar)->setPeak(training ? tr("Peak training memory") : tr("Peak inference memory"),
+                                                  memory.timeline[size_t(memory.peakStep)].byCategory,
+                                                  budget ? budget->bytes : 0);
+        m_peakBar->show();
+    }
     if (!budget || budget->bytes <= 0) {
         m_budget->clear();
         m_budget->hide();
+        m_budgetHost->hide();
         return;
     }
     const int64_t peak = result.totals.peakBytes;
@@ -292,13 +434,16 @@ void SummaryWidget::setBudget(const AnalysisResult& result, const std::optional<
     QString text = peak <= budget->bytes
         ? tr("<span style=\"color:#2e7d32\">✔ Fits</span> %1 with %2 to spare").arg(target, bytesText(budget->bytes - peak))
         : tr("<span style=\"color:#c62828\">✘ Exceeds</span> %1 by %2").arg(target, bytesText(peak - budget->bytes));
-    if (budget->maxBatch == 0)
+    if (budget->searching)
+        text += tr("  ·  largest batch that fits: searching…");
+    else if (budget->maxBatch == 0)
         text += tr("  ·  not even batch 1 fits");
     else if (budget->maxBatch > 0)
         text += tr("  ·  largest batch that fits: %1%2")
                     .arg(exact(budget->maxBatch), budget->maxBatchIsSearchLimit ? tr(" (the search limit)") : QString());
     m_budget->setText(text);
     m_budget->show();
+    m_budgetHost->show();
 }
 
 } // namespace fp

@@ -8,6 +8,7 @@
 #include <QAbstractItemModelTester>
 #include <QItemSelectionModel>
 #include <QSignalSpy>
+#include <QSet>
 #include <QSortFilterProxyModel>
 #include <QTest>
 
@@ -180,12 +181,85 @@ private slots:
 
         table.setAnalysis(m_model, analyze(*m_model, 4));
         QCOMPARE(reset.count(), 0);
-        QCOMPARE(changed.count(), 1);
+        // Only the columns whose figures moved are announced (so only they repaint): a batch
+        // changes shapes, traffic, activations and MACs, never names or parameters.
+        QSet<int> columns;
+        for (const QList<QVariant>& signal : changed) {
+            const QModelIndex first = signal.at(0).toModelIndex();
+            const QModelIndex last = signal.at(1).toModelIndex();
+            QCOMPARE(first.row(), 0);
+            QCOMPARE(last.row(), table.rowCount() - 1);
+            for (int column = first.column(); column <= last.column(); ++column)
+                columns.insert(column);
+        }
+        for (int column : { LayerTableModel::ShapeColumn, LayerTableModel::ReadColumn, LayerTableModel::WriteColumn,
+                            LayerTableModel::InferenceColumn, LayerTableModel::MacsColumn, LayerTableModel::FlopsColumn })
+            QVERIFY2(columns.contains(column), qPrintable(QString::number(column)));
+        for (int column : { LayerTableModel::NameColumn, LayerTableModel::OpColumn, LayerTableModel::ParamsColumn,
+                            LayerTableModel::StorageColumn, LayerTableModel::SavedColumn })
+            QVERIFY2(!columns.contains(column), qPrintable(QString::number(column)));
         QCOMPARE(table.rowCount(), 5);
         QCOMPARE(selection.selectedRows().size(), 1);
         QCOMPARE(selection.selectedRows().front().row(), 2);
         const int conv = rowOfOp(table, QStringLiteral("Conv"));
         QCOMPARE(sortValue(table, conv, LayerTableModel::InferenceColumn), 4 * 4 * 8 * 8 * 4);
+    }
+
+    // The table's new columns: what training keeps for backward, and the estimated share of
+    // time. Conv at batch 1: 6,912 MACs = 13,824 + bias FLOPs; the shares add up to 1.
+    void savedAndTimeColumns()
+    {
+        LayerTableModel table;
+        QAbstractItemModelTester tester(&table, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        fp::AnalysisConfig config;
+        config.training.mode = fp::Mode::Training;
+        table.setAnalysis(m_model, std::make_shared<const fp::AnalysisResult>(fp::analyze(*m_model, config)));
+        const int conv = rowOfOp(table, QStringLiteral("Conv"));
+        const int relu = rowOfOp(table, QStringLiteral("Relu"));
+        // Conv keeps its input X[1,3,8,8] (768 B) for its weight's gradient; ReLU its output
+        // [1,4,8,8] (1 KiB).
+        QCOMPARE(sortValue(table, conv, LayerTableModel::SavedColumn), 3 * 8 * 8 * 4);
+        QCOMPARE(sortValue(table, relu, LayerTableModel::SavedColumn), 4 * 8 * 8 * 4);
+
+        double sum = 0;
+        for (int row = 0; row < table.rowCount(); ++row)
+            sum += table.index(row, LayerTableModel::TimeColumn).data(LayerTableModel::SortRole).toDouble();
+        QVERIFY(qFuzzyCompare(sum, 1.0));
+        const QString tip = table.headerData(LayerTableModel::TimeColumn, Qt::Horizontal, Qt::ToolTipRole).toString();
+        QVERIFY2(tip.contains(QStringLiteral("estimate")), qPrintable(tip));
+        QCOMPARE(table.headerData(LayerTableModel::TimeColumn, Qt::Horizontal).toString(), QStringLiteral("time %"));
+
+        // With a device the estimate is a roofline; the column says so and changes in place.
+        QSignalSpy changed(&table, &QAbstractItemModel::dataChanged);
+        table.setTimeEstimate(fp::findDevice(fp::builtinDevices(), "RTX-4090"), fp::Precision::FP32);
+        QCOMPARE(changed.count(), 1);
+        QCOMPARE(changed.front().at(0).toModelIndex().column(), int(LayerTableModel::TimeColumn));
+        QVERIFY(table.index(conv, LayerTableModel::TimeColumn).data(Qt::ToolTipRole).toString().contains(
+            QStringLiteral("RTX-4090")));
+        QVERIFY(table.index(conv, LayerTableModel::TimeColumn).data().toString().endsWith(QStringLiteral(" %")));
+    }
+
+    void copiesExactFigures()
+    {
+        LayerTableModel table;
+        table.setAnalysis(m_model, analyze(*m_model));
+        QSortFilterProxyModel proxy;
+        proxy.setSourceModel(&table);
+        proxy.setSortRole(LayerTableModel::SortRole);
+        proxy.sort(LayerTableModel::ParamsColumn, Qt::DescendingOrder); // Gemm, then Conv
+        const QString tsv = LayerTableModel::rowsAsTsv(proxy, { 0, 1 }, { LayerTableModel::FlopsColumn });
+        const QStringList lines = tsv.split(u'\n', Qt::SkipEmptyParts);
+        QCOMPARE(lines.size(), 3);
+        const QStringList header = lines[0].split(u'\t');
+        QCOMPARE(header.size(), LayerTableModel::ColumnCount - 1);
+        QCOMPARE(header[LayerTableModel::InferenceColumn], QStringLiteral("Inference memory (B)"));
+        const QStringList gemm = lines[1].split(u'\t');
+        QCOMPARE(gemm[LayerTableModel::OpColumn], QStringLiteral("Gemm"));
+        QCOMPARE(gemm[LayerTableModel::ParamsColumn], QStringLiteral("650"));
+        const QStringList conv = lines[2].split(u'\t');
+        QCOMPARE(conv[LayerTableModel::InferenceColumn], QStringLiteral("1024")); // not "1.00 KiB"
+        QCOMPARE(conv[LayerTableModel::MacsColumn], QStringLiteral("6912"));
+        QCOMPARE(conv[LayerTableModel::ShapeColumn], QStringLiteral("[1, 4, 8, 8]"));
     }
 
     void otherModelResets()

@@ -1,11 +1,29 @@
 // The main window end to end, under the offscreen platform: background loading, a failed load
-// keeping the open model, stale loads dropped, and the toolbar re-running the analysis.
+// keeping the open model, stale loads dropped, the configuration dock re-running the analysis,
+// the views following it and one another, the budget verdict and the largest batch that fits.
 // tiny_conv.onnx: X[1,3,8,8] float -> Conv -> Relu -> MaxPool -> Flatten -> Gemm.
+// tiny_mlp.onnx: X[B,4] -> Gemm(W[3,4]^T + b[3]) -> H[B,3] -> Relu (in place) -> MatMul(W2[3,5])
+// -> Y[B,5], float32, its own batch 2. By hand (README "The memory model"): weights 30 floats =
+// 120 B; the inference peak is at the MatMul, where the input X (16B bytes), H (12B) and Y (20B)
+// are live: 120 + 48B bytes. Activation bytes: MatMul 20B, Gemm 12B, Relu 12B (a view of H).
 
+#include "chartmapping.h"
+#include "graphview.h"
+#include "graphwidget.h"
+#include "layerbarchart.h"
 #include "layertablemodel.h"
 #include "mainwindow.h"
+#include "onnx_reader.h"
+#include "timelinechart.h"
 
+#include <QBarSet>
+#include <QChart>
+#include <QClipboard>
 #include <QComboBox>
+#include <QGuiApplication>
+#include <QImage>
+#include <QProcess>
+#include <QSlider>
 #include <QDir>
 #include <QDragEnterEvent>
 #include <QDropEvent>
@@ -31,6 +49,41 @@ using fp::MainWindow;
 namespace {
 
 const QString kTinyConv = QStringLiteral(FOOTPRINT_TEST_MODELS "/tiny_conv.onnx");
+const QString kTinyMlp = QStringLiteral(FOOTPRINT_TEST_MODELS "/tiny_mlp.onnx");
+const QString kGpt2 = QStringLiteral(FOOTPRINT_TEST_MODELS "/gpt2_2l.onnx");
+
+int64_t mlpPeak(int64_t batch)
+{
+    return 120 + 48 * batch;
+}
+
+// The graph node of the layer named `name`, as the table lists it.
+int nodeNamed(MainWindow& window, const char* name)
+{
+    auto* view = window.findChild<QTableView*>(QStringLiteral("layerTable"));
+    QAbstractItemModel* model = view->model();
+    for (int row = 0; row < model->rowCount(); ++row) {
+        const QModelIndex index = model->index(row, LayerTableModel::NameColumn);
+        if (index.data().toString() == QLatin1String(name))
+            return index.data(LayerTableModel::NodeRole).toInt();
+    }
+    return -1;
+}
+
+QString selectedLayer(MainWindow& window)
+{
+    auto* view = window.findChild<QTableView*>(QStringLiteral("layerTable"));
+    const QModelIndexList rows = view->selectionModel()->selectedRows(LayerTableModel::NameColumn);
+    return rows.size() == 1 ? rows.front().data().toString() : QStringLiteral("<%1 rows>").arg(rows.size());
+}
+
+// The point of the timeline's plot over the middle of `step`, in the view's coordinates.
+QPoint timelinePoint(fp::TimelineChart* timeline, int step)
+{
+    QChart* chart = timeline->chart();
+    const QPointF inChart(chart->mapToPosition(QPointF(step + 0.5, 0)).x(), chart->plotArea().center().y());
+    return timeline->mapFromScene(chart->mapToScene(inChart));
+}
 constexpr int kLoadTimeoutMs = 20000;
 
 enum class Load { Loaded, Failed, TimedOut };
@@ -207,17 +260,22 @@ private slots:
         QVERIFY(mode && optimizer);
         QVERIFY(!optimizer->isEnabled()); // inference keeps no optimizer state
         QVERIFY(figure(window, "peakDetail").startsWith(QStringLiteral("Peak inference memory")));
+        // What the peak is made of is the bar under the figures, in words in its tooltip.
+        const auto parts = [&window]() { return window.findChild<QWidget*>(QStringLiteral("peakBar"))->toolTip(); };
+        QVERIFY2(!parts().contains(QStringLiteral("gradients")), qPrintable(parts()));
 
         mode->setCurrentIndex(mode->findData(int(fp::Mode::Training)));
         QCOMPARE(window.analysisConfig().training.mode, fp::Mode::Training);
         QVERIFY(optimizer->isEnabled());
         const QString detail = figure(window, "peakDetail");
         QVERIFY2(detail.startsWith(QStringLiteral("Peak training memory")), qPrintable(detail));
-        QVERIFY2(detail.contains(QStringLiteral("gradients")), qPrintable(detail));
+        QVERIFY2(parts().startsWith(QStringLiteral("Peak training memory = ")), qPrintable(parts()));
+        QVERIFY2(parts().contains(QStringLiteral("gradients")), qPrintable(parts()));
+        QVERIFY2(parts().contains(QStringLiteral("optimizer state")), qPrintable(parts())); // Adam, the default
 
         optimizer->setCurrentIndex(optimizer->findData(int(fp::Optimizer::SGD)));
         QCOMPARE(window.analysisConfig().training.optimizer, fp::Optimizer::SGD);
-        QVERIFY(!figure(window, "peakDetail").contains(QStringLiteral("optimizer state"))); // plain SGD keeps none
+        QVERIFY(!parts().contains(QStringLiteral("optimizer state"))); // plain SGD keeps none
     }
 
     void budgetFitsOrExceeds()
@@ -319,6 +377,279 @@ private slots:
         // ResNet-18: 69 nodes, shown at its 224x224 ImageNet input: 3*224*224 floats.
         QCOMPARE(layerTable(window)->rowCount(), 69);
         QCOMPARE(figure(window, "inputValue"), QStringLiteral("588.00 KiB"));
+    }
+
+    // Dragging the batch slider moves the timeline's peak and the bars by the hand-computed
+    // amounts, one analysis per slider step.
+    void batchSliderMovesTimelineAndBars()
+    {
+        MainWindow window(false);
+        window.resize(1400, 900);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QCOMPARE(openAndWait(window, kTinyMlp), Load::Loaded);
+        QVERIFY(window.showView(QStringLiteral("bars")));
+        auto* timeline = window.findChild<fp::TimelineChart*>();
+        auto* bars = window.findChild<fp::LayerBarChart*>();
+        QVERIFY(timeline && bars);
+        bars->setMetric(fp::LayerMetric::ActivationBytes);
+        QCOMPARE(timeline->drawnPeakBytes(), mlpPeak(2)); // the model's own batch
+        QCOMPARE(bars->ranking().bars[0].total, 20.0 * 2);
+
+        auto* slider = window.findChild<QSlider*>(QStringLiteral("batchSlider"));
+        auto* spin = window.findChild<QSpinBox*>(QStringLiteral("batchSpinBox"));
+        QVERIFY(slider && spin);
+        const fp::LogScale scale(1, 4096);
+        for (const int batch : { 10, 64, 3, 1024 }) { // values the log slider has
+            QSignalSpy updated(&window, &MainWindow::analysisUpdated);
+            slider->setValue(scale.position(batch));
+            QCOMPARE(updated.count(), 1);
+            QCOMPARE(spin->value(), batch);
+            QCOMPARE(window.result()->totals.peakBytes, mlpPeak(batch));
+            QCOMPARE(timeline->drawnPeakBytes(), mlpPeak(batch));
+            QCOMPARE(bars->ranking().bars[0].total, 20.0 * batch); // MatMul's Y[B,5]
+            QCOMPARE(bars->ranking().bars[1].total, 12.0 * batch); // Gemm's H[B,3]
+            QCOMPARE(bars->barLabels().front(), QStringLiteral("matmul"));
+        }
+        // The chart holds the top bar last, in the axis unit: 20 x 1024 B = 20 KiB.
+        QBarSet* set = bars->barSets().front();
+        QCOMPARE(set->at(set->count() - 1), 20.0);
+    }
+
+    // A budget of 600 B: batch 10 peaks at exactly 600 B and fits, batch 11 at 648 B exceeds it
+    // by 48 B. The largest batch that fits is 10, as fp::largestBatchThatFits finds.
+    void deviceLimitFlipsTheVerdict()
+    {
+        MainWindow window(false);
+        window.resize(1400, 900);
+        window.show();
+        fp::Budget budget;
+        budget.bytes = 600;
+        window.setBudget(budget);
+        QCOMPARE(openAndWait(window, kTinyMlp), Load::Loaded);
+        auto* line = window.findChild<QLabel*>(QStringLiteral("budgetLine"));
+        auto* spin = window.findChild<QSpinBox*>(QStringLiteral("batchSpinBox"));
+        auto* timeline = window.findChild<fp::TimelineChart*>();
+
+        spin->setValue(10);
+        QVERIFY2(line->text().contains(QStringLiteral("Fits")), qPrintable(line->text()));
+        QVERIFY2(line->text().contains(QStringLiteral("0 B to spare")), qPrintable(line->text()));
+        QVERIFY(!timeline->exceedsLimit());
+        QCOMPARE(timeline->limitBytes(), 600);
+
+        spin->setValue(11);
+        QVERIFY2(line->text().contains(QStringLiteral("Exceeds")), qPrintable(line->text()));
+        QVERIFY2(line->text().contains(QStringLiteral("by 48 B")), qPrintable(line->text()));
+        QVERIFY(timeline->exceedsLimit()); // drawn red above the line
+
+        // The search runs off the GUI thread; its answer replaces "searching…".
+        QTRY_VERIFY_WITH_TIMEOUT(!window.isFitPending(), kLoadTimeoutMs);
+        const fp::Model model = fp::readOnnxFile(kTinyMlp.toStdString());
+        const fp::BatchFit expected = fp::largestBatchThatFits(model, window.analysisConfig(), 600);
+        QCOMPARE(expected.maxBatch, 10); // 120 + 48 x 10 = 600
+        QVERIFY(window.batchFit());
+        QCOMPARE(window.batchFit()->maxBatch, expected.maxBatch);
+        QVERIFY2(line->text().contains(QStringLiteral("largest batch that fits: 10")), qPrintable(line->text()));
+        QVERIFY(!line->text().contains(QStringLiteral("searching")));
+    }
+
+    // The batch alone cannot change the largest batch that fits: dragging it searches nothing.
+    // Anything else starts one search, once the changes pause.
+    void batchAloneDoesNotSearchAgain()
+    {
+        MainWindow window(false);
+        fp::Budget budget;
+        budget.bytes = 600;
+        window.setBudget(budget);
+        QCOMPARE(openAndWait(window, kTinyMlp), Load::Loaded);
+        QTRY_VERIFY_WITH_TIMEOUT(!window.isFitPending(), kLoadTimeoutMs);
+        QSignalSpy fits(&window, &MainWindow::fitUpdated);
+
+        auto* spin = window.findChild<QSpinBox*>(QStringLiteral("batchSpinBox"));
+        for (int batch = 3; batch < 30; ++batch)
+            spin->setValue(batch);
+        QVERIFY(!window.isFitPending());
+        QTest::qWait(400);
+        QCOMPARE(fits.count(), 0);
+        QCOMPARE(window.batchFit()->maxBatch, 10);
+
+        // FP16 halves every byte: 60 + 24B <= 600 up to batch 22. Two changes in a row make one
+        // search, for the configuration they leave.
+        auto* precision = window.findChild<QComboBox*>(QStringLiteral("precisionComboBox"));
+        precision->setCurrentIndex(precision->findData(int(fp::Precision::FP32)));
+        precision->setCurrentIndex(precision->findData(int(fp::Precision::FP16)));
+        QVERIFY(window.isFitPending());
+        QVERIFY(!window.batchFit()); // the old answer is not shown for the new configuration
+        QTRY_COMPARE_WITH_TIMEOUT(fits.count(), 1, kLoadTimeoutMs);
+        QTest::qWait(300);
+        QCOMPARE(fits.count(), 1);
+        QCOMPARE(window.batchFit()->maxBatch, 22);
+    }
+
+    // One selection for every view: a bar, a step of the timeline and a table row each select
+    // their node everywhere.
+    void selectionIsShared()
+    {
+        MainWindow window(false);
+        window.resize(1400, 900);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        fp::AnalysisConfig config;
+        config.training.mode = fp::Mode::Training;
+        window.setAnalysisConfig(config);
+        QCOMPARE(openAndWait(window, kTinyMlp), Load::Loaded);
+        auto* timeline = window.findChild<fp::TimelineChart*>();
+        auto* bars = window.findChild<fp::LayerBarChart*>();
+        const int gemm = nodeNamed(window, "gemm");
+        const int relu = nodeNamed(window, "relu");
+        const int matmul = nodeNamed(window, "matmul");
+        QVERIFY(gemm >= 0 && relu >= 0 && matmul >= 0);
+        QSignalSpy selected(&window, &MainWindow::nodeSelected);
+
+        // A bar (the chart's own click signal, as QtCharts emits it for a mouse click).
+        QVERIFY(window.showView(QStringLiteral("bars")));
+        emit bars->nodeSelected(matmul);
+        QCOMPARE(window.selectedNode(), matmul);
+        QCOMPARE(selectedLayer(window), QStringLiteral("matmul"));
+        QCOMPARE(timeline->selectedNode(), matmul);
+        QCOMPARE(bars->selectedNode(), matmul);
+
+        // A real click on the timeline, over step 4: the backward pass of the ReLU.
+        QVERIFY(window.showView(QStringLiteral("layers")));
+        QCoreApplication::processEvents();
+        QTest::mouseClick(timeline->viewport(), Qt::LeftButton, {}, timelinePoint(timeline, 4));
+        QCOMPARE(window.selectedNode(), relu);
+        QCOMPARE(selectedLayer(window), QStringLiteral("relu"));
+        QCOMPARE(bars->selectedNode(), relu);
+
+        // A table row.
+        auto* view = window.findChild<QTableView*>(QStringLiteral("layerTable"));
+        view->selectRow(0);
+        QCOMPARE(window.selectedNode(), gemm);
+        QCOMPARE(timeline->selectedNode(), gemm);
+        QCOMPARE(bars->selectedNode(), gemm);
+
+        QCOMPARE(selected.count(), 3);
+        QCOMPARE(selected.at(0).front().toInt(), matmul);
+        QCOMPARE(selected.at(1).front().toInt(), relu);
+        QCOMPARE(selected.at(2).front().toInt(), gemm);
+
+        window.selectNode(-1);
+        QCOMPARE(timeline->selectedNode(), -1);
+        QVERIFY(view->selectionModel()->selectedRows().isEmpty());
+    }
+
+    // The graph tab shares the selection: a node picked in the graph selects its row, and a row
+    // picked in the table selects its node in the graph (once the off-thread layout is done).
+    void graphSharesTheSelection()
+    {
+        MainWindow window(false);
+        window.resize(1400, 900);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        auto* graph = window.findChild<fp::GraphWidget*>(QStringLiteral("graph"));
+        QVERIFY(graph);
+        QSignalSpy laidOut(graph->view(), &fp::GraphView::layoutFinished);
+        QCOMPARE(openAndWait(window, kTinyConv), Load::Loaded);
+        QVERIFY(laidOut.count() > 0 || laidOut.wait(30000));
+        const int pool = nodeNamed(window, "pool");
+        QVERIFY(pool >= 0);
+        emit graph->nodeSelected(pool);
+        QCOMPARE(window.selectedNode(), pool);
+        QCOMPARE(selectedLayer(window), QStringLiteral("pool"));
+        auto* view = window.findChild<QTableView*>(QStringLiteral("layerTable"));
+        view->selectRow(0);
+        QCOMPARE(graph->view()->selectedNode(), nodeNamed(window, "conv"));
+    }
+
+    // Ctrl+C on the table: the selected rows as tab-separated text with exact figures.
+    void copyRowsAsTsv()
+    {
+        MainWindow window(false);
+        window.show();
+        QCOMPARE(openAndWait(window, kTinyMlp), Load::Loaded);
+        auto* view = window.findChild<QTableView*>(QStringLiteral("layerTable"));
+        view->selectionModel()->select(view->model()->index(0, 0), QItemSelectionModel::Select | QItemSelectionModel::Rows);
+        view->selectionModel()->select(view->model()->index(2, 0), QItemSelectionModel::Select | QItemSelectionModel::Rows);
+        view->setFocus();
+        QTest::keyClick(view, Qt::Key_C, Qt::ControlModifier);
+        const QStringList lines = QGuiApplication::clipboard()->text().split(u'\n', Qt::SkipEmptyParts);
+        QCOMPARE(lines.size(), 3); // header, gemm, matmul
+        const QStringList header = lines[0].split(u'\t');
+        QCOMPARE(header.front(), QStringLiteral("Layer"));
+        QVERIFY(header.contains(QStringLiteral("Memory read (B)")));
+        QVERIFY(!header.contains(QStringLiteral("FLOPs"))); // hidden columns stay out
+        QVERIFY(!header.contains(QStringLiteral("Saved for backward (B)"))); // hidden in inference
+        const QStringList gemm = lines[1].split(u'\t');
+        QCOMPARE(gemm.size(), header.size());
+        QCOMPARE(gemm[0], QStringLiteral("gemm"));
+        // Gemm at batch 2 reads X (32 B) and its weights (60 B) and writes H (24 B).
+        QCOMPARE(gemm[header.indexOf(QStringLiteral("Memory read (B)"))], QStringLiteral("92"));
+        QCOMPARE(gemm[header.indexOf(QStringLiteral("Memory write (B)"))], QStringLiteral("24"));
+        QCOMPARE(gemm[header.indexOf(QStringLiteral("Params"))], QStringLiteral("15"));
+        QCOMPARE(lines[2].section(u'\t', 0, 0), QStringLiteral("matmul"));
+    }
+
+    // The command line's analysis options (as main.cpp hands them over) show in the controls.
+    void commandLineStateShowsInControls()
+    {
+        MainWindow window(false);
+        fp::AnalysisConfig config;
+        config.shapes.batch = 8;
+        config.shapes.dims["sequence"] = 64;
+        config.precision = fp::Precision::BF16;
+        config.training.mode = fp::Mode::Training;
+        config.training.optimizer = fp::Optimizer::AdamW;
+        window.setAnalysisConfig(config);
+        fp::Budget budget;
+        budget.device = *fp::findDevice(budget.devices, "A100-80GB");
+        budget.bytes = budget.device->memoryBytes;
+        window.setBudget(budget);
+        QCOMPARE(openAndWait(window, kGpt2), Load::Loaded);
+
+        QCOMPARE(window.findChild<QSpinBox*>(QStringLiteral("batchSpinBox"))->value(), 8);
+        auto* sequence = window.findChild<QSpinBox*>(QStringLiteral("dim_sequenceSpinBox"));
+        QVERIFY(sequence);
+        QCOMPARE(sequence->value(), 64);
+        QCOMPARE(window.result()->shapes.symbols.at("sequence"), 64);
+        QCOMPARE(window.findChild<QComboBox*>(QStringLiteral("precisionComboBox"))->currentData().toInt(),
+                 int(fp::Precision::BF16));
+        QCOMPARE(window.findChild<QComboBox*>(QStringLiteral("modeComboBox"))->currentData().toInt(),
+                 int(fp::Mode::Training));
+        auto* optimizer = window.findChild<QComboBox*>(QStringLiteral("optimizerComboBox"));
+        QVERIFY(optimizer->isEnabled());
+        QCOMPARE(optimizer->currentData().toInt(), int(fp::Optimizer::AdamW));
+        QVERIFY(window.findChild<QComboBox*>(QStringLiteral("deviceComboBox"))->currentText().startsWith(
+            QStringLiteral("A100-80GB")));
+        QVERIFY(!window.findChild<QWidget*>(QStringLiteral("resolutionGroup"))->isVisibleTo(&window)); // no image input
+
+        // Moving the sequence slider re-runs the analysis with the new length.
+        window.findChild<QSlider*>(QStringLiteral("dim_sequenceSlider"))->setValue(fp::LogScale(1, 8192).position(256));
+        QCOMPARE(window.analysisConfig().shapes.dims.at("sequence"), 256);
+        QCOMPARE(window.result()->shapes.symbols.at("sequence"), 256);
+    }
+
+    // footprint MODEL [options] --screenshot F.png: the executable itself, as .ci/screenshots
+    // runs it.
+    void screenshotFromTheCommandLine()
+    {
+        const QString file = QDir::temp().filePath(QStringLiteral("tst_mainwindow-%1.png").arg(QCoreApplication::applicationPid()));
+        QProcess footprint;
+        footprint.start(QStringLiteral(FOOTPRINT_BINARY),
+                        { kTinyMlp, QStringLiteral("--mode"), QStringLiteral("training"), QStringLiteral("--batch"),
+                          QStringLiteral("11"), QStringLiteral("--fit-memory"), QStringLiteral("600B"),
+                          QStringLiteral("--view"), QStringLiteral("bars"), QStringLiteral("--screenshot"), file });
+        QVERIFY(footprint.waitForFinished(60000));
+        QCOMPARE(footprint.exitCode(), 0);
+        const QImage image(file);
+        QFile::remove(file);
+        QCOMPARE(image.size(), QSize(1400, 900));
+
+        footprint.start(QStringLiteral(FOOTPRINT_BINARY), { kTinyMlp, QStringLiteral("--view"), QStringLiteral("pie"),
+                                                            QStringLiteral("--screenshot"), file });
+        QVERIFY(footprint.waitForFinished(60000));
+        QCOMPARE(footprint.exitCode(), 2);
+        QVERIFY(footprint.readAllStandardError().contains("--view"));
     }
 
     void recentFiles()

@@ -1,0 +1,561 @@
+#include "controlpanel.h"
+
+#include "report.h"
+
+#include <QComboBox>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QSignalBlocker>
+#include <QSlider>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <limits>
+#include <set>
+
+namespace fp {
+
+namespace {
+
+constexpr int64_t kMaxBatch = 4096;
+constexpr int64_t kMaxResolution = 4096;
+constexpr int64_t kMinResolution = 8;
+// A sequence of 8192 tokens is where today's long-context training starts; longer ones are
+// typed into the spin box, which extends the slider.
+constexpr int64_t kMaxDimension = 8192;
+// QSpinBox holds an int; dims beyond it are refused by the command line long before.
+constexpr int64_t kSpinBoxLimit = std::numeric_limits<int>::max();
+
+constexpr int kNoDevice = -1;
+constexpr int kCustomDevice = -2;
+
+QString bytesText(int64_t bytes)
+{
+    return QString::fromStdString(formatBytes(bytes));
+}
+
+// What core/shapes.cpp calls an image input: floating point and four dims. The resolution
+// applies to dims 2 and 3, or to 1 and 2 when the last dim is a channel count (1 to 4) and
+// dim 1 is not, as tf2onnx writes NHWC.
+bool isImageInput(const Value& value)
+{
+    return isFloating(value.dtype) && value.declaredShape.size() == 4;
+}
+
+bool isChannelsLast(const Value& value)
+{
+    const auto isChannels = [](const Dim& dim) { return dim.isKnown() && dim.value >= 1 && dim.value <= 4; };
+    return isChannels(value.declaredShape[3]) && !isChannels(value.declaredShape[1]);
+}
+
+} // namespace
+
+LogSliderBox::LogSliderBox(const QString& objectName, int64_t minimum, int64_t maximum, QWidget* parent)
+    : QWidget(parent)
+{
+    setObjectName(objectName);
+    auto* layout = new QHBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(6);
+    m_slider = new QSlider(Qt::Horizontal, this);
+    m_slider->setObjectName(objectName + QStringLiteral("Slider"));
+    m_slider->setMinimumWidth(60);
+    m_spinBox = new QSpinBox(this);
+    m_spinBox->setObjectName(objectName + QStringLiteral("SpinBox"));
+    m_spinBox->setAccelerated(true);
+    m_spinBox->setAlignment(Qt::AlignRight);
+    // Room for five digits, whatever the range: the column of spin boxes lines up.
+    m_spinBox->setMinimumWidth(m_spinBox->fontMetrics().horizontalAdvance(QStringLiteral("888888")) + 28);
+    layout->addWidget(m_slider, 1);
+    layout->addWidget(m_spinBox);
+    setFocusProxy(m_spinBox);
+    setRange(minimum, maximum);
+    setValue(minimum);
+
+    connect(m_slider, &QSlider::valueChanged, this, [this](int position) {
+        const int64_t v = m_scale.value(position);
+        const QSignalBlocker blocker(m_spinBox);
+        m_spinBox->setValue(int(v));
+        emit valueChanged(v);
+    });
+    connect(m_spinBox, &QSpinBox::valueChanged, this, [this](int v) {
+        const QSignalBlocker blocker(m_slider);
+        m_slider->setValue(m_scale.position(v));
+        emit valueChanged(v);
+    });
+}
+
+LogSliderBox::~LogSliderBox() = default;
+
+void LogSliderBox::setRange(int64_t minimum, int64_t maximum)
+{
+    m_scale = LogScale(minimum, maximum);
+    const QSignalBlocker sliderBlocker(m_slider);
+    const QSignalBlocker spinBlocker(m_spinBox);
+    m_slider->setRange(0, m_scale.positionCount() - 1);
+    // One page is a doubling: PageUp/PageDown and clicks beside the handle double or halve.
+    m_slider->setPageStep(8);
+    m_spinBox->setRange(int(m_scale.minimum()), int(std::min(m_scale.maximum(), kSpinBoxLimit)));
+}
+
+int64_t LogSliderBox::value() const
+{
+    return m_spinBox->value();
+}
+
+void LogSliderBox::setValue(int64_t value)
+{
+    if (value > m_scale.maximum())
+        setRange(m_scale.minimum(), std::min(value, kSpinBoxLimit));
+    value = std::clamp(value, m_scale.minimum(), m_scale.maximum());
+    const QSignalBlocker sliderBlocker(m_slider);
+    const QSignalBlocker spinBlocker(m_spinBox);
+    m_spinBox->setValue(int(value));
+    m_slider->setValue(m_scale.position(value));
+}
+
+ControlPanel::ControlPanel(QWidget* parent)
+    : QWidget(parent)
+{
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(8, 8, 8, 8);
+    layout->setSpacing(10);
+    createShapeControls();
+    createComputeControls();
+    createDeviceControls();
+    layout->addStretch(1);
+    setModel(nullptr);
+    syncComputeControls();
+}
+
+ControlPanel::~ControlPanel() = default;
+
+namespace {
+
+// Combo boxes as narrow as the dock: a device name longer than the field is elided, and
+// the popup still shows it whole.
+QComboBox* newComboBox(const QString& objectName, QWidget* parent)
+{
+    auto* box = new QComboBox(parent);
+    box->setObjectName(objectName);
+    box->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    box->setMinimumContentsLength(8);
+    return box;
+}
+
+} // namespace
+
+QGroupBox* ControlPanel::addGroup(const QString& title, QFormLayout** form)
+{
+    auto* group = new QGroupBox(title, this);
+    *form = new QFormLayout(group);
+    (*form)->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    (*form)->setLabelAlignment(Qt::AlignLeft | Qt::AlignVCenter);
+    (*form)->setContentsMargins(8, 6, 8, 8);
+    static_cast<QVBoxLayout*>(layout())->addWidget(group);
+    return group;
+}
+
+void ControlPanel::createShapeControls()
+{
+    QFormLayout* form = nullptr;
+    addGroup(tr("Input"), &form);
+    m_batch = new LogSliderBox(QStringLiteral("batch"), 1, kMaxBatch, this);
+    m_batch->setToolTip(tr("Batch size: dim 0 of every graph input (1 to %1, in log steps; type any value)")
+                            .arg(kMaxBatch));
+    form->addRow(tr("&Batch"), m_batch);
+    connect(m_batch, &LogSliderBox::valueChanged, this, [this](qint64 v) {
+        m_config.shapes.batch = v;
+        edited(/*batchOnly=*/true);
+    });
+
+    QFormLayout* resolution = nullptr;
+    m_resolutionGroup = addGroup(tr("Image resolution"), &resolution);
+    m_resolutionGroup->setObjectName(QStringLiteral("resolutionGroup"));
+    m_resolutionGroup->setToolTip(tr("Height and width of the model's 4-D image inputs"));
+    m_height = new LogSliderBox(QStringLiteral("height"), kMinResolution, kMaxResolution, this);
+    m_width = new LogSliderBox(QStringLiteral("width"), kMinResolution, kMaxResolution, this);
+    resolution->addRow(tr("&Height"), m_height);
+    resolution->addRow(tr("&Width"), m_width);
+    connect(m_height, &LogSliderBox::valueChanged, this, [this](qint64 v) {
+        m_config.shapes.height = v;
+        edited(false);
+    });
+    connect(m_width, &LogSliderBox::valueChanged, this, [this](qint64 v) {
+        m_config.shapes.width = v;
+        edited(false);
+    });
+
+    m_dimensionGroup = addGroup(tr("Dimensions"), &m_dimensionForm);
+    m_dimensionGroup->setObjectName(QStringLiteral("dimensionGroup"));
+    m_dimensionGroup->setToolTip(tr("The model's named symbolic input dimensions, such as a sequence length"));
+}
+
+void ControlPanel::createComputeControls()
+{
+    QFormLayout* form = nullptr;
+    addGroup(tr("Computation"), &form);
+
+    m_precision = newComboBox(QStringLiteral("precisionComboBox"), this);
+    m_precision->setToolTip(tr("Precision of floating-point weights and activations; integer tensors keep their size"));
+    m_precision->addItem(tr("As stored"), int(Precision::Model));
+    m_precision->addItem(QStringLiteral("FP32"), int(Precision::FP32));
+    m_precision->addItem(QStringLiteral("FP16"), int(Precision::FP16));
+    m_precision->addItem(QStringLiteral("BF16"), int(Precision::BF16));
+    m_precision->addItem(QStringLiteral("INT8"), int(Precision::INT8));
+    form->addRow(tr("&Precision"), m_precision);
+    connect(m_precision, &QComboBox::currentIndexChanged, this, [this]() {
+        m_config.precision = Precision(m_precision->currentData().toInt());
+        edited(false);
+    });
+
+    m_mode = newComboBox(QStringLiteral("modeComboBox"), this);
+    m_mode->setToolTip(tr("Inference runs the forward pass; training adds the backward pass, the gradients, "
+                          "the optimizer state and the activations kept for backward"));
+    m_mode->addItem(tr("Inference"), int(Mode::Inference));
+    m_mode->addItem(tr("Training"), int(Mode::Training));
+    form->addRow(tr("&Mode"), m_mode);
+    connect(m_mode, &QComboBox::currentIndexChanged, this, [this]() {
+        m_config.training.mode = Mode(m_mode->currentData().toInt());
+        syncComputeControls();
+        edited(false);
+    });
+
+    m_optimizer = newComboBox(QStringLiteral("optimizerComboBox"), this);
+    m_optimizer->setToolTip(tr("The optimizer whose state training keeps: none for SGD, one copy of the "
+                               "weights for momentum, two for Adam and AdamW"));
+    m_optimizer->addItem(QStringLiteral("SGD"), int(Optimizer::SGD));
+    m_optimizer->addItem(tr("Momentum"), int(Optimizer::Momentum));
+    m_optimizer->addItem(QStringLiteral("Adam"), int(Optimizer::Adam));
+    m_optimizer->addItem(QStringLiteral("AdamW"), int(Optimizer::AdamW));
+    form->addRow(tr("&Optimizer"), m_optimizer);
+    connect(m_optimizer, &QComboBox::currentIndexChanged, this, [this]() {
+        m_config.training.optimizer = Optimizer(m_optimizer->currentData().toInt());
+        edited(false);
+    });
+
+    m_workspace = newComboBox(QStringLiteral("workspaceComboBox"), this);
+    m_workspace->setToolTip(tr("How convolutions are computed, which decides their scratch memory"));
+    const std::pair<ConvAlgorithm, QString> algorithms[] = {
+        { ConvAlgorithm::FrameworkDefault, tr("Default (PyTorch, CPU)") },
+        { ConvAlgorithm::Direct, tr("Direct (none)") },
+        { ConvAlgorithm::Im2col, tr("im2col") },
+        { ConvAlgorithm::FFT, tr("FFT") },
+        { ConvAlgorithm::Winograd, tr("Winograd") },
+    };
+    for (const auto& [algorithm, label] : algorithms)
+        m_workspace->addItem(label, int(algorithm));
+    form->addRow(tr("&Workspace"), m_workspace);
+    connect(m_workspace, &QComboBox::currentIndexChanged, this, [this]() {
+        m_config.training.workspace = ConvAlgorithm(m_workspace->currentData().toInt());
+        edited(false);
+    });
+}
+
+void ControlPanel::createDeviceControls()
+{
+    QFormLayout* form = nullptr;
+    addGroup(tr("Device"), &form);
+    m_device = newComboBox(QStringLiteral("deviceComboBox"), this);
+    m_device->setToolTip(tr("Compare the peak with a device's memory and find the largest batch that fits"));
+    m_device->setMaxVisibleItems(30);
+    form->addRow(tr("&Device"), m_device);
+
+    m_customSize = new QLineEdit(this);
+    m_customSize->setObjectName(QStringLiteral("customBudgetEdit"));
+    m_customSize->setPlaceholderText(tr("e.g. 24 GiB, 512 MiB"));
+    m_customSize->setToolTip(tr("A memory budget of your own: a size such as 24 GiB, 80 GB or 512 MiB"));
+    m_customLabel = new QLabel(tr("Memory"), this);
+    m_customLabel->setBuddy(m_customSize);
+    form->addRow(m_customLabel, m_customSize);
+
+    m_deviceInfo = new QLabel(this);
+    m_deviceInfo->setObjectName(QStringLiteral("deviceInfo"));
+    m_deviceInfo->setForegroundRole(QPalette::PlaceholderText);
+    m_deviceInfo->setWordWrap(true);
+    form->addRow(m_deviceInfo);
+
+    populateDevices();
+    connect(m_device, &QComboBox::currentIndexChanged, this, [this]() {
+        if (m_device->currentData().toInt() == kCustomDevice && !m_customBytes) {
+            // A first pick of "custom" starts from the size typed, or 16 GiB as a prompt.
+            m_customBytes = parseByteSize(m_customSize->text().toStdString())
+                                .value_or(int64_t(16) << 30);
+            m_customSize->setText(bytesText(*m_customBytes));
+        }
+        updateDeviceInfo();
+        emit budgetChanged();
+    });
+    connect(m_customSize, &QLineEdit::editingFinished, this, [this]() {
+        const std::optional<int64_t> bytes = parseByteSize(m_customSize->text().toStdString());
+        if (!bytes || *bytes <= 0) {
+            m_customSize->setToolTip(tr("Not a size: write it as 24 GiB, 80 GB or 512 MiB"));
+            m_customSize->setStyleSheet(QStringLiteral("QLineEdit { color: #c62828; }"));
+            return;
+        }
+        m_customSize->setStyleSheet({});
+        m_customSize->setToolTip(tr("A memory budget of your own: a size such as 24 GiB, 80 GB or 512 MiB"));
+        if (bytes == m_customBytes && m_device->currentData().toInt() == kCustomDevice)
+            return;
+        m_customBytes = bytes;
+        const QSignalBlocker blocker(m_device);
+        m_device->setCurrentIndex(m_device->findData(kCustomDevice));
+        updateDeviceInfo();
+        emit budgetChanged();
+    });
+}
+
+void ControlPanel::populateDevices()
+{
+    const QSignalBlocker blocker(m_device);
+    m_device->clear();
+    m_device->addItem(tr("None"), kNoDevice);
+    std::string kind;
+    for (size_t i = 0; i < m_devices.size(); ++i) {
+        const Device& device = m_devices[i];
+        // Separators between datacenter, workstation, consumer and edge devices.
+        if (device.kind != kind)
+            m_device->insertSeparator(m_device->count());
+        kind = device.kind;
+        m_device->addItem(QStringLiteral("%1  (%2)").arg(QString::fromStdString(device.name),
+                                                         bytesText(device.memoryBytes)),
+                          int(i));
+    }
+    m_device->insertSeparator(m_device->count());
+    m_device->addItem(tr("Custom size…"), kCustomDevice);
+    m_device->setCurrentIndex(0);
+    updateDeviceInfo();
+}
+
+void ControlPanel::setDevices(const std::vector<Device>& devices)
+{
+    m_devices = devices;
+    populateDevices();
+}
+
+void ControlPanel::setBudget(const std::optional<Device>& device, const std::optional<int64_t>& bytes)
+{
+    const QSignalBlocker blocker(m_device);
+    const bool custom = bytes && (!device || device->memoryBytes != *bytes);
+    int data = kNoDevice;
+    if (custom) {
+        m_customBytes = bytes;
+        m_customSize->setText(bytesText(*bytes));
+        data = kCustomDevice;
+    } else if (device) {
+        if (const Device* match = findDevice(m_devices, device->name))
+            data = int(match - m_devices.data());
+    }
+    m_device->setCurrentIndex(std::max(0, m_device->findData(data)));
+    updateDeviceInfo();
+}
+
+std::optional<MemoryBudget> ControlPanel::budget() const
+{
+    const int data = m_device->currentData().toInt();
+    MemoryBudget budget;
+    if (data == kCustomDevice && m_customBytes) {
+        budget.bytes = *m_customBytes;
+    } else if (const Device* d = device()) {
+        budget.name = QString::fromStdString(d->name);
+        budget.bytes = d->memoryBytes;
+    } else {
+        return std::nullopt;
+    }
+    return budget;
+}
+
+const Device* ControlPanel::device() const
+{
+    const int data = m_device->currentData().toInt();
+    return data >= 0 && size_t(data) < m_devices.size() ? &m_devices[size_t(data)] : nullptr;
+}
+
+void ControlPanel::updateDeviceInfo()
+{
+    const bool custom = m_device->currentData().toInt() == kCustomDevice;
+    m_customSize->setVisible(custom);
+    m_customLabel->setVisible(custom);
+    const Device* d = device();
+    if (!d) {
+        m_deviceInfo->setText(custom ? tr("Compared with this size; no speed figures, so the time column "
+                                          "shows each layer's share of FLOPs.")
+                                     : tr("No device: nothing to compare the peak with."));
+        return;
+    }
+    m_deviceInfo->setText(tr("%1 memory · %2 GB/s · %3 TFLOP/s FP32, %4 FP16")
+                              .arg(bytesText(d->memoryBytes))
+                              .arg(d->bandwidthBytesPerSecond / 1e9, 0, 'f', 0)
+                              .arg(d->peakFlops[0] / 1e12, 0, 'g', 3)
+                              .arg(d->peakFlops[1] / 1e12, 0, 'g', 4));
+}
+
+void ControlPanel::setConfig(const AnalysisConfig& config)
+{
+    m_config = config;
+    syncComputeControls();
+    if (config.shapes.batch)
+        m_batch->setValue(*config.shapes.batch);
+    if (config.shapes.height)
+        m_height->setValue(*config.shapes.height);
+    if (config.shapes.width)
+        m_width->setValue(*config.shapes.width);
+    for (const auto& [name, slider] : m_dimensionSliders) {
+        if (const auto it = config.shapes.dims.find(name); it != config.shapes.dims.end())
+            slider->setValue(it->second);
+    }
+}
+
+void ControlPanel::syncComputeControls()
+{
+    const QSignalBlocker precisionBlocker(m_precision);
+    m_precision->setCurrentIndex(std::max(0, m_precision->findData(int(m_config.precision))));
+    const QSignalBlocker modeBlocker(m_mode);
+    m_mode->setCurrentIndex(std::max(0, m_mode->findData(int(m_config.training.mode))));
+    const QSignalBlocker optimizerBlocker(m_optimizer);
+    m_optimizer->setCurrentIndex(std::max(0, m_optimizer->findData(int(m_config.training.optimizer))));
+    m_optimizer->setEnabled(m_config.training.mode == Mode::Training);
+    const QSignalBlocker workspaceBlocker(m_workspace);
+    m_workspace->setCurrentIndex(std::max(0, m_workspace->findData(int(m_config.training.workspace))));
+}
+
+void ControlPanel::setModel(const Model* model)
+{
+    m_model = model;
+    m_imageInputs.clear();
+    m_dimensionNames.clear();
+    m_covered.clear();
+    for (auto& [name, slider] : m_dimensionSliders) {
+        m_dimensionForm->removeRow(slider); // deletes the slider and its label
+    }
+    m_dimensionSliders.clear();
+
+    bool hasConv = false;
+    if (model) {
+        const Graph& graph = model->graph;
+        // Symbols the batch and resolution controls already set.
+        std::set<std::string>& covered = m_covered;
+        for (int in : graph.inputs) {
+            const Value& v = graph.values[size_t(in)];
+            if (v.declaredShape.empty())
+                continue;
+            covered.insert(v.declaredShape[0].symbol);
+            if (isImageInput(v)) {
+                const bool last = isChannelsLast(v);
+                m_imageInputs.push_back({ in, last });
+                covered.insert(v.declaredShape[last ? 1 : 2].symbol);
+                covered.insert(v.declaredShape[last ? 2 : 3].symbol);
+            }
+        }
+        covered.erase(std::string());
+        for (int in : graph.inputs) {
+            const Value& v = graph.values[size_t(in)];
+            for (size_t d = 1; d < v.declaredShape.size(); ++d) {
+                const std::string& symbol = v.declaredShape[d].symbol;
+                if (v.declaredShape[d].isKnown() || symbol.empty() || covered.count(symbol))
+                    continue;
+                if (std::find(m_dimensionNames.begin(), m_dimensionNames.end(), symbol) == m_dimensionNames.end())
+                    m_dimensionNames.push_back(symbol);
+            }
+        }
+        hasConv = std::any_of(graph.nodes.begin(), graph.nodes.end(), [](const Node& node) {
+            return node.opType == "Conv" || node.opType == "ConvTranspose";
+        });
+    }
+
+    for (const std::string& symbol : m_dimensionNames)
+        addDimensionSlider(symbol);
+    m_dimensionGroup->setVisible(!m_dimensionNames.empty());
+    m_resolutionGroup->setVisible(!m_imageInputs.empty());
+    m_workspace->setEnabled(hasConv || !model);
+    m_workspace->setToolTip(hasConv || !model
+                                ? tr("How convolutions are computed, which decides their scratch memory")
+                                : tr("The model has no convolutions, so the workspace policy changes nothing"));
+}
+
+void ControlPanel::addDimensionSlider(const std::string& symbol)
+{
+    const QString name = QString::fromStdString(symbol);
+    auto* slider = new LogSliderBox(QStringLiteral("dim_") + name, 1, kMaxDimension, this);
+    slider->setToolTip(tr("The symbolic dimension \"%1\" of the model's inputs (--dim %1=N)").arg(name));
+    if (const auto it = m_config.shapes.dims.find(symbol); it != m_config.shapes.dims.end())
+        slider->setValue(it->second);
+    // The symbol itself is the label: it is the name --dim takes and the model's exporter chose.
+    m_dimensionForm->addRow(name, slider);
+    m_dimensionSliders[symbol] = slider;
+    connect(slider, &LogSliderBox::valueChanged, this, [this, symbol](qint64 v) {
+        m_config.shapes.dims[symbol] = v;
+        edited(false);
+    });
+}
+
+QStringList ControlPanel::dimensionNames() const
+{
+    QStringList names;
+    for (const std::string& name : m_dimensionNames)
+        names << QString::fromStdString(name);
+    return names;
+}
+
+LogSliderBox* ControlPanel::dimensionSlider(const QString& name) const
+{
+    const auto it = m_dimensionSliders.find(name.toStdString());
+    return it == m_dimensionSliders.end() ? nullptr : it->second;
+}
+
+void ControlPanel::showResolved(const AnalysisResult& result)
+{
+    if (!m_model)
+        return;
+    const Graph& graph = m_model->graph;
+    const auto dims = [&result](int value) -> const std::vector<int64_t>& {
+        return result.shapes.tensors[size_t(value)].dims;
+    };
+    // The batch the analysis used: the user's, or the model's own while none is set.
+    int64_t batch = m_config.shapes.batch.value_or(1);
+    if (!m_config.shapes.batch) {
+        for (int in : graph.inputs) {
+            if (size_t(in) < result.shapes.tensors.size() && !dims(in).empty() && dims(in)[0] > 0) {
+                batch = dims(in)[0];
+                break;
+            }
+        }
+    }
+    m_batch->setValue(batch);
+    for (const ImageInput& image : m_imageInputs) {
+        if (size_t(image.value) >= result.shapes.tensors.size() || dims(image.value).size() != 4)
+            continue;
+        const std::vector<int64_t>& d = dims(image.value);
+        const int64_t h = d[image.channelsLast ? 1 : 2];
+        const int64_t w = d[image.channelsLast ? 2 : 3];
+        if (h > 0)
+            m_height->setValue(h);
+        if (w > 0)
+            m_width->setValue(w);
+        break;
+    }
+    // A symbol the analysis had to assume that no control sets yet (the declared shapes above
+    // give the same list today; this keeps the two from drifting apart) gets a slider too.
+    for (const std::string& symbol : result.shapes.assumedSymbols) {
+        if (!m_covered.count(symbol) && !m_dimensionSliders.count(symbol)) {
+            m_dimensionNames.push_back(symbol);
+            addDimensionSlider(symbol);
+            m_dimensionGroup->setVisible(true);
+        }
+    }
+    for (const auto& [name, slider] : m_dimensionSliders) {
+        if (const auto it = result.shapes.symbols.find(name); it != result.shapes.symbols.end())
+            slider->setValue(it->second);
+    }
+}
+
+void ControlPanel::edited(bool batchOnly)
+{
+    emit configChanged(batchOnly);
+}
+
+} // namespace fp

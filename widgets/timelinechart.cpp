@@ -1,0 +1,497 @@
+#include "timelinechart.h"
+
+#include "layertablemodel.h"
+#include "report.h"
+
+#include <QAreaSeries>
+#include <QGraphicsSimpleTextItem>
+#include <QLegendMarker>
+#include <QLineSeries>
+#include <QLocale>
+#include <QMouseEvent>
+#include <QScatterSeries>
+#include <QToolTip>
+#include <QValueAxis>
+
+#include <algorithm>
+#include <cmath>
+
+namespace fp {
+
+namespace {
+
+// Steps drawn per bucket are never fewer than this many buckets across, so a narrow dock
+// still shows the shape of a long timeline.
+constexpr int kMinBuckets = 64;
+// Head room above the highest of the peak and the limit, for the peak's label.
+constexpr double kHeadRoom = 1.16;
+
+const QColor kOverColor(0xd6, 0x27, 0x28);
+const QColor kBackwardBand(0xe9, 0xee, 0xf5);
+const QColor kOptimizerBand(0xfb, 0xef, 0xd5);
+
+QString bytesText(int64_t bytes)
+{
+    return QString::fromStdString(formatBytes(bytes));
+}
+
+// Shows or hides a series and its legend entry. The legend follows a series' visibility on
+// its own, so a series that is drawn but not named (a band, the selection) is hidden from the
+// legend after it is shown, every time.
+void showSeries(QChart* chart, QAbstractSeries* series, bool visible, bool inLegend = true)
+{
+    series->setVisible(visible);
+    for (QLegendMarker* marker : chart->legend()->markers(series))
+        marker->setVisible(visible && inLegend);
+}
+
+bool isTraining(const MemoryPlan& memory)
+{
+    return std::any_of(memory.timeline.begin(), memory.timeline.end(),
+                       [](const TimelineStep& step) { return step.phase != Phase::Forward; });
+}
+
+QString phaseText(Phase phase)
+{
+    switch (phase) {
+    case Phase::Forward:
+        return TimelineChart::tr("forward");
+    case Phase::Backward:
+        return TimelineChart::tr("backward");
+    case Phase::Optimizer:
+        return TimelineChart::tr("optimizer step");
+    }
+    return {};
+}
+
+} // namespace
+
+TimelineChart::TimelineChart(QWidget* parent)
+    : QChartView(parent)
+{
+    setObjectName(QStringLiteral("timelineChart"));
+    // The chart the view made for itself: setChart() would release it without deleting it.
+    m_chart = chart();
+    m_chart->setMargins(QMargins(6, 6, 10, 4));
+    m_chart->setBackgroundRoundness(0);
+    m_chart->legend()->setAlignment(Qt::AlignTop);
+    m_chart->legend()->setShowToolTips(true);
+    // Items move on every update; a BSP index would be rebuilt each time for nothing.
+    scene()->setItemIndexMethod(QGraphicsScene::NoIndex);
+    // No antialiasing: the areas are steps of horizontal and vertical edges, and stroking
+    // antialiased grid lines was a fifth of the paint time. Text is antialiased regardless.
+    setRenderHint(QPainter::Antialiasing, false);
+    setMouseTracking(true);
+    setMinimumHeight(160);
+
+    m_axisX = new QValueAxis(m_chart);
+    m_axisX->setTitleText(tr("Execution step"));
+    m_axisX->setLabelFormat(QStringLiteral("%d"));
+    m_axisX->setGridLineVisible(false);
+    m_axisY = new QValueAxis(m_chart);
+    m_axisY->setLabelFormat(QStringLiteral("%g"));
+    m_axisY->setMinorGridLineVisible(false);
+    m_chart->addAxis(m_axisX, Qt::AlignBottom);
+    m_chart->addAxis(m_axisY, Qt::AlignLeft);
+
+    const auto addSeries = [this](QAbstractSeries* series) {
+        m_chart->addSeries(series);
+        series->attachAxis(m_axisX);
+        series->attachAxis(m_axisY);
+    };
+
+    // Added first, so they are painted first: the bands lie behind the data.
+    for (size_t i = 0; i < m_bandAreas.size(); ++i) {
+        m_bandLines[i] = new QLineSeries(this);
+        m_bandAreas[i] = new QAreaSeries(m_bandLines[i]);
+        m_bandAreas[i]->setName(i == 0 ? tr("Backward pass") : tr("Optimizer step"));
+        m_bandAreas[i]->setBrush(i == 0 ? kBackwardBand : kOptimizerBand);
+        m_bandAreas[i]->setPen(Qt::NoPen);
+        addSeries(m_bandAreas[i]);
+    }
+
+    // Each category's area reaches from zero to the running total up to it, and the areas are
+    // painted from the top of the stack down, each over the one before: the picture of a
+    // stack, with one line per area instead of two. (An area between two lines costs QtCharts
+    // a stroked hit-test path per line on every update, the largest part of a slider step.)
+    for (size_t i = kStackOrder.size(); i-- > 0;) {
+        const Category category = kStackOrder[i];
+        m_stackLines[i] = new QLineSeries(this);
+        m_stackAreas[i] = new QAreaSeries(m_stackLines[i]);
+        m_stackAreas[i]->setName(categoryLabel(category));
+        const QColor color = categoryColor(category);
+        m_stackAreas[i]->setBrush(color);
+        m_stackAreas[i]->setPen(QPen(color.darker(125), 1));
+        addSeries(m_stackAreas[i]);
+    }
+
+    m_overLine = new QLineSeries(this);
+    m_limitLine = new QLineSeries(this);
+    // The red part: between the limit (a straight line, so two points do) and the live total.
+    m_overArea = new QAreaSeries(m_overLine, m_limitLine);
+    m_overArea->setName(tr("Over the limit"));
+    QColor over = kOverColor;
+    over.setAlpha(150);
+    m_overArea->setBrush(over);
+    m_overArea->setPen(Qt::NoPen);
+    addSeries(m_overArea);
+
+    QPen limitPen(kOverColor, 1.5, Qt::DashLine);
+    m_limitLine->setPen(limitPen);
+    addSeries(m_limitLine);
+
+    for (QLineSeries*& line : m_selectionLines) {
+        line = new QLineSeries(this);
+        line->setPen(QPen(QColor(0x20, 0x20, 0x20), 1.5));
+        addSeries(line);
+    }
+
+    m_peakMarker = new QScatterSeries(this);
+    m_peakMarker->setName(tr("Peak"));
+    m_peakMarker->setMarkerSize(9);
+    m_peakMarker->setColor(QColor(0x20, 0x20, 0x20));
+    m_peakMarker->setBorderColor(Qt::white);
+    m_peakMarker->setPointLabelsVisible(true);
+    m_peakMarker->setPointLabelsClipping(false);
+    QFont labelFont = font();
+    labelFont.setBold(true);
+    m_peakMarker->setPointLabelsFont(labelFont);
+    addSeries(m_peakMarker);
+
+    for (QGraphicsSimpleTextItem*& label : m_bandLabels) {
+        label = new QGraphicsSimpleTextItem(m_chart);
+        label->setBrush(palette().color(QPalette::PlaceholderText));
+        label->setZValue(10);
+        label->hide();
+    }
+    connect(m_chart, &QChart::plotAreaChanged, this, &TimelineChart::updateBandLabels);
+    clear();
+}
+
+TimelineChart::~TimelineChart() = default;
+
+void TimelineChart::clear()
+{
+    m_model.reset();
+    m_result.reset();
+    m_limit = 0;
+    m_selectedNode = -1;
+    rebuild();
+}
+
+void TimelineChart::setAnalysis(std::shared_ptr<const Model> model, std::shared_ptr<const AnalysisResult> result,
+                                int64_t limitBytes, const QString& limitName)
+{
+    if (model != m_model)
+        m_selectedNode = -1; // node indices of another model mean nothing here
+    m_model = std::move(model);
+    m_result = m_model ? std::move(result) : nullptr;
+    m_limit = std::max<int64_t>(0, limitBytes);
+    m_limitName = limitName;
+    rebuild();
+}
+
+int TimelineChart::stepCount() const
+{
+    return m_result ? int(m_result->memory.timeline.size()) : 0;
+}
+
+int TimelineChart::bucketBudget() const
+{
+    // One bucket per pixel of the view: a little more than the plot area, which leaves the
+    // axes out, and stable while axis labels change width.
+    return std::max(kMinBuckets, viewport()->width());
+}
+
+void TimelineChart::showEvent(QShowEvent* event)
+{
+    QChartView::showEvent(event);
+    if (m_stale)
+        rebuild();
+}
+
+void TimelineChart::rebuild()
+{
+    // A closed dock draws nothing: the chart catches up when it is shown again.
+    m_stale = !isVisible() && m_result;
+    if (m_stale)
+        return;
+    const std::vector<TimelineStep> none;
+    const std::vector<TimelineStep>& steps = m_result ? m_result->memory.timeline : none;
+    const int n = int(steps.size());
+    m_buckets = downsampleTimeline(steps, bucketBudget());
+    m_bands = phaseBands(steps);
+    m_drawnPeak = 0;
+    std::array<bool, kCategoryCount> present {};
+    for (const TimelineBucket& bucket : m_buckets) {
+        const TimelineStep& step = steps[size_t(bucket.maxStep)];
+        m_drawnPeak = std::max(m_drawnPeak, step.liveBytes);
+        for (size_t i = 0; i < kStackOrder.size(); ++i)
+            present[i] = present[i] || step.byCategory[size_t(kStackOrder[i])] > 0;
+    }
+    m_exceeds = m_limit > 0 && m_drawnPeak > m_limit;
+
+    // The axis ends at a round number above the peak (or the limit) with head room for the
+    // peak's label, and moves only when the peak crosses a tick: while a slider is dragged the
+    // axis and its labels, the costliest part of a chart to lay out, mostly stay put.
+    const double highest = double(std::max(m_drawnPeak, m_limit));
+    const AxisUnit unit = axisUnit(highest * kHeadRoom, true);
+    const double headRoom = highest > 0 ? highest / unit.divisor * kHeadRoom : 1;
+    double yInterval = niceInterval(headRoom, 5);
+    double top = std::ceil(headRoom / yInterval) * yInterval;
+    double bottom = 0;
+    if (m_zoomed && !m_buckets.empty()) {
+        int64_t lowest = m_drawnPeak;
+        for (const TimelineBucket& bucket : m_buckets)
+            lowest = std::min(lowest, steps[size_t(bucket.maxStep)].liveBytes);
+        const double low = double(lowest) / unit.divisor;
+        const double high = double(m_drawnPeak) / unit.divisor;
+        const double span = std::max(high - low, high * 0.02);
+        yInterval = niceInterval(span * 1.25, 5);
+        bottom = std::floor(low / yInterval) * yInterval;
+        top = std::ceil((high + span * (kHeadRoom - 1) * 1.5) / yInterval) * yInterval;
+    }
+    const bool axisChanged = top != m_top || bottom != m_bottom || unit.name != m_unit.name
+        || m_axisY->tickInterval() != yInterval;
+    m_unit = unit;
+    m_top = top;
+    m_bottom = bottom;
+
+    // Step s covers [s, s + 1). Where a bucket is several pixels wide, it is drawn as a flat
+    // run from its first step to past its last, so a peak step is a plateau the mouse can land
+    // on; narrower buckets are one point each, half the points for nearly the same picture.
+    const bool plateaus = int(m_buckets.size()) * 5 <= bucketBudget();
+    const auto appendBucket = [plateaus](QList<QPointF>& points, const TimelineBucket& bucket, double y) {
+        if (plateaus) {
+            points.append(QPointF(bucket.firstStep, y));
+            points.append(QPointF(bucket.lastStep + 1, y));
+        } else {
+            points.append(QPointF(0.5 * (bucket.firstStep + bucket.lastStep + 1), y));
+        }
+    };
+    QList<QPointF> points;
+    points.reserve(qsizetype(m_buckets.size()) * 2);
+    std::vector<double> stacked(m_buckets.size(), 0.0);
+    for (size_t i = 0; i < kStackOrder.size(); ++i) {
+        // Only the categories with something in them are drawn: an empty one would cost as
+        // much to update as a full one.
+        if (!present[i]) {
+            if (m_stackLines[i]->count() > 0)
+                m_stackLines[i]->clear();
+            showSeries(m_chart, m_stackAreas[i], false);
+            continue;
+        }
+        const size_t category = size_t(kStackOrder[i]);
+        points.clear();
+        for (size_t b = 0; b < m_buckets.size(); ++b) {
+            stacked[b] += double(steps[size_t(m_buckets[b].maxStep)].byCategory[category]) / m_unit.divisor;
+            appendBucket(points, m_buckets[b], stacked[b]);
+        }
+        m_stackLines[i]->replace(points);
+        showSeries(m_chart, m_stackAreas[i], true);
+    }
+
+    for (size_t i = 0; i < m_bandLines.size(); ++i) {
+        const Phase phase = i == 0 ? Phase::Backward : Phase::Optimizer;
+        points.clear();
+        for (const PhaseBand& band : m_bands) {
+            if (band.phase != phase)
+                continue;
+            points << QPointF(band.firstStep, 0) << QPointF(band.firstStep, m_top) << QPointF(band.endStep, m_top)
+                   << QPointF(band.endStep, 0);
+        }
+        if (m_bandLines[i]->points() != points)
+            m_bandLines[i]->replace(points);
+        showSeries(m_chart, m_bandAreas[i], !points.isEmpty(), false);
+    }
+
+    points.clear();
+    if (m_limit > 0 && n > 0) {
+        const double limit = double(m_limit) / m_unit.divisor;
+        const QList<QPointF> line = { QPointF(0, limit), QPointF(n, limit) };
+        if (m_limitLine->points() != line)
+            m_limitLine->replace(line);
+        m_limitLine->setName(m_limitName.isEmpty() ? tr("Limit %1").arg(bytesText(m_limit))
+                                                   : tr("%1 (%2)").arg(m_limitName, bytesText(m_limit)));
+        if (m_exceeds) {
+            for (size_t b = 0; b < m_buckets.size(); ++b)
+                appendBucket(points, m_buckets[b], std::max(stacked[b], limit));
+        }
+    } else if (m_limitLine->count() > 0) {
+        m_limitLine->clear();
+    }
+    showSeries(m_chart, m_limitLine, m_limit > 0 && n > 0);
+    if (m_exceeds || m_overLine->count() > 0)
+        m_overLine->replace(points);
+    showSeries(m_chart, m_overArea, m_exceeds);
+
+    const MemoryPlan* memory = m_result ? &m_result->memory : nullptr;
+    if (memory && memory->peakStep >= 0 && memory->peakStep < n) {
+        const double y = double(memory->peakBytes) / m_unit.divisor;
+        m_peakMarker->replace({ QPointF(memory->peakStep + 0.5, y) });
+        m_peakMarker->setPointLabelsFormat(tr("Peak %1").arg(bytesText(memory->peakBytes)));
+        showSeries(m_chart, m_peakMarker, true, false);
+    } else {
+        m_peakMarker->clear();
+        showSeries(m_chart, m_peakMarker, false);
+    }
+
+    if (m_axisX->max() != std::max(1, n))
+        setAxisRange(m_axisX, std::max(1, n), niceInterval(std::max(1, n), 8));
+    if (axisChanged) {
+        setAxisRange(m_axisY, m_top, yInterval, m_bottom);
+        m_axisY->setTitleText(!m_result       ? tr("Live memory")
+                                  : m_bottom > 0 ? tr("Live memory (%1, zoomed)").arg(m_unit.name)
+                                                 : tr("Live memory (%1)").arg(m_unit.name));
+    }
+
+    updateSelection();
+    updateBandLabels();
+}
+
+void TimelineChart::setZoomed(bool zoomed)
+{
+    if (zoomed == m_zoomed)
+        return;
+    m_zoomed = zoomed;
+    rebuild();
+}
+
+void TimelineChart::setSelectedNode(int node)
+{
+    if (node == m_selectedNode)
+        return;
+    m_selectedNode = node;
+    updateSelection();
+}
+
+void TimelineChart::updateSelection()
+{
+    // The node's forward step and, in training, its backward step: the two places its
+    // memory is born and released.
+    std::array<int, 2> marked = { -1, -1 };
+    if (m_result && m_selectedNode >= 0) {
+        for (int s = 0; s < stepCount(); ++s) {
+            const TimelineStep& step = m_result->memory.timeline[size_t(s)];
+            if (step.node != m_selectedNode)
+                continue;
+            marked[step.phase == Phase::Forward ? 0 : 1] = s;
+        }
+    }
+    for (size_t i = 0; i < m_selectionLines.size(); ++i) {
+        if (marked[i] < 0) {
+            m_selectionLines[i]->clear();
+            showSeries(m_chart, m_selectionLines[i], false);
+        } else {
+            const double x = marked[i] + 0.5;
+            m_selectionLines[i]->replace({ QPointF(x, 0), QPointF(x, m_top) });
+            showSeries(m_chart, m_selectionLines[i], true, false);
+        }
+    }
+}
+
+void TimelineChart::updateBandLabels()
+{
+    // Phase names at the top of their bands, in training only, where a band is wide enough.
+    const bool training = m_result && isTraining(m_result->memory);
+    const std::array<Phase, 3> phases = { Phase::Forward, Phase::Backward, Phase::Optimizer };
+    for (size_t i = 0; i < phases.size(); ++i) {
+        QGraphicsSimpleTextItem* label = m_bandLabels[i];
+        const auto band = std::find_if(m_bands.begin(), m_bands.end(),
+                                       [&](const PhaseBand& b) { return b.phase == phases[i]; });
+        if (!training || band == m_bands.end()) {
+            label->hide();
+            continue;
+        }
+        label->setText(phaseText(phases[i]));
+        const QPointF left = m_chart->mapToPosition(QPointF(band->firstStep, m_top), m_stackAreas[0]);
+        const QPointF right = m_chart->mapToPosition(QPointF(band->endStep, m_top), m_stackAreas[0]);
+        const QRectF text = label->boundingRect();
+        // Before the first layout the plot area is empty and the mapping gives no number: a
+        // label placed at NaN sends the scene's index into a loop.
+        const bool placed = std::isfinite(left.x()) && std::isfinite(left.y()) && std::isfinite(right.x());
+        if (!placed || m_chart->plotArea().isEmpty() || right.x() - left.x() < text.width() + 8) {
+            label->hide();
+            continue;
+        }
+        label->setPos(left.x() + 6, left.y() + 2);
+        label->show();
+    }
+}
+
+int TimelineChart::stepAt(const QPoint& position) const
+{
+    const QPointF inChart = m_chart->mapFromScene(mapToScene(position));
+    if (!m_result || !m_chart->plotArea().contains(inChart))
+        return -1;
+    const QPointF value = m_chart->mapToValue(inChart, m_stackAreas[0]);
+    return stepAtX(value.x(), stepCount());
+}
+
+QString TimelineChart::toolTipText(int step) const
+{
+    if (!m_result || step < 0 || step >= stepCount())
+        return {};
+    const TimelineStep& s = m_result->memory.timeline[size_t(step)];
+    const QLocale locale;
+    QString text = QStringLiteral("<b>") + tr("Step %1 of %2").arg(locale.toString(step + 1), locale.toString(stepCount()))
+        + QStringLiteral("</b> · ") + phaseText(s.phase) + QStringLiteral("<br>");
+    if (s.node >= 0 && m_model) {
+        const Node& node = m_model->graph.nodes[size_t(s.node)];
+        text += LayerTableModel::layerName(*m_model, s.node).toHtmlEscaped() + QStringLiteral(" <i>")
+            + QString::fromStdString(node.opType).toHtmlEscaped() + QStringLiteral("</i><br>");
+    }
+    text += tr("Live: <b>%1</b>").arg(bytesText(s.liveBytes));
+    if (step == m_result->memory.peakStep)
+        text += tr(" (the peak)");
+    if (m_limit > 0) {
+        text += s.liveBytes > m_limit ? tr(", <span style=\"color:#c62828\">%1 over the limit</span>")
+                                            .arg(bytesText(s.liveBytes - m_limit))
+                                      : tr(", %1 below the limit").arg(bytesText(m_limit - s.liveBytes));
+    }
+    text += QStringLiteral("<table cellspacing=\"0\" cellpadding=\"1\">");
+    // Top of the stack first, as the areas are read from above.
+    for (auto it = kStackOrder.rbegin(); it != kStackOrder.rend(); ++it) {
+        const int64_t bytes = s.byCategory[size_t(*it)];
+        if (bytes <= 0)
+            continue;
+        text += QStringLiteral("<tr><td><span style=\"color:%1\">■</span> %2</td><td align=\"right\">&nbsp;&nbsp;%3</td></tr>")
+                    .arg(categoryColor(*it).name(), categoryLabel(*it), bytesText(bytes));
+    }
+    text += QStringLiteral("</table>");
+    return text;
+}
+
+void TimelineChart::mouseMoveEvent(QMouseEvent* event)
+{
+    QChartView::mouseMoveEvent(event);
+    const int step = stepAt(event->position().toPoint());
+    if (step < 0)
+        QToolTip::hideText();
+    else
+        QToolTip::showText(event->globalPosition().toPoint(), toolTipText(step), this);
+}
+
+void TimelineChart::mousePressEvent(QMouseEvent* event)
+{
+    QChartView::mousePressEvent(event);
+    if (event->button() != Qt::LeftButton)
+        return;
+    const int step = stepAt(event->position().toPoint());
+    if (step < 0)
+        return;
+    const int node = m_result->memory.timeline[size_t(step)].node;
+    if (node >= 0) // the optimizer step runs no node
+        emit nodeSelected(node);
+}
+
+void TimelineChart::resizeEvent(QResizeEvent* event)
+{
+    QChartView::resizeEvent(event);
+    // More or fewer pixels: more or fewer buckets. Short timelines have a bucket per step at
+    // any width and need nothing.
+    if (std::min(stepCount(), bucketBudget()) != int(m_buckets.size()))
+        rebuild();
+}
+
+} // namespace fp

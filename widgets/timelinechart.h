@@ -1,0 +1,110 @@
+#pragma once
+
+#include "analysis.h"
+#include "chartmapping.h"
+
+#include <QChartView>
+
+#include <array>
+#include <memory>
+#include <vector>
+
+class QAreaSeries;
+class QGraphicsSimpleTextItem;
+class QLineSeries;
+class QScatterSeries;
+class QValueAxis;
+
+namespace fp {
+
+// Live memory over the execution steps of one analysis (memory.timeline), as a stacked area
+// per category: heaptrack's "consumed" chart for one inference or one training step. The
+// backward pass and the optimizer step sit on shaded bands, the peak is marked, and a device's
+// memory is a dashed line with what rises above it in red. Hovering gives the step, its node
+// and what is live; clicking selects the node. Timelines longer than the chart is wide are
+// drawn one bucket of steps per pixel, each bucket drawn as its largest step, so the peak
+// survives the downsampling (a GPT-2 training step has thousands of steps).
+class TimelineChart : public QChartView {
+    Q_OBJECT
+public:
+    explicit TimelineChart(QWidget* parent = nullptr);
+    ~TimelineChart() override;
+
+    // `limitBytes` > 0 draws that budget (named `limitName`, e.g. the device) as a line.
+    void setAnalysis(std::shared_ptr<const Model> model, std::shared_ptr<const AnalysisResult> result,
+                     int64_t limitBytes = 0, const QString& limitName = {});
+    void clear();
+
+    // Zoomed, the memory axis spans only what the steps reach, from the lowest live total to
+    // the peak, instead of starting at zero: in inference a CNN's weights are nearly all of
+    // it, and the activations' rise and fall is a sliver on top.
+    void setZoomed(bool zoomed);
+    bool isZoomed() const { return m_zoomed; }
+
+    // Marks the steps of `node`: its forward step and, in training, its backward step. -1 clears.
+    void setSelectedNode(int node);
+    int selectedNode() const { return m_selectedNode; }
+
+    // What is drawn, for tests and the status line.
+    int stepCount() const;
+    int bucketCount() const { return int(m_buckets.size()); }
+    // The largest live total drawn: memory.peakBytes, whatever the downsampling.
+    int64_t drawnPeakBytes() const { return m_drawnPeak; }
+    int64_t limitBytes() const { return m_limit; }
+    // Whether some step's live total is above the limit (and drawn red).
+    bool exceedsLimit() const { return m_exceeds; }
+    // The step under a point of the view; -1 outside the plot.
+    int stepAt(const QPoint& position) const;
+    // The tooltip for a step: where it is, its node, and the live memory by category.
+    QString toolTipText(int step) const;
+
+signals:
+    // The user clicked a step that runs a node.
+    void nodeSelected(int node);
+
+protected:
+    void mouseMoveEvent(QMouseEvent* event) override;
+    void mousePressEvent(QMouseEvent* event) override;
+    void resizeEvent(QResizeEvent* event) override;
+    void showEvent(QShowEvent* event) override;
+
+private:
+    void rebuild();
+    void updateSelection();
+    void updateBandLabels();
+    int bucketBudget() const;
+
+    std::shared_ptr<const Model> m_model;
+    std::shared_ptr<const AnalysisResult> m_result;
+    int64_t m_limit = 0;
+    QString m_limitName;
+    int m_selectedNode = -1;
+    bool m_stale = false; // an analysis arrived while hidden
+
+    std::vector<TimelineBucket> m_buckets;
+    std::vector<PhaseBand> m_bands;
+    int64_t m_drawnPeak = 0;
+    bool m_exceeds = false;
+    AxisUnit m_unit;
+    double m_top = 1; // the y axis maximum, in m_unit
+    double m_bottom = 0; // and its minimum (0 unless zoomed)
+    bool m_zoomed = false;
+
+    QChart* m_chart = nullptr;
+    QValueAxis* m_axisX = nullptr;
+    QValueAxis* m_axisY = nullptr;
+    // Indexed by stack position (kStackOrder): each area lies on the one below.
+    std::array<QLineSeries*, kCategoryCount> m_stackLines {};
+    std::array<QAreaSeries*, kCategoryCount> m_stackAreas {};
+    // Shaded bands behind the backward pass and the optimizer step.
+    std::array<QLineSeries*, 2> m_bandLines {};
+    std::array<QAreaSeries*, 2> m_bandAreas {};
+    std::array<QGraphicsSimpleTextItem*, 3> m_bandLabels {};
+    QLineSeries* m_limitLine = nullptr;
+    QLineSeries* m_overLine = nullptr;
+    QAreaSeries* m_overArea = nullptr;
+    QScatterSeries* m_peakMarker = nullptr;
+    std::array<QLineSeries*, 2> m_selectionLines {};
+};
+
+} // namespace fp
