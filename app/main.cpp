@@ -73,7 +73,7 @@ int main(int argc, char** argv)
         QStringLiteral("FILE.png"));
     parser.addOption(screenshotOption);
     const QCommandLineOption viewOption(QStringLiteral("view"),
-                                        QStringLiteral("The view to show first: layers (default) or bars."),
+                                        QStringLiteral("The view to show first: layers (default), bars or graph."),
                                         QStringLiteral("NAME"));
     parser.addOption(viewOption);
     parser.process(app);
@@ -94,7 +94,7 @@ int main(int argc, char** argv)
     window.setAnalysisConfig(config);
     window.setBudget(budget);
     if (parser.isSet(viewOption) && !window.showView(parser.value(viewOption)))
-        return fail(QStringLiteral("--view must be layers or bars, not '%1'").arg(parser.value(viewOption)), 2);
+        return fail(QStringLiteral("--view must be layers, bars or graph, not '%1'").arg(parser.value(viewOption)), 2);
 
     bool taken = false; // the screenshot; outside the block below, so it outlives app.exec()
     if (!screenshot.isEmpty()) {

@@ -281,6 +281,8 @@ void MainWindow::createCentralWidget()
     connect(m_proxy, &QAbstractItemModel::rowsInserted, this, &MainWindow::updateLayerCount);
     connect(m_proxy, &QAbstractItemModel::rowsRemoved, this, &MainWindow::updateLayerCount);
     m_views->addTab(tablePage, tr("Layers"));
+    // Back on the table after another tab: figures may have outgrown the shape column meanwhile.
+    connect(m_views, &QTabWidget::currentChanged, this, [this]() { growShapeColumn(); });
 
     m_bars = new LayerBarChart(m_views);
     m_bars->setObjectName(QStringLiteral("bars"));
@@ -560,16 +562,7 @@ void MainWindow::reanalyze(bool refit)
             m_table->setColumnWidth(column, std::max(m_table->columnWidth(column), widestFigure(column)));
         }
     } else {
-        // Only the shape column can outgrow its width ([1, 64, 112, 112] -> [128, 64, 112, 112]),
-        // and only the rows on screen are measured (precision 0): measuring a thousand rows
-        // per column, the default, took 80 ms for GPT-2 on every slider step.
-        const QAbstractItemView* view = m_table; // QTableView hides the public sizeHintForColumn()
-        QHeaderView* header = m_table->horizontalHeader();
-        const int precision = header->resizeContentsPrecision();
-        header->setResizeContentsPrecision(0);
-        const int shape = LayerTableModel::ShapeColumn;
-        m_table->setColumnWidth(shape, std::max(m_table->columnWidth(shape), view->sizeHintForColumn(shape)));
-        header->setResizeContentsPrecision(precision);
+        growShapeColumn();
     }
     updateLayerCount();
     m_viewsMs = double(timer.nsecsElapsed()) / 1e6;
@@ -739,6 +732,23 @@ int MainWindow::widestFigure(int column) const
     }
     // The cell's margins, as the style adds them around the text.
     return m_table->fontMetrics().horizontalAdvance(widest) + 2 * m_table->style()->pixelMetric(QStyle::PM_FocusFrameHMargin) + 8;
+}
+
+void MainWindow::growShapeColumn()
+{
+    // Only the shape column can outgrow its width ([1, 64, 112, 112] -> [128, 64, 112, 112]),
+    // and only the rows on screen are measured (precision 0): measuring a thousand rows per
+    // column, the default, took 80 ms for GPT-2 on every slider step. A hidden table would be
+    // measured row by row (Qt's rule when nothing is on screen), so it waits until it is shown.
+    if (!m_table->isVisible())
+        return;
+    const QAbstractItemView* view = m_table; // QTableView hides the public sizeHintForColumn()
+    QHeaderView* header = m_table->horizontalHeader();
+    const int precision = header->resizeContentsPrecision();
+    header->setResizeContentsPrecision(0);
+    const int shape = LayerTableModel::ShapeColumn;
+    m_table->setColumnWidth(shape, std::max(m_table->columnWidth(shape), view->sizeHintForColumn(shape)));
+    header->setResizeContentsPrecision(precision);
 }
 
 void MainWindow::updateColumnVisibility()

@@ -32,7 +32,7 @@ class TimelineChart;
 // The Footprint window: one model at a time, and every view of its current analysis. The
 // configuration (batch, resolution, symbolic dims, precision, mode, device) is edited in the
 // "Configuration" dock on the left; the summary sits above a tab widget of views (the layer
-// table, the per-layer bars, and later the graph); the memory timeline is a dock below them.
+// table, the per-layer bars and the graph); the memory timeline is a dock below them.
 // Each change re-runs the analysis on the GUI thread (a few milliseconds even for GPT-2) and
 // hands the result to every view, so the views move while a slider is dragged. The search
 // for the largest batch that fits (several analyses) runs on the thread pool instead, only
@@ -76,10 +76,10 @@ public:
     std::shared_ptr<const AnalysisResult> result() const { return m_result; }
     int selectedNode() const { return m_selectedNode; }
 
-    // The views of the analysis, as tabs: "layers" (the table) and "bars". A graph view is
-    // added here with addView().
+    // The views of the analysis, as tabs named by their object names: "layers" (the table),
+    // "bars" and "graph".
     QTabWidget* views() const { return m_views; }
-    // Shows the tab named `name` ("layers", "bars", or a view's object name); false if none.
+    // Shows the tab named `name` ("layers", "bars", "graph"); false if there is none.
     bool showView(const QString& name);
 
     bool errorDialogsEnabled() const { return m_errorDialogsEnabled; }
@@ -128,6 +128,7 @@ private:
     void tableSelectionChanged();
     void copySelectedRows();
     void updateColumnVisibility();
+    void growShapeColumn();
     // The width of the widest text a figures column can show, so it never has to grow.
     int widestFigure(int column) const;
     void addRecentFile(const QString& path);

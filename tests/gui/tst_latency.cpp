@@ -13,10 +13,9 @@
 // slider up and back, as wall-clock time and as the GUI thread's CPU time. On a machine shared
 // with other work the wall clock also counts the time the thread waited for a core; the CPU
 // time is what the step costs.
-// The targets are 16 ms for ResNet-50 and 50 ms for GPT-2 (12 layers, 3,064 nodes). In release
-// builds (FOOTPRINT_LATENCY_ASSERT) the median CPU time must stay under 1.5 times the target,
-// a guard against regressions that a busy shared machine does not trip; with
-// FOOTPRINT_LATENCY_STRICT=1 in the environment, under the target itself.
+// The targets are 16 ms for ResNet-50 and 50 ms for GPT-2 (12 layers, 3,064 nodes). Built with
+// FOOTPRINT_LATENCY_ASSERT (the CMake option of that name, for a quiet machine), the median CPU
+// time must stay under them; otherwise the test drives the slider path and only reports.
 
 #include "mainwindow.h"
 
@@ -162,11 +161,8 @@ private slots:
               QTest::currentDataTag(), t.median, t.p90, t.max, c.median, c.p90, c.max, u.median, total.size());
 #ifdef FOOTPRINT_LATENCY_ASSERT
         // The CPU time: the wall clock on a shared two-core machine measures the neighbours.
-        const double limit = qEnvironmentVariableIntValue("FOOTPRINT_LATENCY_STRICT") ? targetMs : 1.5 * targetMs;
-        QVERIFY2(c.median < limit, qPrintable(QStringLiteral("median %1 ms, limit %2 ms (target %3 ms)")
-                                                  .arg(c.median)
-                                                  .arg(limit)
-                                                  .arg(targetMs)));
+        QVERIFY2(c.median < targetMs,
+                 qPrintable(QStringLiteral("median %1 ms, target %2 ms").arg(c.median).arg(targetMs)));
 #else
         Q_UNUSED(targetMs);
 #endif
