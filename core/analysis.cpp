@@ -194,14 +194,14 @@ OpCost opCost(const Node& node, const std::vector<const TensorInfo*>& in, const 
     };
     const auto outElems = [&](size_t i) { return i < out.size() && out[i] ? out[i]->elements() : -1; };
     OpCost c;
-    if (op == "Conv" || op == "ConvInteger") {
-        const auto* w = inDims(1);
+    if (op == "Conv" || op == "ConvInteger" || op == "QLinearConv") {
+        const auto* w = inDims(op == "QLinearConv" ? 3 : 1); // QLinearConv: x, x_scale, x_zero_point, w, ...
         const int64_t o = outElems(0);
         if (!w || o < 0 || w->size() < 2)
             return c;
         // N*Cout*spatial_out * (Cin/groups)*prod(kernel), and Cin/groups is W's dim 1.
         c.macs = satMul(o, product(*w, 1));
-        c.flops = satAdd(satMul(c.macs, 2), node.input(2) >= 0 ? o : 0);
+        c.flops = satAdd(satMul(c.macs, 2), node.input(op == "QLinearConv" ? 8 : 2) >= 0 ? o : 0); // the bias
     } else if (op == "ConvTranspose") {
         const auto* x = inDims(0);
         const auto* w = inDims(1);
@@ -218,7 +218,7 @@ OpCost opCost(const Node& node, const std::vector<const TensorInfo*>& in, const 
         const int64_t k = node.attrInt("transA", 0) ? (*a)[0] : (*a)[1];
         c.macs = satMul(o, k);
         c.flops = satAdd(satMul(c.macs, 2), node.input(2) >= 0 ? o : 0);
-    } else if (op == "MatMul" || op == "MatMulInteger") {
+    } else if (op == "MatMul" || op == "MatMulInteger" || op == "QLinearMatMul") {
         const auto* a = inDims(0);
         const int64_t o = outElems(0);
         if (!a || a->empty() || o < 0)
@@ -255,20 +255,6 @@ OpCost opCost(const Node& node, const std::vector<const TensorInfo*>& in, const 
             return c;
         const std::string mode = node.attrString("mode", "nearest");
         c.flops = satMul(o, mode == "nearest" ? 1 : mode == "cubic" ? 16 : 4);
-    } else if (op == "QLinearConv") {
-        const auto* w = inDims(3); // x, x_scale, x_zero_point, w, ...
-        const int64_t o = outElems(0);
-        if (!w || o < 0 || w->size() < 2)
-            return c;
-        c.macs = satMul(o, product(*w, 1));
-        c.flops = satMul(c.macs, 2);
-    } else if (op == "QLinearMatMul") {
-        const auto* a = inDims(0);
-        const int64_t o = outElems(0);
-        if (!a || a->empty() || o < 0)
-            return c;
-        c.macs = satMul(o, a->back());
-        c.flops = satMul(c.macs, 2);
     } else if (op == "Einsum") {
         c = einsumCost(node, in);
     } else if (op == "NegativeLogLikelihoodLoss" || op == "SoftmaxCrossEntropyLoss" || op == "GridSample") {

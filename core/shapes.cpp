@@ -116,20 +116,19 @@ namespace {
 constexpr int64_t kMaxValues = 64;
 constexpr int64_t kDefaultImageSize = 224; // propagate values only for small integer tensors
 
+} // namespace
+
 bool isImageInput(const Value& v)
 {
     return isFloating(v.dtype) && v.declaredShape.size() == 4;
 }
 
-// NHWC when the last dim is a small channel count and dim 1 is not (tf2onnx exports).
 bool isChannelsLast(const Value& v)
 {
     const auto& d = v.declaredShape;
     const auto isChannels = [](const Dim& dim) { return dim.isKnown() && dim.value >= 1 && dim.value <= 4; };
-    return isChannels(d[3]) && !isChannels(d[1]);
+    return d.size() == 4 && isChannels(d[3]) && !isChannels(d[1]);
 }
-
-} // namespace
 
 ShapeResult resolveInputs(const Graph& graph, const ShapeConfig& config)
 {

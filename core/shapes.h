@@ -58,6 +58,12 @@ struct ShapeScope {
     const TensorInfo* lookup(const std::string& name) const;
 };
 
+// An image input: floating point with four dims, which --resolution resizes. Its height and
+// width are dims 2 and 3, or 1 and 2 when it is channels-last (NHWC, as tf2onnx writes): the last
+// dim a channel count of 1 to 4 and dim 1 not.
+bool isImageInput(const Value& value);
+bool isChannelsLast(const Value& value);
+
 // Resolves the input shapes for a configuration (graph inputs only).
 ShapeResult resolveInputs(const Graph& graph, const ShapeConfig& config);
 

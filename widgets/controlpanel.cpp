@@ -1,5 +1,7 @@
 #include "controlpanel.h"
 
+#include "shapes.h"
+
 #include "report.h"
 
 #include <QComboBox>
@@ -36,20 +38,6 @@ constexpr int kCustomDevice = -2;
 QString bytesText(int64_t bytes)
 {
     return QString::fromStdString(formatBytes(bytes));
-}
-
-// What core/shapes.cpp calls an image input: floating point and four dims. The resolution
-// applies to dims 2 and 3, or to 1 and 2 when the last dim is a channel count (1 to 4) and
-// dim 1 is not, as tf2onnx writes NHWC.
-bool isImageInput(const Value& value)
-{
-    return isFloating(value.dtype) && value.declaredShape.size() == 4;
-}
-
-bool isChannelsLast(const Value& value)
-{
-    const auto isChannels = [](const Dim& dim) { return dim.isKnown() && dim.value >= 1 && dim.value <= 4; };
-    return isChannels(value.declaredShape[3]) && !isChannels(value.declaredShape[1]);
 }
 
 } // namespace

@@ -12,6 +12,12 @@ inline std::string modelPath(const char* file)
     return std::string(FOOTPRINT_TEST_MODELS) + "/" + file;
 }
 
+// Reads a model built in memory by a test (ModelBuilder::bytes()).
+inline Model readBytes(const std::string& bytes)
+{
+    return readOnnxBytes(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "test.onnx");
+}
+
 inline Model loadModel(const char* file)
 {
     return readOnnxFile(modelPath(file));

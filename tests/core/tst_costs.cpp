@@ -14,15 +14,11 @@
 
 using namespace fp;
 using fp::test::ModelBuilder;
+using fp::test::readBytes;
 
 namespace {
 
 constexpr double MiB = 1024.0 * 1024.0;
-
-Model readBytes(const std::string& bytes)
-{
-    return readOnnxBytes(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "test.onnx");
-}
 
 QJsonObject reference(const char* file)
 {

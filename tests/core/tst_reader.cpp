@@ -9,13 +9,9 @@
 
 using namespace fp;
 using fp::test::ModelBuilder;
+using fp::test::readBytes;
 
 namespace {
-
-Model readBytes(const std::string& bytes)
-{
-    return readOnnxBytes(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "test.onnx");
-}
 
 // The reader's message for bytes it must refuse; empty if it accepted them.
 QString refusal(const std::string& bytes)

@@ -12,13 +12,9 @@
 
 using namespace fp;
 using fp::test::ModelBuilder;
+using fp::test::readBytes;
 
 namespace {
-
-Model readBytes(const std::string& bytes)
-{
-    return readOnnxBytes(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "test.onnx");
-}
 
 void writeFile(const QString& path, const std::string& bytes)
 {

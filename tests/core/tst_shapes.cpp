@@ -8,13 +8,9 @@
 
 using namespace fp;
 using fp::test::ModelBuilder;
+using fp::test::readBytes;
 
 namespace {
-
-Model readBytes(const std::string& bytes)
-{
-    return readOnnxBytes(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "test.onnx");
-}
 
 std::vector<int64_t> dimsOf(const Model& m, const AnalysisResult& r, const std::string& name)
 {

@@ -10,13 +10,9 @@
 
 using namespace fp;
 using fp::test::ModelBuilder;
+using fp::test::readBytes;
 
 namespace {
-
-Model readBytes(const std::string& bytes)
-{
-    return readOnnxBytes(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "test.onnx");
-}
 
 AnalysisConfig training(Optimizer optimizer = Optimizer::Adam, Precision precision = Precision::Model)
 {
