@@ -76,6 +76,11 @@ int main(int argc, char** argv)
                                         QStringLiteral("The view to show first: layers (default), bars or graph."),
                                         QStringLiteral("NAME"));
     parser.addOption(viewOption);
+    const QCommandLineOption selectOption(
+        QStringLiteral("select"),
+        QStringLiteral("Select the layer named NAME (or the first whose name contains it) once the model is open."),
+        QStringLiteral("NAME"));
+    parser.addOption(selectOption);
     parser.process(app);
 
     fp::AnalysisConfig config;
@@ -95,6 +100,14 @@ int main(int argc, char** argv)
     window.setBudget(budget);
     if (parser.isSet(viewOption) && !window.showView(parser.value(viewOption)))
         return fail(QStringLiteral("--view must be layers, bars or graph, not '%1'").arg(parser.value(viewOption)), 2);
+
+    if (parser.isSet(selectOption)) {
+        const QString name = parser.value(selectOption);
+        QObject::connect(&window, &fp::MainWindow::modelLoaded, &window, [&window, name]() {
+            if (!window.selectNodeNamed(name))
+                fail(QStringLiteral("no layer is named '%1'").arg(name), 0);
+        });
+    }
 
     bool taken = false; // the screenshot; outside the block below, so it outlives app.exec()
     if (!screenshot.isEmpty()) {

@@ -6,6 +6,7 @@
 #include "graphwidget.h"
 #include "layerbarchart.h"
 #include "layertablemodel.h"
+#include "nodedetails.h"
 #include "onnx_reader.h"
 #include "report.h"
 #include "summarywidget.h"
@@ -31,6 +32,8 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QProgressBar>
+#include <QPushButton>
 #include <QSettings>
 #include <QScrollArea>
 #include <QSortFilterProxyModel>
@@ -49,13 +52,16 @@ namespace fp {
 namespace {
 
 // Bump when the toolbars or docks change, so an old saveState() is ignored, not misapplied.
-constexpr int kStateVersion = 2; // 2: the configuration and timeline docks replaced the toolbar
+constexpr int kStateVersion = 3; // 2: the configuration and timeline docks replaced the toolbar; 3: details dock
 constexpr int kMaxRecentFiles = 10;
 // The pause after the last change before the largest batch that fits is searched: a drag
 // searches once, and a click's search starts before the eye has moved to the summary.
 constexpr int kFitDelayMs = 120;
 constexpr int kControlsWidth = 290;
 constexpr int kTimelineHeight = 280;
+constexpr int kDetailsWidth = 460;
+// A load shows its progress bar only after this long: most models load in milliseconds.
+constexpr int kProgressDelayMs = 150;
 
 namespace Keys {
 const auto geometry = QStringLiteral("MainWindow/geometry");
@@ -76,8 +82,9 @@ bool isResource(const QString& path)
     return path.startsWith(QLatin1String(":/"));
 }
 
-// Runs on the thread pool: touches nothing but its argument.
-LoadedModel loadModel(const QString& path)
+// Runs on the thread pool: touches nothing but its arguments; `progress` is shared with the
+// GUI thread, which reads it and may cancel the read through it.
+LoadedModel loadModel(const QString& path, std::shared_ptr<ReadProgress> progress)
 {
     LoadedModel loaded;
     QElapsedTimer timer;
@@ -91,9 +98,10 @@ LoadedModel loadModel(const QString& path)
             const QByteArray bytes = file.readAll();
             const auto* data = reinterpret_cast<const uint8_t*>(bytes.constData());
             loaded.model = std::make_shared<const Model>(
-                readOnnxBytes(data, size_t(bytes.size()), QFileInfo(path).fileName().toStdString()));
+                readOnnxBytes(data, size_t(bytes.size()), QFileInfo(path).fileName().toStdString(), {}, progress.get()));
         } else {
-            loaded.model = std::make_shared<const Model>(readOnnxFile(QFile::encodeName(path).toStdString()));
+            loaded.model =
+                std::make_shared<const Model>(readOnnxFile(QFile::encodeName(path).toStdString(), {}, progress.get()));
         }
     } catch (const ModelError& e) {
         loaded.error = QString::fromStdString(e.what());
@@ -171,7 +179,27 @@ MainWindow::MainWindow(bool persistent, QWidget* parent)
     m_timing->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
     statusBar()->addPermanentWidget(m_timing);
 
+    m_progressBar = new QProgressBar(this);
+    m_progressBar->setObjectName(QStringLiteral("loadProgress"));
+    m_progressBar->setRange(0, 1000);
+    m_progressBar->setMaximumWidth(200);
+    m_progressBar->setTextVisible(false);
+    m_progressBar->hide();
+    m_cancelButton = new QPushButton(tr("Cancel"), this);
+    m_cancelButton->setObjectName(QStringLiteral("cancelLoad"));
+    m_cancelButton->setToolTip(tr("Stop loading; the model open now stays open"));
+    m_cancelButton->hide();
+    connect(m_cancelButton, &QPushButton::clicked, this, &MainWindow::cancelLoad);
+    statusBar()->addWidget(m_progressBar);
+    statusBar()->addWidget(m_cancelButton);
+    m_progressTimer = new QTimer(this);
+    m_progressTimer->setInterval(50);
+    connect(m_progressTimer, &QTimer::timeout, this, &MainWindow::updateLoadProgress);
+
     resize(1400, 900);
+    // Once the window has its size: before that the split of the bottom row has no width to share.
+    resizeDocks({ m_timelineDock, m_detailsDock }, { width() - kControlsWidth - kDetailsWidth, kDetailsWidth },
+                Qt::Horizontal);
     if (m_persistent) {
         QSettings settings;
         restoreGeometry(settings.value(Keys::geometry).toByteArray());
@@ -328,11 +356,20 @@ void MainWindow::createDocks()
     m_timelineDock->setWidget(m_timeline);
     addDockWidget(Qt::BottomDockWidgetArea, m_timelineDock);
 
+    m_details = new NodeDetailsView;
+    m_details->setObjectName(QStringLiteral("details"));
+    connect(m_details, &NodeDetailsView::nodeSelected, this, &MainWindow::selectNode);
+    m_detailsDock = new QDockWidget(tr("Details"), this);
+    m_detailsDock->setObjectName(QStringLiteral("detailsDock"));
+    m_detailsDock->setWidget(m_details);
     // The configuration runs the full height; the timeline spans the views above it.
     setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
     setCorner(Qt::TopLeftCorner, Qt::LeftDockWidgetArea);
     resizeDocks({ m_controlsDock }, { kControlsWidth }, Qt::Horizontal);
     resizeDocks({ m_timelineDock }, { kTimelineHeight }, Qt::Vertical);
+    // Details beside the timeline: the wide bottom row has room for tensor names and shapes.
+    addDockWidget(Qt::BottomDockWidgetArea, m_detailsDock);
+    splitDockWidget(m_timelineDock, m_detailsDock, Qt::Horizontal);
 }
 
 void MainWindow::createActions()
@@ -345,6 +382,9 @@ void MainWindow::createActions()
     open->setToolTip(tr("Open an ONNX model (Ctrl+O)"));
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     file->addAction(tr("Open &Sample Model"), this, &MainWindow::openSample);
+    m_cancelAction = file->addAction(tr("&Cancel Loading"), this, &MainWindow::cancelLoad);
+    m_cancelAction->setObjectName(QStringLiteral("cancelLoadAction"));
+    m_cancelAction->setEnabled(false);
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
@@ -383,6 +423,7 @@ void MainWindow::createActions()
     m_viewMenu->addSeparator();
     m_viewMenu->addAction(m_controlsDock->toggleViewAction());
     m_viewMenu->addAction(m_timelineDock->toggleViewAction());
+    m_viewMenu->addAction(m_detailsDock->toggleViewAction());
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About Footprint"), this, [this]() {
@@ -460,23 +501,73 @@ void MainWindow::openDialog()
 void MainWindow::openFile(const QString& path)
 {
     const QString absolute = isResource(path) ? path : QFileInfo(path).absoluteFilePath();
+    if (m_readProgress)
+        m_readProgress->cancelled = true; // superseded: no need to finish reading it
     const quint64 job = ++m_job;
     m_loading = true;
+    m_readProgress = std::make_shared<ReadProgress>();
+    m_loadBytes = isResource(absolute) ? 0 : QFileInfo(absolute).size();
+    m_loadClock.start();
+    m_progressBar->setRange(0, 1000);
+    m_progressBar->setValue(0);
+    m_progressTimer->start();
+    m_cancelAction->setEnabled(true);
     statusBar()->showMessage(tr("Loading %1…").arg(displayName(absolute)));
 
     auto* watcher = new QFutureWatcher<LoadedModel>(this);
     connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, job, absolute]() {
         watcher->deleteLater();
         if (job != m_job)
-            return; // superseded by a newer open: showing it now would flash the wrong model
-        m_loading = false;
+            return; // superseded by a newer open, or cancelled: showing it now would flash the wrong model
+        endLoad();
         LoadedModel loaded = watcher->result();
         if (loaded.model)
             showModel(absolute, std::move(loaded.model), loaded.ms);
         else
             showLoadError(absolute, loaded.error);
     });
-    watcher->setFuture(QtConcurrent::run(loadModel, absolute));
+    watcher->setFuture(QtConcurrent::run(loadModel, absolute, m_readProgress));
+}
+
+void MainWindow::cancelLoad()
+{
+    if (!m_loading)
+        return;
+    m_readProgress->cancelled = true;
+    ++m_job; // whatever the worker still hands back is dropped
+    endLoad();
+    statusBar()->showMessage(m_model ? tr("Loading cancelled; %1 stays open.").arg(displayName(m_path))
+                                     : tr("Loading cancelled."),
+                             5000);
+    emit loadCancelled();
+}
+
+void MainWindow::endLoad()
+{
+    m_loading = false;
+    m_readProgress.reset();
+    m_progressTimer->stop();
+    m_progressBar->hide();
+    m_cancelButton->hide();
+    m_cancelAction->setEnabled(false);
+}
+
+bool MainWindow::isLoadProgressShown() const
+{
+    return m_progressBar->isVisibleTo(this);
+}
+
+void MainWindow::updateLoadProgress()
+{
+    if (!m_loading || m_loadClock.elapsed() < kProgressDelayMs)
+        return;
+    // The reader walks the file front to back; without a size (a resource) the bar only moves.
+    if (m_loadBytes > 0)
+        m_progressBar->setValue(int(std::min<int64_t>(1000, m_readProgress->bytesDone * 1000 / m_loadBytes)));
+    else
+        m_progressBar->setRange(0, 0);
+    m_progressBar->show();
+    m_cancelButton->show();
 }
 
 void MainWindow::showModel(const QString& path, std::shared_ptr<const Model> model, double loadMs)
@@ -550,6 +641,7 @@ void MainWindow::reanalyze(bool refit)
         m_graph->setAnalysis(m_result); // recolours and relabels, no new layout
     m_timeline->setAnalysis(m_model, m_result, budget ? budget->bytes : 0, budget ? budget->name : QString());
     m_controls->showResolved(*m_result);
+    m_details->setAnalysis(m_model, m_result);
 
     updateColumnVisibility();
     if (newModel) {
@@ -660,6 +752,7 @@ void MainWindow::selectNode(int node)
     m_bars->setSelectedNode(node);
     m_timeline->setSelectedNode(node);
     m_graph->view()->selectNode(node);
+    m_details->setNode(node);
 
     m_selecting = true;
     int step = -1;
@@ -680,6 +773,26 @@ void MainWindow::selectNode(int node)
         showLayer(step);
     m_selecting = false;
     emit nodeSelected(node);
+}
+
+bool MainWindow::selectNodeNamed(const QString& name)
+{
+    if (!m_model || !m_result || name.isEmpty())
+        return false;
+    const std::string exact = name.toStdString();
+    int found = -1;
+    for (const LayerResult& layer : m_result->layers) {
+        const QString nodeName = QString::fromStdString(m_model->graph.nodes[size_t(layer.node)].name);
+        if (nodeName.toStdString() == exact) {
+            found = layer.node;
+            break;
+        }
+        if (found < 0 && nodeName.contains(name, Qt::CaseInsensitive))
+            found = layer.node;
+    }
+    if (found >= 0)
+        selectNode(found);
+    return found >= 0;
 }
 
 void MainWindow::showLayer(int step)

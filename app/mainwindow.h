@@ -3,8 +3,10 @@
 #include "analysis.h"
 #include "analysis_options.h"
 #include "devices.h"
+#include "onnx_reader.h"
 #include "summarywidget.h"
 
+#include <QElapsedTimer>
 #include <QList>
 #include <QMainWindow>
 
@@ -16,6 +18,8 @@ class QAction;
 class QDockWidget;
 class QLabel;
 class QLineEdit;
+class QProgressBar;
+class QPushButton;
 class QMenu;
 class QSortFilterProxyModel;
 class QTabWidget;
@@ -27,6 +31,7 @@ namespace fp {
 class ControlPanel;
 class LayerBarChart;
 class LayerTableModel;
+class NodeDetailsView;
 class TimelineChart;
 
 // The Footprint window: one model at a time, and every view of its current analysis. The
@@ -41,8 +46,9 @@ class TimelineChart;
 // All views share one selection: selecting a node anywhere (a row, a bar, a step of the
 // timeline, the peak's link) goes through selectNode(), which shows it in every view and
 // emits nodeSelected().
-// Files load on the thread pool; the newest request wins and a failed load leaves the model
-// that was open before on screen.
+// Files load on the thread pool; the newest request wins, a load that takes a while shows its
+// progress and can be cancelled, and a failed or cancelled load leaves the model that was open
+// before on screen.
 class GraphWidget;
 
 class MainWindow : public QMainWindow {
@@ -66,6 +72,9 @@ public:
     void setBudget(const Budget& budget);
 
     bool isLoading() const { return m_loading; }
+    // Whether the status bar shows the running load's progress bar and Cancel button (after a
+    // short delay, so that fast loads do not flash it).
+    bool isLoadProgressShown() const;
     // Whether the search for the largest batch that fits is still to report.
     bool isFitPending() const { return m_fitPending; }
     // The graph tab's layout runs on a worker thread; screenshots wait for it.
@@ -89,13 +98,19 @@ public slots:
     // Loads `path` (a file, or a ":/" resource) in the background.
     void openFile(const QString& path);
     void openSample();
+    // Stops the running load; the model open before stays. Nothing happens when none runs.
+    void cancelLoad();
     // Selects graph node `node` in every view (-1 clears the selection).
     void selectNode(int node);
+    // Selects the node named `name` exactly, or else the first in execution order whose name
+    // contains it (ignoring case). False if none matches.
+    bool selectNodeNamed(const QString& name);
 
 signals:
     void modelLoaded(const QString& path);
     // `message` is one line naming the file and the reason.
     void loadFailed(const QString& message);
+    void loadCancelled();
     // The views show a new analysis (a new model or new settings).
     void analysisUpdated();
     // The largest batch that fits arrived (or the budget went away).
@@ -135,11 +150,20 @@ private:
     void removeRecentFile(const QString& path);
     void updateRecentMenu();
     void openDialog();
+    void updateLoadProgress();
+    void endLoad();
 
     bool m_persistent = true;
     bool m_errorDialogsEnabled = true;
     bool m_loading = false;
     quint64 m_job = 0; // the newest load; results of older ones are dropped
+    std::shared_ptr<ReadProgress> m_readProgress; // the newest load's, shared with its worker
+    int64_t m_loadBytes = 0; // the size of the file it reads
+    QElapsedTimer m_loadClock;
+    QTimer* m_progressTimer = nullptr;
+    QProgressBar* m_progressBar = nullptr;
+    QPushButton* m_cancelButton = nullptr;
+    QAction* m_cancelAction = nullptr;
 
     QString m_path;
     GraphWidget* m_graph = nullptr;
@@ -174,6 +198,8 @@ private:
     ControlPanel* m_controls = nullptr;
     QDockWidget* m_controlsDock = nullptr;
     QDockWidget* m_timelineDock = nullptr;
+    NodeDetailsView* m_details = nullptr;
+    QDockWidget* m_detailsDock = nullptr;
     QLabel* m_timing = nullptr;
     QMenu* m_recentMenu = nullptr;
     QMenu* m_viewMenu = nullptr;

@@ -440,6 +440,7 @@ GraphCost analyzeGraph(const Graph& graph, const ShapeResult& shapes, const Shap
 AnalysisResult analyze(const Model& model, const AnalysisConfig& config)
 {
     AnalysisResult r;
+    r.config = config;
     const Graph& graph = model.graph;
     r.tiedCopies = tiedWeightCopies(graph);
     r.shapes = resolveInputs(graph, config.shapes);

@@ -61,6 +61,7 @@ struct Totals {
 };
 
 struct AnalysisResult {
+    AnalysisConfig config; // what it was computed for
     ShapeResult shapes; // per value of the main graph
     std::vector<LayerResult> layers; // in execution order
     Totals totals;

@@ -535,6 +535,12 @@ MemoryPlan planMemory(const Graph& graph, const AnalysisResult& r, const Analysi
         birth[owner] = birth[owner] < 0 ? b : std::min(birth[owner], b);
         death[owner] = std::max(death[owner], d);
     }
+    plan.lifetimes.assign(valueCount, Lifetime {});
+    for (size_t v = 0; v < valueCount; ++v) {
+        const size_t owner = size_t(root[v]);
+        if (isActivation(int(v)) && birth[owner] >= 0)
+            plan.lifetimes[v] = Lifetime { birth[owner], death[owner], int(owner) };
+    }
     for (size_t v = 0; v < valueCount; ++v) {
         if (birth[v] < 0 || root[v] != int(v))
             continue;

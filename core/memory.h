@@ -65,8 +65,18 @@ struct LiveBuffer {
     int value = -1; // the tensor's value index where there is one
 };
 
+// The steps between which a tensor's storage is held: allocated when step `born` runs, freed
+// after step `dies` (a backward step where the tensor is saved for it). A view, or an activation
+// applied in place, has no storage of its own: it lives in value `storage`'s, and shares its span.
+struct Lifetime {
+    int born = -1; // -1: no activation storage (weights, constants, unused values)
+    int dies = -1;
+    int storage = -1; // the value whose storage holds this one (itself unless a view or in place)
+};
+
 struct MemoryPlan {
     std::vector<TimelineStep> timeline;
+    std::vector<Lifetime> lifetimes; // per graph value
     int peakStep = -1; // index into timeline
     int64_t peakBytes = 0;
     std::vector<LiveBuffer> liveAtPeak; // largest first

@@ -49,6 +49,8 @@ public:
         return m_tag != 0;
     }
     int number() const { return int(m_tag >> 3); }
+    // Where the next field starts.
+    const uint8_t* cursor() const { return m_base + m_in.CurrentPosition(); }
     int wireType() const { return int(m_tag & 7); }
 
     uint64_t varint()
@@ -187,8 +189,10 @@ struct RawNode {
 
 class Reader {
 public:
-    explicit Reader(const ReadLimits& limits)
+    Reader(const ReadLimits& limits, const uint8_t* file, ReadProgress* progress)
         : m_limits(limits)
+        , m_file(file)
+        , m_progress(progress)
     {
     }
 
@@ -259,6 +263,11 @@ private:
         while (f.next()) {
             switch (f.number()) {
             case 1:
+                if (m_progress) {
+                    if (m_progress->cancelled.load(std::memory_order_relaxed))
+                        throw ReadCancelled("cancelled");
+                    m_progress->bytesDone.store(f.cursor() - m_file, std::memory_order_relaxed);
+                }
                 nodes.push_back(node(f.bytes(), depth));
                 if (++m_nodeCount > m_limits.maxNodes)
                     throw ModelError("the model has more than " + std::to_string(m_limits.maxNodes)
@@ -462,6 +471,8 @@ private:
                    const std::vector<RawValueInfo>& valueInfos, bool isSubgraph);
 
     ReadLimits m_limits;
+    const uint8_t* m_file = nullptr; // where the bytes start, for progress
+    ReadProgress* m_progress = nullptr;
     int64_t m_nodeCount = 0;
     std::vector<std::string> m_warnings;
 };
@@ -827,7 +838,8 @@ private:
 
 } // namespace
 
-Model readOnnxBytes(const uint8_t* data, size_t size, const std::string& name, const ReadLimits& limits)
+Model readOnnxBytes(const uint8_t* data, size_t size, const std::string& name, const ReadLimits& limits,
+                    ReadProgress* progress)
 {
     if (size == 0)
         throw ModelError("'" + name + "' is empty");
@@ -836,8 +848,11 @@ Model readOnnxBytes(const uint8_t* data, size_t size, const std::string& name, c
                          + "' is larger than 2 GiB, which protobuf cannot hold; such models keep their weights "
                            "in external data files");
     try {
-        Reader reader(limits);
-        return reader.model(Span { data, int(size) });
+        Reader reader(limits, data, progress);
+        Model m = reader.model(Span { data, int(size) });
+        if (progress)
+            progress->bytesDone.store(int64_t(size), std::memory_order_relaxed);
+        return m;
     } catch (const std::bad_alloc&) {
         throw ModelError("'" + name + "' needs more memory than is available to read");
     }
@@ -878,10 +893,10 @@ void checkExternalFiles(const Graph& graph, const std::filesystem::path& folder,
 
 } // namespace
 
-Model readOnnxFile(const std::string& path, const ReadLimits& limits)
+Model readOnnxFile(const std::string& path, const ReadLimits& limits, ReadProgress* progress)
 {
     MappedFile file(path);
-    Model m = readOnnxBytes(file.data(), file.size(), path, limits);
+    Model m = readOnnxBytes(file.data(), file.size(), path, limits, progress);
     m.path = path;
     std::error_code error;
     const std::filesystem::path folder = std::filesystem::absolute(path, error).parent_path();

@@ -2,6 +2,7 @@
 
 #include "graph.h"
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <stdexcept>
@@ -15,6 +16,19 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// A read that was stopped through ReadProgress::cancelled.
+class ReadCancelled : public ModelError {
+public:
+    using ModelError::ModelError;
+};
+
+// Lets another thread follow a read and stop it: the reader stores how many bytes of the file
+// it has walked, and checks `cancelled` before each node, throwing ReadCancelled once it is set.
+struct ReadProgress {
+    std::atomic<int64_t> bytesDone { 0 };
+    std::atomic<bool> cancelled { false };
+};
+
 // Bounds a hostile file cannot push the reader past.
 struct ReadLimits {
     int maxGraphNesting = 16; // If/Loop bodies inside bodies
@@ -25,10 +39,11 @@ struct ReadLimits {
 // Reads an ONNX model without copying weight bytes: the file is memory-mapped and large
 // tensor payloads are skipped, leaving only their dims, dtype and location. External data
 // files are never opened. Throws ModelError.
-Model readOnnxFile(const std::string& path, const ReadLimits& limits = {});
+Model readOnnxFile(const std::string& path, const ReadLimits& limits = {}, ReadProgress* progress = nullptr);
 
 // The same for bytes already in memory (tests, fuzzing). `name` is used in messages.
-Model readOnnxBytes(const uint8_t* data, size_t size, const std::string& name, const ReadLimits& limits = {});
+Model readOnnxBytes(const uint8_t* data, size_t size, const std::string& name, const ReadLimits& limits = {},
+                    ReadProgress* progress = nullptr);
 
 // Whether bytes look like an ONNX model (a ModelProto whose first fields parse).
 bool looksLikeOnnx(const uint8_t* data, size_t size);

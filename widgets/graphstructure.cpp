@@ -503,34 +503,18 @@ GraphFigures GraphFigures::compute(const Model& model, const AnalysisResult& res
     if (result.memory.peakStep >= 0 && size_t(result.memory.peakStep) < result.memory.timeline.size())
         f.peakNode = result.memory.timeline[size_t(result.memory.peakStep)].node;
 
-    // Lifetime in forward steps, as the inference plan frees buffers: from the producer to the
-    // last reader, through views (a Reshape's readers keep its source alive), outputs to the
-    // end. Training keeps some tensors into the backward pass; MemoryPlan does not say which.
-    const int lastStep = int(result.layers.size()) - 1;
-    std::vector<int> death(graph.values.size(), -1);
-    for (auto it = graph.order.rbegin(); it != graph.order.rend(); ++it) {
-        const int n = *it;
-        if (step[size_t(n)] < 0)
+    // Lifetime: from the node's step to the last step that holds one of its outputs, as the
+    // plan frees them (readers of a view keep its source alive; training keeps saved tensors
+    // into the backward pass).
+    const std::vector<Lifetime>& lifetimes = result.memory.lifetimes;
+    for (size_t n = 0; n < graph.nodes.size(); ++n) {
+        if (step[n] < 0)
             continue;
-        const Node& node = graph.nodes[size_t(n)];
-        int last = step[size_t(n)];
-        for (int out : node.outputs) {
-            if (out < 0)
-                continue;
-            const Value& value = graph.values[size_t(out)];
-            int d = value.isGraphOutput ? lastStep : step[size_t(n)];
-            for (int consumer : value.consumers) {
-                if (step[size_t(consumer)] < 0)
-                    continue;
-                d = std::max(d, step[size_t(consumer)]);
-                const Node& reader = graph.nodes[size_t(consumer)];
-                if (isViewOp(reader) && reader.input(0) == out && reader.output(0) >= 0)
-                    d = std::max(d, death[size_t(reader.output(0))]);
-            }
-            death[size_t(out)] = d;
-            last = std::max(last, d);
-        }
-        f.nodes[size_t(n)].lifetime = double(last - step[size_t(n)] + 1);
+        int last = step[n];
+        for (int out : graph.nodes[n].outputs)
+            if (out >= 0 && size_t(out) < lifetimes.size())
+                last = std::max(last, lifetimes[size_t(out)].dies);
+        f.nodes[n].lifetime = double(last - step[n] + 1);
     }
     return f;
 }

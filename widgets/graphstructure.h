@@ -23,7 +23,7 @@ enum class GraphMetric {
     Macs, // LayerResult::macs
     ReadWriteBytes, // readBytes + writeBytes
     PeakShare, // bytes of the node's outputs live at the memory peak
-    Lifetime, // steps from the node to the last reader of its outputs
+    Lifetime, // steps from the node to the last step that holds one of its outputs (MemoryPlan::lifetimes)
 };
 constexpr int kGraphMetricCount = 6;
 

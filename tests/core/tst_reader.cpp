@@ -218,6 +218,29 @@ private slots:
         const Model m = readBytes(b.bytes());
         QCOMPARE(m.graph.inputs.size(), size_t(1));
     }
+
+    // A read reports how far it got and stops at the next node once cancelled.
+    void progressAndCancel()
+    {
+        ModelBuilder b;
+        b.input("x0", { 1, 8 });
+        const int nodes = 100;
+        for (int i = 0; i < nodes; ++i)
+            b.node("Relu", { "x" + std::to_string(i) }, { "x" + std::to_string(i + 1) });
+        b.output("x" + std::to_string(nodes));
+        const std::string bytes = b.bytes();
+        const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
+
+        ReadProgress progress;
+        const Model m = readOnnxBytes(data, bytes.size(), "chain", {}, &progress);
+        QCOMPARE(m.graph.nodes.size(), size_t(nodes));
+        QCOMPARE(progress.bytesDone.load(), int64_t(bytes.size())); // a finished read is at the end
+
+        ReadProgress cancelled;
+        cancelled.cancelled = true;
+        QVERIFY_THROWS_EXCEPTION(ReadCancelled, readOnnxBytes(data, bytes.size(), "chain", {}, &cancelled));
+        QCOMPARE(cancelled.bytesDone.load(), int64_t(0)); // stopped before its first node
+    }
 };
 
 QTEST_GUILESS_MAIN(TestReader)

@@ -182,6 +182,38 @@ private slots:
         QCOMPARE(r.totals.peakBytes, int64_t(672));
     }
 
+    // When each tensor's storage is held (MemoryPlan::lifetimes), in convBlock. Steps: forward
+    // conv 0, bn 1, relu 2, pool 3; in training backward pool 4, relu 5, bn 6, conv 7 (the input
+    // needs no gradient, w does), optimizer 8. ReLU runs in place on n, so r lives in n's storage.
+    //   inference: x 0..3 (inputs are held throughout), c 0..1 (read by bn), n and r 1..3 (pool
+    //              reads r), y 3..3 (the output, held to the end);
+    //   training:  x 0..8, c 0..6 (BatchNorm keeps its input for its backward), n and r 1..5
+    //              (ReLU keeps its result; MaxPool's backward, earlier, needs it too), y 3..8.
+    void lifetimes()
+    {
+        const Model m = readBytes(convBlock());
+        struct Span {
+            const char* value;
+            int born, dies;
+            const char* storage;
+        };
+        const auto check = [&](const AnalysisResult& r, std::initializer_list<Span> spans) {
+            for (const Span& s : spans) {
+                const Lifetime& l = r.memory.lifetimes[size_t(m.graph.findValue(s.value))];
+                QVERIFY2(l.born == s.born && l.dies == s.dies && l.storage == m.graph.findValue(s.storage),
+                         qPrintable(QStringLiteral("%1: %2..%3").arg(QLatin1String(s.value)).arg(l.born).arg(l.dies)));
+            }
+        };
+        AnalysisConfig inference;
+        inference.training.workspace = ConvAlgorithm::Direct;
+        check(analyze(m, inference),
+              { { "x", 0, 3, "x" }, { "c", 0, 1, "c" }, { "n", 1, 3, "n" }, { "r", 1, 3, "n" }, { "y", 3, 3, "y" } });
+        check(analyze(m, training()),
+              { { "x", 0, 8, "x" }, { "c", 0, 6, "c" }, { "n", 1, 5, "n" }, { "r", 1, 5, "n" }, { "y", 3, 8, "y" } });
+        const AnalysisResult r = analyze(m, training());
+        QCOMPARE(r.memory.lifetimes[size_t(m.graph.findValue("w"))].born, -1); // a weight: no activation storage
+    }
+
     // Inference has the same timeline with forward steps only: 120 + X 32 + H 24, then Y 40.
     void inferenceTimeline()
     {

@@ -359,9 +359,10 @@ private slots:
 
     // tiny_conv's figures by hand. fp32 outputs: C [1,4,8,8] 1,024 B, R 1,024, P [1,4,4,4] 256,
     // F [1,64] 256, Y [1,10] 40; X [1,3,8,8] 768. Weights: conv 4x3x3x3 + 4 floats = 448 B, fc
-    // 10x64 + 10 floats = 2,600 B. Lifetimes (forward steps, producer to last reader): C read by
-    // relu (2 steps), R by pool (2), P through the Flatten view until fc reads it (steps 2 to 4:
-    // 3), F by fc (2), Y is the output (1). The peak (README's memory model) is the Conv's step:
+    // 10x64 + 10 floats = 2,600 B. Lifetimes (steps from the producer to the last step holding
+    // its storage): the ReLU runs in place, so C's storage holds R until pool reads it (steps 0 to
+    // 2: 3) and R lives from relu to pool (2); P lives through the Flatten view until fc reads it
+    // (steps 2 to 4: 3), F is read by fc (2), Y is the output (1). The peak (README's memory model) is the Conv's step:
     // its default workspace, im2col of one image (3x3x3 rows x 8x8 columns of floats = 6,912 B),
     // is larger than anything later; live there are X, the workspace and C, which is conv's.
     void figuresTinyConv()
@@ -377,7 +378,7 @@ private slots:
         QCOMPARE(node("conv").weightBytes, 448.0);
         QCOMPARE(node("fc").weightBytes, 2600.0);
         QCOMPARE(node("relu").weightBytes, 0.0);
-        QCOMPARE(node("conv").lifetime, 2.0);
+        QCOMPARE(node("conv").lifetime, 3.0);
         QCOMPARE(node("relu").lifetime, 2.0);
         QCOMPARE(node("pool").lifetime, 3.0);
         QCOMPARE(node("flatten").lifetime, 2.0);

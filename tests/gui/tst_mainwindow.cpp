@@ -13,6 +13,8 @@
 #include "layerbarchart.h"
 #include "layertablemodel.h"
 #include "mainwindow.h"
+#include "model_builder.h"
+#include "nodedetails.h"
 #include "onnx_reader.h"
 #include "timelinechart.h"
 
@@ -23,6 +25,7 @@
 #include <QGuiApplication>
 #include <QImage>
 #include <QProcess>
+#include <QPushButton>
 #include <QSlider>
 #include <QDir>
 #include <QDragEnterEvent>
@@ -534,9 +537,57 @@ private slots:
         QCOMPARE(selected.at(1).front().toInt(), relu);
         QCOMPARE(selected.at(2).front().toInt(), gemm);
 
+        // The details panel follows, and its links select too: gemm's output H is read by relu.
+        auto* details = window.findChild<fp::NodeDetailsView*>(QStringLiteral("details"));
+        QCOMPARE(details->node(), gemm);
+        QVERIFY(details->toPlainText().contains(QStringLiteral("Gemm")));
+        emit details->anchorClicked(QUrl(QStringLiteral("node:%1").arg(relu)));
+        QCOMPARE(window.selectedNode(), relu);
+        QCOMPARE(selectedLayer(window), QStringLiteral("relu"));
+
         window.selectNode(-1);
         QCOMPARE(timeline->selectedNode(), -1);
+        QCOMPARE(details->node(), -1);
         QVERIFY(view->selectionModel()->selectedRows().isEmpty());
+    }
+
+    // A load that takes a while shows its progress and can be cancelled; the model that was
+    // open stays, and nothing the cancelled load would have said arrives later.
+    void loadCanBeCancelled()
+    {
+        // 400,000 ReLUs in a chain: reading them takes far longer than the bar's 150 ms delay.
+        fp::test::ModelBuilder b;
+        b.input("x0", { 1, 8 });
+        const int nodes = 400000;
+        for (int i = 0; i < nodes; ++i)
+            b.node("Relu", { "x" + std::to_string(i) }, { "x" + std::to_string(i + 1) });
+        b.output("x" + std::to_string(nodes));
+        QTemporaryFile file(QDir::tempPath() + QStringLiteral("/long-XXXXXX.onnx"));
+        QVERIFY(file.open());
+        const std::string bytes = b.bytes();
+        QCOMPARE(file.write(bytes.data(), qint64(bytes.size())), qint64(bytes.size()));
+        file.close();
+
+        MainWindow window(false);
+        window.setErrorDialogsEnabled(false);
+        QCOMPARE(openAndWait(window, kTinyConv), Load::Loaded);
+        QSignalSpy loaded(&window, &MainWindow::modelLoaded);
+        QSignalSpy failed(&window, &MainWindow::loadFailed);
+        QSignalSpy cancelled(&window, &MainWindow::loadCancelled);
+        window.openFile(file.fileName());
+        QVERIFY(window.isLoading());
+        QVERIFY(!window.isLoadProgressShown()); // not at once: most loads take milliseconds
+        QTRY_VERIFY_WITH_TIMEOUT(window.isLoadProgressShown(), kLoadTimeoutMs);
+        QTest::mouseClick(window.findChild<QPushButton*>(QStringLiteral("cancelLoad")), Qt::LeftButton);
+        QCOMPARE(cancelled.count(), 1);
+        QVERIFY(!window.isLoading());
+        QVERIFY(!window.isLoadProgressShown());
+        QVERIFY(QThreadPool::globalInstance()->waitForDone(kLoadTimeoutMs));
+        QTest::qWait(50); // the worker's finished signal, which must be dropped
+        QCOMPARE(loaded.count(), 0);
+        QCOMPARE(failed.count(), 0);
+        QCOMPARE(window.currentPath(), QFileInfo(kTinyConv).absoluteFilePath());
+        QCOMPARE(layerTable(window)->rowCount(), 5);
     }
 
     // The graph tab shares the selection: a node picked in the graph selects its row, and a row

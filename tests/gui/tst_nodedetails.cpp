@@ -1,0 +1,124 @@
+// The details panel's data and view, on tiny_conv.onnx:
+// X[1,3,8,8] -> conv (W[4,3,3,3], B[4], pad 1) -> C[1,4,8,8] -> relu -> R -> pool 2/2 -> P[1,4,4,4]
+// -> flatten -> F[1,64] -> fc (Wfc[10,64], Bfc[10]) -> Y[1,10], float32. Forward steps: conv 0,
+// relu 1, pool 2, flatten 3, fc 4. Every figure below is worked out by hand from those shapes.
+
+#include "nodedetails.h"
+#include "onnx_reader.h"
+
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace fp;
+
+namespace {
+
+struct Loaded {
+    std::shared_ptr<const Model> model;
+    std::shared_ptr<const AnalysisResult> result;
+};
+
+Loaded load(Precision precision = Precision::Model)
+{
+    Loaded l;
+    l.model = std::make_shared<const Model>(readOnnxFile(FOOTPRINT_TEST_MODELS "/tiny_conv.onnx"));
+    AnalysisConfig config;
+    config.precision = precision;
+    l.result = std::make_shared<const AnalysisResult>(analyze(*l.model, config));
+    return l;
+}
+
+int nodeNamed(const Model& m, const char* name)
+{
+    for (size_t n = 0; n < m.graph.nodes.size(); ++n)
+        if (m.graph.nodes[n].name == name)
+            return int(n);
+    return -1;
+}
+
+} // namespace
+
+class TestNodeDetails : public QObject {
+    Q_OBJECT
+private slots:
+    // conv reads X (3*8*8 floats = 768 B, a model input), W (4*3*3*3 = 108 floats = 432 B) and
+    // B (16 B), and writes C (4*8*8 = 256 floats = 1,024 B). ReLU runs in place, so C's storage
+    // is held from conv's step 0 until pool reads it at step 2. The inference peak is at conv's
+    // step (its im2col workspace, 6,912 B, is larger than anything later): C is live there.
+    void conv()
+    {
+        const Loaded l = load();
+        const NodeDetails d = NodeDetails::describe(*l.model, *l.result, nodeNamed(*l.model, "conv"));
+        QCOMPARE(d.step, 0);
+        QCOMPARE(d.backwardStep, -1);
+        QVERIFY(d.layer);
+        QCOMPARE(d.layer->params, int64_t(108 + 4));
+        QCOMPARE(int(d.inputs.size()), 3);
+        QCOMPARE(d.inputs[0].name, QStringLiteral("X"));
+        QCOMPARE(d.inputs[0].kind, TensorDetails::GraphInput);
+        QCOMPARE(d.inputs[0].shape, QStringLiteral("[1, 3, 8, 8]"));
+        QCOMPARE(d.inputs[0].bytes, int64_t(768));
+        QCOMPARE(d.inputs[1].kind, TensorDetails::Weight);
+        QCOMPARE(d.inputs[1].bytes, int64_t(432));
+        QCOMPARE(d.inputs[2].bytes, int64_t(16));
+        QCOMPARE(int(d.outputs.size()), 1);
+        const TensorDetails& c = d.outputs[0];
+        QCOMPARE(c.name, QStringLiteral("C"));
+        QCOMPARE(c.shape, QStringLiteral("[1, 4, 8, 8]"));
+        QCOMPARE(c.dtype, QStringLiteral("float32"));
+        QCOMPARE(c.bytes, int64_t(1024));
+        QCOMPARE(c.born, 0);
+        QCOMPARE(c.dies, 2);
+        QVERIFY(c.liveAtPeak);
+        QCOMPARE(c.consumers, std::vector<int> { nodeNamed(*l.model, "relu") });
+    }
+
+    // pool reads R (relu's, in C's storage) and writes P (4*4*4 floats = 256 B), which the Flatten
+    // view hands to fc at step 4: held from 2 to 4, after the peak at step 0.
+    void pool()
+    {
+        const Loaded l = load();
+        const NodeDetails d = NodeDetails::describe(*l.model, *l.result, nodeNamed(*l.model, "pool"));
+        QCOMPARE(d.step, 2);
+        QCOMPARE(d.inputs[0].producer, nodeNamed(*l.model, "relu"));
+        QCOMPARE(d.inputs[0].storage, l.model->graph.findValue("C"));
+        QCOMPARE(d.outputs[0].bytes, int64_t(256));
+        QCOMPARE(d.outputs[0].born, 2);
+        QCOMPARE(d.outputs[0].dies, 4);
+        QVERIFY(!d.outputs[0].liveAtPeak);
+    }
+
+    // In fp16 every float tensor takes 2 bytes an element: C is 512 B, the weights half too.
+    void precision()
+    {
+        const Loaded l = load(Precision::FP16);
+        const NodeDetails d = NodeDetails::describe(*l.model, *l.result, nodeNamed(*l.model, "conv"));
+        QCOMPARE(d.outputs[0].bytes, int64_t(512));
+        QCOMPARE(d.outputs[0].dtype, QStringLiteral("fp16"));
+        QCOMPARE(d.inputs[1].bytes, int64_t(216));
+    }
+
+    // The view names the node and its tensors, and its producer and consumer links select nodes.
+    void view()
+    {
+        const Loaded l = load();
+        NodeDetailsView view;
+        view.setAnalysis(l.model, l.result);
+        QVERIFY(view.toPlainText().isEmpty());
+        const int pool = nodeNamed(*l.model, "pool"), relu = nodeNamed(*l.model, "relu");
+        view.setNode(pool);
+        const QString text = view.toPlainText();
+        for (const char* expected : { "pool", "MaxPool", "[1, 4, 4, 4]", "R", "Not live at the peak" })
+            QVERIFY2(text.contains(QLatin1String(expected)), expected);
+        QVERIFY(view.toHtml().contains(QStringLiteral("node:%1").arg(relu)));
+        QSignalSpy selected(&view, &NodeDetailsView::nodeSelected);
+        emit view.anchorClicked(QUrl(QStringLiteral("node:%1").arg(relu)));
+        QCOMPARE(selected.count(), 1);
+        QCOMPARE(selected.front().front().toInt(), relu);
+        view.setNode(-1);
+        QVERIFY(view.toPlainText().isEmpty());
+    }
+};
+
+QTEST_MAIN(TestNodeDetails)
+#include "tst_nodedetails.moc"
