@@ -782,12 +782,12 @@ bool MainWindow::selectNodeNamed(const QString& name)
     const std::string exact = name.toStdString();
     int found = -1;
     for (const LayerResult& layer : m_result->layers) {
-        const QString nodeName = QString::fromStdString(m_model->graph.nodes[size_t(layer.node)].name);
-        if (nodeName.toStdString() == exact) {
+        const std::string& nodeName = m_model->graph.nodes[size_t(layer.node)].name;
+        if (nodeName == exact) {
             found = layer.node;
             break;
         }
-        if (found < 0 && nodeName.contains(name, Qt::CaseInsensitive))
+        if (found < 0 && QString::fromStdString(nodeName).contains(name, Qt::CaseInsensitive))
             found = layer.node;
     }
     if (found >= 0)
