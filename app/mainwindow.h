@@ -34,7 +34,8 @@ class TimelineChart;
 // The Footprint window: one model at a time, and every view of its current analysis. The
 // configuration (batch, resolution, symbolic dims, precision, mode, device) is edited in the
 // "Configuration" dock on the left; the summary sits above a tab widget of views (the layer
-// table, the per-layer bars and the graph); the memory timeline is a dock below them.
+// table, the per-layer bars, the graph and the roofline); the memory timeline is a dock below
+// them, with a measured trace and a pinned configuration drawn over it when asked for.
 // Each change re-runs the analysis on the GUI thread (a few milliseconds even for GPT-2) and
 // hands the result to every view, so the views move while a slider is dragged. The search
 // for the largest batch that fits (several analyses) runs on the thread pool instead, only
