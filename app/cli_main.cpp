@@ -238,21 +238,17 @@ int compareCommand(const QStringList& arguments)
         std::ostringstream out;
         out << "Trace:            " << fp::traceFormatName(trace.format) << " (" << trace.source << ")\n";
         if (!trace.bytes.empty()) {
-            const int64_t diff = result.totals.peakBytes - trace.peakBytes;
-            const double percent = trace.peakBytes > 0 ? 100.0 * double(diff) / double(trace.peakBytes) : 0.0;
+            const fp::PeakComparison peak = fp::comparePeaks(result.totals.peakBytes, trace);
             root.insert("measured_peak_bytes", qint64(trace.peakBytes));
             root.insert("measured_baseline_bytes", qint64(trace.baselineBytes));
-            root.insert("difference_bytes", qint64(diff));
-            root.insert("difference_percent", percent);
-            char line[160];
-            std::snprintf(line, sizeof line, "%s%s (%+.1f%%)", diff < 0 ? "-" : "+",
-                          fp::formatBytes(diff < 0 ? -diff : diff).c_str(), percent);
+            root.insert("difference_bytes", qint64(peak.differenceBytes));
+            root.insert("difference_percent", peak.differencePercent);
             out << "Samples:          " << trace.bytes.size() << ", first " << fp::formatBytes(trace.baselineBytes)
                 << '\n'
                 << "Measured peak:    " << fp::formatBytes(trace.peakBytes) << '\n'
                 << "Estimated peak:   " << fp::formatBytes(result.totals.peakBytes) << " ("
                 << fp::modeName(config.training.mode) << ")\n"
-                << "Difference:       " << line << '\n';
+                << "Difference:       " << fp::formatDifference(peak) << '\n';
             if (trace.format == fp::MemoryTrace::Format::NvidiaSmi)
                 out << "(nvidia-smi counts the CUDA context and the caching allocator's reserve too; a calibration "
                        "file accounts for them)\n";

@@ -72,15 +72,21 @@ int main(int argc, char** argv)
             .arg(kScreenshotHeight),
         QStringLiteral("FILE.png"));
     parser.addOption(screenshotOption);
-    const QCommandLineOption viewOption(QStringLiteral("view"),
-                                        QStringLiteral("The view to show first: layers (default), bars or graph."),
-                                        QStringLiteral("NAME"));
+    const QCommandLineOption viewOption(
+        QStringLiteral("view"), QStringLiteral("The view to show first: layers (default), bars, graph or roofline."),
+        QStringLiteral("NAME"));
     parser.addOption(viewOption);
     const QCommandLineOption selectOption(
         QStringLiteral("select"),
         QStringLiteral("Select the layer named NAME (or the first whose name contains it) once the model is open."),
         QStringLiteral("NAME"));
     parser.addOption(selectOption);
+    const QCommandLineOption traceOption(
+        QStringLiteral("trace"),
+        QStringLiteral("Overlay a measured memory trace on the timeline (nvidia-smi CSV, onnxruntime profile, "
+                       "footprint-memory-trace JSON), as File > Import Memory Trace does."),
+        QStringLiteral("FILE"));
+    parser.addOption(traceOption);
     parser.process(app);
 
     fp::AnalysisConfig config;
@@ -99,7 +105,8 @@ int main(int argc, char** argv)
     window.setAnalysisConfig(config);
     window.setBudget(budget);
     if (parser.isSet(viewOption) && !window.showView(parser.value(viewOption)))
-        return fail(QStringLiteral("--view must be layers, bars or graph, not '%1'").arg(parser.value(viewOption)), 2);
+        return fail(QStringLiteral("--view must be layers, bars, graph or roofline, not '%1'").arg(parser.value(viewOption)),
+                    2);
 
     if (parser.isSet(selectOption)) {
         const QString name = parser.value(selectOption);
@@ -110,8 +117,21 @@ int main(int argc, char** argv)
     }
 
     bool taken = false; // the screenshot; outside the block below, so it outlives app.exec()
-    if (!screenshot.isEmpty()) {
+    if (!screenshot.isEmpty())
         window.setErrorDialogsEnabled(false);
+    // Read before the model loads; the timeline shows it once the model is there. A file that
+    // cannot be read is an error for a screenshot (the picture would lack what was asked for)
+    // and a dialog otherwise.
+    if (parser.isSet(traceOption)) {
+        QString traceError;
+        const QMetaObject::Connection reported = QObject::connect(
+            &window, &fp::MainWindow::traceFailed, &app, [&traceError](const QString& message) { traceError = message; });
+        const bool read = window.importTrace(parser.value(traceOption));
+        QObject::disconnect(reported);
+        if (!read && !screenshot.isEmpty())
+            return fail(traceError);
+    }
+    if (!screenshot.isEmpty()) {
         window.resize(kScreenshotWidth, kScreenshotHeight);
         QObject::connect(&window, &fp::MainWindow::loadFailed, &app, [](const QString& message) {
             fail(message);

@@ -9,8 +9,10 @@
 #include "nodedetails.h"
 #include "onnx_reader.h"
 #include "report.h"
+#include "rooflinechart.h"
 #include "summarywidget.h"
 #include "timelinechart.h"
+#include "traces.h"
 
 #include <QAction>
 #include <QApplication>
@@ -159,7 +161,10 @@ MainWindow::MainWindow(bool persistent, QWidget* parent)
     m_proxy->setFilterKeyColumn(LayerTableModel::NameColumn);
     m_proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
 
-    m_hiddenColumns = { LayerTableModel::FlopsColumn };
+    // Latency and energy per layer start hidden too: at 1400 pixels the name column is already
+    // down to a hundred in training, and the summary, the roofline's tooltips and time % carry
+    // them.
+    m_hiddenColumns = { LayerTableModel::FlopsColumn, LayerTableModel::LatencyColumn, LayerTableModel::EnergyColumn };
     m_fitTimer = new QTimer(this);
     m_fitTimer->setSingleShot(true);
     m_fitTimer->setInterval(kFitDelayMs);
@@ -323,6 +328,11 @@ void MainWindow::createCentralWidget()
     connect(m_graph->view(), &GraphView::layoutFinished, this, &MainWindow::graphLaidOut);
     m_views->addTab(m_graph, tr("Graph"));
 
+    m_roofline = new RooflineChart(m_views);
+    m_roofline->setObjectName(QStringLiteral("roofline"));
+    connect(m_roofline, &RooflineChart::nodeSelected, this, &MainWindow::selectNode);
+    m_views->addTab(m_roofline, tr("Roofline"));
+
     setCentralWidget(central);
 }
 
@@ -385,6 +395,7 @@ void MainWindow::createActions()
     m_cancelAction = file->addAction(tr("&Cancel Loading"), this, &MainWindow::cancelLoad);
     m_cancelAction->setObjectName(QStringLiteral("cancelLoadAction"));
     m_cancelAction->setEnabled(false);
+    createTraceActions(file);
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
@@ -420,6 +431,7 @@ void MainWindow::createActions()
     zoom->setToolTip(tr("Start the timeline's memory axis at the lowest step instead of zero"));
     m_timeline->addAction(zoom);
     m_timeline->setContextMenuPolicy(Qt::ActionsContextMenu);
+    createComparisonActions(m_viewMenu);
     m_viewMenu->addSeparator();
     m_viewMenu->addAction(m_controlsDock->toggleViewAction());
     m_viewMenu->addAction(m_timelineDock->toggleViewAction());
@@ -453,6 +465,8 @@ bool MainWindow::showView(const QString& name)
 
 void MainWindow::setBudget(const Budget& budget)
 {
+    m_efficiency = budget.efficiency;
+    m_energyScale = budget.energyScale;
     m_controls->setDevices(budget.devices);
     m_controls->setBudget(budget.device, budget.bytes);
     reanalyze();
@@ -631,9 +645,12 @@ void MainWindow::reanalyze(bool refit)
         scheduleFit();
     const std::optional<MemoryBudget> budget = currentBudget();
 
-    m_layerModel->setTimeEstimate(m_controls->device(), m_config.precision);
-    m_layerModel->setAnalysis(m_model, m_result);
+    m_performance = estimateOnDevice();
+    const QString deviceName = m_controls->device() ? QString::fromStdString(m_controls->device()->name) : QString();
+    m_layerModel->setAnalysis(m_model, m_result, m_performance, deviceName);
     m_summary->setAnalysis(displayName(m_path), m_model, m_result, budget);
+    m_summary->setPerformance(m_performance, deviceName);
+    m_roofline->setAnalysis(m_model, m_result, m_performance, deviceName, m_efficiency);
     m_bars->setAnalysis(m_model, m_result);
     if (newModel)
         m_graph->setModel(m_model, m_result); // lays out off the GUI thread
@@ -751,6 +768,7 @@ void MainWindow::selectNode(int node)
     m_selectedNode = node;
     m_bars->setSelectedNode(node);
     m_timeline->setSelectedNode(node);
+    m_roofline->setSelectedNode(node);
     m_graph->view()->selectNode(node);
     m_details->setNode(node);
 
@@ -840,6 +858,12 @@ int MainWindow::widestFigure(int column) const
     case LayerTableModel::TimeColumn:
         widest = QStringLiteral("100.0 %");
         break;
+    case LayerTableModel::LatencyColumn:
+        widest = QStringLiteral("999 ms");
+        break;
+    case LayerTableModel::EnergyColumn:
+        widest = QStringLiteral("999 mJ");
+        break;
     default:
         return 0;
     }
@@ -867,8 +891,11 @@ void MainWindow::growShapeColumn()
 void MainWindow::updateColumnVisibility()
 {
     for (int column = 0; column < LayerTableModel::ColumnCount; ++column) {
-        // Saved-for-backward is empty in inference: the column would only take room.
-        const bool empty = column == LayerTableModel::SavedColumn && m_config.training.mode != Mode::Training;
+        // Saved-for-backward is empty in inference, and times are empty without a device.
+        const bool noTimes = (column == LayerTableModel::TimeColumn || column == LayerTableModel::LatencyColumn)
+            && !(m_performance && m_performance->hasRoofline());
+        const bool empty = noTimes
+            || (column == LayerTableModel::SavedColumn && m_config.training.mode != Mode::Training);
         m_table->setColumnHidden(column, empty || m_hiddenColumns.contains(column));
     }
 }
@@ -960,6 +987,98 @@ void MainWindow::dropEvent(QDropEvent* event)
         return;
     event->acceptProposedAction();
     openFile(path);
+}
+
+// --- latency, measured traces and the pinned comparison (issue #8, #5) ---------------------
+
+std::shared_ptr<const PerformanceEstimate> MainWindow::estimateOnDevice() const
+{
+    // Energy needs no device; times need its roofs, and without one they stay empty.
+    PerformanceConfig performance;
+    if (const Device* device = m_controls->device())
+        performance.device = *device;
+    performance.efficiency = m_efficiency;
+    performance.energy.scale = m_energyScale;
+    return std::make_shared<const PerformanceEstimate>(estimatePerformance(*m_result, m_config, performance));
+}
+
+void MainWindow::createTraceActions(QMenu* file)
+{
+    file->addSeparator();
+    QAction* import = file->addAction(tr("&Import Memory Trace…"), this, &MainWindow::importTraceDialog);
+    import->setObjectName(QStringLiteral("importTraceAction"));
+    import->setToolTip(tr("Overlay a measured memory trace on the timeline: an nvidia-smi CSV log, an "
+                          "onnxruntime profile, or a trace from torch_memory_trace.py"));
+    QAction* clear = file->addAction(tr("C&lear Memory Trace"), m_timeline, &TimelineChart::clearTrace);
+    clear->setObjectName(QStringLiteral("clearTraceAction"));
+    clear->setEnabled(false);
+    connect(m_timeline, &TimelineChart::overlaysChanged, clear,
+            [this, clear]() { clear->setEnabled(m_timeline->hasTrace()); });
+    m_timeline->addAction(clear);
+}
+
+void MainWindow::createComparisonActions(QMenu* view)
+{
+    QAction* pin = view->addAction(tr("&Pin as Comparison"), this, [this]() {
+        if (m_model && m_result)
+            m_timeline->pinComparison(configLabel(*m_model, *m_result, m_config));
+    });
+    pin->setObjectName(QStringLiteral("pinComparisonAction"));
+    pin->setToolTip(tr("Keep this configuration's memory total on the timeline as a dashed line, to compare "
+                       "the next ones with"));
+    QAction* unpin = view->addAction(tr("Clear &Comparison"), m_timeline, &TimelineChart::clearComparison);
+    unpin->setObjectName(QStringLiteral("clearComparisonAction"));
+    unpin->setEnabled(false);
+    connect(m_timeline, &TimelineChart::overlaysChanged, unpin,
+            [this, unpin]() { unpin->setEnabled(m_timeline->hasComparison()); });
+    m_timeline->addAction(pin);
+    m_timeline->addAction(unpin);
+}
+
+void MainWindow::importTraceDialog()
+{
+    QString dir;
+    if (m_persistent)
+        dir = QSettings().value(Keys::lastDirectory).toString();
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Import Memory Trace"), dir,
+        tr("Memory traces (*.csv *.json *.log *.txt);;All files (*)"));
+    if (!path.isEmpty())
+        importTrace(path);
+}
+
+bool MainWindow::importTrace(const QString& path)
+{
+    QString reason;
+    std::shared_ptr<const MemoryTrace> trace;
+    try {
+        trace = std::make_shared<const MemoryTrace>(readMemoryTrace(QFile::encodeName(path).toStdString()));
+    } catch (const TraceError& e) {
+        reason = QString::fromStdString(e.what());
+    } catch (const std::bad_alloc&) {
+        reason = tr("not enough memory to read the trace");
+    } catch (const std::exception& e) {
+        reason = tr("internal error: %1").arg(QString::fromStdString(e.what()));
+    }
+    if (!trace) {
+        const QString message = tr("Could not import %1: %2").arg(QFileInfo(path).fileName(), reason);
+        statusBar()->showMessage(message, 10000);
+        if (m_errorDialogsEnabled) {
+            auto* box = new QMessageBox(QMessageBox::Warning, tr("Cannot Import Trace"),
+                                        tr("Could not import %1.").arg(QFileInfo(path).fileName()), QMessageBox::Ok,
+                                        this);
+            box->setInformativeText(reason);
+            box->setDetailedText(path);
+            box->setAttribute(Qt::WA_DeleteOnClose);
+            box->open();
+        }
+        emit traceFailed(message);
+        return false;
+    }
+    m_timeline->setTrace(std::move(trace), QFileInfo(path).fileName());
+    m_timelineDock->show();
+    statusBar()->showMessage(tr("Imported %1").arg(QFileInfo(path).fileName()), 5000);
+    return true;
 }
 
 } // namespace fp

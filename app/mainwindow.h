@@ -4,6 +4,7 @@
 #include "analysis_options.h"
 #include "devices.h"
 #include "onnx_reader.h"
+#include "performance.h"
 #include "summarywidget.h"
 
 #include <QElapsedTimer>
@@ -32,12 +33,14 @@ class ControlPanel;
 class LayerBarChart;
 class LayerTableModel;
 class NodeDetailsView;
+class RooflineChart;
 class TimelineChart;
 
 // The Footprint window: one model at a time, and every view of its current analysis. The
 // configuration (batch, resolution, symbolic dims, precision, mode, device) is edited in the
 // "Configuration" dock on the left; the summary sits above a tab widget of views (the layer
-// table, the per-layer bars and the graph); the memory timeline is a dock below them.
+// table, the per-layer bars, the graph and the roofline); the memory timeline is a dock below
+// them, with a measured trace and a pinned configuration drawn over it when asked for.
 // Each change re-runs the analysis on the GUI thread (a few milliseconds even for GPT-2) and
 // hands the result to every view, so the views move while a slider is dragged. The search
 // for the largest batch that fits (several analyses) runs on the thread pool instead, only
@@ -86,10 +89,18 @@ public:
     int selectedNode() const { return m_selectedNode; }
 
     // The views of the analysis, as tabs named by their object names: "layers" (the table),
-    // "bars" and "graph".
+    // "bars", "graph" and "roofline".
     QTabWidget* views() const { return m_views; }
-    // Shows the tab named `name` ("layers", "bars", "graph"); false if there is none.
+    // Shows the tab named `name` ("layers", "bars", "graph", "roofline"); false if there is none.
     bool showView(const QString& name);
+
+    // Latency and energy of the analysis shown, on the device chosen (no times without one).
+    std::shared_ptr<const PerformanceEstimate> performance() const { return m_performance; }
+
+    // Reads a measured memory trace (core/traces.h) and overlays it on the timeline. A file
+    // that cannot be read is reported (dialog, status line, traceFailed()) and nothing else
+    // changes. Given before a model is open, the trace waits for it.
+    bool importTrace(const QString& path);
 
     bool errorDialogsEnabled() const { return m_errorDialogsEnabled; }
     void setErrorDialogsEnabled(bool enabled) { m_errorDialogsEnabled = enabled; }
@@ -118,6 +129,8 @@ signals:
     void graphLaidOut();
     // A node was selected in one of the views, or -1 when the selection was cleared.
     void nodeSelected(int node);
+    // importTrace() failed; `message` names the file and the reason.
+    void traceFailed(const QString& message);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -128,6 +141,12 @@ private:
     void createActions();
     void createCentralWidget();
     void createDocks();
+    // File > Import Memory Trace and the timeline's comparison pin (View menu and the timeline's
+    // context menu).
+    void createTraceActions(QMenu* file);
+    void createComparisonActions(QMenu* view);
+    void importTraceDialog();
+    std::shared_ptr<const PerformanceEstimate> estimateOnDevice() const;
     void showModel(const QString& path, std::shared_ptr<const Model> model, double loadMs);
     void showLoadError(const QString& path, const QString& reason);
     // Re-runs the analysis and updates every view. `refit`: something besides the batch
@@ -170,6 +189,9 @@ private:
     std::shared_ptr<const Model> m_model;
     std::shared_ptr<const AnalysisResult> m_result;
     AnalysisConfig m_config;
+    std::shared_ptr<const PerformanceEstimate> m_performance;
+    double m_efficiency = 0.75; // --efficiency: share of the device's roofs attained
+    double m_energyScale = 1.0; // --energy-scale
     double m_loadMs = 0;
     double m_analysisMs = 0;
     double m_viewsMs = 0;
@@ -195,6 +217,7 @@ private:
     QLabel* m_layerCount = nullptr;
     LayerBarChart* m_bars = nullptr;
     TimelineChart* m_timeline = nullptr;
+    RooflineChart* m_roofline = nullptr;
     ControlPanel* m_controls = nullptr;
     QDockWidget* m_controlsDock = nullptr;
     QDockWidget* m_timelineDock = nullptr;

@@ -16,12 +16,20 @@ int precisionIndex(Precision precision)
     return 0;
 }
 
+int peakPrecisionIndex(const Device& device, Precision precision)
+{
+    const int p = precisionIndex(precision);
+    return device.peakFlops[p] > 0 ? p : 0;
+}
+
 PerformanceEstimate estimatePerformance(const AnalysisResult& result, const AnalysisConfig& config,
                                         const PerformanceConfig& performance)
 {
     PerformanceEstimate e;
+    // Energy follows the arithmetic's own width; the time, the units that run it.
     const int p = precisionIndex(config.precision);
-    e.peakFlops = performance.device.peakFlops[p] * performance.efficiency;
+    e.peakPrecision = peakPrecisionIndex(performance.device, config.precision);
+    e.peakFlops = performance.device.peakFlops[e.peakPrecision] * performance.efficiency;
     e.bandwidth = performance.device.bandwidthBytesPerSecond * performance.efficiency;
     const double passes = config.training.mode == Mode::Training ? 3.0 : 1.0;
     const EnergyCosts& costs = performance.energy;

@@ -42,10 +42,22 @@ struct PerformanceEstimate {
     double joules = 0;
     double peakFlops = 0; // the roofs used, after the efficiency factor
     double bandwidth = 0;
+    int peakPrecision = 0; // the column of Device::peakFlops used (see precisionIndex)
+
+    // Whether the device gave both roofs: without them there are no times, only energy.
+    bool hasRoofline() const { return peakFlops > 0 && bandwidth > 0; }
+    // The roofline's ridge: the arithmetic intensity (FLOPs per byte) where the bandwidth slope
+    // meets the compute ceiling; layers below it are memory-bound.
+    double ridgeIntensity() const { return bandwidth > 0 ? peakFlops / bandwidth : 0; }
+    // Layer `i`'s share of the total time (the seeds' "duration %"); 0 without a roofline.
+    double timeShare(size_t i) const { return seconds > 0 ? layers[i].seconds / seconds : 0; }
 };
 
 // Which of the device's peaks applies: the precision chosen, or the model's own float type.
 int precisionIndex(Precision precision);
+// The column of `device.peakFlops` a run at `precision` is held to: the precision's own, or fp32
+// where the device gives no figure for it (a V100 has no bf16 units; it runs bf16 at fp32 rate).
+int peakPrecisionIndex(const Device& device, Precision precision);
 
 // Training costs each layer three times its forward work (the backward pass computes the
 // gradients of inputs and of weights, each about one forward's worth).

@@ -1,5 +1,7 @@
 #include "traces.h"
 
+#include "report.h"
+
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -8,6 +10,7 @@
 #include <QStringList>
 
 #include <algorithm>
+#include <cstdio>
 
 namespace fp {
 
@@ -19,6 +22,25 @@ const char* traceFormatName(MemoryTrace::Format format)
     case MemoryTrace::Format::Footprint: return "footprint";
     }
     return "footprint";
+}
+
+PeakComparison comparePeaks(int64_t estimatedPeakBytes, const MemoryTrace& trace)
+{
+    PeakComparison c;
+    c.estimatedBytes = estimatedPeakBytes;
+    c.measuredBytes = trace.peakBytes;
+    c.differenceBytes = estimatedPeakBytes - trace.peakBytes;
+    c.differencePercent = trace.peakBytes > 0 ? 100.0 * double(c.differenceBytes) / double(trace.peakBytes) : 0.0;
+    return c;
+}
+
+std::string formatDifference(const PeakComparison& c)
+{
+    const int64_t magnitude = c.differenceBytes < 0 ? -c.differenceBytes : c.differenceBytes;
+    char line[160];
+    std::snprintf(line, sizeof line, "%s%s (%+.1f%%)", c.differenceBytes < 0 ? "-" : "+", formatBytes(magnitude).c_str(),
+                  c.differencePercent);
+    return line;
 }
 
 namespace {

@@ -35,6 +35,18 @@ struct MemoryTrace {
 
 const char* traceFormatName(MemoryTrace::Format format);
 
+// An estimate set beside a measurement at the peak (footprint-cli compare and the timeline's
+// overlay): the difference is estimate - measurement, the percentage relative to the measurement.
+struct PeakComparison {
+    int64_t estimatedBytes = 0;
+    int64_t measuredBytes = 0;
+    int64_t differenceBytes = 0;
+    double differencePercent = 0;
+};
+PeakComparison comparePeaks(int64_t estimatedPeakBytes, const MemoryTrace& trace);
+// "+1.50 MiB (+2.3%)", "-352 B (-0.0%)": the difference as footprint-cli compare prints it.
+std::string formatDifference(const PeakComparison& comparison);
+
 // Reads a trace, telling the format by its content. `sampleInterval` is the time between
 // nvidia-smi samples when the log has no timestamps (-lms 10: 0.01 s). Throws TraceError.
 MemoryTrace readMemoryTrace(const std::string& path, double sampleInterval = 0.01);

@@ -1,6 +1,7 @@
 #include "chartmapping.h"
 
 #include <QCoreApplication>
+#include <QStringList>
 #include <QValueAxis>
 
 #include <algorithm>
@@ -350,46 +351,127 @@ LayerRanking rankLayers(const AnalysisResult& result, LayerMetric metric, int co
     return ranking;
 }
 
-std::vector<double> timeShares(const AnalysisResult& result, const Device* device, Precision precision)
+std::vector<RooflinePoint> rooflinePoints(const AnalysisResult& result, const PerformanceEstimate& performance,
+                                          int* skipped)
 {
-    int column = 0; // fp32, also for the model's own types: most exports store fp32
-    switch (precision) {
-    case Precision::FP16:
-        column = 1;
-        break;
-    case Precision::BF16:
-        column = 2;
-        break;
-    case Precision::INT8:
-        column = 3;
-        break;
-    case Precision::FP32:
-    case Precision::Model:
-        break;
+    std::vector<RooflinePoint> points;
+    int without = 0;
+    const size_t n = std::min(result.layers.size(), performance.layers.size());
+    for (size_t i = 0; i < n; ++i) {
+        const LayerPerformance& p = performance.layers[i];
+        if (!(p.intensity > 0) || !(p.attainedFlops > 0)) {
+            ++without;
+            continue;
+        }
+        points.push_back({ int(i), result.layers[i].node, p.intensity, p.attainedFlops, p.computeBound });
     }
-    double peak = 0;
-    double bandwidth = 0;
-    if (device) {
-        peak = device->peakFlops[column] > 0 ? device->peakFlops[column] : device->peakFlops[0];
-        bandwidth = device->bandwidthBytesPerSecond;
-    }
-    const bool roofline = peak > 0 && bandwidth > 0;
+    if (skipped)
+        *skipped = without;
+    return points;
+}
 
-    std::vector<double> shares(result.layers.size(), 0.0);
-    double total = 0;
-    for (size_t i = 0; i < shares.size(); ++i) {
-        const LayerResult& layer = result.layers[i];
-        double t = double(layer.flops);
-        if (roofline)
-            t = std::max(double(layer.flops) / peak, (double(layer.readBytes) + double(layer.writeBytes)) / bandwidth);
-        shares[i] = t;
-        total += t;
+LogRange logRange(double low, double high)
+{
+    if (!(low > 0) || !(high > 0))
+        return {};
+    // A point within a fifth of a decade of the frame is pushed inside by one more decade.
+    const double margin = std::log10(1.6);
+    LogRange range;
+    range.minimum = std::pow(10.0, std::floor(std::log10(low) - margin));
+    range.maximum = std::pow(10.0, std::ceil(std::log10(high) + margin));
+    return range;
+}
+
+namespace {
+
+QString scaled(double value, const char* const units[], int count, const char* suffix)
+{
+    // units[0] is the largest: "", "m", "µ", "n", "p" for seconds and joules.
+    int u = 0;
+    double v = value;
+    while (v != 0 && std::abs(v) < 1 && u + 1 < count) {
+        v *= 1000;
+        ++u;
     }
-    if (total > 0) {
-        for (double& share : shares)
-            share /= total;
+    const int decimals = std::abs(v) >= 100 ? 0 : std::abs(v) >= 10 ? 1 : 2;
+    return QString::number(v, 'f', decimals) + u' ' + QString::fromUtf8(units[u]) + QString::fromLatin1(suffix);
+}
+
+} // namespace
+
+QString durationText(double seconds)
+{
+    static const char* const units[] = { "", "m", "µ", "n", "p" };
+    return scaled(seconds, units, 5, "s");
+}
+
+QString energyText(double joules)
+{
+    static const char* const units[] = { "", "m", "µ", "n", "p" };
+    return scaled(joules, units, 5, "J");
+}
+
+QString configLabel(const Model& model, const AnalysisResult& result, const AnalysisConfig& config)
+{
+    QStringList parts;
+    for (int in : model.graph.inputs) {
+        if (size_t(in) < result.shapes.tensors.size() && !result.shapes.tensors[size_t(in)].dims.empty()) {
+            parts << tr("batch %1").arg(result.shapes.tensors[size_t(in)].dims[0]);
+            break;
+        }
     }
-    return shares;
+    for (const auto& [name, value] : config.shapes.dims)
+        parts << QStringLiteral("%1 %2").arg(QString::fromStdString(name)).arg(value);
+    if (config.shapes.height && config.shapes.width)
+        parts << QStringLiteral("%1x%2").arg(*config.shapes.height).arg(*config.shapes.width);
+    parts << (config.precision == Precision::Model ? tr("model precision") : QString::fromLatin1(precisionName(config.precision)));
+    if (config.training.mode == Mode::Training)
+        parts << tr("training (%1)").arg(QString::fromLatin1(optimizerName(config.training.optimizer)));
+    else
+        parts << tr("inference");
+    return parts.join(QStringLiteral(", "));
+}
+
+std::vector<TracePoint> traceOnSteps(const MemoryTrace& trace, int stepCount, int maxPoints)
+{
+    std::vector<TracePoint> points;
+    const size_t n = std::min(trace.seconds.size(), trace.bytes.size());
+    if (n == 0 || stepCount <= 0)
+        return points;
+    const double first = trace.seconds.front();
+    const double span = trace.seconds[n - 1] - first;
+    const auto xOf = [&](size_t i) {
+        // Samples without a usable clock are spread evenly instead.
+        if (!(span > 0))
+            return n == 1 ? 0.5 * stepCount : double(i) * stepCount / double(n - 1);
+        return std::clamp((trace.seconds[i] - first) / span, 0.0, 1.0) * stepCount;
+    };
+    if (maxPoints <= 0 || int64_t(n) <= int64_t(maxPoints)) {
+        points.reserve(n);
+        for (size_t i = 0; i < n; ++i)
+            points.push_back({ xOf(i), trace.bytes[i] });
+        return points;
+    }
+    // Slots of equal width in x; each keeps its lowest and highest sample, in time order.
+    const int slotCount = std::max(1, maxPoints / 2);
+    size_t i = 0;
+    while (i < n) {
+        const int slot = std::min(slotCount - 1, int(xOf(i) / stepCount * slotCount));
+        size_t low = i, high = i;
+        size_t j = i + 1;
+        for (; j < n && std::min(slotCount - 1, int(xOf(j) / stepCount * slotCount)) == slot; ++j) {
+            if (trace.bytes[j] < trace.bytes[low])
+                low = j;
+            if (trace.bytes[j] > trace.bytes[high])
+                high = j;
+        }
+        const size_t a = std::min(low, high), b = std::max(low, high);
+        points.push_back({ xOf(a), trace.bytes[a] });
+        if (b != a)
+            points.push_back({ xOf(b), trace.bytes[b] });
+        i = j;
+    }
+    return points;
 }
 
 } // namespace fp

@@ -3,10 +3,12 @@
 // The arithmetic behind the charts and the controls, kept out of the views so that it is tested
 // with plain numbers (hotspot's TimeLineData does the same for its delegate): the colour of each
 // memory category, log-scale slider steps, the downsampling of long timelines, the ranking of
-// layers for the bar chart, axis units, and the per-layer time estimate of the layer table.
+// layers for the bar chart, axis units, roofline points and the placing of a measured trace on the timeline.
 
 #include "analysis.h"
 #include "devices.h"
+#include "performance.h"
+#include "traces.h"
 
 #include <QColor>
 #include <QString>
@@ -142,10 +144,48 @@ struct LayerRanking {
 // swap places from one slider step to the next.
 LayerRanking rankLayers(const AnalysisResult& result, LayerMetric metric, int count, BarOrder order = BarOrder::Largest);
 
-// Each layer's share of the model's run time, a rough estimate: max(FLOPs / peak FLOP/s,
-// bytes moved / bandwidth) on `device` at `precision` (a roofline without efficiency
-// factors), or the layer's share of FLOPs when there is no device or the device gives no
-// figures. Shares add up to 1 unless every layer is zero. Parallel to result.layers.
-std::vector<double> timeShares(const AnalysisResult& result, const Device* device, Precision precision);
+// --- the roofline and the timeline's overlays --------------------------------------------
+
+// One layer under the roofline: where it sits (FLOPs per byte moved, FLOPs per second reached
+// on the device) and which roof holds it down.
+struct RooflinePoint {
+    int layer = -1; // index into AnalysisResult::layers (and PerformanceEstimate::layers)
+    int node = -1;
+    double intensity = 0; // FLOP / byte
+    double attainedFlops = 0; // FLOP / s
+    bool computeBound = false;
+};
+
+// The layers that can sit on a log-log roofline: those with FLOPs and bytes moved. The rest
+// (views, shape arithmetic) have no intensity and are counted in `skipped`.
+std::vector<RooflinePoint> rooflinePoints(const AnalysisResult& result, const PerformanceEstimate& performance,
+                                          int* skipped = nullptr);
+
+// Whole decades around [low, high] for a log axis, with a little room so that nothing sits on
+// the frame: [0.3, 60] -> [0.1, 100], but [0.3, 82] -> [0.1, 1000] (82 is within a factor 1.6 of 100).
+struct LogRange {
+    double minimum = 1;
+    double maximum = 10;
+};
+LogRange logRange(double low, double high);
+
+// "1.23 ms", "45.6 µs", "2.00 s": a time as it is read.
+QString durationText(double seconds);
+// "12.3 mJ", "4.56 µJ".
+QString energyText(double joules);
+// "batch 8, fp16, training (adam)": what a configuration is, for a legend. The batch is the one
+// `result` used (dim 0 of the first graph input), whether set or the model's own.
+QString configLabel(const Model& model, const AnalysisResult& result, const AnalysisConfig& config);
+
+// A measured trace's samples placed on the timeline's step axis. The trace knows seconds, the
+// estimate knows steps, and neither knows the other's clock, so the trace's span (first to last
+// sample) is stretched over the steps [0, stepCount]: both start together and end together.
+// Beyond `maxPoints` samples, each run of samples sharing a slot is drawn as its lowest and
+// highest (in the order they came), so the measured peak survives.
+struct TracePoint {
+    double x = 0; // in steps
+    int64_t bytes = 0;
+};
+std::vector<TracePoint> traceOnSteps(const MemoryTrace& trace, int stepCount, int maxPoints);
 
 } // namespace fp

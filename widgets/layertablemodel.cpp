@@ -52,8 +52,11 @@ LayerTableModel::LayerTableModel(QObject* parent)
 
 LayerTableModel::~LayerTableModel() = default;
 
-void LayerTableModel::setAnalysis(std::shared_ptr<const Model> model, std::shared_ptr<const AnalysisResult> result)
+void LayerTableModel::setAnalysis(std::shared_ptr<const Model> model, std::shared_ptr<const AnalysisResult> result,
+                                  std::shared_ptr<const PerformanceEstimate> performance, const QString& deviceName)
 {
+    if (performance && result && performance->layers.size() != result->layers.size())
+        performance.reset(); // not this result's estimate
     // Same model and the same nodes in the same order: the rows are the same rows, only
     // their figures moved. Resetting would drop the selection and the scroll position the
     // user is looking at while dragging the batch size.
@@ -63,16 +66,18 @@ void LayerTableModel::setAnalysis(std::shared_ptr<const Model> model, std::share
                       [](const LayerResult& a, const LayerResult& b) { return a.node == b.node; });
     if (sameRows) {
         const std::shared_ptr<const AnalysisResult> old = std::exchange(m_result, std::move(result));
-        const std::vector<double> oldShares = m_timeShares;
+        const std::shared_ptr<const PerformanceEstimate> oldPerformance = std::exchange(m_performance, std::move(performance));
+        const bool deviceChanged = deviceName != m_deviceName;
+        m_deviceName = deviceName;
         const int oldPeak = m_peakRow;
         m_peakRow = peakLayer(*m_result);
-        updateTimeShares();
         if (m_result->layers.empty())
             return;
         // Only the columns whose figures moved are announced, so only they are repainted:
         // a batch step leaves names, parameters and storage alone, and painting cells is
         // most of a slider step's time.
-        const std::vector<bool> changed = changedColumns(*old, oldShares);
+        std::vector<bool> changed = changedColumns(*old, oldPerformance.get());
+        changed[TimeColumn] = changed[TimeColumn] || deviceChanged; // the tooltips name it
         for (int first = 0; first < ColumnCount; ++first) {
             if (!changed[size_t(first)])
                 continue;
@@ -93,11 +98,12 @@ void LayerTableModel::setAnalysis(std::shared_ptr<const Model> model, std::share
     m_model = std::move(model);
     m_result = m_model ? std::move(result) : nullptr;
     m_peakRow = m_result ? peakLayer(*m_result) : -1;
-    updateTimeShares();
+    m_performance = m_result ? std::move(performance) : nullptr;
+    m_deviceName = deviceName;
     endResetModel();
 }
 
-std::vector<bool> LayerTableModel::changedColumns(const AnalysisResult& old, const std::vector<double>& oldShares) const
+std::vector<bool> LayerTableModel::changedColumns(const AnalysisResult& old, const PerformanceEstimate* oldPerformance) const
 {
     std::vector<bool> changed(ColumnCount, false);
     const auto& before = old.layers;
@@ -113,10 +119,20 @@ std::vector<bool> LayerTableModel::changedColumns(const AnalysisResult& old, con
         changed[MacsColumn] = changed[MacsColumn] || a.macs != b.macs || a.costKnown != b.costKnown;
         changed[FlopsColumn] = changed[FlopsColumn] || a.flops != b.flops || a.costKnown != b.costKnown;
         changed[ShapeColumn] = changed[ShapeColumn] || a.outputBytes != b.outputBytes || a.shapesKnown != b.shapesKnown;
-        // The shares are ratios: a batch that scales every layer alike leaves them where they
-        // were, up to rounding that the one-decimal display never shows.
-        changed[TimeColumn] = changed[TimeColumn] || i >= oldShares.size()
-            || std::abs(m_timeShares[i] - oldShares[i]) > 1e-9;
+    }
+    // The shares are ratios: a batch that scales every layer alike leaves them where they
+    // were, up to rounding that the one-decimal display never shows.
+    const PerformanceEstimate* now = m_performance.get();
+    if (bool(now) != bool(oldPerformance) || (now && now->hasRoofline() != oldPerformance->hasRoofline())) {
+        changed[TimeColumn] = changed[LatencyColumn] = changed[EnergyColumn] = true;
+    } else if (now) {
+        for (size_t i = 0; i < after.size() && i < oldPerformance->layers.size(); ++i) {
+            const LayerPerformance& a = oldPerformance->layers[i];
+            const LayerPerformance& b = now->layers[i];
+            changed[TimeColumn] = changed[TimeColumn] || std::abs(now->timeShare(i) - oldPerformance->timeShare(i)) > 1e-9;
+            changed[LatencyColumn] = changed[LatencyColumn] || a.seconds != b.seconds;
+            changed[EnergyColumn] = changed[EnergyColumn] || a.joules != b.joules;
+        }
     }
     changed[SavedColumn] = old.memory.savedBytesByNode != m_result->memory.savedBytesByNode;
     // A shape can change without its byte count (a transpose of dims); the element count is
@@ -135,26 +151,11 @@ std::vector<bool> LayerTableModel::changedColumns(const AnalysisResult& old, con
     return changed;
 }
 
-void LayerTableModel::setTimeEstimate(const Device* device, Precision precision)
+const LayerPerformance* LayerTableModel::performance(int step, bool needsRoofline) const
 {
-    // Called on every analysis; the same device again changes nothing.
-    const bool same = precision == m_precision && bool(device) == m_device.has_value()
-        && (!device || (device->name == m_device->name && device->memoryBytes == m_device->memoryBytes));
-    if (same)
-        return;
-    m_device = device ? std::optional<Device>(*device) : std::nullopt;
-    m_precision = precision;
-    updateTimeShares();
-    if (rowCount() > 0)
-        emit dataChanged(index(0, TimeColumn), index(rowCount() - 1, TimeColumn));
-}
-
-void LayerTableModel::updateTimeShares()
-{
-    if (m_result)
-        m_timeShares = timeShares(*m_result, m_device ? &*m_device : nullptr, m_precision);
-    else
-        m_timeShares.clear();
+    if (!m_performance || (needsRoofline && !m_performance->hasRoofline()))
+        return nullptr;
+    return &m_performance->layers[size_t(step)];
 }
 
 int64_t LayerTableModel::savedBytes(const LayerResult& layer) const
@@ -258,7 +259,11 @@ QVariant LayerTableModel::displayData(const LayerResult& layer, int step, int co
     case FlopsColumn:
         return layer.costKnown ? countText(layer.flops) : QStringLiteral("–");
     case TimeColumn:
-        return percentText(m_timeShares[size_t(step)]);
+        return performance(step, true) ? percentText(m_performance->timeShare(size_t(step))) : QStringLiteral("–");
+    case LatencyColumn:
+        return performance(step, true) ? durationText(m_performance->layers[size_t(step)].seconds) : QStringLiteral("–");
+    case EnergyColumn:
+        return performance(step, false) ? energyText(m_performance->layers[size_t(step)].joules) : QStringLiteral("–");
     }
     return {};
 }
@@ -287,8 +292,13 @@ QVariant LayerTableModel::sortData(const LayerResult& layer, int step, int colum
         return layer.costKnown ? qint64(layer.macs) : qint64(-1);
     case FlopsColumn:
         return layer.costKnown ? qint64(layer.flops) : qint64(-1);
+    // -1 for no estimate: below every figure, as a missing MAC count sorts.
     case TimeColumn:
-        return m_timeShares[size_t(step)];
+        return performance(step, true) ? m_performance->timeShare(size_t(step)) : -1.0;
+    case LatencyColumn:
+        return performance(step, true) ? m_performance->layers[size_t(step)].seconds : -1.0;
+    case EnergyColumn:
+        return performance(step, false) ? m_performance->layers[size_t(step)].joules : -1.0;
     }
     return {};
 }
@@ -306,7 +316,12 @@ QString LayerTableModel::copyData(const LayerResult& layer, int step, int column
             return {}; // an empty cell, not a zero: there is no formula
         break;
     case TimeColumn:
-        return QString::number(m_timeShares[size_t(step)] * 100, 'g', 6);
+    case LatencyColumn:
+    case EnergyColumn: {
+        // Percent, seconds and joules; an empty cell where there is no estimate.
+        const double value = sortData(layer, step, column).toDouble();
+        return value < 0 ? QString() : QString::number(column == TimeColumn ? value * 100 : value, 'g', 6);
+    }
     default:
         break;
     }
@@ -382,10 +397,21 @@ QString LayerTableModel::toolTip(const LayerResult& layer, int step, int column)
         tip = tr("%1 bytes kept from the forward pass for this layer's backward pass").arg(exact(savedBytes(layer)));
         break;
     case TimeColumn:
-        tip = m_device ? tr("An estimate: the layer's max(FLOPs / peak FLOP/s, bytes moved / bandwidth) on %1, "
-                            "as a share of all layers'")
-                             .arg(QString::fromStdString(m_device->name))
-                       : tr("An estimate: the layer's share of all FLOPs (choose a device to include memory traffic)");
+    case LatencyColumn:
+        if (const LayerPerformance* p = performance(step, true)) {
+            tip = tr("An estimate on %1: max(FLOPs / peak FLOP/s, bytes moved / bandwidth), %2; %3 of all layers' "
+                     "time")
+                      .arg(m_deviceName, p->computeBound ? tr("compute-bound") : tr("memory-bound"),
+                           percentText(m_performance->timeShare(size_t(step))));
+        } else {
+            tip = tr("Choose a device in the Configuration panel for a roofline estimate of the time");
+        }
+        break;
+    case EnergyColumn:
+        tip = performance(step, false)
+            ? tr("%1 J: MACs, other FLOPs and bytes moved at Horowitz's 45 nm costs (ISSCC 2014)")
+                  .arg(m_performance->layers[size_t(step)].joules, 0, 'g', 6)
+            : QString();
         break;
     case MacsColumn:
     case FlopsColumn:
@@ -475,6 +501,10 @@ QVariant LayerTableModel::headerData(int section, Qt::Orientation orientation, i
         case SavedColumn:
             return QString(headerData(section, orientation, Qt::DisplayRole).toString().replace(u'\n', u' ')
                            + QStringLiteral(" (B)"));
+        case LatencyColumn:
+            return tr("Latency (s)");
+        case EnergyColumn:
+            return tr("Energy (J)");
         default:
             return headerData(section, orientation, Qt::DisplayRole).toString().replace(u'\n', u' ');
         }
@@ -505,6 +535,10 @@ QVariant LayerTableModel::headerData(int section, Qt::Orientation orientation, i
             return tr("FLOPs");
         case TimeColumn:
             return tr("time %");
+        case LatencyColumn:
+            return tr("Latency");
+        case EnergyColumn:
+            return tr("Energy");
         }
     }
     if (role == Qt::ToolTipRole) {
@@ -533,7 +567,12 @@ QVariant LayerTableModel::headerData(int section, Qt::Orientation orientation, i
             return tr("Floating-point operations");
         case TimeColumn:
             return tr("Share of the run time: an estimate, the layer's max(FLOPs / peak, bytes / bandwidth) on the "
-                      "chosen device, or its share of FLOPs without one");
+                      "chosen device, as a share of all layers'");
+        case LatencyColumn:
+            return tr("The layer's time on the chosen device, a roofline estimate: max(FLOPs / peak, bytes / "
+                      "bandwidth), both roofs scaled by the efficiency factor");
+        case EnergyColumn:
+            return tr("An estimate of the energy: MACs, other FLOPs and bytes moved at Horowitz's 45 nm costs");
         }
     }
     return {};

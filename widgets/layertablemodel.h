@@ -1,7 +1,7 @@
 #pragma once
 
 #include "analysis.h"
-#include "devices.h"
+#include "performance.h"
 
 #include <QAbstractTableModel>
 
@@ -30,7 +30,9 @@ public:
         SavedColumn, // what the layer keeps for its backward pass (training)
         MacsColumn,
         FlopsColumn,
-        TimeColumn, // share of the run time, an estimate (see timeShares())
+        TimeColumn, // share of the run time on the device (PerformanceEstimate::timeShare)
+        LatencyColumn, // the roofline time on the device
+        EnergyColumn, // from MACs, other FLOPs and bytes moved (Horowitz's 45 nm costs)
         ColumnCount
     };
 
@@ -45,14 +47,14 @@ public:
     explicit LayerTableModel(QObject* parent = nullptr);
     ~LayerTableModel() override;
 
-    // Shows `result`, an analysis of `model`. Resets the model unless the rows stay the same
-    // (same model, same execution order), in which case only dataChanged is emitted.
-    void setAnalysis(std::shared_ptr<const Model> model, std::shared_ptr<const AnalysisResult> result);
+    // Shows `result`, an analysis of `model`, with `performance`, the core's latency and energy
+    // estimate for it (estimatePerformance) on `deviceName`. Without a performance estimate the
+    // time, latency and energy columns show a dash; with one but no device (no roofline) only
+    // energy has figures. Resets the model unless the rows stay the same (same model, same
+    // execution order), in which case only dataChanged is emitted.
+    void setAnalysis(std::shared_ptr<const Model> model, std::shared_ptr<const AnalysisResult> result,
+                     std::shared_ptr<const PerformanceEstimate> performance = {}, const QString& deviceName = {});
     void clear();
-
-    // The device the time column estimates for (nullptr: each layer's share of FLOPs) and the
-    // precision whose peak applies.
-    void setTimeEstimate(const Device* device, Precision precision);
 
     // `rows` of `model` (a LayerTableModel or a proxy of one) as tab-separated text with a
     // header line: exact figures rather than rounded ones, for a spreadsheet. Columns in
@@ -83,17 +85,17 @@ private:
     QVariant sortData(const LayerResult& layer, int step, int column) const;
     QString copyData(const LayerResult& layer, int step, int column) const;
     int64_t savedBytes(const LayerResult& layer) const;
-    void updateTimeShares();
+    // The layer's estimate, or null where there is none (or no roofline, with `needsRoofline`).
+    const LayerPerformance* performance(int step, bool needsRoofline) const;
     // Per column, whether any figure differs between `old` and the result shown now.
-    std::vector<bool> changedColumns(const AnalysisResult& old, const std::vector<double>& oldShares) const;
+    std::vector<bool> changedColumns(const AnalysisResult& old, const PerformanceEstimate* oldPerformance) const;
     QString toolTip(const LayerResult& layer, int step, int column) const;
 
     std::shared_ptr<const Model> m_model;
     std::shared_ptr<const AnalysisResult> m_result;
     int m_peakRow = -1;
-    std::optional<Device> m_device;
-    Precision m_precision = Precision::Model;
-    std::vector<double> m_timeShares; // parallel to m_result->layers
+    std::shared_ptr<const PerformanceEstimate> m_performance;
+    QString m_deviceName;
 };
 
 } // namespace fp

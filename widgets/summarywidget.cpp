@@ -252,6 +252,12 @@ SummaryWidget::SummaryWidget(QWidget* parent)
     m_budgetHost->setFixedHeight(m_budget->sizeHint().height());
     layout->addWidget(m_budgetHost);
 
+    m_performanceHost = new LabelHost(this);
+    m_performance = new QLabel(m_performanceHost);
+    m_performance->setObjectName(QStringLiteral("performanceLine"));
+    m_performanceHost->setFixedHeight(m_performance->sizeHint().height());
+    layout->addWidget(m_performanceHost);
+
     m_notes = new QLabel(this);
     m_notes->setObjectName(QStringLiteral("analysisNotes"));
     m_notes->setForegroundRole(QPalette::PlaceholderText);
@@ -308,6 +314,8 @@ void SummaryWidget::clear()
     m_budget->clear();
     m_budget->hide();
     m_budgetHost->hide();
+    m_performance->clear();
+    m_performanceHost->hide();
     m_notes->clear();
     m_notes->hide();
     m_result.reset();
@@ -444,6 +452,42 @@ void SummaryWidget::showBudget(const AnalysisResult& result, const std::optional
     m_budget->setText(text);
     m_budget->show();
     m_budgetHost->show();
+}
+
+void SummaryWidget::setPerformance(std::shared_ptr<const PerformanceEstimate> performance, const QString& deviceName)
+{
+    if (!m_result || !performance) {
+        m_performance->clear();
+        m_performanceHost->hide();
+        return;
+    }
+    const bool training = std::any_of(m_result->memory.timeline.begin(), m_result->memory.timeline.end(),
+                                      [](const TimelineStep& step) { return step.phase != Phase::Forward; });
+    const QString pass = training ? tr("per training step") : tr("per inference");
+    QString text;
+    QString tip = tr("Energy: MACs, other FLOPs and bytes moved at Horowitz's 45 nm costs (ISSCC 2014): %1 J")
+                      .arg(performance->joules, 0, 'g', 6);
+    if (performance->hasRoofline()) {
+        double computeSeconds = 0;
+        for (const LayerPerformance& layer : performance->layers)
+            computeSeconds += layer.computeBound ? layer.seconds : 0;
+        const double computeShare = performance->seconds > 0 ? computeSeconds / performance->seconds : 0;
+        text = tr("On %1: <b>%2</b> %3 (roofline), <b>%4</b>  ·  %5% of the time in compute-bound layers")
+                   .arg(deviceName.toHtmlEscaped(), durationText(performance->seconds), pass,
+                        energyText(performance->joules))
+                   .arg(computeShare * 100, 0, 'f', 0);
+        tip = tr("Time: each layer's max(FLOPs / %1 FLOP/s, bytes moved / %2 B/s), the device's roofs after the "
+                 "efficiency factor: %3 s")
+                  .arg(performance->peakFlops, 0, 'g', 4)
+                  .arg(performance->bandwidth, 0, 'g', 4)
+                  .arg(performance->seconds, 0, 'g', 6)
+            + u'\n' + tip;
+    } else {
+        text = tr("Energy <b>%1</b> %2  ·  choose a device for the time").arg(energyText(performance->joules), pass);
+    }
+    m_performance->setText(text);
+    m_performance->setToolTip(tip);
+    m_performanceHost->show();
 }
 
 } // namespace fp

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "analysis.h"
+#include "performance.h"
 
 #include <QWidget>
 
@@ -41,6 +42,9 @@ public:
     // A new verdict for the analysis shown: the largest batch that fits arrives after the
     // analysis, from a search on the thread pool.
     void setBudget(const std::optional<MemoryBudget>& budget);
+    // The latency and energy totals of the analysis shown (estimatePerformance) on
+    // `deviceName`: one line under the budget. Without a device only the energy has a figure.
+    void setPerformance(std::shared_ptr<const PerformanceEstimate> performance, const QString& deviceName);
 
 signals:
     // The user clicked the peak layer; `step` indexes AnalysisResult::layers.
@@ -67,6 +71,8 @@ private:
     QWidget* m_peakBar = nullptr;
     QLabel* m_budget = nullptr;
     QWidget* m_budgetHost = nullptr;
+    QLabel* m_performance = nullptr;
+    QWidget* m_performanceHost = nullptr;
     QLabel* m_notes = nullptr;
     QGridLayout* m_figures = nullptr;
     std::shared_ptr<const AnalysisResult> m_result;

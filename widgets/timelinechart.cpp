@@ -4,6 +4,7 @@
 #include "report.h"
 
 #include <QAreaSeries>
+#include <QGraphicsRectItem>
 #include <QGraphicsSimpleTextItem>
 #include <QLegendMarker>
 #include <QLineSeries>
@@ -29,6 +30,8 @@ constexpr double kHeadRoom = 1.16;
 const QColor kOverColor(0xd6, 0x27, 0x28);
 const QColor kBackwardBand(0xe9, 0xee, 0xf5);
 const QColor kOptimizerBand(0xfb, 0xef, 0xd5);
+const QColor kTraceColor(0x14, 0x14, 0x14);
+const QColor kPinnedColor(0x6a, 0x3d, 0x9a);
 
 QString bytesText(int64_t bytes)
 {
@@ -140,6 +143,21 @@ TimelineChart::TimelineChart(QWidget* parent)
     m_limitLine->setPen(limitPen);
     addSeries(m_limitLine);
 
+    // The overlays lie over the estimate: the pinned configuration's total, dashed, and the
+    // measured trace, solid, with its peak as a ring.
+    m_pinnedLine = new QLineSeries(this);
+    m_pinnedLine->setPen(QPen(kPinnedColor, 2, Qt::DashLine));
+    addSeries(m_pinnedLine);
+    m_traceLine = new QLineSeries(this);
+    m_traceLine->setPen(QPen(kTraceColor, 1.5));
+    addSeries(m_traceLine);
+    m_tracePeak = new QScatterSeries(this);
+    m_tracePeak->setMarkerSize(11);
+    m_tracePeak->setColor(Qt::transparent);
+    m_tracePeak->setBorderColor(kTraceColor);
+    m_tracePeak->setPen(QPen(kTraceColor, 2));
+    addSeries(m_tracePeak);
+
     for (QLineSeries*& line : m_selectionLines) {
         line = new QLineSeries(this);
         line->setPen(QPen(QColor(0x20, 0x20, 0x20), 1.5));
@@ -151,12 +169,14 @@ TimelineChart::TimelineChart(QWidget* parent)
     m_peakMarker->setMarkerSize(9);
     m_peakMarker->setColor(QColor(0x20, 0x20, 0x20));
     m_peakMarker->setBorderColor(Qt::white);
-    m_peakMarker->setPointLabelsVisible(true);
-    m_peakMarker->setPointLabelsClipping(false);
+    addSeries(m_peakMarker);
+    m_peakLabel = new QGraphicsSimpleTextItem(m_chart);
     QFont labelFont = font();
     labelFont.setBold(true);
-    m_peakMarker->setPointLabelsFont(labelFont);
-    addSeries(m_peakMarker);
+    m_peakLabel->setFont(labelFont);
+    m_peakLabel->setBrush(palette().color(QPalette::Text));
+    m_peakLabel->setZValue(10);
+    m_peakLabel->hide();
 
     for (QGraphicsSimpleTextItem*& label : m_bandLabels) {
         label = new QGraphicsSimpleTextItem(m_chart);
@@ -164,6 +184,13 @@ TimelineChart::TimelineChart(QWidget* parent)
         label->setZValue(10);
         label->hide();
     }
+    m_traceLabelBack = new QGraphicsRectItem(m_chart);
+    m_traceLabelBack->setBrush(QColor(255, 255, 255, 225));
+    m_traceLabelBack->setPen(QPen(QColor(0xbb, 0xbb, 0xbb), 1));
+    m_traceLabelBack->setZValue(11);
+    m_traceLabelBack->hide();
+    m_traceLabel = new QGraphicsSimpleTextItem(m_traceLabelBack);
+    m_traceLabel->setBrush(palette().color(QPalette::Text));
     connect(m_chart, &QChart::plotAreaChanged, this, &TimelineChart::updateBandLabels);
     clear();
 }
@@ -182,8 +209,19 @@ void TimelineChart::clear()
 void TimelineChart::setAnalysis(std::shared_ptr<const Model> model, std::shared_ptr<const AnalysisResult> result,
                                 int64_t limitBytes, const QString& limitName)
 {
-    if (model != m_model)
+    if (model != m_model) {
         m_selectedNode = -1; // node indices of another model mean nothing here
+        // A trace measured, and a configuration pinned, on the model before: not this one's.
+        // (Before the first model there is nothing to drop: a trace given on the command line
+        // waits for its model.)
+        if (m_model && (m_trace || m_pinned)) {
+            m_trace.reset();
+            m_pinned.reset();
+            m_traceText.clear();
+            m_pinnedLabel.clear();
+            emit overlaysChanged();
+        }
+    }
     m_model = std::move(model);
     m_result = m_model ? std::move(result) : nullptr;
     m_limit = std::max<int64_t>(0, limitBytes);
@@ -234,7 +272,12 @@ void TimelineChart::rebuild()
     // The axis ends at a round number above the peak (or the limit) with head room for the
     // peak's label, and moves only when the peak crosses a tick: while a slider is dragged the
     // axis and its labels, the costliest part of a chart to lay out, mostly stay put.
-    const double highest = double(std::max(m_drawnPeak, m_limit));
+    int64_t overlayPeak = 0;
+    if (m_trace)
+        overlayPeak = m_trace->peakBytes;
+    if (m_pinned)
+        overlayPeak = std::max(overlayPeak, m_pinned->memory.peakBytes);
+    const double highest = double(std::max({ m_drawnPeak, m_limit, m_result ? overlayPeak : 0 }));
     const AxisUnit unit = axisUnit(highest * kHeadRoom, true);
     const double headRoom = highest > 0 ? highest / unit.divisor * kHeadRoom : 1;
     double yInterval = niceInterval(headRoom, 5);
@@ -329,15 +372,19 @@ void TimelineChart::rebuild()
     if (memory && memory->peakStep >= 0 && memory->peakStep < n) {
         const double y = double(memory->peakBytes) / m_unit.divisor;
         m_peakMarker->replace({ QPointF(memory->peakStep + 0.5, y) });
-        m_peakMarker->setPointLabelsFormat(tr("Peak %1").arg(bytesText(memory->peakBytes)));
+        m_peakLabel->setText(tr("Peak %1").arg(bytesText(memory->peakBytes)));
         showSeries(m_chart, m_peakMarker, true, false);
     } else {
         m_peakMarker->clear();
         showSeries(m_chart, m_peakMarker, false);
     }
 
-    if (m_axisX->max() != std::max(1, n))
-        setAxisRange(m_axisX, std::max(1, n), niceInterval(std::max(1, n), 8));
+    updateOverlays(n);
+
+    // A pinned training step is longer than an inference: the axis reaches the longer one.
+    const int span = std::max({ 1, n, m_pinned && m_result ? int(m_pinned->memory.timeline.size()) : 0 });
+    if (m_axisX->max() != span)
+        setAxisRange(m_axisX, span, niceInterval(span, 8));
     if (axisChanged) {
         setAxisRange(m_axisY, m_top, yInterval, m_bottom);
         m_axisY->setTitleText(!m_result       ? tr("Live memory")
@@ -347,6 +394,124 @@ void TimelineChart::rebuild()
 
     updateSelection();
     updateBandLabels();
+}
+
+void TimelineChart::updateOverlays(int stepCount)
+{
+    QList<QPointF> points;
+    if (m_pinned && m_result) {
+        const std::vector<TimelineStep>& pinned = m_pinned->memory.timeline;
+        for (const TimelineBucket& bucket : downsampleTimeline(pinned, bucketBudget())) {
+            const double y = double(pinned[size_t(bucket.maxStep)].liveBytes) / m_unit.divisor;
+            points << QPointF(bucket.firstStep, y) << QPointF(bucket.lastStep + 1, y);
+        }
+        m_pinnedLine->setName(tr("Pinned: %1 (peak %2)").arg(m_pinnedLabel, bytesText(m_pinned->memory.peakBytes)));
+    }
+    m_pinnedLine->replace(points);
+    showSeries(m_chart, m_pinnedLine, !points.isEmpty());
+
+    points.clear();
+    QList<QPointF> peak;
+    const std::optional<PeakComparison> comparison = traceComparison();
+    if (comparison) {
+        const std::vector<TracePoint> trace = traceOnSteps(*m_trace, stepCount, 2 * bucketBudget());
+        points.reserve(qsizetype(trace.size()));
+        const TracePoint* highest = nullptr;
+        for (const TracePoint& p : trace) {
+            points << QPointF(p.x, double(p.bytes) / m_unit.divisor);
+            if (!highest || p.bytes > highest->bytes)
+                highest = &p;
+        }
+        if (highest)
+            peak << QPointF(highest->x, double(highest->bytes) / m_unit.divisor);
+        m_traceLine->setName(tr("Measured: %1").arg(m_traceName));
+        m_traceText = tr("Peak  ·  estimate %1  ·  measured %2  ·  difference %3")
+                          .arg(bytesText(comparison->estimatedBytes), bytesText(comparison->measuredBytes),
+                               QString::fromStdString(formatDifference(*comparison)));
+    } else if (m_trace) {
+        m_traceText = tr("%1 (%2) has no memory samples to draw: %3 per-node output sizes (footprint-cli compare "
+                         "lists them)")
+                          .arg(m_traceName, QString::fromLatin1(traceFormatName(m_trace->format)))
+                          .arg(m_trace->nodes.size());
+    }
+    m_traceLine->replace(points);
+    m_tracePeak->replace(peak);
+    showSeries(m_chart, m_traceLine, !points.isEmpty());
+    showSeries(m_chart, m_tracePeak, !peak.isEmpty(), false);
+    m_traceLabel->setText(m_traceText);
+    placeTraceLabel();
+}
+
+void TimelineChart::placeTraceLabel()
+{
+    const QRectF plot = m_chart->plotArea();
+    if (!m_trace || !m_result || m_traceText.isEmpty() || plot.isEmpty()) {
+        m_traceLabelBack->hide();
+        return;
+    }
+    // In the head room the axis leaves above the peak, on the side away from the peak's own
+    // label; on the left it goes below the phase names at the top of the bands.
+    const QRectF text = m_traceLabel->boundingRect();
+    const QRectF box(0, 0, text.width() + 10, text.height() + 6);
+    m_traceLabelBack->setRect(box);
+    m_traceLabel->setPos(5, 3);
+    bool peakOnRight = false;
+    if (m_peakMarker->count() > 0) {
+        const QPointF peak = m_chart->mapToPosition(m_peakMarker->at(0), m_peakMarker);
+        peakOnRight = std::isfinite(peak.x()) && peak.x() > plot.center().x();
+    }
+    const bool bandLabels = std::any_of(m_bandLabels.begin(), m_bandLabels.end(),
+                                        [](const QGraphicsSimpleTextItem* label) { return label->isVisible(); });
+    const double x = peakOnRight ? plot.left() + 6 : std::max(plot.left() + 4, plot.right() - box.width() - 6);
+    const double y = plot.top() + 4 + (peakOnRight && bandLabels ? text.height() + 4 : 0);
+    m_traceLabelBack->setPos(x, y);
+    m_traceLabelBack->show();
+}
+
+std::optional<PeakComparison> TimelineChart::traceComparison() const
+{
+    if (!m_trace || !m_result || m_trace->bytes.empty())
+        return std::nullopt;
+    return comparePeaks(m_result->memory.peakBytes, *m_trace);
+}
+
+void TimelineChart::setTrace(std::shared_ptr<const MemoryTrace> trace, const QString& name)
+{
+    m_trace = std::move(trace);
+    m_traceName = name;
+    m_traceText.clear();
+    rebuild();
+    emit overlaysChanged();
+}
+
+void TimelineChart::clearTrace()
+{
+    if (!m_trace)
+        return;
+    m_trace.reset();
+    m_traceText.clear();
+    rebuild();
+    emit overlaysChanged();
+}
+
+void TimelineChart::pinComparison(const QString& label)
+{
+    if (!m_result)
+        return;
+    m_pinned = m_result;
+    m_pinnedLabel = label;
+    rebuild();
+    emit overlaysChanged();
+}
+
+void TimelineChart::clearComparison()
+{
+    if (!m_pinned)
+        return;
+    m_pinned.reset();
+    m_pinnedLabel.clear();
+    rebuild();
+    emit overlaysChanged();
 }
 
 void TimelineChart::setZoomed(bool zoomed)
@@ -390,8 +555,28 @@ void TimelineChart::updateSelection()
     }
 }
 
+void TimelineChart::placePeakLabel()
+{
+    const QRectF plot = m_chart->plotArea();
+    if (m_peakMarker->count() == 0 || !m_peakMarker->isVisible() || plot.isEmpty()) {
+        m_peakLabel->hide();
+        return;
+    }
+    const QPointF at = m_chart->mapToPosition(m_peakMarker->at(0), m_peakMarker);
+    if (!std::isfinite(at.x()) || !std::isfinite(at.y())) {
+        m_peakLabel->hide();
+        return;
+    }
+    // Centred over the marker, kept inside the plot's width.
+    const QRectF text = m_peakLabel->boundingRect();
+    const double x = std::clamp(at.x() - text.width() / 2, plot.left() + 2, std::max(plot.left() + 2, plot.right() - text.width() - 2));
+    m_peakLabel->setPos(x, std::max(plot.top(), at.y() - text.height() - 6));
+    m_peakLabel->show();
+}
+
 void TimelineChart::updateBandLabels()
 {
+    placePeakLabel();
     // Phase names at the top of their bands, in training only, where a band is wide enough.
     const bool training = m_result && isTraining(m_result->memory);
     const std::array<Phase, 3> phases = { Phase::Forward, Phase::Backward, Phase::Optimizer };
@@ -417,6 +602,7 @@ void TimelineChart::updateBandLabels()
         label->setPos(left.x() + 6, left.y() + 2);
         label->show();
     }
+    placeTraceLabel();
 }
 
 int TimelineChart::stepAt(const QPoint& position) const

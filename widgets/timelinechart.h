@@ -2,14 +2,17 @@
 
 #include "analysis.h"
 #include "chartmapping.h"
+#include "traces.h"
 
 #include <QChartView>
 
 #include <array>
 #include <memory>
+#include <optional>
 #include <vector>
 
 class QAreaSeries;
+class QGraphicsRectItem;
 class QGraphicsSimpleTextItem;
 class QLineSeries;
 class QScatterSeries;
@@ -58,9 +61,39 @@ public:
     // The tooltip for a step: where it is, its node, and the live memory by category.
     QString toolTipText(int step) const;
 
+    // A measured memory trace drawn over the estimate as a line, its time span stretched over
+    // the steps (traceOnSteps()), with the two peaks side by side in a label: estimate,
+    // measurement, and the difference in bytes and percent (comparePeaks(), as footprint-cli
+    // compare prints it). `name` says where it came from (the file). A trace without samples
+    // (an onnxruntime profile has per-node sizes only) draws no line; the label says so.
+    // Opening another model drops the trace: it measured a run of the old one.
+    void setTrace(std::shared_ptr<const MemoryTrace> trace, const QString& name);
+    void clearTrace();
+    bool hasTrace() const { return bool(m_trace); }
+    // Estimate vs measurement at the peak; empty without a trace with samples or an analysis.
+    std::optional<PeakComparison> traceComparison() const;
+    // The label drawn on the chart for the trace.
+    QString traceText() const { return m_traceText; }
+
+    // Pins the total of the analysis shown now as a dashed line named `label` (its
+    // configuration, say "batch 8, fp16, training (adam)"), so later configurations are seen
+    // against it. Steps line up by index: an inference pins the forward part of a training
+    // step. Opening another model drops it.
+    void pinComparison(const QString& label);
+    void clearComparison();
+    bool hasComparison() const { return bool(m_pinned); }
+    QString comparisonLabel() const { return m_pinnedLabel; }
+    // The overlays as drawn, for tests: the series and their points (in drawn units, see
+    // memoryUnitDivisor()).
+    QLineSeries* traceSeries() const { return m_traceLine; }
+    QLineSeries* comparisonSeries() const { return m_pinnedLine; }
+    double memoryUnitDivisor() const { return m_unit.divisor; }
+
 signals:
     // The user clicked a step that runs a node.
     void nodeSelected(int node);
+    // A trace or a comparison came or went (menus enable their "clear" actions).
+    void overlaysChanged();
 
 protected:
     void mouseMoveEvent(QMouseEvent* event) override;
@@ -72,6 +105,9 @@ private:
     void rebuild();
     void updateSelection();
     void updateBandLabels();
+    void updateOverlays(int stepCount);
+    void placeTraceLabel();
+    void placePeakLabel();
     int bucketBudget() const;
 
     std::shared_ptr<const Model> m_model;
@@ -104,7 +140,21 @@ private:
     QLineSeries* m_overLine = nullptr;
     QAreaSeries* m_overArea = nullptr;
     QScatterSeries* m_peakMarker = nullptr;
+    // The peak's label: placed by hand, inside the plot, where a point label centred over a
+    // peak near either end would run over the axis.
+    QGraphicsSimpleTextItem* m_peakLabel = nullptr;
     std::array<QLineSeries*, 2> m_selectionLines {};
+
+    std::shared_ptr<const MemoryTrace> m_trace;
+    QString m_traceName;
+    QString m_traceText;
+    QLineSeries* m_traceLine = nullptr;
+    QScatterSeries* m_tracePeak = nullptr;
+    QGraphicsSimpleTextItem* m_traceLabel = nullptr;
+    QGraphicsRectItem* m_traceLabelBack = nullptr;
+    std::shared_ptr<const AnalysisResult> m_pinned;
+    QString m_pinnedLabel;
+    QLineSeries* m_pinnedLine = nullptr;
 };
 
 } // namespace fp

@@ -57,6 +57,28 @@ private slots:
         QVERIFY(std::abs(estimatePerformance(r, {}, half).seconds - 576e-9) < 1e-15);
     }
 
+    // A device without a figure for the chosen precision (a V100 has no bf16 units) is held to
+    // its fp32 peak, not to a peak of zero that would make every layer free of compute.
+    void precisionWithoutAFigureUsesFp32()
+    {
+        const AnalysisResult r = test::analyzeFile("tiny_mlp.onnx");
+        AnalysisConfig bf16;
+        bf16.precision = Precision::BF16;
+        const PerformanceConfig slow = toyDevice(1e3); // fp32 only: every layer compute-bound
+        const PerformanceEstimate e = estimatePerformance(r, bf16, slow);
+        QCOMPARE(e.peakPrecision, 0);
+        QCOMPARE(e.peakFlops, 1e3);
+        QVERIFY(e.layers[0].computeBound);
+        QVERIFY(std::abs(e.layers[0].seconds - 0.054) < 1e-12); // Gemm: 54 FLOPs at 1 kFLOP/s
+        // With a bf16 figure, that one applies.
+        PerformanceConfig both = slow;
+        both.device.peakFlops[2] = 2e3;
+        QCOMPARE(estimatePerformance(r, bf16, both).peakPrecision, 2);
+        QVERIFY(std::abs(estimatePerformance(r, bf16, both).layers[0].seconds - 0.027) < 1e-12);
+        // The ridge: 1 kFLOP/s over 1 GB/s.
+        QVERIFY(std::abs(e.ridgeIntensity() - 1e-6) < 1e-18);
+    }
+
     // Energy with Horowitz's 45 nm costs: a MAC 4.6 pJ, another FLOP 0.9 pJ, a DRAM byte 160 pJ.
     // Gemm: 24 MACs, 54 - 48 = 6 other FLOPs, 116 B; Relu: 6 FLOPs, 48 B; MatMul: 30 MACs, 124 B.
     void energyByHand()

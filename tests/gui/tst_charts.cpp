@@ -24,6 +24,9 @@
 #include <QComboBox>
 #include <QGroupBox>
 #include <QLabel>
+#include <QLegend>
+#include <QLegendMarker>
+#include <QLineSeries>
 #include <QLineEdit>
 #include <QSignalSpy>
 #include <QSlider>
@@ -36,6 +39,7 @@ using namespace fp;
 namespace {
 
 const QString kModels = QStringLiteral(FOOTPRINT_TEST_MODELS);
+const QString kTraces = QStringLiteral(FOOTPRINT_TEST_MODELS "/../traces");
 
 std::shared_ptr<const Model> load(const char* name)
 {
@@ -298,31 +302,101 @@ private slots:
         QCOMPARE(rankLayers(*inference, LayerMetric::SavedBytes, 3).maximum, 0.0);
     }
 
-    void timeShares()
+    void logRange_data()
     {
-        // Batch 3: FLOPs Gemm 81 (2 x 36 MACs + 9 bias adds), Relu 9, MatMul 90; total 180.
-        const auto result = analyzeAt(*m_mlp, 3);
-        const std::vector<double> flops = fp::timeShares(*result, nullptr, Precision::Model);
-        QCOMPARE(flops.size(), size_t(3));
-        QVERIFY(qFuzzyCompare(flops[0], 81.0 / 180));
-        QVERIFY(qFuzzyCompare(flops[1], 9.0 / 180));
-        QVERIFY(qFuzzyCompare(flops[2], 90.0 / 180));
+        QTest::addColumn<double>("low");
+        QTest::addColumn<double>("high");
+        QTest::addColumn<double>("minimum");
+        QTest::addColumn<double>("maximum");
+        QTest::newRow("inside decades") << 0.3 << 60.0 << 0.1 << 100.0;
+        QTest::newRow("near the top") << 0.3 << 82.0 << 0.1 << 1000.0;
+        // On or near a decade: pushed one further, so no point sits on the frame.
+        QTest::newRow("on a decade") << 1.0 << 1000.0 << 0.1 << 10000.0;
+        QTest::newRow("just below a decade") << 0.5 << 700.0 << 0.1 << 10000.0;
+        QTest::newRow("one value") << 5.0 << 5.0 << 1.0 << 10.0;
+        QTest::newRow("nothing") << 0.0 << 0.0 << 1.0 << 10.0;
+    }
 
-        // A device doing 10 FLOP/s and moving 100 B/s: Gemm max(8.1 s, 144 B / 100 = 1.44 s) =
-        // 8.1 s, Relu max(0.9, 0.72) = 0.9 s, MatMul max(9, 1.56) = 9 s.
-        Device slow;
-        slow.name = "slow";
-        slow.bandwidthBytesPerSecond = 100;
-        slow.peakFlops[0] = 10;
-        const std::vector<double> roofline = fp::timeShares(*result, &slow, Precision::FP32);
-        QVERIFY(qFuzzyCompare(roofline[0], 8.1 / 18.0));
-        QVERIFY(qFuzzyCompare(roofline[1], 0.9 / 18.0));
-        // Memory-bound now: at 1000 FLOP/s every layer is limited by its bytes (144, 72, 156).
-        slow.peakFlops[0] = 1000;
-        const std::vector<double> bound = fp::timeShares(*result, &slow, Precision::FP32);
-        QVERIFY(qFuzzyCompare(bound[1], 72.0 / 372.0));
-        // A precision the device gives no figure for falls back to its FP32 peak.
-        QCOMPARE(fp::timeShares(*result, &slow, Precision::BF16), bound);
+    void logRange()
+    {
+        QFETCH(double, low);
+        QFETCH(double, high);
+        QFETCH(double, minimum);
+        QFETCH(double, maximum);
+        const LogRange range = fp::logRange(low, high);
+        QVERIFY2(std::abs(range.minimum / minimum - 1) < 1e-12, qPrintable(QString::number(range.minimum)));
+        QVERIFY2(std::abs(range.maximum / maximum - 1) < 1e-12, qPrintable(QString::number(range.maximum)));
+    }
+
+    void durationsAndEnergies_data()
+    {
+        QTest::addColumn<double>("value");
+        QTest::addColumn<QString>("duration");
+        QTest::addColumn<QString>("energy");
+        QTest::newRow("seconds") << 2.0 << QStringLiteral("2.00 s") << QStringLiteral("2.00 J");
+        QTest::newRow("milli") << 0.01234 << QStringLiteral("12.3 ms") << QStringLiteral("12.3 mJ");
+        QTest::newRow("micro") << 6.72e-6 << QStringLiteral("6.72 µs") << QStringLiteral("6.72 µJ");
+        QTest::newRow("nano, three digits") << 288e-9 << QStringLiteral("288 ns") << QStringLiteral("288 nJ");
+        QTest::newRow("zero") << 0.0 << QStringLiteral("0.00 s") << QStringLiteral("0.00 J");
+    }
+
+    void durationsAndEnergies()
+    {
+        QFETCH(double, value);
+        QFETCH(QString, duration);
+        QFETCH(QString, energy);
+        QCOMPARE(durationText(value), duration);
+        QCOMPARE(energyText(value), energy);
+    }
+
+    void configLabels()
+    {
+        AnalysisConfig config;
+        config.shapes.batch = 8;
+        config.precision = Precision::FP16;
+        config.training.mode = Mode::Training;
+        config.training.optimizer = Optimizer::AdamW;
+        const AnalysisResult result = analyze(*m_mlp, config);
+        QCOMPARE(configLabel(*m_mlp, result, config), QStringLiteral("batch 8, fp16, training (adamw)"));
+        // No batch set: the model's own (tiny_mlp declares 2).
+        const AnalysisConfig plain;
+        QCOMPARE(configLabel(*m_mlp, analyze(*m_mlp, plain), plain), QStringLiteral("batch 2, model precision, inference"));
+    }
+
+    // The trace's span goes onto the steps: 5 samples over 4 ms on 3 steps put the sample at
+    // 2 ms on step 1.5 and the one at 3 ms on 2.25.
+    void traceOnSteps()
+    {
+        MemoryTrace trace;
+        trace.seconds = { 10.0, 10.001, 10.002, 10.003, 10.004 };
+        trace.bytes = { 0, 152, 176, 256, 200 };
+        const std::vector<TracePoint> points = fp::traceOnSteps(trace, 3, 100);
+        QCOMPARE(points.size(), size_t(5));
+        QCOMPARE(points.front().x, 0.0);
+        QVERIFY(std::abs(points[2].x - 1.5) < 1e-9);
+        QVERIFY(std::abs(points[3].x - 2.25) < 1e-9);
+        QCOMPARE(points[3].bytes, int64_t(256));
+        QCOMPARE(points.back().x, 3.0);
+
+        // Without a clock (every sample at 0) the samples are spread evenly.
+        trace.seconds.assign(5, 0.0);
+        QCOMPARE(fp::traceOnSteps(trace, 4, 100)[1].x, 1.0);
+
+        // 10,000 samples on 20 points: each slot keeps its lowest and highest, so the single
+        // high sample (the peak) survives.
+        MemoryTrace many;
+        for (int i = 0; i < 10000; ++i) {
+            many.seconds.push_back(i * 0.001);
+            many.bytes.push_back(i == 6543 ? 1000 : 100 + i % 7);
+        }
+        const std::vector<TracePoint> reduced = fp::traceOnSteps(many, 50, 20);
+        QVERIFY(reduced.size() <= 20);
+        const auto peak = std::max_element(reduced.begin(), reduced.end(),
+                                           [](const TracePoint& a, const TracePoint& b) { return a.bytes < b.bytes; });
+        QCOMPARE(peak->bytes, int64_t(1000));
+        QVERIFY(std::abs(peak->x - 6543.0 / 9999.0 * 50) < 1e-9);
+        QVERIFY(std::is_sorted(reduced.begin(), reduced.end(),
+                               [](const TracePoint& a, const TracePoint& b) { return a.x < b.x; }));
     }
 
     // --- the timeline -------------------------------------------------------------------
@@ -411,6 +485,117 @@ private slots:
         QTest::mouseClick(chart.viewport(), Qt::LeftButton, {}, chart.mapFromScene(chart.chart()->mapToScene(optimizer)));
         QCOMPARE(selected.count(), 1);
         QCOMPARE(chart.stepAt(QPoint(2, 2)), -1); // outside the plot
+    }
+
+    // tests/traces/footprint-tiny_mlp-b2.json: tiny_mlp at batch 2, measured peak 256 B at 3 ms
+    // of a 4 ms run. The estimate is 120 + 48 x 2 = 216 B: 40 B less, -15.625% of the measurement.
+    void timelineTraceOverlay()
+    {
+        const MemoryTrace trace = readMemoryTrace(kTraces.toStdString() + "/footprint-tiny_mlp-b2.json");
+        TimelineChart chart;
+        chart.resize(800, 300);
+        chart.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&chart));
+        QSignalSpy overlays(&chart, &TimelineChart::overlaysChanged);
+        // Before the model, as with --trace on the command line: the trace waits for it.
+        chart.setTrace(std::make_shared<const MemoryTrace>(trace), QStringLiteral("footprint-tiny_mlp-b2.json"));
+        QVERIFY(chart.hasTrace());
+        QVERIFY(!chart.traceComparison());
+        chart.setAnalysis(m_mlp, analyzeAt(*m_mlp, 2));
+        QVERIFY(chart.hasTrace());
+        const std::optional<PeakComparison> peak = chart.traceComparison();
+        QVERIFY(peak);
+        QCOMPARE(peak->estimatedBytes, int64_t(216));
+        QCOMPARE(peak->measuredBytes, int64_t(256));
+        QCOMPARE(peak->differenceBytes, int64_t(-40));
+        QVERIFY(std::abs(peak->differencePercent - -15.625) < 1e-9);
+        const QString label = chart.traceText();
+        QVERIFY2(label.contains(QStringLiteral("216 B")) && label.contains(QStringLiteral("256 B"))
+                     && label.contains(QStringLiteral("-40 B (-15.6%)")),
+                 qPrintable(label));
+
+        // The measured line: five samples over the three steps, its peak at step 2.25, and the
+        // memory axis reaching above the measured peak (which is above the estimate).
+        QLineSeries* line = chart.traceSeries();
+        QVERIFY(line->isVisible());
+        QCOMPARE(line->count(), 5);
+        QCOMPARE(line->at(3).x(), 2.25);
+        QCOMPARE(line->at(3).y() * chart.memoryUnitDivisor(), 256.0);
+        auto* axis = qobject_cast<QValueAxis*>(chart.chart()->axes(Qt::Vertical).front());
+        QVERIFY(axis->max() * chart.memoryUnitDivisor() > 256.0);
+        QVERIFY(line->name().contains(QStringLiteral("footprint-tiny_mlp-b2.json")));
+
+        // A new configuration moves the estimate, not the measurement: batch 4 is 312 B.
+        chart.setAnalysis(m_mlp, analyzeAt(*m_mlp, 4));
+        QCOMPARE(chart.traceComparison()->differenceBytes, int64_t(312 - 256));
+
+        chart.clearTrace();
+        QVERIFY(!chart.hasTrace());
+        QVERIFY(!line->isVisible());
+        QVERIFY(chart.traceText().isEmpty());
+        QCOMPARE(overlays.count(), 2);
+
+        // Another model drops the trace: it measured a run of this one.
+        chart.setTrace(std::make_shared<const MemoryTrace>(trace), QStringLiteral("again"));
+        const auto conv = load("tiny_conv.onnx");
+        chart.setAnalysis(conv, analyzeAt(*conv, 1));
+        QVERIFY(!chart.hasTrace());
+        QVERIFY(!line->isVisible());
+    }
+
+    // An onnxruntime profile has per-node sizes and no samples: nothing to draw, and the label
+    // says so rather than showing a difference.
+    void timelineTraceWithoutSamples()
+    {
+        const MemoryTrace trace = readMemoryTrace(kTraces.toStdString() + "/onnxruntime-tiny_conv.json");
+        const auto conv = load("tiny_conv.onnx");
+        TimelineChart chart;
+        chart.resize(800, 300);
+        chart.show();
+        chart.setAnalysis(conv, analyzeAt(*conv, 1));
+        chart.setTrace(std::make_shared<const MemoryTrace>(trace), QStringLiteral("profile.json"));
+        QVERIFY(!chart.traceComparison());
+        QVERIFY(!chart.traceSeries()->isVisible());
+        QVERIFY2(chart.traceText().contains(QStringLiteral("no memory samples")), qPrintable(chart.traceText()));
+    }
+
+    // Pinned at batch 2 (peak 216 B), then batch 8 (504 B): the dashed line keeps batch 2's
+    // totals per step (176, 176, 216), named by its configuration.
+    void timelineComparison()
+    {
+        TimelineChart chart;
+        chart.resize(800, 300);
+        chart.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&chart));
+        AnalysisConfig config;
+        config.shapes.batch = 2;
+        const auto pinned = std::make_shared<const AnalysisResult>(analyze(*m_mlp, config));
+        chart.setAnalysis(m_mlp, pinned);
+        QLineSeries* line = chart.comparisonSeries();
+        QVERIFY(!line->isVisible());
+        chart.pinComparison(configLabel(*m_mlp, *pinned, config));
+        QVERIFY(chart.hasComparison());
+        chart.setAnalysis(m_mlp, analyzeAt(*m_mlp, 8));
+        QCOMPARE(chart.drawnPeakBytes(), inferencePeak(8));
+        QVERIFY(line->isVisible());
+        QCOMPARE(line->pen().style(), Qt::DashLine);
+        QVERIFY2(line->name().contains(QStringLiteral("batch 2, model precision, inference")), qPrintable(line->name()));
+        // Two points per step (a flat run over [s, s + 1)), in drawn units.
+        QCOMPARE(line->count(), 6);
+        const double unit = chart.memoryUnitDivisor();
+        QCOMPARE(line->at(0).y() * unit, 120.0 + 28 * 2); // Gemm: weights, X and H
+        QCOMPARE(line->at(4).y() * unit, double(inferencePeak(2)));
+        QCOMPARE(line->at(5).x(), 3.0);
+        // In the legend, by its name.
+        bool inLegend = false;
+        for (QLegendMarker* marker : chart.chart()->legend()->markers(line))
+            inLegend = inLegend || (marker->isVisible() && marker->label() == line->name());
+        QVERIFY(inLegend);
+
+        chart.clearComparison();
+        QVERIFY(!chart.hasComparison());
+        QVERIFY(!line->isVisible());
+        QCOMPARE(line->count(), 0);
     }
 
     // --- the bars -----------------------------------------------------------------------

@@ -12,6 +12,8 @@
 #include <QSortFilterProxyModel>
 #include <QTest>
 
+#include <cmath>
+
 using fp::LayerTableModel;
 
 namespace {
@@ -205,38 +207,71 @@ private slots:
         QCOMPARE(sortValue(table, conv, LayerTableModel::InferenceColumn), 4 * 4 * 8 * 8 * 4);
     }
 
-    // The table's new columns: what training keeps for backward, and the estimated share of
-    // time. Conv at batch 1: 6,912 MACs = 13,824 + bias FLOPs; the shares add up to 1.
+    // The table's columns beyond the DNN-analyzer's: what training keeps for backward, and the
+    // core's latency and energy estimate (share of time, latency, energy).
+    // Conv at batch 1, X[1,3,8,8] -> [1,4,8,8], 3x3 kernel with padding: 4 x 3 x 9 x 64 = 6,912
+    // MACs and 256 bias adds; it reads X (768 B), W (432 B) and b (16 B), writes 1,024 B.
+    // Training counts each layer three times (forward, input gradient, weight gradient).
     void savedAndTimeColumns()
     {
         LayerTableModel table;
         QAbstractItemModelTester tester(&table, QAbstractItemModelTester::FailureReportingMode::QtTest);
         fp::AnalysisConfig config;
         config.training.mode = fp::Mode::Training;
-        table.setAnalysis(m_model, std::make_shared<const fp::AnalysisResult>(fp::analyze(*m_model, config)));
+        const auto result = std::make_shared<const fp::AnalysisResult>(fp::analyze(*m_model, config));
+        table.setAnalysis(m_model, result);
         const int conv = rowOfOp(table, QStringLiteral("Conv"));
         const int relu = rowOfOp(table, QStringLiteral("Relu"));
         // Conv keeps its input X[1,3,8,8] (768 B) for its weight's gradient; ReLU its output
         // [1,4,8,8] (1 KiB).
         QCOMPARE(sortValue(table, conv, LayerTableModel::SavedColumn), 3 * 8 * 8 * 4);
         QCOMPARE(sortValue(table, relu, LayerTableModel::SavedColumn), 4 * 8 * 8 * 4);
+        // No estimate: dashes, never a figure pretending to be one.
+        for (int column : { LayerTableModel::TimeColumn, LayerTableModel::LatencyColumn, LayerTableModel::EnergyColumn })
+            QCOMPARE(table.index(conv, column).data().toString(), QStringLiteral("–"));
+        QCOMPARE(table.headerData(LayerTableModel::TimeColumn, Qt::Horizontal).toString(), QStringLiteral("time %"));
 
+        // A memory-bound device: 1 PFLOP/s but 1 GB/s, nothing lost to efficiency. Conv moves
+        // 3 x (1,216 + 1,024) = 6,720 B: 6.72 us.
+        fp::PerformanceConfig device;
+        device.device.name = "narrow";
+        device.device.peakFlops[0] = 1e15;
+        device.device.bandwidthBytesPerSecond = 1e9;
+        device.efficiency = 1.0;
+        const auto performance = std::make_shared<const fp::PerformanceEstimate>(
+            fp::estimatePerformance(*result, config, device));
+        QSignalSpy changed(&table, &QAbstractItemModel::dataChanged);
+        table.setAnalysis(m_model, result, performance, QStringLiteral("narrow"));
+        // In place: the three estimate columns, side by side, in one signal.
+        QCOMPARE(changed.count(), 1);
+        QCOMPARE(changed.front().at(0).toModelIndex().column(), int(LayerTableModel::TimeColumn));
+        QCOMPARE(changed.front().at(1).toModelIndex().column(), int(LayerTableModel::EnergyColumn));
+        const double latency = table.index(conv, LayerTableModel::LatencyColumn).data(LayerTableModel::SortRole).toDouble();
+        QVERIFY2(std::abs(latency - 6.72e-6) < 1e-15, qPrintable(QString::number(latency, 'g', 10)));
+        QCOMPARE(table.index(conv, LayerTableModel::LatencyColumn).data().toString(), QStringLiteral("6.72 µs"));
+        // Energy: 3 x (6,912 MACs x 4.6 pJ + 256 adds x 0.9 pJ + 2,240 B x 160 pJ) = 1,171,276.8 pJ.
+        const double energy = table.index(conv, LayerTableModel::EnergyColumn).data(LayerTableModel::SortRole).toDouble();
+        QVERIFY2(std::abs(energy - 1171276.8e-12) < 1e-15, qPrintable(QString::number(energy, 'g', 10)));
+        QCOMPARE(table.index(conv, LayerTableModel::EnergyColumn).data(LayerTableModel::CopyRole).toString(),
+                 QStringLiteral("1.17128e-06"));
         double sum = 0;
         for (int row = 0; row < table.rowCount(); ++row)
             sum += table.index(row, LayerTableModel::TimeColumn).data(LayerTableModel::SortRole).toDouble();
         QVERIFY(qFuzzyCompare(sum, 1.0));
+        QVERIFY(table.index(conv, LayerTableModel::TimeColumn).data(Qt::ToolTipRole).toString().contains(
+            QStringLiteral("narrow")));
+        QVERIFY(table.index(conv, LayerTableModel::TimeColumn).data().toString().endsWith(QStringLiteral(" %")));
         const QString tip = table.headerData(LayerTableModel::TimeColumn, Qt::Horizontal, Qt::ToolTipRole).toString();
         QVERIFY2(tip.contains(QStringLiteral("estimate")), qPrintable(tip));
-        QCOMPARE(table.headerData(LayerTableModel::TimeColumn, Qt::Horizontal).toString(), QStringLiteral("time %"));
 
-        // With a device the estimate is a roofline; the column says so and changes in place.
-        QSignalSpy changed(&table, &QAbstractItemModel::dataChanged);
-        table.setTimeEstimate(fp::findDevice(fp::builtinDevices(), "RTX-4090"), fp::Precision::FP32);
-        QCOMPARE(changed.count(), 1);
-        QCOMPARE(changed.front().at(0).toModelIndex().column(), int(LayerTableModel::TimeColumn));
-        QVERIFY(table.index(conv, LayerTableModel::TimeColumn).data(Qt::ToolTipRole).toString().contains(
-            QStringLiteral("RTX-4090")));
-        QVERIFY(table.index(conv, LayerTableModel::TimeColumn).data().toString().endsWith(QStringLiteral(" %")));
+        // An estimate without a device has energy but no times.
+        const auto noDevice = std::make_shared<const fp::PerformanceEstimate>(
+            fp::estimatePerformance(*result, config, fp::PerformanceConfig {}));
+        table.setAnalysis(m_model, result, noDevice);
+        QCOMPARE(table.index(conv, LayerTableModel::LatencyColumn).data().toString(), QStringLiteral("–"));
+        QCOMPARE(table.index(conv, LayerTableModel::TimeColumn).data(LayerTableModel::CopyRole).toString(), QString());
+        QVERIFY(std::abs(table.index(conv, LayerTableModel::EnergyColumn).data(LayerTableModel::SortRole).toDouble()
+                         - 1171276.8e-12) < 1e-15);
     }
 
     void copiesExactFigures()

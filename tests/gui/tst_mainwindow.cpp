@@ -16,8 +16,10 @@
 #include "model_builder.h"
 #include "nodedetails.h"
 #include "onnx_reader.h"
+#include "rooflinechart.h"
 #include "timelinechart.h"
 
+#include <QAction>
 #include <QBarSet>
 #include <QChart>
 #include <QClipboard>
@@ -54,6 +56,7 @@ namespace {
 const QString kTinyConv = QStringLiteral(FOOTPRINT_TEST_MODELS "/tiny_conv.onnx");
 const QString kTinyMlp = QStringLiteral(FOOTPRINT_TEST_MODELS "/tiny_mlp.onnx");
 const QString kGpt2 = QStringLiteral(FOOTPRINT_TEST_MODELS "/gpt2_2l.onnx");
+const QString kTraces = QStringLiteral(FOOTPRINT_TEST_MODELS "/../traces");
 
 int64_t mlpPeak(int64_t batch)
 {
@@ -590,6 +593,79 @@ private slots:
         QCOMPARE(layerTable(window)->rowCount(), 5);
     }
 
+    // The roofline tab joins the shared selection; a measured trace and a pinned configuration
+    // go onto the timeline; a bad trace is reported and changes nothing.
+    void rooflineTraceAndComparison()
+    {
+        MainWindow window(false);
+        window.setErrorDialogsEnabled(false);
+        window.resize(1400, 900);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        fp::Budget budget;
+        budget.device = *fp::findDevice(budget.devices, "RTX-4090");
+        budget.bytes = budget.device->memoryBytes;
+        window.setBudget(budget);
+        QCOMPARE(openAndWait(window, kTinyMlp), Load::Loaded);
+        QVERIFY(window.showView(QStringLiteral("roofline")));
+        auto* roofline = window.findChild<fp::RooflineChart*>();
+        auto* timeline = window.findChild<fp::TimelineChart*>();
+        QVERIFY(roofline && timeline);
+        QCOMPARE(window.views()->currentWidget(), roofline);
+        QVERIFY(roofline->hasRoofline());
+        QCOMPARE(roofline->points().size(), size_t(3)); // Gemm, Relu, MatMul all compute
+        QVERIFY2(figure(window, "performanceLine").contains(QStringLiteral("RTX-4090")),
+                 qPrintable(figure(window, "performanceLine")));
+
+        const int matmul = nodeNamed(window, "matmul");
+        emit roofline->nodeSelected(matmul);
+        QCOMPARE(window.selectedNode(), matmul);
+        QCOMPARE(selectedLayer(window), QStringLiteral("matmul"));
+        QCOMPARE(roofline->selectedNode(), matmul);
+        window.findChild<QTableView*>(QStringLiteral("layerTable"))->selectRow(0);
+        QCOMPARE(roofline->selectedNode(), nodeNamed(window, "gemm"));
+
+        // Garbage as a trace: reported, the model and the timeline as they were.
+        QTemporaryFile garbage(QDir::temp().filePath(QStringLiteral("XXXXXX.json")));
+        QVERIFY(garbage.open());
+        garbage.write("{\"samples\": [1, 2");
+        garbage.close();
+        QSignalSpy failed(&window, &MainWindow::traceFailed);
+        QVERIFY(!window.importTrace(garbage.fileName()));
+        QCOMPARE(failed.count(), 1);
+        QVERIFY2(failed.front().front().toString().contains(QStringLiteral("not valid JSON")),
+                 qPrintable(failed.front().front().toString()));
+        QVERIFY(!timeline->hasTrace());
+        QCOMPARE(window.currentPath(), QFileInfo(kTinyMlp).absoluteFilePath());
+        QVERIFY(window.result());
+
+        // The hand-made trace at batch 2: estimate 216 B, measured 256 B.
+        auto* clearTrace = window.findChild<QAction*>(QStringLiteral("clearTraceAction"));
+        QVERIFY(clearTrace && !clearTrace->isEnabled());
+        QVERIFY(window.importTrace(kTraces + QStringLiteral("/footprint-tiny_mlp-b2.json")));
+        QVERIFY(timeline->hasTrace());
+        QCOMPARE(timeline->traceComparison()->differenceBytes, int64_t(216 - 256));
+        QVERIFY(clearTrace->isEnabled());
+
+        // Pin batch 2, move to batch 8: the pinned line stays, named by its configuration.
+        auto* pin = window.findChild<QAction*>(QStringLiteral("pinComparisonAction"));
+        auto* unpin = window.findChild<QAction*>(QStringLiteral("clearComparisonAction"));
+        QVERIFY(pin && unpin && !unpin->isEnabled());
+        pin->trigger();
+        QVERIFY(timeline->hasComparison());
+        QCOMPARE(timeline->comparisonLabel(), QStringLiteral("batch 2, model precision, inference"));
+        QVERIFY(unpin->isEnabled());
+        window.findChild<QSpinBox*>(QStringLiteral("batchSpinBox"))->setValue(8);
+        QCOMPARE(window.result()->totals.peakBytes, mlpPeak(8));
+        QVERIFY(timeline->hasComparison());
+        QCOMPARE(timeline->traceComparison()->differenceBytes, mlpPeak(8) - 256);
+        unpin->trigger();
+        QVERIFY(!timeline->hasComparison());
+        QVERIFY(!unpin->isEnabled());
+        clearTrace->trigger();
+        QVERIFY(!timeline->hasTrace());
+    }
+
     // The graph tab shares the selection: a node picked in the graph selects its row, and a row
     // picked in the table selects its node in the graph (once the off-thread layout is done).
     void graphSharesTheSelection()
@@ -695,6 +771,24 @@ private slots:
         const QImage image(file);
         QFile::remove(file);
         QCOMPARE(image.size(), QSize(1400, 900));
+
+        // The roofline view with a trace: the picture is taken; a trace that cannot be read is
+        // an error naming it.
+        footprint.start(QStringLiteral(FOOTPRINT_BINARY),
+                        { kTinyMlp, QStringLiteral("--device"), QStringLiteral("RTX-4090"), QStringLiteral("--view"),
+                          QStringLiteral("roofline"), QStringLiteral("--trace"),
+                          kTraces + QStringLiteral("/footprint-tiny_mlp-b2.json"), QStringLiteral("--screenshot"), file });
+        QVERIFY(footprint.waitForFinished(60000));
+        QCOMPARE(footprint.exitCode(), 0);
+        QCOMPARE(QImage(file).size(), QSize(1400, 900));
+        QFile::remove(file);
+        footprint.start(QStringLiteral(FOOTPRINT_BINARY),
+                        { kTinyMlp, QStringLiteral("--trace"), kTinyMlp, QStringLiteral("--screenshot"), file });
+        QVERIFY(footprint.waitForFinished(60000));
+        QCOMPARE(footprint.exitCode(), 1);
+        const QByteArray error = footprint.readAllStandardError();
+        QVERIFY2(error.contains("Could not import tiny_mlp.onnx: unknown trace format"), error.constData());
+        QVERIFY(!QFile::exists(file));
 
         footprint.start(QStringLiteral(FOOTPRINT_BINARY), { kTinyMlp, QStringLiteral("--view"), QStringLiteral("pie"),
                                                             QStringLiteral("--screenshot"), file });
