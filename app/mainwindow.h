@@ -25,6 +25,8 @@ class QTimer;
 namespace fp {
 
 class ControlPanel;
+class ExportActions;
+struct ExportSource;
 class LayerBarChart;
 class LayerTableModel;
 class TimelineChart;
@@ -81,6 +83,11 @@ public:
     QTabWidget* views() const { return m_views; }
     // Shows the tab named `name` ("layers", "bars", "graph"); false if there is none.
     bool showView(const QString& name);
+
+    // File > Export and the views' export context menus.
+    ExportActions* exports() const { return m_exports; }
+    // The current analysis as the exports describe it (model, settings, budget).
+    ExportSource exportSource() const;
 
     bool errorDialogsEnabled() const { return m_errorDialogsEnabled; }
     void setErrorDialogsEnabled(bool enabled) { m_errorDialogsEnabled = enabled; }
@@ -177,6 +184,7 @@ private:
     QLabel* m_timing = nullptr;
     QMenu* m_recentMenu = nullptr;
     QMenu* m_viewMenu = nullptr;
+    ExportActions* m_exports = nullptr;
 };
 
 } // namespace fp
