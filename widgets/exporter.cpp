@@ -14,7 +14,10 @@
 #include <QImage>
 #include <QImageWriter>
 #include <QPageSize>
+#include <QFontInfo>
+#include <QHash>
 #include <QPainter>
+#include <QRegularExpression>
 #include <QPdfWriter>
 #include <QSaveFile>
 #include <QSvgGenerator>
@@ -104,6 +107,31 @@ void renderView(QPainter& painter, QGraphicsView* view, const QRectF& target)
     view->render(&painter, target, view->viewport()->rect(), Qt::IgnoreAspectRatio);
 }
 
+// QSvgGenerator names a font as Qt knows it: "Sans Serif", fontconfig's alias, means nothing to a
+// browser, which would fall back to a serif face. Each family becomes the face it resolves to
+// here, the name it had, and the generic family.
+QByteArray withFallbackFonts(const QByteArray& svg)
+{
+    static const QRegularExpression family(QStringLiteral("font-family=\"([^\"]*)\""));
+    QString text = QString::fromUtf8(svg);
+    QHash<QString, QString> replaced;
+    QRegularExpressionMatchIterator it = family.globalMatch(text);
+    while (it.hasNext()) {
+        const QString name = it.next().captured(1);
+        if (replaced.contains(name))
+            continue;
+        const QString resolved = QFontInfo(QFont(name)).family();
+        QStringList names;
+        if (!resolved.isEmpty() && resolved != name)
+            names << resolved;
+        names << name << QStringLiteral("sans-serif");
+        replaced.insert(name, names.join(QStringLiteral(", ")));
+    }
+    for (auto r = replaced.cbegin(); r != replaced.cend(); ++r)
+        text.replace(QStringLiteral("font-family=\"%1\"").arg(r.key()), QStringLiteral("font-family=\"%1\"").arg(r.value()));
+    return text.toUtf8();
+}
+
 } // namespace
 
 QString ExportSource::configurationText() const
@@ -188,9 +216,13 @@ QSize pngSize(const Picture& picture, double scale)
     const double side = std::max(picture.size.width(), picture.size.height());
     if (side <= 0 || !(scale > 0))
         return {};
-    scale = std::min(scale, kMaxPngSide / side);
-    return QSize(std::max(1, int(std::lround(picture.size.width() * scale))),
+    scale = std::min({ scale, kMaxPngSide / side,
+                       std::sqrt(double(kMaxPngPixels) / (picture.size.width() * picture.size.height())) });
+    QSize pixels(std::max(1, int(std::lround(picture.size.width() * scale))),
                  std::max(1, int(std::lround(picture.size.height() * scale))));
+    if (qint64(pixels.width()) * pixels.height() > kMaxPngPixels) // rounded up past the limit
+        pixels = QSize(int(picture.size.width() * scale), int(picture.size.height() * scale));
+    return pixels;
 }
 
 QByteArray encodePicture(const Picture& picture, PictureFormat format, double scale, QString* error)
@@ -247,6 +279,8 @@ QByteArray encodePicture(const Picture& picture, PictureFormat format, double sc
         painter.fillRect(page, Qt::white);
         picture.paint(painter);
         painter.end();
+        buffer.close();
+        bytes = withFallbackFonts(bytes);
         break;
     }
     case PictureFormat::Pdf: {

@@ -69,14 +69,16 @@ struct Picture {
     bool isNull() const { return !paint || size.isEmpty(); }
 };
 
-// PNGs are limited to this many pixels a side; a larger scale is reduced to fit.
+// PNGs are limited to this many pixels a side and in all (a 160 MB image while drawing); a larger
+// scale is reduced to fit.
 constexpr int kMaxPngSide = 16384;
+constexpr qint64 kMaxPngPixels = 40'000'000;
 
 // The picture as a PNG, SVG or PDF file's bytes. `scale` multiplies the PNG's pixels (2: crisp
 // on a high-DPI screen or in print); SVG and PDF are vectors and ignore it. Empty, with
 // `error` set, when the picture cannot be drawn.
 QByteArray encodePicture(const Picture& picture, PictureFormat format, double scale = 2.0, QString* error = nullptr);
-// The PNG's pixel size for `picture` at `scale`, after the kMaxPngSide limit.
+// The PNG's pixel size for `picture` at `scale`, after the kMaxPngSide and kMaxPngPixels limits.
 QSize pngSize(const Picture& picture, double scale);
 
 // The default logical size of an exported chart: a figure's proportions, readable at a page's width.
