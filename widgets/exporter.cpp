@@ -15,6 +15,7 @@
 #include <QImageWriter>
 #include <QPageSize>
 #include <QFontInfo>
+#include <QFontMetricsF>
 #include <QHash>
 #include <QPainter>
 #include <QRegularExpression>
@@ -396,7 +397,11 @@ Picture graphPicture(const ExportSource& source, const GraphView& view)
     picture.description = tr("The model's operators as laid out by Graphviz dot, coloured by %1, made by Footprint. ")
                               .arg(graphMetricName(view.metric()).toLower())
         + subtitle;
-    picture.size = QSizeF(std::max(width, 640.0), height);
+    // Never narrower than the header's lines, which a slim graph would cut.
+    const double header = 2 * kMargin
+        + std::max(QFontMetricsF(headerFont(18, true)).horizontalAdvance(picture.title),
+                   QFontMetricsF(headerFont(13, false)).horizontalAdvance(subtitle));
+    picture.size = QSizeF(std::ceil(std::max({ width, header, 640.0 })), height);
     // The scene is drawn from the view as it is when the file is written: exports happen at once,
     // before the user could change it.
     const GraphView* graph = &view;

@@ -4,6 +4,9 @@
 // Expected figures come from outside the code under test: the sizes the test asks for, the
 // torchvision parameter count of ResNet-50 (25,557,032), the model's node count, and
 // footprint-cli's own JSON for the same configuration.
+//
+// Screenshots: with FOOTPRINT_SCREENSHOT_DIR set, screenshots() writes export-timeline-svg.png
+// there: an exported SVG drawn back by another renderer (QSvgRenderer), as .ci/screenshots asks.
 
 #include "exportactions.h"
 #include "exporter.h"
@@ -339,6 +342,30 @@ private slots:
         const QByteArray pdf = report.toPdf(&error);
         QVERIFY2(pdf.startsWith("%PDF-"), qPrintable(error));
         QVERIFY(pdfPageCount(pdf) >= 3);
+    }
+
+    void screenshots()
+    {
+        const QString dir = qEnvironmentVariable("FOOTPRINT_SCREENSHOT_DIR");
+        if (dir.isEmpty())
+            QSKIP("set FOOTPRINT_SCREENSHOT_DIR to write export-timeline-svg.png");
+        // GPT-2 (12 layers, sequence 1024, batch 8, bf16) training with AdamW against an RTX 4090,
+        // as in the README's window screenshot: the step rises above the card's memory.
+        AnalysisConfig config = training(8);
+        config.shapes.dims["sequence"] = 1024;
+        config.precision = Precision::BF16;
+        config.training.optimizer = Optimizer::AdamW;
+        const ExportSource source = analysed(QStringLiteral(FOOTPRINT_TEST_MODELS "/gpt2_12l.onnx"), config,
+                                             int64_t(24) << 30, QStringLiteral("RTX-4090"));
+        const Picture picture = timelinePicture(source);
+        QSvgRenderer svg(encodePicture(picture, PictureFormat::Svg));
+        QVERIFY(svg.isValid());
+        QImage image((picture.size * 2).toSize(), QImage::Format_ARGB32_Premultiplied);
+        image.fill(Qt::white);
+        QPainter painter(&image);
+        svg.render(&painter);
+        painter.end();
+        QVERIFY(image.save(dir + QStringLiteral("/export-timeline-svg.png")));
     }
 
     // The window: File > Export, the context menus, and each export through them.
