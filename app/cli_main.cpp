@@ -1,19 +1,25 @@
 // footprint-cli: the analysis without a window, for scripts and CI.
 
 #include "analysis_options.h"
+#include "exporter.h"
+#include "graphview.h"
+#include "htmlreport.h"
+#include "layerbarchart.h"
 #include "onnx_reader.h"
 #include "report.h"
 #include "traces.h"
 
-#include <QCoreApplication>
+#include <QApplication>
 #include <QFileInfo>
-#include <QSaveFile>
+#include <QFile>
 #include <QJsonDocument>
 #include <QJsonArray>
 #include <QJsonObject>
 
 #include <cstdio>
+#include <cstring>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <sstream>
 
@@ -70,13 +76,9 @@ int analyzeCommand(const QStringList& arguments)
             fit = fp::largestBatchThatFits(model, config, *budget.bytes);
         if (format == "json") {
             QJsonObject root = fp::toJson(model, config, result, timeline, perf);
-            if (budget.bytes) {
-                root.insert("budget_bytes", qint64(*budget.bytes));
-                root.insert("fits", result.totals.peakBytes <= *budget.bytes);
-                root.insert("max_batch", qint64(fit->maxBatch));
-                if (budget.device)
-                    root.insert("device", QString::fromStdString(budget.device->name));
-            }
+            if (budget.bytes)
+                fp::addBudgetJson(root, *budget.bytes, result.totals.peakBytes, *fit,
+                                  budget.device ? budget.device->name : std::string());
             std::cout << QJsonDocument(root).toJson().constData();
         } else if (format == "csv") {
             std::cout << (timeline ? fp::formatTimeline(model, result) : fp::formatCsv(model, result, perf));
@@ -104,19 +106,24 @@ int analyzeCommand(const QStringList& arguments)
     return 0;
 }
 
-// Writes `text` to `path` (or stdout for "-"), refusing to replace a file unless forced.
-int writeOutput(const QString& path, const std::string& text, bool force)
+// Writes `bytes` to `path` (or stdout for "-"), refusing to replace a file unless forced. Every
+// command's output goes through here, and through the exports' saveFile(), which the window uses too.
+int writeOutput(const QString& path, const QByteArray& bytes, bool force)
 {
     if (path.isEmpty() || path == QLatin1String("-")) {
-        std::cout << text;
+        std::cout.write(bytes.constData(), bytes.size());
         return 0;
     }
     if (QFileInfo::exists(path) && !force)
         return fail(QStringLiteral("'%1' exists; pass --force to replace it").arg(path));
-    QSaveFile f(path);
-    if (!f.open(QIODevice::WriteOnly) || f.write(text.data(), qint64(text.size())) != qint64(text.size()) || !f.commit())
-        return fail(QStringLiteral("cannot write '%1': %2").arg(path, f.errorString()));
+    if (const QString error = fp::saveFile(path, bytes, /*replace=*/true); !error.isEmpty())
+        return fail(error);
     return 0;
+}
+
+int writeOutput(const QString& path, const std::string& text, bool force)
+{
+    return writeOutput(path, QByteArray::fromStdString(text), force);
 }
 
 QStringList splitList(const QString& text)
@@ -303,16 +310,265 @@ int compareCommand(const QStringList& arguments)
     return 0;
 }
 
+// Reads MODEL and the analysis and budget options, analyses, and fills `source` in. Returns an
+// exit status (0 on success; the message is printed).
+int readExportSource(const QCommandLineParser& parser, fp::ExportSource& source)
+{
+    fp::AnalysisConfig config;
+    if (QString error = fp::readAnalysisOptions(parser, config); !error.isEmpty())
+        return fail(error, 2);
+    fp::Budget budget;
+    if (QString error = fp::readBudgetOptions(parser, budget); !error.isEmpty())
+        return fail(error, 2);
+    const QString path = parser.positionalArguments().front();
+    try {
+        auto model = std::make_shared<const fp::Model>(fp::readOnnxFile(QFile::encodeName(path).toStdString()));
+        source.result = std::make_shared<const fp::AnalysisResult>(fp::analyze(*model, config));
+        source.model = std::move(model);
+        source.name = QFileInfo(path).fileName();
+        source.config = config;
+        source.device = budget.device;
+        source.efficiency = budget.efficiency;
+        source.energyScale = budget.energyScale;
+        if (budget.bytes) {
+            source.budgetBytes = *budget.bytes;
+            source.budgetName = budget.device ? QString::fromStdString(budget.device->name) : QString();
+            source.fit = fp::largestBatchThatFits(*source.model, config, *budget.bytes);
+        }
+    } catch (const fp::ModelError& e) {
+        return fail(QString::fromStdString(e.what()));
+    } catch (const std::exception& e) {
+        return fail(QStringLiteral("internal error: %1").arg(QString::fromStdString(e.what())));
+    }
+    return 0;
+}
+
+// "1200x700" -> a size of at least 200 x 150 logical pixels.
+std::optional<QSize> parseSize(const QString& text)
+{
+    const QStringList parts = text.toLower().split(u'x');
+    bool okW = false;
+    bool okH = false;
+    const int w = parts.size() == 2 ? parts[0].toInt(&okW) : 0;
+    const int h = parts.size() == 2 ? parts[1].toInt(&okH) : 0;
+    if (!okW || !okH || w < 200 || h < 150 || w > 8000 || h > 8000)
+        return std::nullopt;
+    return QSize(w, h);
+}
+
+std::optional<fp::LayerMetric> parseBarMetric(const QString& name)
+{
+    static const std::pair<const char*, fp::LayerMetric> names[] = {
+        { "memory", fp::LayerMetric::Memory },     { "activations", fp::LayerMetric::ActivationBytes },
+        { "weights", fp::LayerMetric::WeightBytes }, { "saved", fp::LayerMetric::SavedBytes },
+        { "macs", fp::LayerMetric::Macs },         { "traffic", fp::LayerMetric::ReadWriteBytes },
+    };
+    for (const auto& [text, metric] : names) {
+        if (name == QLatin1String(text))
+            return metric;
+    }
+    return std::nullopt;
+}
+
+std::optional<fp::GraphMetric> parseGraphMetric(const QString& name)
+{
+    static const std::pair<const char*, fp::GraphMetric> names[] = {
+        { "activations", fp::GraphMetric::ActivationBytes }, { "weights", fp::GraphMetric::WeightBytes },
+        { "macs", fp::GraphMetric::Macs },                   { "traffic", fp::GraphMetric::ReadWriteBytes },
+        { "peak-share", fp::GraphMetric::PeakShare },        { "lifetime", fp::GraphMetric::Lifetime },
+    };
+    for (const auto& [text, metric] : names) {
+        if (name == QLatin1String(text))
+            return metric;
+    }
+    return std::nullopt;
+}
+
+// One view as a picture file, drawn as the window draws it (offscreen when there is no display).
+int chartCommand(const QStringList& arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Draw one of the window's views of a model to a PNG, SVG or PDF "
+                                                    "file, without a display."));
+    parser.addHelpOption();
+    parser.addPositionalArgument(QStringLiteral("MODEL"), QStringLiteral("The .onnx file."));
+    fp::addAnalysisOptions(parser);
+    parser.addOption({ "kind", "The view: bars (the top layers), timeline (memory over the steps) or graph.", "KIND" });
+    parser.addOption({ { "o", "output" }, "The picture: FILE.png, FILE.svg or FILE.pdf.", "FILE" });
+    parser.addOption({ "force", "Replace an existing output file." });
+    parser.addOption({ "scale", "PNG pixels per logical pixel (default 2: crisp in print and on high-DPI screens).", "S",
+                       "2" });
+    parser.addOption({ "size", "The chart's logical size (default 1200x700; the graph takes its layout's size).", "WxH",
+                       "1200x700" });
+    parser.addOption({ "metric",
+                       "bars: memory (default), activations, weights, saved, macs, traffic; graph: activations "
+                       "(default), weights, macs, traffic, peak-share, lifetime.",
+                       "NAME" });
+    parser.addOption({ "top", "bars: how many layers get a bar of their own (default 20).", "N", "20" });
+    parser.addOption({ "overview", "graph: every group collapsed to its top levels (a large model opens so anyway)." });
+    if (!parser.parse(arguments))
+        return fail(parser.errorText(), 2);
+    if (parser.isSet("help")) {
+        std::cout << qPrintable(parser.helpText());
+        return 0;
+    }
+    if (parser.positionalArguments().size() != 1)
+        return fail(QStringLiteral("chart takes exactly one MODEL (see footprint-cli chart --help)"), 2);
+    const QString kind = parser.value("kind");
+    if (kind != "bars" && kind != "timeline" && kind != "graph")
+        return fail(QStringLiteral("--kind must be bars, timeline or graph"), 2);
+    const QString output = parser.value("output");
+    const std::optional<fp::PictureFormat> format = fp::pictureFormatForPath(output);
+    if (!format)
+        return fail(QStringLiteral("-o needs a file ending in .png, .svg or .pdf"), 2);
+    bool ok = false;
+    const double scale = parser.value("scale").toDouble(&ok);
+    if (!ok || !(scale > 0) || scale > 16)
+        return fail(QStringLiteral("--scale needs a number above 0, at most 16"), 2);
+    const std::optional<QSize> size = parseSize(parser.value("size"));
+    if (!size)
+        return fail(QStringLiteral("--size needs WxH, from 200x150 to 8000x8000"), 2);
+    const int top = parser.value("top").toInt(&ok);
+    if (!ok || top < 1 || top > 100)
+        return fail(QStringLiteral("--top needs a whole number from 1 to 100"), 2);
+    std::optional<fp::LayerMetric> barMetric = fp::LayerMetric::Memory;
+    std::optional<fp::GraphMetric> graphMetric = fp::GraphMetric::ActivationBytes;
+    if (parser.isSet("metric")) {
+        barMetric = parseBarMetric(parser.value("metric"));
+        graphMetric = parseGraphMetric(parser.value("metric"));
+        if ((kind == "bars" && !barMetric) || (kind == "graph" && !graphMetric) || kind == "timeline")
+            return fail(QStringLiteral("--metric '%1' does not apply to --kind %2 (see footprint-cli chart --help)")
+                            .arg(parser.value("metric"), kind),
+                        2);
+    }
+    // Refused before the analysis and the layout, which can take a while on a large model.
+    if (QFileInfo::exists(output) && !parser.isSet("force"))
+        return fail(QStringLiteral("'%1' exists; pass --force to replace it").arg(output));
+
+    fp::ExportSource source;
+    if (const int code = readExportSource(parser, source); code != 0)
+        return code;
+    fp::Picture picture;
+    fp::GraphView graph; // outlives the picture, which draws its scene
+    if (kind == "bars") {
+        fp::LayerBarChart like;
+        like.setMetric(*barMetric);
+        like.setBarCount(top);
+        picture = fp::barChartPicture(source, *size, &like);
+    } else if (kind == "timeline") {
+        picture = fp::timelinePicture(source, *size);
+    } else {
+        graph.setMetric(*graphMetric);
+        graph.setOptions(fp::AnalysisReport::graphOptions(parser.isSet("overview")));
+        if (!fp::layOutGraph(graph, source))
+            return fail(QStringLiteral("Graphviz could not lay out '%1'").arg(source.name));
+        picture = fp::graphPicture(source, graph);
+    }
+    QString error;
+    const QByteArray bytes = fp::encodePicture(picture, *format, scale, &error);
+    if (bytes.isEmpty())
+        return fail(QStringLiteral("cannot draw the %1 chart: %2").arg(kind, error));
+    return writeOutput(output, bytes, parser.isSet("force"));
+}
+
+// The report of one analysis, as a self-contained HTML page or a PDF.
+int reportCommand(const QStringList& arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Write a report of a model's analysis: model, configuration, "
+                                                    "totals, the per-layer bars, the memory timeline, the graph and "
+                                                    "the top layers. HTML (self-contained) or PDF, by the suffix."));
+    parser.addHelpOption();
+    parser.addPositionalArgument(QStringLiteral("MODEL"), QStringLiteral("The .onnx file."));
+    fp::addAnalysisOptions(parser);
+    parser.addOption({ { "o", "output" }, "The report: FILE.html or FILE.pdf.", "FILE" });
+    parser.addOption({ "force", "Replace an existing output file." });
+    parser.addOption({ "top", "How many layers the hotspot table lists (default 15).", "N", "15" });
+    if (!parser.parse(arguments))
+        return fail(parser.errorText(), 2);
+    if (parser.isSet("help")) {
+        std::cout << qPrintable(parser.helpText());
+        return 0;
+    }
+    if (parser.positionalArguments().size() != 1)
+        return fail(QStringLiteral("report takes exactly one MODEL (see footprint-cli report --help)"), 2);
+    const QString output = parser.value("output");
+    const QString suffix = QFileInfo(output).suffix().toLower();
+    if (suffix != "html" && suffix != "htm" && suffix != "pdf")
+        return fail(QStringLiteral("-o needs a file ending in .html or .pdf"), 2);
+    bool ok = false;
+    const int top = parser.value("top").toInt(&ok);
+    if (!ok || top < 1 || top > 1000)
+        return fail(QStringLiteral("--top needs a whole number from 1 to 1000"), 2);
+    if (QFileInfo::exists(output) && !parser.isSet("force"))
+        return fail(QStringLiteral("'%1' exists; pass --force to replace it").arg(output));
+
+    fp::ExportSource source;
+    if (const int code = readExportSource(parser, source); code != 0)
+        return code;
+    // The graph as a new window shows it; too tall for a page, its collapsed overview.
+    fp::GraphView graph;
+    graph.setOptions(fp::AnalysisReport::graphOptions(false));
+    bool laidOut = fp::layOutGraph(graph, source);
+    if (laidOut && !fp::AnalysisReport::fitsPage(fp::graphPicture(source, graph))) {
+        graph.setOptions(fp::AnalysisReport::graphOptions(true));
+        laidOut = fp::layOutGraph(graph, source);
+    }
+    if (!laidOut)
+        std::fprintf(stderr, "footprint-cli: warning: Graphviz could not lay the graph out; the report goes without it\n");
+    const fp::AnalysisReport report(source, laidOut ? &graph : nullptr, top);
+    QString error;
+    const QByteArray bytes = suffix == "pdf" ? report.toPdf(&error) : report.toHtml();
+    if (bytes.isEmpty())
+        return fail(QStringLiteral("cannot make the report: %1").arg(error));
+    return writeOutput(output, bytes, parser.isSet("force"));
+}
+
+// Whether the command draws pictures, and so needs QApplication (fonts, widgets) rather than
+// QCoreApplication. Decided before either exists: QApplication's constructor picks the platform.
+bool drawsPictures(int argc, char** argv)
+{
+    if (argc < 2)
+        return false;
+    if (std::strcmp(argv[1], "chart") == 0 || std::strcmp(argv[1], "report") == 0)
+        return true;
+    if (std::strcmp(argv[1], "sweep") == 0) {
+        for (int i = 2; i < argc; ++i) {
+            if (std::strcmp(argv[i], "--chart") == 0 || std::strncmp(argv[i], "--chart=", 8) == 0)
+                return true;
+        }
+    }
+    return false;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
 {
-    QCoreApplication app(argc, argv);
+    // Charts and reports need a GUI application, but never a window: without a display they
+    // are drawn on the offscreen platform (hotspot's createApplication() does the same).
+    const bool pictures = drawsPictures(argc, argv);
+    if (pictures && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM") && qEnvironmentVariableIsEmpty("DISPLAY")
+        && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    if (pictures) {
+        // The offscreen platform's notes on what it cannot do for windows never shown are noise
+        // on a command line's stderr; everything else gets through.
+        qInstallMessageHandler([](QtMsgType type, const QMessageLogContext& context, const QString& message) {
+            if (type == QtWarningMsg
+                && (message.contains(QLatin1String("propagateSizeHints")) || message.contains(QLatin1String("XDG_RUNTIME_DIR"))))
+                return;
+            std::fprintf(stderr, "%s\n", qPrintable(qFormatLogMessage(type, context, message)));
+        });
+    }
+    const std::unique_ptr<QCoreApplication> app = pictures ? std::make_unique<QApplication>(argc, argv)
+                                                           : std::make_unique<QCoreApplication>(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("footprint-cli"));
     QCoreApplication::setApplicationVersion(QStringLiteral(FOOTPRINT_VERSION));
     const QStringList args = QCoreApplication::arguments();
     const QString usage = QStringLiteral("usage: footprint-cli analyze MODEL [options] | compare MODEL TRACE [options] | "
-                                         "sweep MODEL [options]   (footprint-cli COMMAND --help)");
+                                         "sweep MODEL [options] | chart MODEL --kind KIND -o FILE [options] | "
+                                         "report MODEL -o FILE [options]   (footprint-cli COMMAND --help)");
     if (args.size() < 2 || args[1] == "--help" || args[1] == "-h") {
         std::cout << qPrintable(usage) << '\n';
         return args.size() < 2 ? 2 : 0;
@@ -329,5 +585,9 @@ int main(int argc, char** argv)
         return compareCommand(rest);
     if (args[1] == "sweep")
         return sweepCommand(rest);
+    if (args[1] == "chart")
+        return chartCommand(rest);
+    if (args[1] == "report")
+        return reportCommand(rest);
     return fail(QStringLiteral("unknown command '%1'; %2").arg(args[1], usage), 2);
 }

@@ -1,6 +1,7 @@
 #include "mainwindow.h"
 
 #include "controlpanel.h"
+#include "exportactions.h"
 #include "figuredelegate.h"
 #include "graphview.h"
 #include "graphwidget.h"
@@ -397,6 +398,9 @@ void MainWindow::createActions()
     m_cancelAction->setEnabled(false);
     createTraceActions(file);
     file->addSeparator();
+    m_exports = new ExportActions(this, [this]() { return exportSource(); }, m_bars, m_timeline, m_graph->view());
+    file->addMenu(m_exports->menu());
+    file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
 
@@ -445,6 +449,28 @@ void MainWindow::createActions()
                                .arg(QStringLiteral(FOOTPRINT_VERSION)));
     });
     help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
+
+    m_exports->addContextActions(m_table);
+}
+
+ExportSource MainWindow::exportSource() const
+{
+    ExportSource source;
+    if (!m_model || !m_result)
+        return source;
+    source.name = displayName(m_path);
+    source.model = m_model;
+    source.config = m_config;
+    source.result = m_result;
+    if (const Device* device = m_controls->device())
+        source.device = *device;
+    if (const std::optional<MemoryBudget> budget = m_controls->budget()) {
+        source.budgetBytes = budget->bytes;
+        source.budgetName = budget->name;
+    }
+    if (!m_fitPending)
+        source.fit = m_fit;
+    return source;
 }
 
 bool MainWindow::isGraphLayoutRunning() const

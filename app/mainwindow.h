@@ -30,6 +30,8 @@ class QTimer;
 namespace fp {
 
 class ControlPanel;
+class ExportActions;
+struct ExportSource;
 class LayerBarChart;
 class LayerTableModel;
 class NodeDetailsView;
@@ -101,6 +103,11 @@ public:
     // that cannot be read is reported (dialog, status line, traceFailed()) and nothing else
     // changes. Given before a model is open, the trace waits for it.
     bool importTrace(const QString& path);
+
+    // File > Export and the views' export context menus.
+    ExportActions* exports() const { return m_exports; }
+    // The current analysis as the exports describe it (model, settings, budget).
+    ExportSource exportSource() const;
 
     bool errorDialogsEnabled() const { return m_errorDialogsEnabled; }
     void setErrorDialogsEnabled(bool enabled) { m_errorDialogsEnabled = enabled; }
@@ -226,6 +233,7 @@ private:
     QLabel* m_timing = nullptr;
     QMenu* m_recentMenu = nullptr;
     QMenu* m_viewMenu = nullptr;
+    ExportActions* m_exports = nullptr;
 };
 
 } // namespace fp

@@ -253,6 +253,16 @@ QJsonObject toJson(const Model& model, const AnalysisConfig& config, const Analy
     return root;
 }
 
+void addBudgetJson(QJsonObject& root, int64_t budgetBytes, int64_t peakBytes, const BatchFit& fit,
+                   const std::string& deviceName)
+{
+    root.insert("budget_bytes", qint64(budgetBytes));
+    root.insert("fits", peakBytes <= budgetBytes);
+    root.insert("max_batch", qint64(fit.maxBatch));
+    if (!deviceName.empty())
+        root.insert("device", q(deviceName));
+}
+
 std::string formatTimeline(const Model& model, const AnalysisResult& r)
 {
     std::ostringstream out;

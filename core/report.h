@@ -4,6 +4,7 @@
 // CSV (one row per layer) and JSON (the schema documented in the README).
 
 #include "analysis.h"
+#include "devices.h"
 #include "performance.h"
 
 #include <QJsonObject>
@@ -16,6 +17,10 @@ namespace fp {
 // `performance`, when given (a device was chosen), adds latency and energy per layer and in total.
 QJsonObject toJson(const Model& model, const AnalysisConfig& config, const AnalysisResult& result,
                    bool timeline = false, const PerformanceEstimate* performance = nullptr);
+// The budget fields `footprint-cli analyze --format json` adds to toJson's object when a budget is
+// set: budget_bytes, fits, max_batch and, for a preset, device.
+void addBudgetJson(QJsonObject& root, int64_t budgetBytes, int64_t peakBytes, const BatchFit& fit,
+                   const std::string& deviceName = {});
 std::string formatTimeline(const Model& model, const AnalysisResult& result);
 std::string formatTable(const Model& model, const AnalysisResult& result,
                         const PerformanceEstimate* performance = nullptr, const Calibration* calibration = nullptr);

@@ -381,10 +381,9 @@ public:
         update();
     }
 
-protected:
-    void paintEvent(QPaintEvent*) override
+    // Also used by exports, which draw the legend above the whole graph.
+    void paintTo(QPainter& p) const
     {
-        QPainter p(this);
         p.setRenderHint(QPainter::Antialiasing);
         QColor back = palette().base().color();
         back.setAlpha(235);
@@ -427,6 +426,13 @@ protected:
         const QRectF labels(bar.left(), bar.bottom() + 2, bar.width(), 16);
         p.drawText(labels, Qt::AlignLeft | Qt::AlignVCenter, formatGraphMetric(m_metric, m_scale.valueAt(0)));
         p.drawText(labels, Qt::AlignRight | Qt::AlignVCenter, formatGraphMetric(m_metric, m_scale.valueAt(1)));
+    }
+
+protected:
+    void paintEvent(QPaintEvent*) override
+    {
+        QPainter p(this);
+        paintTo(p);
     }
 
 private:
@@ -1576,6 +1582,22 @@ void GraphView::showOverlay()
     m_overlay->show();
     m_overlay->raise();
     placeOverlays();
+}
+
+QRectF GraphView::layoutBounds() const
+{
+    return m_current ? m_scene->itemsBoundingRect() : QRectF();
+}
+
+QSize GraphView::legendSize() const
+{
+    return m_legend->isHidden() || !m_current ? QSize() : m_legend->size();
+}
+
+void GraphView::paintLegend(QPainter* painter) const
+{
+    if (!legendSize().isEmpty())
+        m_legend->paintTo(*painter);
 }
 
 void GraphView::placeOverlays()

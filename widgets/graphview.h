@@ -100,6 +100,13 @@ public:
     // drawn beside their readers.
     int nodeItemCount() const { return int(m_nodeItems.size()); }
 
+    // For exports, which draw the whole graph rather than the part on screen: the layout's extent
+    // in scene coordinates (empty without one), and the colour legend the view shows in its
+    // corner, painted at the painter's origin (an empty size when there is none).
+    QRectF layoutBounds() const;
+    QSize legendSize() const;
+    void paintLegend(QPainter* painter) const;
+
 public slots:
     // Selects and centres `node` (a graph node index), opening the groups around it if needed
     // (the selection then follows the new layout).

@@ -1,5 +1,6 @@
 // footprint-cli as scripts use it: JSON with the documented keys, clear one-line errors.
 
+#include <QImage>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -7,6 +8,10 @@
 #include <QTemporaryDir>
 #include <QTemporaryFile>
 #include <QTest>
+#include <QXmlStreamReader>
+
+#include <csignal>
+#include <sys/resource.h>
 
 namespace {
 
@@ -22,6 +27,44 @@ Run cli(const QStringList& args)
     p.waitForFinished(60000);
     return { p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
              p.readAllStandardError() };
+}
+
+// footprint-cli without a display: no DISPLAY, WAYLAND_DISPLAY or QT_QPA_PLATFORM, as on a server
+// or in CI. `fileSizeLimit` > 0 makes writes past that many bytes fail (EFBIG), as a full disk does.
+Run headless(const QStringList& args, qint64 fileSizeLimit = 0)
+{
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    for (const char* name : { "DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM" })
+        env.remove(QString::fromLatin1(name));
+    p.setProcessEnvironment(env);
+    if (fileSizeLimit > 0) {
+        p.setChildProcessModifier([fileSizeLimit]() {
+            std::signal(SIGXFSZ, SIG_IGN); // a failed write, not a killed process
+            const rlimit limit { rlim_t(fileSizeLimit), rlim_t(fileSizeLimit) };
+            setrlimit(RLIMIT_FSIZE, &limit);
+        });
+    }
+    p.start(QStringLiteral(FOOTPRINT_CLI), args);
+    p.waitForFinished(120000);
+    return { p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
+             p.readAllStandardError() };
+}
+
+QByteArray contents(const QString& path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+int pdfPages(const QByteArray& pdf)
+{
+    int pages = 0;
+    for (qsizetype at = pdf.indexOf("/Type /Page"); at >= 0; at = pdf.indexOf("/Type /Page", at + 1)) {
+        if (pdf.mid(at + 11, 1) != "s")
+            ++pages;
+    }
+    return pages;
 }
 
 QString model(const char* file)
@@ -169,6 +212,128 @@ private slots:
         QCOMPARE(again.exitCode, 1);
         QVERIFY(again.err.contains("--force"));
         QCOMPARE(cli(args + QStringList { "--force" }).exitCode, 0);
+    }
+
+    // The documented defaults: 1200 x 700 logical pixels (plus the title above) at scale 2.
+    void chartPngHasTheScaledSize_data()
+    {
+        QTest::addColumn<QStringList>("options");
+        QTest::addColumn<int>("width");
+        QTest::newRow("defaults") << QStringList() << 2 * 1200;
+        QTest::newRow("scale 1") << QStringList { "--scale", "1" } << 1200;
+        QTest::newRow("800x500 at 1.5") << QStringList { "--size", "800x500", "--scale", "1.5" } << 1200;
+    }
+    void chartPngHasTheScaledSize()
+    {
+        QFETCH(QStringList, options);
+        QFETCH(int, width);
+        QTemporaryDir dir;
+        const QString out = dir.path() + "/bars.png";
+        const Run r = headless(QStringList { "chart", model("resnet50_train.onnx"), "--kind", "bars", "-o", out } + options);
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QVERIFY2(r.err.isEmpty(), r.err.constData()); // no platform noise on stderr
+        const QImage image(out);
+        QCOMPARE(image.width(), width);
+        QVERIFY(image.height() > width * 700 / 1200); // the chart's height and its title
+    }
+
+    void chartSvgAndPdf()
+    {
+        QTemporaryDir dir;
+        const QString svg = dir.path() + "/timeline.svg";
+        const Run r = headless({ "chart", model("resnet50_train.onnx"), "--kind", "timeline", "--mode", "training",
+                                 "--batch", "64", "--device", "A100-40GB", "-o", svg });
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QXmlStreamReader xml(contents(svg));
+        QString title;
+        QStringList texts;
+        while (!xml.atEnd()) {
+            xml.readNext();
+            if (xml.isStartElement() && xml.name() == QLatin1String("title"))
+                title = xml.readElementText();
+            else if (xml.isCharacters() && !xml.isWhitespace())
+                texts << xml.text().toString().trimmed();
+        }
+        QVERIFY(!xml.hasError());
+        QVERIFY(title.contains("resnet50_train.onnx") && title.contains("training step"));
+        for (const char* label : { "Weights", "Saved activations", "Gradients", "Optimizer state", "A100-40GB" })
+            QVERIFY2(texts.join('\n').contains(label), label);
+
+        for (const char* kind : { "bars", "timeline", "graph" }) {
+            const QString pdf = dir.path() + "/" + kind + ".pdf";
+            const Run p = headless({ "chart", model("tiny_conv.onnx"), "--kind", kind, "-o", pdf });
+            QVERIFY2(p.exitCode == 0, p.err.constData());
+            QVERIFY(contents(pdf).startsWith("%PDF-"));
+            QCOMPARE(pdfPages(contents(pdf)), 1);
+        }
+    }
+
+    void reportHtmlAndPdf()
+    {
+        QTemporaryDir dir;
+        const QStringList analysis { model("resnet50_train.onnx"), "--mode", "training", "--batch", "32", "--device",
+                                     "RTX-4090" };
+        const QString html = dir.path() + "/report.html";
+        Run r = headless(QStringList { "report" } + analysis + QStringList { "-o", html });
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const QByteArray page = contents(html);
+        QXmlStreamReader xml(page);
+        int images = 0;
+        while (!xml.atEnd()) {
+            xml.readNext();
+            if (xml.isStartElement() && xml.name() == QLatin1String("img")) {
+                ++images;
+                QVERIFY(xml.attributes().value("src").startsWith(QLatin1String("data:image/png;base64,")));
+            }
+        }
+        QVERIFY(!xml.hasError());
+        QCOMPARE(images, 3);
+        QVERIFY(page.contains("25,557,032")); // torchvision's parameter count
+        QVERIFY(page.contains("RTX-4090"));
+
+        const QString pdf = dir.path() + "/report.pdf";
+        r = headless(QStringList { "report" } + analysis + QStringList { "-o", pdf });
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QVERIFY(pdfPages(contents(pdf)) >= 3);
+    }
+
+    void exportsNeverReplaceWithoutForce()
+    {
+        QTemporaryDir dir;
+        for (const QStringList& args :
+             { QStringList { "chart", model("tiny_mlp.onnx"), "--kind", "bars", "-o", dir.path() + "/a.svg" },
+               QStringList { "report", model("tiny_mlp.onnx"), "-o", dir.path() + "/a.html" } }) {
+            QFile f(args.last());
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("mine");
+            f.close();
+            const Run r = headless(args);
+            QCOMPARE(r.exitCode, 1);
+            QVERIFY(r.err.contains("--force"));
+            QCOMPARE(contents(args.last()), QByteArray("mine"));
+            QCOMPARE(headless(args + QStringList { "--force" }).exitCode, 0);
+            QVERIFY(contents(args.last()) != "mine");
+        }
+    }
+
+    void writeErrorsAreReported()
+    {
+        QTemporaryDir dir;
+        // A folder that does not exist.
+        const QString missing = dir.path() + "/no/such/dir/chart.png";
+        Run r = headless({ "chart", model("tiny_mlp.onnx"), "--kind", "timeline", "-o", missing });
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains(missing.toUtf8()) && r.err.contains("No such file or directory"), r.err.constData());
+        // A disk that fills up mid-file (RLIMIT_FSIZE: writes past 4 KiB fail): no half file left.
+        const QString full = dir.path() + "/report.html";
+        r = headless({ "report", model("tiny_mlp.onnx"), "-o", full }, 4096);
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.startsWith("footprint-cli: cannot write '" + full.toUtf8() + "': "), r.err.constData());
+        QVERIFY(!QFile::exists(full));
+        // Wrong suffixes and kinds are command-line errors.
+        QCOMPARE(headless({ "chart", model("tiny_mlp.onnx"), "--kind", "bars", "-o", dir.path() + "/x.jpg" }).exitCode, 2);
+        QCOMPARE(headless({ "chart", model("tiny_mlp.onnx"), "--kind", "pie", "-o", dir.path() + "/x.png" }).exitCode, 2);
+        QCOMPARE(headless({ "report", model("tiny_mlp.onnx"), "-o", dir.path() + "/x.txt" }).exitCode, 2);
     }
 
     void garbageFileIsRefused()

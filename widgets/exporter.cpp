@@ -1,0 +1,461 @@
+#include "exporter.h"
+
+#include "graphview.h"
+#include "layerbarchart.h"
+#include "report.h"
+#include "timelinechart.h"
+
+#include <QApplication>
+#include <QBuffer>
+#include <QChartView>
+#include <QCoreApplication>
+#include <QEventLoop>
+#include <QFileInfo>
+#include <QImage>
+#include <QImageWriter>
+#include <QPageSize>
+#include <QFontInfo>
+#include <QFontMetricsF>
+#include <QHash>
+#include <QPainter>
+#include <QRegularExpression>
+#include <QPdfWriter>
+#include <QSaveFile>
+#include <QSvgGenerator>
+#include <QTimer>
+
+#include <algorithm>
+#include <cmath>
+
+namespace fp {
+
+namespace {
+
+// Above every exported view: its title, and the configuration in a smaller, quieter line.
+constexpr int kHeaderHeight = 54;
+constexpr int kMargin = 16;
+// Around the graph, inside the picture.
+constexpr int kGraphMargin = 12;
+
+QString tr(const char* text)
+{
+    return QCoreApplication::translate("fp::Exporter", text);
+}
+
+QFont headerFont(int pixelSize, bool bold)
+{
+    QFont font = QApplication::font();
+    font.setPixelSize(pixelSize);
+    font.setBold(bold);
+    return font;
+}
+
+void paintHeader(QPainter& painter, double width, const QString& title, const QString& subtitle)
+{
+    painter.save();
+    painter.setRenderHint(QPainter::TextAntialiasing);
+    painter.setPen(QColor(0x20, 0x21, 0x24));
+    painter.setFont(headerFont(18, true));
+    painter.drawText(QRectF(kMargin, 8, width - 2 * kMargin, 24), Qt::AlignLeft | Qt::AlignVCenter, title);
+    painter.setPen(QColor(0x5f, 0x63, 0x68));
+    painter.setFont(headerFont(13, false));
+    painter.drawText(QRectF(kMargin, 32, width - 2 * kMargin, 18), Qt::AlignLeft | Qt::AlignVCenter, subtitle);
+    painter.restore();
+}
+
+// Exports are pictures on white paper, whatever the desktop's colours: a dark theme's light
+// text would vanish there.
+QPalette paperPalette()
+{
+    QPalette palette(QColor(0xf0, 0xf0, 0xf0), Qt::white);
+    palette.setColor(QPalette::Base, Qt::white);
+    palette.setColor(QPalette::Window, Qt::white);
+    palette.setColor(QPalette::Text, QColor(0x20, 0x21, 0x24));
+    palette.setColor(QPalette::WindowText, QColor(0x20, 0x21, 0x24));
+    palette.setColor(QPalette::PlaceholderText, QColor(0x5f, 0x63, 0x68));
+    return palette;
+}
+
+// Shows `widget` off screen at `size` and lets its layouts settle, so that a chart that was never
+// on screen has its plot area, axes and hand-placed labels where a window of that size would
+// have them. Only layout requests are delivered: nothing else of the application runs meanwhile.
+void settleOffscreen(QWidget* widget, QSize size)
+{
+    widget->setAttribute(Qt::WA_DontShowOnScreen);
+    widget->setPalette(paperPalette());
+    widget->resize(size);
+    widget->show();
+    for (int i = 0; i < 4; ++i)
+        QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
+}
+
+QString peakText(const ExportSource& source)
+{
+    const MemoryPlan& memory = source.result->memory;
+    QString text = tr("%1 peak %2").arg(source.config.training.mode == Mode::Training ? tr("Training") : tr("Inference"),
+                                        QString::fromStdString(formatBytes(memory.peakBytes)));
+    if (source.budgetBytes > 0) {
+        const QString budget = QString::fromStdString(formatBytes(source.budgetBytes));
+        text += QStringLiteral("; ")
+            + (source.budgetName.isEmpty() ? tr("budget %1").arg(budget) : tr("%1 has %2").arg(source.budgetName, budget));
+    }
+    return text;
+}
+
+// Draws `view`'s whole picture (not only what a scroll area shows) into `target`.
+void renderView(QPainter& painter, QGraphicsView* view, const QRectF& target)
+{
+    view->render(&painter, target, view->viewport()->rect(), Qt::IgnoreAspectRatio);
+}
+
+// QSvgGenerator names a font as Qt knows it: "Sans Serif", fontconfig's alias, means nothing to a
+// browser, which would fall back to a serif face. Each family becomes the face it resolves to
+// here, the name it had, and the generic family.
+QByteArray withFallbackFonts(const QByteArray& svg)
+{
+    static const QRegularExpression family(QStringLiteral("font-family=\"([^\"]*)\""));
+    QString text = QString::fromUtf8(svg);
+    QHash<QString, QString> replaced;
+    QRegularExpressionMatchIterator it = family.globalMatch(text);
+    while (it.hasNext()) {
+        const QString name = it.next().captured(1);
+        if (replaced.contains(name))
+            continue;
+        const QString resolved = QFontInfo(QFont(name)).family();
+        QStringList names;
+        if (!resolved.isEmpty() && resolved != name)
+            names << resolved;
+        names << name << QStringLiteral("sans-serif");
+        replaced.insert(name, names.join(QStringLiteral(", ")));
+    }
+    for (auto r = replaced.cbegin(); r != replaced.cend(); ++r)
+        text.replace(QStringLiteral("font-family=\"%1\"").arg(r.key()), QStringLiteral("font-family=\"%1\"").arg(r.value()));
+    return text.toUtf8();
+}
+
+} // namespace
+
+QString ExportSource::configurationText() const
+{
+    QStringList parts;
+    if (result && model) {
+        // The batch as the first input has it: dim 0 whether or not it is symbolic (and then
+        // not named again among the symbols).
+        std::string batchSymbol;
+        for (int in : model->graph.inputs) {
+            const TensorInfo& info = result->shapes.tensors[size_t(in)];
+            if (info.rankKnown && !info.dims.empty() && info.dims[0] > 0) {
+                parts << tr("batch %1").arg(info.dims[0]);
+                const Value& value = model->graph.values[size_t(in)];
+                if (!value.declaredShape.empty())
+                    batchSymbol = value.declaredShape[0].symbol;
+                break;
+            }
+        }
+        for (const auto& [name, value] : result->shapes.symbols) {
+            if (name != batchSymbol)
+                parts << QStringLiteral("%1 %2").arg(QString::fromStdString(name)).arg(value);
+        }
+    }
+    parts << (config.precision == Precision::Model ? tr("model precision") : QString::fromLatin1(precisionName(config.precision)));
+    parts << (config.training.mode == Mode::Training
+                  ? tr("training, %1").arg(QString::fromLatin1(optimizerName(config.training.optimizer)))
+                  : tr("inference"));
+    if (!config.calibration.name.empty())
+        parts << tr("calibrated for %1").arg(QString::fromStdString(config.calibration.name));
+    return parts.join(QStringLiteral(" · "));
+}
+
+std::optional<PerformanceEstimate> ExportSource::performance() const
+{
+    if (!device || !result)
+        return std::nullopt;
+    PerformanceConfig pc;
+    pc.device = *device;
+    pc.efficiency = efficiency;
+    pc.energy.scale = energyScale;
+    return estimatePerformance(*result, config, pc);
+}
+
+QJsonObject ExportSource::toJson(bool timeline) const
+{
+    if (!model || !result)
+        return {};
+    const std::optional<PerformanceEstimate> perf = performance();
+    QJsonObject root = fp::toJson(*model, config, *result, timeline, perf ? &*perf : nullptr);
+    if (budgetBytes > 0) {
+        // The window searches the largest batch on a worker; an export made before it answered
+        // searches here, so the file never lacks the figure.
+        const BatchFit batchFit = fit ? *fit : largestBatchThatFits(*model, config, budgetBytes);
+        addBudgetJson(root, budgetBytes, result->totals.peakBytes, batchFit, device ? device->name : std::string());
+    }
+    return root;
+}
+
+QByteArray ExportSource::toCsv() const
+{
+    if (!model || !result)
+        return {};
+    const std::optional<PerformanceEstimate> perf = performance();
+    return QByteArray::fromStdString(formatCsv(*model, *result, perf ? &*perf : nullptr));
+}
+
+std::optional<PictureFormat> pictureFormatForPath(const QString& path)
+{
+    const QString suffix = QFileInfo(path).suffix().toLower();
+    if (suffix == QLatin1String("png"))
+        return PictureFormat::Png;
+    if (suffix == QLatin1String("svg"))
+        return PictureFormat::Svg;
+    if (suffix == QLatin1String("pdf"))
+        return PictureFormat::Pdf;
+    return std::nullopt;
+}
+
+QSize pngSize(const Picture& picture, double scale)
+{
+    const double side = std::max(picture.size.width(), picture.size.height());
+    if (side <= 0 || !(scale > 0))
+        return {};
+    scale = std::min({ scale, kMaxPngSide / side,
+                       std::sqrt(double(kMaxPngPixels) / (picture.size.width() * picture.size.height())) });
+    QSize pixels(std::max(1, int(std::lround(picture.size.width() * scale))),
+                 std::max(1, int(std::lround(picture.size.height() * scale))));
+    if (qint64(pixels.width()) * pixels.height() > kMaxPngPixels) // rounded up past the limit
+        pixels = QSize(int(picture.size.width() * scale), int(picture.size.height() * scale));
+    return pixels;
+}
+
+QByteArray encodePicture(const Picture& picture, PictureFormat format, double scale, QString* error)
+{
+    const auto failed = [error](const QString& message) {
+        if (error)
+            *error = message;
+        return QByteArray();
+    };
+    if (picture.isNull())
+        return failed(tr("there is nothing to draw"));
+    QByteArray bytes;
+    QBuffer buffer(&bytes);
+    buffer.open(QIODevice::WriteOnly);
+    const QRectF page(QPointF(0, 0), picture.size);
+    switch (format) {
+    case PictureFormat::Png: {
+        const QSize pixels = pngSize(picture, scale);
+        if (pixels.isEmpty() || !(scale > 0))
+            return failed(tr("the scale must be positive"));
+        QImage image(pixels, QImage::Format_ARGB32_Premultiplied);
+        if (image.isNull())
+            return failed(tr("not enough memory for a %1 x %2 image").arg(pixels.width()).arg(pixels.height()));
+        // Logical pixels stay logical: the view is drawn as vectors at the device ratio, not
+        // drawn small and magnified.
+        image.setDevicePixelRatio(double(pixels.width()) / picture.size.width());
+        image.fill(Qt::white);
+        {
+            QPainter painter(&image);
+            painter.setRenderHints(QPainter::Antialiasing | QPainter::TextAntialiasing | QPainter::SmoothPixmapTransform);
+            picture.paint(painter);
+        }
+        image.setText(QStringLiteral("Title"), picture.title);
+        image.setText(QStringLiteral("Description"), picture.description);
+        image.setText(QStringLiteral("Software"), QStringLiteral("Footprint"));
+        QImageWriter writer(&buffer, "png");
+        if (!writer.write(image))
+            return failed(writer.errorString());
+        break;
+    }
+    case PictureFormat::Svg: {
+        QSvgGenerator svg;
+        svg.setOutputDevice(&buffer);
+        svg.setSize(picture.size.toSize());
+        svg.setViewBox(page);
+        // Logical pixels are 1/96 inch, as on a screen; the default 72 would draw fonts a third
+        // larger than the layout measured them.
+        svg.setResolution(96);
+        svg.setTitle(picture.title);
+        svg.setDescription(picture.description);
+        QPainter painter;
+        if (!painter.begin(&svg))
+            return failed(tr("cannot start an SVG drawing"));
+        painter.fillRect(page, Qt::white);
+        picture.paint(painter);
+        painter.end();
+        buffer.close();
+        bytes = withFallbackFonts(bytes);
+        break;
+    }
+    case PictureFormat::Pdf: {
+        QPdfWriter pdf(&buffer);
+        pdf.setTitle(picture.title);
+        pdf.setCreator(QStringLiteral("Footprint"));
+        // One page the picture's size, at 96 dots per inch so that a logical pixel is a dot.
+        pdf.setResolution(96);
+        pdf.setPageSize(QPageSize(picture.size * 72.0 / 96.0, QPageSize::Point, picture.title, QPageSize::ExactMatch));
+        pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
+        QPainter painter;
+        if (!painter.begin(&pdf))
+            return failed(tr("cannot start a PDF page"));
+        painter.fillRect(page, Qt::white);
+        picture.paint(painter);
+        painter.end();
+        break;
+    }
+    }
+    buffer.close();
+    if (bytes.isEmpty())
+        return failed(tr("the picture came out empty"));
+    return bytes;
+}
+
+Picture barChartPicture(const ExportSource& source, QSize size, const LayerBarChart* like)
+{
+    if (!source.model || !source.result)
+        return {};
+    auto chart = std::make_shared<LayerBarChart>();
+    if (like) {
+        chart->setMetric(like->metric());
+        chart->setBarCount(like->barCount());
+        chart->setOrder(like->order());
+    }
+    settleOffscreen(chart.get(), size);
+    chart->setAnalysis(source.model, source.result);
+    if (like)
+        chart->setSelectedNode(like->selectedNode());
+    // The chart's own controls stay out of the picture: only the view of the bars is drawn, at
+    // the size it took (taller than asked when the bars need the room).
+    const int controls = chart->height() - chart->chartView()->parentWidget()->height();
+    chart->resize(size.width(), size.height() + std::max(0, controls));
+    for (int i = 0; i < 4; ++i)
+        QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
+    QChartView* view = chart->chartView();
+    const QSizeF viewSize = view->size();
+
+    Picture picture;
+    const int count = int(chart->ranking().bars.size()) - (chart->ranking().bars.empty() || chart->ranking().bars.back().layer >= 0 ? 0 : 1);
+    picture.title = tr("%1: the %2 largest layers by %3")
+                        .arg(source.name)
+                        .arg(count)
+                        .arg(layerMetricLabel(chart->metric()).toLower());
+    if (chart->order() == BarOrder::Execution)
+        picture.title = tr("%1: %2 layers by %3, in execution order")
+                            .arg(source.name)
+                            .arg(count)
+                            .arg(layerMetricLabel(chart->metric()).toLower());
+    const QString subtitle = source.configurationText() + QStringLiteral(" · ") + peakText(source);
+    picture.description = tr("Per-layer bars stacked by memory category, made by Footprint. ") + subtitle;
+    picture.size = QSizeF(viewSize.width(), kHeaderHeight + viewSize.height());
+    picture.paint = [chart, title = picture.title, subtitle, viewSize](QPainter& painter) {
+        paintHeader(painter, viewSize.width(), title, subtitle);
+        renderView(painter, chart->chartView(), QRectF(QPointF(0, kHeaderHeight), viewSize));
+    };
+    return picture;
+}
+
+Picture timelinePicture(const ExportSource& source, QSize size, const TimelineChart* like)
+{
+    if (!source.model || !source.result)
+        return {};
+    auto chart = std::make_shared<TimelineChart>();
+    chart->setFrameShape(QFrame::NoFrame);
+    if (like)
+        chart->setZoomed(like->isZoomed());
+    settleOffscreen(chart.get(), size);
+    chart->setAnalysis(source.model, source.result, source.budgetBytes, source.budgetName);
+    if (like)
+        chart->setSelectedNode(like->selectedNode());
+    for (int i = 0; i < 4; ++i)
+        QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
+    const QSizeF viewSize = chart->viewport()->size();
+
+    Picture picture;
+    const bool training = source.config.training.mode == Mode::Training;
+    picture.title = training ? tr("%1: memory over one training step").arg(source.name)
+                             : tr("%1: memory over one inference").arg(source.name);
+    const QString subtitle = source.configurationText() + QStringLiteral(" · ") + peakText(source);
+    picture.description = tr("Live memory at every execution step, stacked by category, made by Footprint. ") + subtitle;
+    picture.size = QSizeF(viewSize.width(), kHeaderHeight + viewSize.height());
+    picture.paint = [chart, title = picture.title, subtitle, viewSize](QPainter& painter) {
+        paintHeader(painter, viewSize.width(), title, subtitle);
+        renderView(painter, chart.get(), QRectF(QPointF(0, kHeaderHeight), viewSize));
+    };
+    return picture;
+}
+
+Picture graphPicture(const ExportSource& source, const GraphView& view)
+{
+    const QRectF bounds = view.layoutBounds();
+    if (bounds.isEmpty() || !source.result)
+        return {};
+    const QSize legend = view.legendSize();
+    const double legendBand = legend.isEmpty() ? 0 : legend.height() + kGraphMargin;
+    const double width = std::ceil(std::max(bounds.width(), double(legend.width())) + 2 * kGraphMargin);
+    const double height = std::ceil(kHeaderHeight + legendBand + bounds.height() + 2 * kGraphMargin);
+
+    Picture picture;
+    picture.title = tr("%1: the graph by %2").arg(source.name, graphMetricName(view.metric()).toLower());
+    const QString subtitle = source.configurationText() + QStringLiteral(" · ") + peakText(source);
+    picture.description = tr("The model's operators as laid out by Graphviz dot, coloured by %1, made by Footprint. ")
+                              .arg(graphMetricName(view.metric()).toLower())
+        + subtitle;
+    // Never narrower than the header's lines, which a slim graph would cut.
+    const double header = 2 * kMargin
+        + std::max(QFontMetricsF(headerFont(18, true)).horizontalAdvance(picture.title),
+                   QFontMetricsF(headerFont(13, false)).horizontalAdvance(subtitle));
+    picture.size = QSizeF(std::ceil(std::max({ width, header, 640.0 })), height);
+    // The scene is drawn from the view as it is when the file is written: exports happen at once,
+    // before the user could change it.
+    const GraphView* graph = &view;
+    picture.paint = [graph, bounds, legendBand, title = picture.title, subtitle, size = picture.size](QPainter& painter) {
+        paintHeader(painter, size.width(), title, subtitle);
+        painter.save();
+        painter.translate(kGraphMargin, kHeaderHeight);
+        graph->paintLegend(&painter);
+        painter.restore();
+        // Centred below the legend when the header is wider than the graph.
+        const QRectF target(QPointF((size.width() - bounds.width()) / 2, kHeaderHeight + legendBand + kGraphMargin),
+                            bounds.size());
+        graph->scene()->render(&painter, target, bounds, Qt::KeepAspectRatio);
+    };
+    return picture;
+}
+
+bool layOutGraph(GraphView& view, const ExportSource& source, int timeoutMs)
+{
+    if (!source.model || !source.result)
+        return false;
+    bool ok = false;
+    QEventLoop loop;
+    const QMetaObject::Connection done = QObject::connect(&view, &GraphView::layoutFinished, &loop, [&](bool success) {
+        ok = success;
+        loop.quit();
+    });
+    QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
+    view.setModel(source.model, source.result);
+    if (view.isLayoutRunning())
+        loop.exec();
+    else
+        ok = !view.layoutBounds().isEmpty();
+    QObject::disconnect(done);
+    return ok && !view.layoutBounds().isEmpty();
+}
+
+QString saveFile(const QString& path, const QByteArray& bytes, bool replace)
+{
+    if (!replace && QFileInfo::exists(path))
+        return tr("'%1' exists and was not replaced").arg(path);
+    QSaveFile file(path);
+    // A device such as /dev/stdout cannot be replaced by renaming: it is written in place.
+    file.setDirectWriteFallback(true);
+    if (!file.open(QIODevice::WriteOnly))
+        return tr("cannot write '%1': %2").arg(path, file.errorString());
+    if (file.write(bytes) != bytes.size()) {
+        const QString reason = file.errorString();
+        file.cancelWriting();
+        return tr("cannot write '%1': %2").arg(path, reason);
+    }
+    if (!file.commit())
+        return tr("cannot write '%1': %2").arg(path, file.errorString());
+    return {};
+}
+
+} // namespace fp

@@ -1,0 +1,106 @@
+#pragma once
+
+// Pictures of the views for papers and reports: PNG (at a chosen scale), SVG (with a title and a
+// description) and PDF, all three painted by the same vector drawing so that they look alike and
+// as the view does on screen. One path serves the window's File > Export menu, the views'
+// context menus, `footprint-cli chart` and the report (heaptrack's chartwidget.cpp and
+// massif-visualizer's charttab.cpp export the same way).
+
+#include "analysis.h"
+#include "devices.h"
+#include "performance.h"
+
+#include <QByteArray>
+#include <QJsonObject>
+#include <QSizeF>
+#include <QString>
+
+#include <functional>
+#include <memory>
+#include <optional>
+
+class QPainter;
+
+namespace fp {
+
+class GraphView;
+class LayerBarChart;
+class TimelineChart;
+
+// One analysis and what the exports say about it: the model, its settings and the budget it is
+// held against. The window and footprint-cli each fill one in; every export reads only this.
+struct ExportSource {
+    QString name; // the model as titles name it ("resnet50.onnx")
+    std::shared_ptr<const Model> model;
+    AnalysisConfig config;
+    std::shared_ptr<const AnalysisResult> result;
+    std::optional<Device> device; // a preset: latency and energy per layer
+    int64_t budgetBytes = 0; // 0: no budget
+    QString budgetName; // the device, or empty for a size of one's own
+    std::optional<BatchFit> fit; // the largest batch that fits the budget, when searched
+    double efficiency = 0.75; // as --efficiency
+    double energyScale = 1.0; // as --energy-scale
+
+    // "batch 8 · sequence 1024 · bf16 · training, adamw": the settings in one line.
+    QString configurationText() const;
+    // The roofline estimate on `device`; empty without one.
+    std::optional<PerformanceEstimate> performance() const;
+    // The whole analysis as `footprint-cli analyze --format json` writes it (same schema, same
+    // code: report.h's toJson and budget fields).
+    QJsonObject toJson(bool timeline = false) const;
+    // The layer table as `footprint-cli analyze --format csv` writes it: a row per layer.
+    QByteArray toCsv() const;
+};
+
+enum class PictureFormat { Png, Svg, Pdf };
+// From the file's suffix (.png, .svg, .pdf, any case); empty for anything else.
+std::optional<PictureFormat> pictureFormatForPath(const QString& path);
+
+// A view as something to draw: a size in logical pixels and a function that paints it into
+// QRectF(QPointF(0, 0), size) on a white page. The title is drawn above the view and becomes the
+// file's title (SVG <title>, PDF and PNG metadata); the description says what the picture shows
+// (SVG <desc>, PDF subject, PNG "Description").
+struct Picture {
+    QString title;
+    QString description;
+    QSizeF size;
+    std::function<void(QPainter&)> paint;
+
+    bool isNull() const { return !paint || size.isEmpty(); }
+};
+
+// PNGs are limited to this many pixels a side and in all (a 160 MB image while drawing); a larger
+// scale is reduced to fit.
+constexpr int kMaxPngSide = 16384;
+constexpr qint64 kMaxPngPixels = 40'000'000;
+
+// The picture as a PNG, SVG or PDF file's bytes. `scale` multiplies the PNG's pixels (2: crisp
+// on a high-DPI screen or in print); SVG and PDF are vectors and ignore it. Empty, with
+// `error` set, when the picture cannot be drawn.
+QByteArray encodePicture(const Picture& picture, PictureFormat format, double scale = 2.0, QString* error = nullptr);
+// The PNG's pixel size for `picture` at `scale`, after the kMaxPngSide and kMaxPngPixels limits.
+QSize pngSize(const Picture& picture, double scale);
+
+// The default logical size of an exported chart: a figure's proportions, readable at a page's width.
+constexpr QSize kChartExportSize(1200, 700);
+
+// The per-layer bars, drawn by a new chart off screen at `size` (logical pixels), so a hidden or
+// never-shown chart exports as it would look at that size. `like`, when given, lends its
+// metric, bar count, order and selection.
+Picture barChartPicture(const ExportSource& source, QSize size = kChartExportSize, const LayerBarChart* like = nullptr);
+// The memory timeline with the budget as its limit line; `like` lends its zoom and selection.
+Picture timelinePicture(const ExportSource& source, QSize size = kChartExportSize, const TimelineChart* like = nullptr);
+// The graph as `view` has laid it out (its open groups, metric and colours), whole, under its
+// colour legend. A null picture while the view has no layout.
+Picture graphPicture(const ExportSource& source, const GraphView& view);
+// Lays `source`'s model out in `view` (the groups a new view opens with: the collapsed overview
+// for a large model) and waits for Graphviz; false after `timeoutMs` or a failed layout. For
+// front ends without a window (footprint-cli); a window uses its own, already laid-out view.
+bool layOutGraph(GraphView& view, const ExportSource& source, int timeoutMs = 60000);
+
+// Writes `bytes` to `path` through a temporary file renamed into place, so a failed write leaves
+// no half file behind. Refuses to replace an existing file unless `replace`. Returns an error
+// message naming the file and the reason, or an empty string on success.
+QString saveFile(const QString& path, const QByteArray& bytes, bool replace);
+
+} // namespace fp
