@@ -7,6 +7,7 @@
 #include "layerbarchart.h"
 #include "onnx_reader.h"
 #include "report.h"
+#include "timelinechart.h"
 #include "traces.h"
 
 #include <QApplication>
@@ -393,7 +394,10 @@ int chartCommand(const QStringList& arguments)
     parser.addHelpOption();
     parser.addPositionalArgument(QStringLiteral("MODEL"), QStringLiteral("The .onnx file."));
     fp::addAnalysisOptions(parser);
-    parser.addOption({ "kind", "The view: bars (the top layers), timeline (memory over the steps) or graph.", "KIND" });
+    parser.addOption({ "kind",
+                       "The view: bars (the top layers), timeline (memory over the steps), roofline (needs "
+                       "--device) or graph.",
+                       "KIND" });
     parser.addOption({ { "o", "output" }, "The picture: FILE.png, FILE.svg or FILE.pdf.", "FILE" });
     parser.addOption({ "force", "Replace an existing output file." });
     parser.addOption({ "scale", "PNG pixels per logical pixel (default 2: crisp in print and on high-DPI screens).", "S",
@@ -406,6 +410,10 @@ int chartCommand(const QStringList& arguments)
                        "NAME" });
     parser.addOption({ "top", "bars: how many layers get a bar of their own (default 20).", "N", "20" });
     parser.addOption({ "overview", "graph: every group collapsed to its top levels (a large model opens so anyway)." });
+    parser.addOption({ "trace",
+                       "timeline: overlay a measured memory trace (nvidia-smi CSV, onnxruntime profile, "
+                       "footprint-memory-trace JSON), as footprint-cli compare reads it.",
+                       "FILE" });
     if (!parser.parse(arguments))
         return fail(parser.errorText(), 2);
     if (parser.isSet("help")) {
@@ -415,8 +423,10 @@ int chartCommand(const QStringList& arguments)
     if (parser.positionalArguments().size() != 1)
         return fail(QStringLiteral("chart takes exactly one MODEL (see footprint-cli chart --help)"), 2);
     const QString kind = parser.value("kind");
-    if (kind != "bars" && kind != "timeline" && kind != "graph")
-        return fail(QStringLiteral("--kind must be bars, timeline or graph"), 2);
+    if (kind != "bars" && kind != "timeline" && kind != "roofline" && kind != "graph")
+        return fail(QStringLiteral("--kind must be bars, timeline, roofline or graph"), 2);
+    if (parser.isSet("trace") && kind != "timeline")
+        return fail(QStringLiteral("--trace applies to --kind timeline only"), 2);
     const QString output = parser.value("output");
     const std::optional<fp::PictureFormat> format = fp::pictureFormatForPath(output);
     if (!format)
@@ -436,7 +446,8 @@ int chartCommand(const QStringList& arguments)
     if (parser.isSet("metric")) {
         barMetric = parseBarMetric(parser.value("metric"));
         graphMetric = parseGraphMetric(parser.value("metric"));
-        if ((kind == "bars" && !barMetric) || (kind == "graph" && !graphMetric) || kind == "timeline")
+        if ((kind == "bars" && !barMetric) || (kind == "graph" && !graphMetric) || kind == "timeline"
+            || kind == "roofline")
             return fail(QStringLiteral("--metric '%1' does not apply to --kind %2 (see footprint-cli chart --help)")
                             .arg(parser.value("metric"), kind),
                         2);
@@ -456,7 +467,21 @@ int chartCommand(const QStringList& arguments)
         like.setBarCount(top);
         picture = fp::barChartPicture(source, *size, &like);
     } else if (kind == "timeline") {
-        picture = fp::timelinePicture(source, *size);
+        fp::TimelineChart like;
+        if (parser.isSet("trace")) {
+            try {
+                const std::string path = QFile::encodeName(parser.value("trace")).toStdString();
+                like.setAnalysis(source.model, source.result);
+                like.setTrace(std::make_shared<const fp::MemoryTrace>(fp::readMemoryTrace(path)), parser.value("trace"));
+            } catch (const std::exception& e) {
+                return fail(QString::fromStdString(e.what()));
+            }
+        }
+        picture = fp::timelinePicture(source, *size, &like);
+    } else if (kind == "roofline") {
+        if (!source.device)
+            return fail(QStringLiteral("--kind roofline needs --device NAME: the roofs are the device's"), 2);
+        picture = fp::rooflinePicture(source, *size);
     } else {
         graph.setMetric(*graphMetric);
         graph.setOptions(fp::AnalysisReport::graphOptions(parser.isSet("overview")));

@@ -3,6 +3,7 @@
 #include "graphview.h"
 #include "htmlreport.h"
 #include "layerbarchart.h"
+#include "rooflinechart.h"
 #include "timelinechart.h"
 
 #include <QAction>
@@ -39,12 +40,13 @@ QString filterSuffix(const QString& filter)
 } // namespace
 
 ExportActions::ExportActions(QWidget* window, std::function<ExportSource()> source, LayerBarChart* bars,
-                             TimelineChart* timeline, GraphView* graph)
+                             TimelineChart* timeline, RooflineChart* roofline, GraphView* graph)
     : QObject(window)
     , m_window(window)
     , m_source(std::move(source))
     , m_bars(bars)
     , m_timeline(timeline)
+    , m_roofline(roofline)
     , m_graph(graph)
     , m_directory(QDir::homePath())
 {
@@ -54,6 +56,8 @@ ExportActions::ExportActions(QWidget* window, std::function<ExportSource()> sour
     m_barsAction->setObjectName(QStringLiteral("exportBarsAction"));
     m_timelineAction = m_menu->addAction(tr("Memory &Timeline…"), this, [this]() { exportWithDialog(Kind::Timeline); });
     m_timelineAction->setObjectName(QStringLiteral("exportTimelineAction"));
+    m_rooflineAction = m_menu->addAction(tr("&Roofline…"), this, [this]() { exportWithDialog(Kind::Roofline); });
+    m_rooflineAction->setObjectName(QStringLiteral("exportRooflineAction"));
     m_graphAction = m_menu->addAction(tr("&Graph…"), this, [this]() { exportWithDialog(Kind::Graph); });
     m_graphAction->setObjectName(QStringLiteral("exportGraphAction"));
     m_menu->addSeparator();
@@ -86,6 +90,7 @@ void ExportActions::addContextActions(QWidget* table)
     };
     add(m_bars->chartView(), m_barsAction);
     add(m_timeline, m_timelineAction);
+    add(m_roofline, m_rooflineAction);
     add(m_graph, m_graphAction);
     auto* csv = new QAction(tr("Export Table as CSV…"), table);
     connect(csv, &QAction::triggered, m_csvAction, &QAction::trigger);
@@ -117,6 +122,10 @@ void ExportActions::exportWithDialog(Kind kind)
     case Kind::Timeline:
         stem += QStringLiteral("-timeline");
         title = tr("Export Memory Timeline");
+        break;
+    case Kind::Roofline:
+        stem += QStringLiteral("-roofline");
+        title = tr("Export Roofline");
         break;
     case Kind::Graph:
         stem += QStringLiteral("-graph");
@@ -153,6 +162,7 @@ void ExportActions::exportWithDialog(Kind kind)
     switch (kind) {
     case Kind::Bars:
     case Kind::Timeline:
+    case Kind::Roofline:
     case Kind::Graph: {
         if (pictureFormatForPath(path) == PictureFormat::Png) {
             const QStringList scales = { tr("1× (as on a standard screen)"), tr("2× (high-DPI screens, print)"),
@@ -164,7 +174,10 @@ void ExportActions::exportWithDialog(Kind kind)
                 return;
             m_scale = scales.indexOf(choice) + 1;
         }
-        const View view = kind == Kind::Bars ? View::Bars : kind == Kind::Timeline ? View::Timeline : View::Graph;
+        const View view = kind == Kind::Bars ? View::Bars
+            : kind == Kind::Timeline         ? View::Timeline
+            : kind == Kind::Roofline         ? View::Roofline
+                                             : View::Graph;
         exportView(view, path, m_scale, confirmed);
         break;
     }
@@ -234,6 +247,11 @@ bool ExportActions::exportView(View view, const QString& path, double scale, boo
         break;
     case View::Timeline:
         picture = timelinePicture(source, kChartExportSize, m_timeline);
+        break;
+    case View::Roofline:
+        if (!source.device)
+            return failed(tr("The roofline needs a device: choose one in the Configuration panel"));
+        picture = rooflinePicture(source, kChartExportSize, m_roofline);
         break;
     case View::Graph:
         if (m_graph->isLayoutRunning())

@@ -15,6 +15,7 @@ namespace fp {
 
 class GraphView;
 class LayerBarChart;
+class RooflineChart;
 class TimelineChart;
 
 // The window's exports: File > Export and the views' context menus. The charts and the graph go
@@ -27,17 +28,17 @@ class TimelineChart;
 class ExportActions : public QObject {
     Q_OBJECT
 public:
-    enum class View { Bars, Timeline, Graph };
+    enum class View { Bars, Timeline, Roofline, Graph };
 
     // `source` describes the window's current analysis; the views lend their settings (metric,
     // bar count, zoom, open groups) to the pictures.
     ExportActions(QWidget* window, std::function<ExportSource()> source, LayerBarChart* bars, TimelineChart* timeline,
-                  GraphView* graph);
+                  RooflineChart* roofline, GraphView* graph);
     ~ExportActions() override;
 
     // File > Export.
     QMenu* menu() const { return m_menu; }
-    // Puts "Export…" on the context menus of the three views and "Export Table as CSV…" on the table's.
+    // Puts "Export…" on the context menus of the four views and "Export Table as CSV…" on the table's.
     void addContextActions(QWidget* table);
 
     // The work behind the actions (for tests and scripts). The format follows the suffix: .png,
@@ -61,7 +62,7 @@ signals:
     void exportFailed(const QString& message);
 
 private:
-    enum class Kind { Bars, Timeline, Graph, Csv, Json, Report };
+    enum class Kind { Bars, Timeline, Roofline, Graph, Csv, Json, Report };
     void exportWithDialog(Kind kind);
     bool mayWrite(const QString& path, bool confirmed);
     bool write(const QString& path, const QByteArray& bytes);
@@ -73,11 +74,13 @@ private:
     std::function<ExportSource()> m_source;
     LayerBarChart* m_bars;
     TimelineChart* m_timeline;
+    RooflineChart* m_roofline;
     GraphView* m_graph;
     GraphView* m_reportGraph = nullptr; // the report's own overview layout, when it needs one
     quint64 m_reportJob = 0;
     QMenu* m_menu = nullptr;
     QAction* m_barsAction = nullptr;
+    QAction* m_rooflineAction = nullptr;
     QAction* m_timelineAction = nullptr;
     QAction* m_graphAction = nullptr;
     QAction* m_csvAction = nullptr;

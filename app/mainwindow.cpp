@@ -398,7 +398,7 @@ void MainWindow::createActions()
     m_cancelAction->setEnabled(false);
     createTraceActions(file);
     file->addSeparator();
-    m_exports = new ExportActions(this, [this]() { return exportSource(); }, m_bars, m_timeline, m_graph->view());
+    m_exports = new ExportActions(this, [this]() { return exportSource(); }, m_bars, m_timeline, m_roofline, m_graph->view());
     file->addMenu(m_exports->menu());
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);

@@ -3,6 +3,7 @@
 #include "graphview.h"
 #include "layerbarchart.h"
 #include "report.h"
+#include "rooflinechart.h"
 #include "timelinechart.h"
 
 #include <QApplication>
@@ -361,8 +362,10 @@ Picture timelinePicture(const ExportSource& source, QSize size, const TimelineCh
         chart->setZoomed(like->isZoomed());
     settleOffscreen(chart.get(), size);
     chart->setAnalysis(source.model, source.result, source.budgetBytes, source.budgetName);
-    if (like)
+    if (like) {
         chart->setSelectedNode(like->selectedNode());
+        chart->copyOverlays(*like);
+    }
     for (int i = 0; i < 4; ++i)
         QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
     const QSizeF viewSize = chart->viewport()->size();
@@ -373,6 +376,39 @@ Picture timelinePicture(const ExportSource& source, QSize size, const TimelineCh
                              : tr("%1: memory over one inference").arg(source.name);
     const QString subtitle = source.configurationText() + QStringLiteral(" · ") + peakText(source);
     picture.description = tr("Live memory at every execution step, stacked by category, made by Footprint. ") + subtitle;
+    picture.size = QSizeF(viewSize.width(), kHeaderHeight + viewSize.height());
+    picture.paint = [chart, title = picture.title, subtitle, viewSize](QPainter& painter) {
+        paintHeader(painter, viewSize.width(), title, subtitle);
+        renderView(painter, chart.get(), QRectF(QPointF(0, kHeaderHeight), viewSize));
+    };
+    return picture;
+}
+
+Picture rooflinePicture(const ExportSource& source, QSize size, const RooflineChart* like)
+{
+    if (!source.model || !source.result || !source.device)
+        return {};
+    const std::optional<PerformanceEstimate> estimate = source.performance();
+    if (!estimate || !estimate->hasRoofline())
+        return {};
+    auto chart = std::make_shared<RooflineChart>();
+    chart->setFrameShape(QFrame::NoFrame);
+    settleOffscreen(chart.get(), size);
+    const QString device = QString::fromStdString(source.device->name);
+    chart->setAnalysis(source.model, source.result, std::make_shared<const PerformanceEstimate>(*estimate), device,
+                       source.efficiency);
+    if (like)
+        chart->setSelectedNode(like->selectedNode());
+    for (int i = 0; i < 4; ++i)
+        QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
+    const QSizeF viewSize = chart->viewport()->size();
+
+    Picture picture;
+    picture.title = tr("%1: the layers under the roofline of %2").arg(source.name, device);
+    const QString subtitle = source.configurationText();
+    picture.description = tr("Arithmetic intensity against attained throughput per layer, under the device's "
+                             "bandwidth and compute roofs, made by Footprint. ")
+        + subtitle;
     picture.size = QSizeF(viewSize.width(), kHeaderHeight + viewSize.height());
     picture.paint = [chart, title = picture.title, subtitle, viewSize](QPainter& painter) {
         paintHeader(painter, viewSize.width(), title, subtitle);

@@ -25,6 +25,7 @@ namespace fp {
 
 class GraphView;
 class LayerBarChart;
+class RooflineChart;
 class TimelineChart;
 
 // One analysis and what the exports say about it: the model, its settings and the budget it is
@@ -88,8 +89,12 @@ constexpr QSize kChartExportSize(1200, 700);
 // never-shown chart exports as it would look at that size. `like`, when given, lends its
 // metric, bar count, order and selection.
 Picture barChartPicture(const ExportSource& source, QSize size = kChartExportSize, const LayerBarChart* like = nullptr);
-// The memory timeline with the budget as its limit line; `like` lends its zoom and selection.
+// The memory timeline with the budget as its limit line; `like` lends its zoom, selection,
+// measured trace and pinned comparison.
 Picture timelinePicture(const ExportSource& source, QSize size = kChartExportSize, const TimelineChart* like = nullptr);
+// The roofline on the source's device; a null picture without a device (there is no roof).
+// `like` lends its selection.
+Picture rooflinePicture(const ExportSource& source, QSize size = kChartExportSize, const RooflineChart* like = nullptr);
 // The graph as `view` has laid it out (its open groups, metric and colours), whole, under its
 // colour legend. A null picture while the view has no layout.
 Picture graphPicture(const ExportSource& source, const GraphView& view);

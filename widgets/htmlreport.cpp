@@ -240,6 +240,10 @@ AnalysisReport::AnalysisReport(const ExportSource& source, const GraphView* grap
                                             "(footprint-cli: --device NAME or --fit-memory SIZE)."))
                                    + QStringLiteral("</p>"),
                            timelinePicture(source, kReportChartSize) });
+    if (perf) {
+        m_sections.push_back({ tr("Roofline on %1").arg(QString::fromStdString(source.device->name)), {},
+                               rooflinePicture(source, kReportChartSize) });
+    }
     if (graph) {
         Picture picture = graphPicture(source, *graph);
         if (!picture.isNull())

@@ -504,6 +504,16 @@ void TimelineChart::pinComparison(const QString& label)
     emit overlaysChanged();
 }
 
+void TimelineChart::copyOverlays(const TimelineChart& other)
+{
+    m_trace = other.m_trace;
+    m_traceName = other.m_traceName;
+    m_pinned = other.m_pinned;
+    m_pinnedLabel = other.m_pinnedLabel;
+    rebuild();
+    emit overlaysChanged();
+}
+
 void TimelineChart::clearComparison()
 {
     if (!m_pinned)

@@ -81,6 +81,8 @@ public:
     // step. Opening another model drops it.
     void pinComparison(const QString& label);
     void clearComparison();
+    // Takes `other`'s trace and pinned comparison (an export draws what the window shows).
+    void copyOverlays(const TimelineChart& other);
     bool hasComparison() const { return bool(m_pinned); }
     QString comparisonLabel() const { return m_pinnedLabel; }
     // The overlays as drawn, for tests: the series and their points (in drawn units, see

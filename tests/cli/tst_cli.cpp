@@ -268,6 +268,36 @@ private slots:
         }
     }
 
+    // The roofline needs a device; with one its SVG names the device's roofs. A100-80GB's fp16
+    // datasheet figures (resources/devices.json: 312 TFLOP/s, 2.039 TB/s) at the default 75%
+    // efficiency are 234.00 TFLOP/s and 1.53 TB/s. The timeline takes a measured trace.
+    void chartRooflineAndTrace()
+    {
+        QTemporaryDir dir;
+        const QString svg = dir.path() + "/roofline.svg";
+        const Run none = headless({ "chart", model("tiny_conv.onnx"), "--kind", "roofline", "-o", svg });
+        QCOMPARE(none.exitCode, 2);
+        QVERIFY2(none.err.contains("--device"), none.err.constData());
+        const Run r = headless({ "chart", model("resnet50_train.onnx"), "--kind", "roofline", "--device", "A100-80GB",
+                                 "--precision", "fp16", "-o", svg });
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const QByteArray text = contents(svg);
+        for (const char* label : { "234.00 TFLOP/s", "1.53 TB/s", "Memory-bound", "Compute-bound", "ridge" })
+            QVERIFY2(text.contains(label), label);
+
+        const QString timeline = dir.path() + "/timeline.svg";
+        const Run t = headless({ "chart", model("tiny_mlp.onnx"), "--kind", "timeline", "--batch", "2", "--trace",
+                                 QStringLiteral(FOOTPRINT_TEST_MODELS "/../traces/footprint-tiny_mlp-b2.json"), "-o",
+                                 timeline });
+        QVERIFY2(t.exitCode == 0, t.err.constData());
+        // tests/traces/footprint-tiny_mlp-b2.json peaks at 256 B; the estimate at batch 2 is
+        // 120 + 48 x 2 = 216 B: 40 B (15.6%) below it.
+        QVERIFY2(contents(timeline).contains("-40 B"), contents(timeline).constData());
+        const Run wrong = headless({ "chart", model("tiny_mlp.onnx"), "--kind", "bars", "--trace", timeline, "-o",
+                                     dir.path() + "/x.png" });
+        QCOMPARE(wrong.exitCode, 2);
+    }
+
     void reportHtmlAndPdf()
     {
         QTemporaryDir dir;
@@ -287,7 +317,7 @@ private slots:
             }
         }
         QVERIFY(!xml.hasError());
-        QCOMPARE(images, 3);
+        QCOMPARE(images, 4); // bars, timeline, the roofline (a device is given) and the graph
         QVERIFY(page.contains("25,557,032")); // torchvision's parameter count
         QVERIFY(page.contains("RTX-4090"));
 

@@ -16,6 +16,7 @@
 #include "layertablemodel.h"
 #include "mainwindow.h"
 #include "onnx_reader.h"
+#include "rooflinechart.h"
 #include "timelinechart.h"
 
 #include <QAction>
@@ -401,7 +402,8 @@ private slots:
         QStringList names;
         for (QAction* a : exports->menu()->actions())
             names << a->objectName();
-        for (const char* name : { "exportBarsAction", "exportTimelineAction", "exportGraphAction", "exportCsvAction",
+        for (const char* name : { "exportBarsAction", "exportTimelineAction", "exportRooflineAction", "exportGraphAction",
+                                  "exportCsvAction",
                                   "exportJsonAction", "exportReportAction" })
             QVERIFY2(names.contains(QLatin1String(name)), name);
         const auto hasExport = [](QWidget* w) {
@@ -414,8 +416,10 @@ private slots:
         auto* bars = window.findChild<LayerBarChart*>();
         auto* timeline = window.findChild<TimelineChart*>();
         auto* graph = window.findChild<GraphView*>();
+        auto* roofline = window.findChild<fp::RooflineChart*>();
         auto* table = window.findChild<QTableView*>(QStringLiteral("layerTable"));
-        QVERIFY(bars && timeline && graph && table);
+        QVERIFY(bars && timeline && graph && roofline && table);
+        QVERIFY(hasExport(roofline));
         QVERIFY(hasExport(bars->chartView()));
         QVERIFY(hasExport(timeline));
         QVERIFY(hasExport(graph));
@@ -425,7 +429,8 @@ private slots:
         // The bars tab was never shown: the export lays its own chart out.
         QVERIFY(!bars->isVisible());
         for (const char* suffix : { "png", "svg", "pdf" }) {
-            for (auto view : { ExportActions::View::Bars, ExportActions::View::Timeline, ExportActions::View::Graph }) {
+            for (auto view : { ExportActions::View::Bars, ExportActions::View::Timeline, ExportActions::View::Roofline,
+                               ExportActions::View::Graph }) {
                 const QString path = dir.filePath(QStringLiteral("view%1.%2").arg(int(view)).arg(QLatin1String(suffix)));
                 QVERIFY2(exports->exportView(view, path, 2.0), qPrintable(exports->lastError()));
                 const QByteArray bytes = readAll(path);
