@@ -62,7 +62,7 @@ constexpr int kMaxRecentFiles = 10;
 constexpr int kFitDelayMs = 120;
 constexpr int kControlsWidth = 290;
 constexpr int kTimelineHeight = 280;
-constexpr int kDetailsWidth = 460;
+constexpr int kDetailsWidth = 400;
 // A load shows its progress bar only after this long: most models load in milliseconds.
 constexpr int kProgressDelayMs = 150;
 
