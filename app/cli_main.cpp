@@ -11,10 +11,10 @@
 #include "traces.h"
 
 #include <QApplication>
-#include <QFileInfo>
 #include <QFile>
-#include <QJsonDocument>
+#include <QFileInfo>
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QJsonObject>
 
 #include <cstdio>
@@ -32,23 +32,41 @@ int fail(const QString& message, int code = 1)
     return code;
 }
 
-int analyzeCommand(const QStringList& arguments)
+// What every subcommand's parser starts with: its description, --help, MODEL and the analysis
+// options (analysis_options.h), which the GUI takes too.
+void addCommonOptions(QCommandLineParser& parser, const QString& description)
 {
-    QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Analyse an ONNX model's parameters, MACs and memory."));
+    parser.setApplicationDescription(description);
     parser.addHelpOption();
     parser.addPositionalArgument(QStringLiteral("MODEL"), QStringLiteral("The .onnx file."));
     fp::addAnalysisOptions(parser);
-    parser.addOption({ "format", "Output: table (default), json or csv.", "F", "table" });
-    parser.addOption({ "timeline", "Also print the memory at every step (table), or add timeline[] (json)." });
+}
+
+// Parses a subcommand's arguments. Returns the exit code when the command ends here (its help
+// printed: 0; a bad option or the wrong number of arguments: 2), or nothing to go on with.
+std::optional<int> parseCommand(QCommandLineParser& parser, const QStringList& arguments, const QString& name,
+    int positionals, const QString& takes)
+{
     if (!parser.parse(arguments))
         return fail(parser.errorText(), 2);
     if (parser.isSet("help")) {
         std::cout << qPrintable(parser.helpText());
         return 0;
     }
-    if (parser.positionalArguments().size() != 1)
-        return fail(QStringLiteral("analyze takes exactly one MODEL (see footprint-cli analyze --help)"), 2);
+    if (parser.positionalArguments().size() != positionals)
+        return fail(QStringLiteral("%1 takes %2 (see footprint-cli %1 --help)").arg(name, takes), 2);
+    return std::nullopt;
+}
+
+int analyzeCommand(const QStringList& arguments)
+{
+    QCommandLineParser parser;
+    addCommonOptions(parser, QStringLiteral("Analyse an ONNX model's parameters, MACs and memory."));
+    parser.addOption({ "format", "Output: table (default), json or csv.", "F", "table" });
+    parser.addOption({ "timeline", "Also print the memory at every step (table), or add timeline[] (json)." });
+    if (const std::optional<int> done
+        = parseCommand(parser, arguments, QStringLiteral("analyze"), 1, QStringLiteral("exactly one MODEL")))
+        return *done;
     const QString format = parser.value("format");
     if (format != "table" && format != "json" && format != "csv")
         return fail(QStringLiteral("--format must be table, json or csv, not '%1'").arg(format), 2);
@@ -79,7 +97,7 @@ int analyzeCommand(const QStringList& arguments)
             QJsonObject root = fp::toJson(model, config, result, timeline, perf);
             if (budget.bytes)
                 fp::addBudgetJson(root, *budget.bytes, result.totals.peakBytes, *fit,
-                                  budget.device ? budget.device->name : std::string());
+                    budget.device ? budget.device->name : std::string());
             std::cout << QJsonDocument(root).toJson().constData();
         } else if (format == "csv") {
             std::cout << (timeline ? fp::formatTimeline(model, result) : fp::formatCsv(model, result, perf));
@@ -139,24 +157,17 @@ QStringList splitList(const QString& text)
 int sweepCommand(const QStringList& arguments)
 {
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Analyse a model over lists of batch sizes and precisions; write "
-                                                    "CSV."));
-    parser.addHelpOption();
-    parser.addPositionalArgument(QStringLiteral("MODEL"), QStringLiteral("The .onnx file."));
-    fp::addAnalysisOptions(parser);
+    addCommonOptions(parser,
+        QStringLiteral("Analyse a model over lists of batch sizes and precisions; write "
+                       "CSV."));
     parser.addOption({ "batches", "Comma-separated batch sizes (default 1,2,4,...,1024).", "LIST",
-                       "1,2,4,8,16,32,64,128,256,512,1024" });
+        "1,2,4,8,16,32,64,128,256,512,1024" });
     parser.addOption({ "precisions", "Comma-separated precisions (default: the --precision or the model's).", "LIST" });
     parser.addOption({ { "o", "output" }, "Write the CSV here instead of to standard output.", "FILE" });
     parser.addOption({ "force", "Replace an existing output file." });
-    if (!parser.parse(arguments))
-        return fail(parser.errorText(), 2);
-    if (parser.isSet("help")) {
-        std::cout << qPrintable(parser.helpText());
-        return 0;
-    }
-    if (parser.positionalArguments().size() != 1)
-        return fail(QStringLiteral("sweep takes exactly one MODEL (see footprint-cli sweep --help)"), 2);
+    if (const std::optional<int> done
+        = parseCommand(parser, arguments, QStringLiteral("sweep"), 1, QStringLiteral("exactly one MODEL")))
+        return *done;
     fp::AnalysisConfig config;
     if (QString error = fp::readAnalysisOptions(parser, config); !error.isEmpty())
         return fail(error, 2);
@@ -209,23 +220,17 @@ int sweepCommand(const QStringList& arguments)
 int compareCommand(const QStringList& arguments)
 {
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Compare the estimate for a model with a measured memory trace: an "
-                                                    "nvidia-smi CSV log, an onnxruntime profile, or a trace written by "
-                                                    "resources/scripts/torch_memory_trace.py."));
-    parser.addHelpOption();
-    parser.addPositionalArgument(QStringLiteral("MODEL"), QStringLiteral("The .onnx file."));
+    addCommonOptions(parser,
+        QStringLiteral("Compare the estimate for a model with a measured memory trace: an "
+                       "nvidia-smi CSV log, an onnxruntime profile, or a trace written by "
+                       "resources/scripts/torch_memory_trace.py."));
     parser.addPositionalArgument(QStringLiteral("TRACE"), QStringLiteral("The measured trace."));
-    fp::addAnalysisOptions(parser);
     parser.addOption({ "format", "Output: table (default) or json.", "F", "table" });
-    parser.addOption({ "sample-interval", "Seconds between nvidia-smi samples without timestamps (0.01).", "S", "0.01" });
-    if (!parser.parse(arguments))
-        return fail(parser.errorText(), 2);
-    if (parser.isSet("help")) {
-        std::cout << qPrintable(parser.helpText());
-        return 0;
-    }
-    if (parser.positionalArguments().size() != 2)
-        return fail(QStringLiteral("compare takes MODEL and TRACE (see footprint-cli compare --help)"), 2);
+    parser.addOption(
+        { "sample-interval", "Seconds between nvidia-smi samples without timestamps (0.01).", "S", "0.01" });
+    if (const std::optional<int> done
+        = parseCommand(parser, arguments, QStringLiteral("compare"), 2, QStringLiteral("MODEL and TRACE")))
+        return *done;
     fp::AnalysisConfig config;
     if (QString error = fp::readAnalysisOptions(parser, config); !error.isEmpty())
         return fail(error, 2);
@@ -237,12 +242,12 @@ int compareCommand(const QStringList& arguments)
         const fp::Model model = fp::readOnnxFile(parser.positionalArguments()[0].toStdString());
         const fp::MemoryTrace trace = fp::readMemoryTrace(parser.positionalArguments()[1].toStdString(), interval);
         const fp::AnalysisResult result = fp::analyze(model, config);
-        QJsonObject root { { "trace",
-                             QJsonObject { { "format", fp::traceFormatName(trace.format) },
-                                           { "source", QString::fromStdString(trace.source) },
-                                           { "samples", qint64(trace.bytes.size()) } } },
-                           { "mode", fp::modeName(config.training.mode) },
-                           { "estimated_peak_bytes", qint64(result.totals.peakBytes) } };
+        QJsonObject root {
+            { "trace",
+                QJsonObject { { "format", fp::traceFormatName(trace.format) },
+                    { "source", QString::fromStdString(trace.source) }, { "samples", qint64(trace.bytes.size()) } } },
+            { "mode", fp::modeName(config.training.mode) }, { "estimated_peak_bytes", qint64(result.totals.peakBytes) }
+        };
         std::ostringstream out;
         out << "Trace:            " << fp::traceFormatName(trace.format) << " (" << trace.source << ")\n";
         if (!trace.bytes.empty()) {
@@ -267,13 +272,12 @@ int compareCommand(const QStringList& arguments)
             int64_t worst = 0;
             out << '\n';
             char line[256];
-            std::snprintf(line, sizeof line, "%-40s %-16s %14s %14s %14s\n", "node", "op", "measured", "estimated",
-                          "difference");
+            std::snprintf(
+                line, sizeof line, "%-40s %-16s %14s %14s %14s\n", "node", "op", "measured", "estimated", "difference");
             out << line;
             for (const fp::MemoryTrace::NodeSize& n : trace.nodes) {
-                QJsonObject o { { "node", QString::fromStdString(n.node) },
-                                { "op", QString::fromStdString(n.op) },
-                                { "measured_output_bytes", qint64(n.outputBytes) } };
+                QJsonObject o { { "node", QString::fromStdString(n.node) }, { "op", QString::fromStdString(n.op) },
+                    { "measured_output_bytes", qint64(n.outputBytes) } };
                 int64_t estimated = -1;
                 for (const fp::LayerResult& l : result.layers) {
                     if (model.graph.nodes[size_t(l.node)].name == n.node) {
@@ -288,9 +292,8 @@ int compareCommand(const QStringList& arguments)
                 }
                 nodes.append(o);
                 std::snprintf(line, sizeof line, "%-40.40s %-16.16s %14lld %14s %14s\n", n.node.c_str(), n.op.c_str(),
-                              (long long)n.outputBytes,
-                              estimated >= 0 ? std::to_string(estimated).c_str() : "(no such node)",
-                              estimated >= 0 ? std::to_string(estimated - n.outputBytes).c_str() : "");
+                    (long long)n.outputBytes, estimated >= 0 ? std::to_string(estimated).c_str() : "(no such node)",
+                    estimated >= 0 ? std::to_string(estimated - n.outputBytes).c_str() : "");
                 out << line;
             }
             root.insert("nodes", nodes);
@@ -360,9 +363,12 @@ std::optional<QSize> parseSize(const QString& text)
 std::optional<fp::LayerMetric> parseBarMetric(const QString& name)
 {
     static const std::pair<const char*, fp::LayerMetric> names[] = {
-        { "memory", fp::LayerMetric::Memory },     { "activations", fp::LayerMetric::ActivationBytes },
-        { "weights", fp::LayerMetric::WeightBytes }, { "saved", fp::LayerMetric::SavedBytes },
-        { "macs", fp::LayerMetric::Macs },         { "traffic", fp::LayerMetric::ReadWriteBytes },
+        { "memory", fp::LayerMetric::Memory },
+        { "activations", fp::LayerMetric::ActivationBytes },
+        { "weights", fp::LayerMetric::WeightBytes },
+        { "saved", fp::LayerMetric::SavedBytes },
+        { "macs", fp::LayerMetric::Macs },
+        { "traffic", fp::LayerMetric::ReadWriteBytes },
     };
     for (const auto& [text, metric] : names) {
         if (name == QLatin1String(text))
@@ -374,9 +380,12 @@ std::optional<fp::LayerMetric> parseBarMetric(const QString& name)
 std::optional<fp::GraphMetric> parseGraphMetric(const QString& name)
 {
     static const std::pair<const char*, fp::GraphMetric> names[] = {
-        { "activations", fp::GraphMetric::ActivationBytes }, { "weights", fp::GraphMetric::WeightBytes },
-        { "macs", fp::GraphMetric::Macs },                   { "traffic", fp::GraphMetric::ReadWriteBytes },
-        { "peak-share", fp::GraphMetric::PeakShare },        { "lifetime", fp::GraphMetric::Lifetime },
+        { "activations", fp::GraphMetric::ActivationBytes },
+        { "weights", fp::GraphMetric::WeightBytes },
+        { "macs", fp::GraphMetric::Macs },
+        { "traffic", fp::GraphMetric::ReadWriteBytes },
+        { "peak-share", fp::GraphMetric::PeakShare },
+        { "lifetime", fp::GraphMetric::Lifetime },
     };
     for (const auto& [text, metric] : names) {
         if (name == QLatin1String(text))
@@ -389,39 +398,32 @@ std::optional<fp::GraphMetric> parseGraphMetric(const QString& name)
 int chartCommand(const QStringList& arguments)
 {
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Draw one of the window's views of a model to a PNG, SVG or PDF "
-                                                    "file, without a display."));
-    parser.addHelpOption();
-    parser.addPositionalArgument(QStringLiteral("MODEL"), QStringLiteral("The .onnx file."));
-    fp::addAnalysisOptions(parser);
+    addCommonOptions(parser,
+        QStringLiteral("Draw one of the window's views of a model to a PNG, SVG or PDF "
+                       "file, without a display."));
     parser.addOption({ "kind",
-                       "The view: bars (the top layers), timeline (memory over the steps), roofline (needs "
-                       "--device) or graph.",
-                       "KIND" });
+        "The view: bars (the top layers), timeline (memory over the steps), roofline (needs "
+        "--device) or graph.",
+        "KIND" });
     parser.addOption({ { "o", "output" }, "The picture: FILE.png, FILE.svg or FILE.pdf.", "FILE" });
     parser.addOption({ "force", "Replace an existing output file." });
-    parser.addOption({ "scale", "PNG pixels per logical pixel (default 2: crisp in print and on high-DPI screens).", "S",
-                       "2" });
+    parser.addOption(
+        { "scale", "PNG pixels per logical pixel (default 2: crisp in print and on high-DPI screens).", "S", "2" });
     parser.addOption({ "size", "The chart's logical size (default 1200x700; the graph takes its layout's size).", "WxH",
-                       "1200x700" });
+        "1200x700" });
     parser.addOption({ "metric",
-                       "bars: memory (default), activations, weights, saved, macs, traffic; graph: activations "
-                       "(default), weights, macs, traffic, peak-share, lifetime.",
-                       "NAME" });
+        "bars: memory (default), activations, weights, saved, macs, traffic; graph: activations "
+        "(default), weights, macs, traffic, peak-share, lifetime.",
+        "NAME" });
     parser.addOption({ "top", "bars: how many layers get a bar of their own (default 20).", "N", "20" });
     parser.addOption({ "overview", "graph: every group collapsed to its top levels (a large model opens so anyway)." });
     parser.addOption({ "trace",
-                       "timeline: overlay a measured memory trace (nvidia-smi CSV, onnxruntime profile, "
-                       "footprint-memory-trace JSON), as footprint-cli compare reads it.",
-                       "FILE" });
-    if (!parser.parse(arguments))
-        return fail(parser.errorText(), 2);
-    if (parser.isSet("help")) {
-        std::cout << qPrintable(parser.helpText());
-        return 0;
-    }
-    if (parser.positionalArguments().size() != 1)
-        return fail(QStringLiteral("chart takes exactly one MODEL (see footprint-cli chart --help)"), 2);
+        "timeline: overlay a measured memory trace (nvidia-smi CSV, onnxruntime profile, "
+        "footprint-memory-trace JSON), as footprint-cli compare reads it.",
+        "FILE" });
+    if (const std::optional<int> done
+        = parseCommand(parser, arguments, QStringLiteral("chart"), 1, QStringLiteral("exactly one MODEL")))
+        return *done;
     const QString kind = parser.value("kind");
     if (kind != "bars" && kind != "timeline" && kind != "roofline" && kind != "graph")
         return fail(QStringLiteral("--kind must be bars, timeline, roofline or graph"), 2);
@@ -450,7 +452,7 @@ int chartCommand(const QStringList& arguments)
             || kind == "roofline")
             return fail(QStringLiteral("--metric '%1' does not apply to --kind %2 (see footprint-cli chart --help)")
                             .arg(parser.value("metric"), kind),
-                        2);
+                2);
     }
     // Refused before the analysis and the layout, which can take a while on a large model.
     if (QFileInfo::exists(output) && !parser.isSet("force"))
@@ -472,7 +474,8 @@ int chartCommand(const QStringList& arguments)
             try {
                 const std::string path = QFile::encodeName(parser.value("trace")).toStdString();
                 like.setAnalysis(source.model, source.result);
-                like.setTrace(std::make_shared<const fp::MemoryTrace>(fp::readMemoryTrace(path)), parser.value("trace"));
+                like.setTrace(
+                    std::make_shared<const fp::MemoryTrace>(fp::readMemoryTrace(path)), parser.value("trace"));
             } catch (const std::exception& e) {
                 return fail(QString::fromStdString(e.what()));
             }
@@ -500,23 +503,16 @@ int chartCommand(const QStringList& arguments)
 int reportCommand(const QStringList& arguments)
 {
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Write a report of a model's analysis: model, configuration, "
-                                                    "totals, the per-layer bars, the memory timeline, the graph and "
-                                                    "the top layers. HTML (self-contained) or PDF, by the suffix."));
-    parser.addHelpOption();
-    parser.addPositionalArgument(QStringLiteral("MODEL"), QStringLiteral("The .onnx file."));
-    fp::addAnalysisOptions(parser);
+    addCommonOptions(parser,
+        QStringLiteral("Write a report of a model's analysis: model, configuration, "
+                       "totals, the per-layer bars, the memory timeline, the graph and "
+                       "the top layers. HTML (self-contained) or PDF, by the suffix."));
     parser.addOption({ { "o", "output" }, "The report: FILE.html or FILE.pdf.", "FILE" });
     parser.addOption({ "force", "Replace an existing output file." });
     parser.addOption({ "top", "How many layers the hotspot table lists (default 15).", "N", "15" });
-    if (!parser.parse(arguments))
-        return fail(parser.errorText(), 2);
-    if (parser.isSet("help")) {
-        std::cout << qPrintable(parser.helpText());
-        return 0;
-    }
-    if (parser.positionalArguments().size() != 1)
-        return fail(QStringLiteral("report takes exactly one MODEL (see footprint-cli report --help)"), 2);
+    if (const std::optional<int> done
+        = parseCommand(parser, arguments, QStringLiteral("report"), 1, QStringLiteral("exactly one MODEL")))
+        return *done;
     const QString output = parser.value("output");
     const QString suffix = QFileInfo(output).suffix().toLower();
     if (suffix != "html" && suffix != "htm" && suffix != "pdf")
@@ -540,7 +536,8 @@ int reportCommand(const QStringList& arguments)
         laidOut = fp::layOutGraph(graph, source);
     }
     if (!laidOut)
-        std::fprintf(stderr, "footprint-cli: warning: Graphviz could not lay the graph out; the report goes without it\n");
+        std::fprintf(
+            stderr, "footprint-cli: warning: Graphviz could not lay the graph out; the report goes without it\n");
     const fp::AnalysisReport report(source, laidOut ? &graph : nullptr, top);
     QString error;
     const QByteArray bytes = suffix == "pdf" ? report.toPdf(&error) : report.toHtml();
@@ -581,19 +578,21 @@ int main(int argc, char** argv)
         // on a command line's stderr; everything else gets through.
         qInstallMessageHandler([](QtMsgType type, const QMessageLogContext& context, const QString& message) {
             if (type == QtWarningMsg
-                && (message.contains(QLatin1String("propagateSizeHints")) || message.contains(QLatin1String("XDG_RUNTIME_DIR"))))
+                && (message.contains(QLatin1String("propagateSizeHints"))
+                    || message.contains(QLatin1String("XDG_RUNTIME_DIR"))))
                 return;
             std::fprintf(stderr, "%s\n", qPrintable(qFormatLogMessage(type, context, message)));
         });
     }
-    const std::unique_ptr<QCoreApplication> app = pictures ? std::make_unique<QApplication>(argc, argv)
-                                                           : std::make_unique<QCoreApplication>(argc, argv);
+    const std::unique_ptr<QCoreApplication> app
+        = pictures ? std::make_unique<QApplication>(argc, argv) : std::make_unique<QCoreApplication>(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("footprint-cli"));
     QCoreApplication::setApplicationVersion(QStringLiteral(FOOTPRINT_VERSION));
     const QStringList args = QCoreApplication::arguments();
-    const QString usage = QStringLiteral("usage: footprint-cli analyze MODEL [options] | compare MODEL TRACE [options] | "
-                                         "sweep MODEL [options] | chart MODEL --kind KIND -o FILE [options] | "
-                                         "report MODEL -o FILE [options]   (footprint-cli COMMAND --help)");
+    const QString usage
+        = QStringLiteral("usage: footprint-cli analyze MODEL [options] | compare MODEL TRACE [options] | "
+                         "sweep MODEL [options] | chart MODEL --kind KIND -o FILE [options] | "
+                         "report MODEL -o FILE [options]   (footprint-cli COMMAND --help)");
     if (args.size() < 2 || args[1] == "--help" || args[1] == "-h") {
         std::cout << qPrintable(usage) << '\n';
         return args.size() < 2 ? 2 : 0;

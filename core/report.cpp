@@ -163,7 +163,7 @@ QJsonObject toJson(const Model& model, const AnalysisConfig& config, const Analy
         if (performance && s < performance->layers.size()) {
             const LayerPerformance& p = performance->layers[s];
             layer.insert("latency_s", p.seconds);
-            layer.insert("time_share", performance->seconds > 0 ? p.seconds / performance->seconds : 0.0);
+            layer.insert("time_share", performance->timeShare(s));
             layer.insert("energy_j", p.joules);
             layer.insert("intensity", p.intensity);
             layer.insert("bound", p.seconds <= 0 ? "none" : p.computeBound ? "compute" : "memory");
