@@ -63,6 +63,8 @@ constexpr int kFitDelayMs = 120;
 constexpr int kControlsWidth = 290;
 constexpr int kTimelineHeight = 280;
 constexpr int kDetailsWidth = 400;
+// Below this the layer names ("/layer3/layer3.2/conv2/Conv") are cut to nothing recognisable.
+constexpr int kMinNameWidth = 220;
 // A load shows its progress bar only after this long: most models load in milliseconds.
 constexpr int kProgressDelayMs = 150;
 
@@ -162,10 +164,9 @@ MainWindow::MainWindow(bool persistent, QWidget* parent)
     m_proxy->setFilterKeyColumn(LayerTableModel::NameColumn);
     m_proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
 
-    // Latency and energy per layer start hidden too: at 1400 pixels the name column is already
-    // down to a hundred in training, and the summary, the roofline's tooltips and time % carry
-    // them.
-    m_hiddenColumns = { LayerTableModel::FlopsColumn, LayerTableModel::LatencyColumn, LayerTableModel::EnergyColumn };
+    // FLOPs starts hidden: MACs says the same for the layers that dominate. Latency and energy
+    // show with a device; past the names' minimum width the table scrolls sideways.
+    m_hiddenColumns = { LayerTableModel::FlopsColumn };
     m_fitTimer = new QTimer(this);
     m_fitTimer->setSingleShot(true);
     m_fitTimer->setInterval(kFitDelayMs);
@@ -271,7 +272,13 @@ void MainWindow::createCentralWidget()
     // and a third click on it goes back to that order.
     header->setSortIndicator(-1, Qt::AscendingOrder);
     header->setSortIndicatorClearable(true);
-    header->setSectionResizeMode(LayerTableModel::NameColumn, QHeaderView::Stretch);
+    // Not QHeaderView::Stretch, which shrinks names to "/la...onv" when figures columns fill the
+    // width (training with a device adds three): fitNameColumn() stretches it down to a minimum.
+    connect(header, &QHeaderView::sectionResized, this, [this](int column) {
+        if (column != LayerTableModel::NameColumn)
+            fitNameColumn();
+    });
+    m_table->viewport()->installEventFilter(this);
     header->setHighlightSections(false);
     header->setDefaultAlignment(Qt::AlignCenter);
     // The header's context menu shows and hides columns; FLOPs starts hidden, since MACs says
@@ -924,6 +931,26 @@ void MainWindow::updateColumnVisibility()
             || (column == LayerTableModel::SavedColumn && m_config.training.mode != Mode::Training);
         m_table->setColumnHidden(column, empty || m_hiddenColumns.contains(column));
     }
+    fitNameColumn();
+}
+
+void MainWindow::fitNameColumn()
+{
+    const QHeaderView* header = m_table->horizontalHeader();
+    int others = 0;
+    for (int column = 0; column < header->count(); ++column)
+        if (column != LayerTableModel::NameColumn && !header->isSectionHidden(column))
+            others += header->sectionSize(column);
+    const int width = std::max(kMinNameWidth, m_table->viewport()->width() - others);
+    if (m_table->columnWidth(LayerTableModel::NameColumn) != width)
+        m_table->setColumnWidth(LayerTableModel::NameColumn, width);
+}
+
+bool MainWindow::eventFilter(QObject* watched, QEvent* event)
+{
+    if (watched == m_table->viewport() && event->type() == QEvent::Resize)
+        fitNameColumn();
+    return QMainWindow::eventFilter(watched, event);
 }
 
 void MainWindow::copySelectedRows()

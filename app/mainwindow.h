@@ -143,6 +143,7 @@ protected:
     void closeEvent(QCloseEvent* event) override;
     void dragEnterEvent(QDragEnterEvent* event) override;
     void dropEvent(QDropEvent* event) override;
+    bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
     void createActions();
@@ -170,6 +171,9 @@ private:
     void copySelectedRows();
     void updateColumnVisibility();
     void growShapeColumn();
+    // Gives the name column the width the other columns leave, but no less than a readable
+    // minimum: past that the table scrolls sideways.
+    void fitNameColumn();
     // The width of the widest text a figures column can show, so it never has to grow.
     int widestFigure(int column) const;
     void addRecentFile(const QString& path);
