@@ -73,6 +73,11 @@ const auto geometry = QStringLiteral("MainWindow/geometry");
 const auto state = QStringLiteral("MainWindow/state");
 const auto recentFiles = QStringLiteral("recentFiles");
 const auto lastDirectory = QStringLiteral("lastDirectory");
+const auto precision = QStringLiteral("analysis/precision");
+const auto mode = QStringLiteral("analysis/mode");
+const auto optimizer = QStringLiteral("analysis/optimizer");
+const auto workspace = QStringLiteral("analysis/workspace");
+const auto device = QStringLiteral("analysis/device");
 } // namespace Keys
 
 // What a load job hands back to the GUI thread: the model, or why there is none.
@@ -216,6 +221,24 @@ MainWindow::MainWindow(bool persistent, QWidget* parent)
 }
 
 MainWindow::~MainWindow() = default;
+
+void MainWindow::restoreAnalysisSettings(AnalysisConfig& config, Budget& budget)
+{
+    const QSettings settings;
+    const auto text = [&](const QString& key) { return settings.value(key).toString().toStdString(); };
+    if (const auto p = parsePrecision(text(Keys::precision)))
+        config.precision = *p;
+    if (const auto m = parseMode(text(Keys::mode)))
+        config.training.mode = *m;
+    if (const auto o = parseOptimizer(text(Keys::optimizer)))
+        config.training.optimizer = *o;
+    if (const auto w = parseConvAlgorithm(text(Keys::workspace)))
+        config.training.workspace = *w;
+    if (const Device* d = findDevice(budget.devices, text(Keys::device))) {
+        budget.device = *d;
+        budget.bytes = d->memoryBytes;
+    }
+}
 
 QString MainWindow::sampleModelPath()
 {
@@ -1023,6 +1046,12 @@ void MainWindow::closeEvent(QCloseEvent* event)
         QSettings settings;
         settings.setValue(Keys::geometry, saveGeometry());
         settings.setValue(Keys::state, saveState(kStateVersion));
+        settings.setValue(Keys::precision, QString::fromLatin1(precisionName(m_config.precision)));
+        settings.setValue(Keys::mode, QString::fromLatin1(modeName(m_config.training.mode)));
+        settings.setValue(Keys::optimizer, QString::fromLatin1(optimizerName(m_config.training.optimizer)));
+        settings.setValue(Keys::workspace, QString::fromLatin1(convAlgorithmName(m_config.training.workspace)));
+        const Device* device = m_controls->device();
+        settings.setValue(Keys::device, device ? QString::fromStdString(device->name) : QString());
     }
     QMainWindow::closeEvent(event);
 }

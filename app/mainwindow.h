@@ -66,6 +66,11 @@ public:
     explicit MainWindow(bool persistent = true, QWidget* parent = nullptr);
     ~MainWindow() override;
 
+    // The choices the last window closed with (precision, mode, optimizer, workspace, device),
+    // saved in QSettings by a persistent window: the command line starts from them, and its
+    // options override them.
+    static void restoreAnalysisSettings(AnalysisConfig& config, Budget& budget);
+
     // The model bundled with the application, opened when no file is given.
     static QString sampleModelPath();
 

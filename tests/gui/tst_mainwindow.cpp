@@ -797,6 +797,41 @@ private slots:
         QVERIFY(footprint.readAllStandardError().contains("--view"));
     }
 
+    // A persistent window saves its choices when it closes and the next start begins from them;
+    // a window that is not persistent (tests, screenshots) leaves them alone.
+    void analysisSettingsPersist()
+    {
+        {
+            MainWindow window(true);
+            fp::AnalysisConfig config;
+            config.precision = fp::Precision::BF16;
+            config.training.mode = fp::Mode::Training;
+            config.training.optimizer = fp::Optimizer::SGD;
+            config.training.workspace = fp::ConvAlgorithm::Winograd;
+            window.setAnalysisConfig(config);
+            fp::Budget budget;
+            budget.device = *fp::findDevice(budget.devices, "RTX-4090");
+            budget.bytes = budget.device->memoryBytes;
+            window.setBudget(budget);
+            window.close();
+        }
+        {
+            MainWindow window(false);
+            window.setAnalysisConfig(fp::AnalysisConfig {});
+            window.close();
+        }
+        fp::AnalysisConfig config;
+        fp::Budget budget;
+        MainWindow::restoreAnalysisSettings(config, budget);
+        QCOMPARE(config.precision, fp::Precision::BF16);
+        QCOMPARE(config.training.mode, fp::Mode::Training);
+        QCOMPARE(config.training.optimizer, fp::Optimizer::SGD);
+        QCOMPARE(config.training.workspace, fp::ConvAlgorithm::Winograd);
+        QVERIFY(budget.device);
+        QCOMPARE(budget.device->name, std::string("RTX-4090"));
+        QCOMPARE(budget.bytes.value_or(0), int64_t(24) << 30);
+    }
+
     void recentFiles()
     {
         {
