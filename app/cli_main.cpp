@@ -164,10 +164,19 @@ int sweepCommand(const QStringList& arguments)
         "1,2,4,8,16,32,64,128,256,512,1024" });
     parser.addOption({ "precisions", "Comma-separated precisions (default: the --precision or the model's).", "LIST" });
     parser.addOption({ { "o", "output" }, "Write the CSV here instead of to standard output.", "FILE" });
-    parser.addOption({ "force", "Replace an existing output file." });
+    parser.addOption({ "chart",
+        "Also draw peak memory against batch size, a line per precision, the budget marked: FILE.png, "
+        "FILE.svg or FILE.pdf.",
+        "FILE" });
+    parser.addOption({ "force", "Replace existing output files." });
     if (const std::optional<int> done
         = parseCommand(parser, arguments, QStringLiteral("sweep"), 1, QStringLiteral("exactly one MODEL")))
         return *done;
+    const QString chart = parser.value("chart");
+    if (!chart.isEmpty() && !fp::pictureFormatForPath(chart))
+        return fail(QStringLiteral("--chart needs a file ending in .png, .svg or .pdf"), 2);
+    if (!chart.isEmpty() && QFileInfo::exists(chart) && !parser.isSet("force"))
+        return fail(QStringLiteral("'%1' exists; pass --force to replace it").arg(chart));
     fp::AnalysisConfig config;
     if (QString error = fp::readAnalysisOptions(parser, config); !error.isEmpty())
         return fail(error, 2);
@@ -196,6 +205,7 @@ int sweepCommand(const QStringList& arguments)
         return fail(QStringLiteral("nothing to sweep"), 2);
     std::ostringstream csv;
     csv << "batch,precision,mode,params,param_bytes,macs,flops,peak_bytes,peak_step,budget_bytes,exceeds\n";
+    std::vector<fp::SweepPoint> points;
     try {
         const fp::Model model = fp::readOnnxFile(parser.positionalArguments().front().toStdString());
         for (fp::Precision precision : precisions) {
@@ -204,6 +214,7 @@ int sweepCommand(const QStringList& arguments)
                 config.shapes.batch = batch;
                 const fp::AnalysisResult r = fp::analyze(model, config);
                 const fp::Totals& t = r.totals;
+                points.push_back({ batch, precision, t.peakBytes });
                 csv << batch << ',' << fp::precisionName(precision) << ',' << fp::modeName(config.training.mode) << ','
                     << t.params << ',' << t.paramBytes << ',' << t.macs << ',' << t.flops << ',' << t.peakBytes << ','
                     << t.peakStep << ',' << (budget.bytes ? std::to_string(*budget.bytes) : std::string()) << ','
@@ -213,7 +224,22 @@ int sweepCommand(const QStringList& arguments)
     } catch (const fp::ModelError& e) {
         return fail(QString::fromStdString(e.what()));
     }
-    return writeOutput(parser.value("output"), csv.str(), parser.isSet("force"));
+    if (const int code = writeOutput(parser.value("output"), csv.str(), parser.isSet("force")); code != 0)
+        return code;
+    if (chart.isEmpty())
+        return 0;
+    QString subtitle = QString::fromLatin1(fp::modeName(config.training.mode));
+    if (config.training.mode == fp::Mode::Training)
+        subtitle += QStringLiteral(", ") + QString::fromLatin1(fp::optimizerName(config.training.optimizer));
+    const QString budgetName = budget.device ? QString::fromStdString(budget.device->name) : QString();
+    const fp::Picture picture
+        = fp::sweepPicture(QFileInfo(parser.positionalArguments().front()).fileName(), subtitle, points,
+            budget.bytes.value_or(0), budgetName);
+    QString error;
+    const QByteArray bytes = fp::encodePicture(picture, *fp::pictureFormatForPath(chart), 2.0, &error);
+    if (bytes.isEmpty())
+        return fail(QStringLiteral("cannot draw the sweep chart: %1").arg(error));
+    return writeOutput(chart, bytes, parser.isSet("force"));
 }
 
 // Sets an estimate beside a measured trace: the peaks (and, for onnxruntime, each node's output).

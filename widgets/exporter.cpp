@@ -8,9 +8,16 @@
 
 #include <QApplication>
 #include <QBuffer>
+#include <QChart>
 #include <QChartView>
+#include <QLegendMarker>
+#include <QLineSeries>
+#include <QLogValueAxis>
+#include <QScatterSeries>
+#include <QValueAxis>
 #include <QCoreApplication>
 #include <QEventLoop>
+#include <QFile>
 #include <QFileInfo>
 #include <QImage>
 #include <QImageWriter>
@@ -417,6 +424,98 @@ Picture rooflinePicture(const ExportSource& source, QSize size, const RooflineCh
     return picture;
 }
 
+Picture sweepPicture(const QString& modelName, const QString& subtitle, const std::vector<SweepPoint>& points,
+                     int64_t budgetBytes, const QString& budgetName, QSize size)
+{
+    if (points.empty())
+        return {};
+    int64_t top = budgetBytes;
+    int64_t minBatch = points.front().batch, maxBatch = minBatch;
+    for (const SweepPoint& p : points) {
+        top = std::max(top, p.peakBytes);
+        minBatch = std::min(minBatch, p.batch);
+        maxBatch = std::max(maxBatch, p.batch);
+    }
+    const AxisUnit unit = axisUnit(double(top), /*bytes=*/true);
+    auto view = std::make_shared<QChartView>();
+    view->setFrameShape(QFrame::NoFrame);
+    view->setRenderHint(QPainter::Antialiasing);
+    auto* chart = new QChart;
+    chart->setBackgroundRoundness(0);
+    chart->legend()->setAlignment(Qt::AlignTop);
+    view->setChart(chart);
+
+    auto* axisX = new QLogValueAxis;
+    axisX->setBase(2);
+    axisX->setLabelFormat(QStringLiteral("%d"));
+    axisX->setTitleText(tr("Batch size"));
+    // Half a step of room either side, so the end points are not drawn on the frame.
+    axisX->setRange(double(minBatch) / 1.4, double(maxBatch) * 1.4);
+    chart->addAxis(axisX, Qt::AlignBottom);
+    auto* axisY = new QValueAxis;
+    axisY->setTitleText(tr("Peak memory (%1)").arg(unit.name));
+    setAxisRange(axisY, double(top) * 1.08 / unit.divisor, niceInterval(double(top) * 1.08 / unit.divisor, 8));
+    axisY->setLabelFormat(QStringLiteral("%g"));
+    chart->addAxis(axisY, Qt::AlignLeft);
+    const auto attach = [&](QXYSeries* series) {
+        chart->addSeries(series);
+        series->attachAxis(axisX);
+        series->attachAxis(axisY);
+    };
+
+    // A line per precision, in the order first seen; the Okabe-Ito colours tell them apart.
+    static const QColor kColors[] = { QColor(0x00, 0x72, 0xb2), QColor(0xe6, 0x9f, 0x00), QColor(0x00, 0x9e, 0x73),
+                                      QColor(0xcc, 0x79, 0xa7), QColor(0x56, 0xb4, 0xe9) };
+    std::vector<Precision> order;
+    for (const SweepPoint& p : points)
+        if (std::find(order.begin(), order.end(), p.precision) == order.end())
+            order.push_back(p.precision);
+    for (size_t i = 0; i < order.size(); ++i) {
+        auto* line = new QLineSeries;
+        line->setName(order[i] == Precision::Model ? tr("model precision")
+                                                   : QString::fromLatin1(precisionName(order[i])));
+        line->setPen(QPen(kColors[i % std::size(kColors)], 2.5));
+        line->setPointsVisible(true);
+        for (const SweepPoint& p : points)
+            if (p.precision == order[i])
+                line->append(double(p.batch), double(p.peakBytes) / unit.divisor);
+        attach(line);
+    }
+    if (budgetBytes > 0) {
+        auto* limit = new QLineSeries;
+        limit->setName(budgetName.isEmpty() ? tr("budget %1").arg(QString::fromStdString(formatBytes(budgetBytes)))
+                                            : tr("%1 (%2)").arg(budgetName, QString::fromStdString(formatBytes(budgetBytes))));
+        limit->setPen(QPen(QColor(0xc0, 0x1c, 0x28), 1.5, Qt::DashLine));
+        limit->append(axisX->min(), double(budgetBytes) / unit.divisor);
+        limit->append(axisX->max(), double(budgetBytes) / unit.divisor);
+        attach(limit);
+        auto* over = new QScatterSeries;
+        over->setName(tr("exceeds the budget"));
+        over->setMarkerSize(13);
+        over->setColor(QColor(0xc0, 0x1c, 0x28));
+        over->setBorderColor(Qt::white);
+        for (const SweepPoint& p : points)
+            if (p.peakBytes > budgetBytes)
+                over->append(double(p.batch), double(p.peakBytes) / unit.divisor);
+        if (over->count() > 0)
+            attach(over);
+        else
+            delete over;
+    }
+    settleOffscreen(view.get(), size);
+    const QSizeF viewSize = view->size();
+
+    Picture picture;
+    picture.title = tr("%1: peak memory by batch size").arg(modelName);
+    picture.description = tr("Peak memory of each configuration of a sweep, made by Footprint. ") + subtitle;
+    picture.size = QSizeF(viewSize.width(), kHeaderHeight + viewSize.height());
+    picture.paint = [view, title = picture.title, subtitle, viewSize](QPainter& painter) {
+        paintHeader(painter, viewSize.width(), title, subtitle);
+        renderView(painter, view.get(), QRectF(QPointF(0, kHeaderHeight), viewSize));
+    };
+    return picture;
+}
+
 Picture graphPicture(const ExportSource& source, const GraphView& view)
 {
     const QRectF bounds = view.layoutBounds();
@@ -479,9 +578,15 @@ QString saveFile(const QString& path, const QByteArray& bytes, bool replace)
 {
     if (!replace && QFileInfo::exists(path))
         return tr("'%1' exists and was not replaced").arg(path);
+    // A device or a pipe (/dev/null, /dev/stdout, a FIFO) is written in place: renaming a
+    // temporary file over it would replace the device itself where the folder is writable.
+    if (const QFileInfo info(path); info.exists() && !info.isFile() && !info.isDir()) {
+        QFile device(path);
+        if (!device.open(QIODevice::WriteOnly) || device.write(bytes) != bytes.size())
+            return tr("cannot write '%1': %2").arg(path, device.errorString());
+        return {};
+    }
     QSaveFile file(path);
-    // A device such as /dev/stdout cannot be replaced by renaming: it is written in place.
-    file.setDirectWriteFallback(true);
     if (!file.open(QIODevice::WriteOnly))
         return tr("cannot write '%1': %2").arg(path, file.errorString());
     if (file.write(bytes) != bytes.size()) {

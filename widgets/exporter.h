@@ -95,6 +95,18 @@ Picture timelinePicture(const ExportSource& source, QSize size = kChartExportSiz
 // The roofline on the source's device; a null picture without a device (there is no roof).
 // `like` lends its selection.
 Picture rooflinePicture(const ExportSource& source, QSize size = kChartExportSize, const RooflineChart* like = nullptr);
+// One configuration of a sweep (footprint-cli sweep): a batch at a precision and its peak.
+struct SweepPoint {
+    int64_t batch = 1;
+    Precision precision = Precision::Model;
+    int64_t peakBytes = 0;
+};
+// Peak memory against batch size (log scale), a line per precision, with the budget (if
+// `budgetBytes` > 0, named `budgetName`) as a dashed line and the configurations above it
+// marked. `subtitle` says what else was fixed (mode, optimizer...).
+Picture sweepPicture(const QString& modelName, const QString& subtitle, const std::vector<SweepPoint>& points,
+                     int64_t budgetBytes, const QString& budgetName, QSize size = kChartExportSize);
+
 // The graph as `view` has laid it out (its open groups, metric and colours), whole, under its
 // colour legend. A null picture while the view has no layout.
 Picture graphPicture(const ExportSource& source, const GraphView& view);

@@ -298,6 +298,32 @@ private slots:
         QCOMPARE(wrong.exitCode, 2);
     }
 
+    // tiny_mlp's inference peak is 120 + 48 x batch bytes (see tst_mainwindow): 168, 216, 312,
+    // 504 and 888 B at batches 1 to 16. Against 600 B only batch 16 exceeds the budget; against
+    // 1000 B none does, and the chart has no "exceeds" marks.
+    void sweepChart()
+    {
+        QTemporaryDir dir;
+        const QString svg = dir.path() + "/sweep.svg";
+        const QString csv = dir.path() + "/sweep.csv";
+        Run r = headless({ "sweep", model("tiny_mlp.onnx"), "--batches", "1,2,4,8,16", "--fit-memory", "600B", "-o",
+                           csv, "--chart", svg });
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const QByteArray text = contents(svg);
+        for (const char* label : { "peak memory by batch size", "model precision", "budget 600 B", "exceeds the budget" })
+            QVERIFY2(text.contains(label), label);
+        QCOMPARE(contents(csv).count(",yes\n"), 1);
+        r = headless({ "sweep", model("tiny_mlp.onnx"), "--batches", "1,2,4,8,16", "--fit-memory", "1000B", "-o", csv,
+                       "--chart", svg });
+        QCOMPARE(r.exitCode, 1); // both files exist
+        r = headless({ "sweep", model("tiny_mlp.onnx"), "--batches", "1,2,4,8,16", "--fit-memory", "1000B", "-o", csv,
+                       "--chart", svg, "--force" });
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QVERIFY(!contents(svg).contains("exceeds the budget"));
+        const Run bad = headless({ "sweep", model("tiny_mlp.onnx"), "--chart", dir.path() + "/sweep.txt" });
+        QCOMPARE(bad.exitCode, 2);
+    }
+
     void reportHtmlAndPdf()
     {
         QTemporaryDir dir;

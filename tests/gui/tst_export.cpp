@@ -40,6 +40,10 @@
 #include <QTest>
 #include <QXmlStreamReader>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 using namespace fp;
 
 namespace {
@@ -290,6 +294,21 @@ private slots:
         const QString bad = path + QStringLiteral("/b.png");
         const QString error = saveFile(bad, "x", true);
         QVERIFY2(error.contains(bad) && error.contains(QLatin1String(": ")), qPrintable(error));
+
+        // A pipe (as /dev/null or /dev/stdout are devices) is written into, not replaced by a
+        // renamed file: `sweep -o /dev/null` once turned /dev/null into a regular file.
+        const QString fifo = dir.filePath(QStringLiteral("pipe"));
+        QCOMPARE(::mkfifo(QFile::encodeName(fifo).constData(), 0600), 0);
+        const int reader = ::open(QFile::encodeName(fifo).constData(), O_RDONLY | O_NONBLOCK);
+        QVERIFY(reader >= 0);
+        QVERIFY(saveFile(fifo, "through the pipe", true).isEmpty());
+        char received[32] = {};
+        QCOMPARE(::read(reader, received, sizeof received), ssize_t(16));
+        ::close(reader);
+        QCOMPARE(QByteArray(received), QByteArray("through the pipe"));
+        struct stat status {};
+        QCOMPARE(::stat(QFile::encodeName(fifo).constData(), &status), 0);
+        QVERIFY(S_ISFIFO(status.st_mode));
     }
 
     void reportIsSelfContainedHtmlAndPagedPdf()
