@@ -1097,6 +1097,66 @@ void MainWindow::createTraceActions(QMenu* file)
     connect(m_timeline, &TimelineChart::overlaysChanged, clear,
             [this, clear]() { clear->setEnabled(m_timeline->hasTrace()); });
     m_timeline->addAction(clear);
+
+    QAction* calibrate = file->addAction(tr("Load &Calibration…"), this, &MainWindow::loadCalibrationDialog);
+    calibrate->setObjectName(QStringLiteral("loadCalibrationAction"));
+    calibrate->setToolTip(tr("Correct the estimate with a device's measured overheads (runtime context, allocator "
+                             "rounding), as written by resources/scripts/calibrate.py"));
+    QAction* uncalibrate = file->addAction(tr("Clear C&alibration"), this, &MainWindow::clearCalibration);
+    uncalibrate->setObjectName(QStringLiteral("clearCalibrationAction"));
+    uncalibrate->setEnabled(!m_config.calibration.name.empty());
+    connect(this, &MainWindow::analysisUpdated, uncalibrate,
+            [this, uncalibrate]() { uncalibrate->setEnabled(!m_config.calibration.name.empty()); });
+}
+
+void MainWindow::loadCalibrationDialog()
+{
+    QString dir;
+    if (m_persistent)
+        dir = QSettings().value(Keys::lastDirectory).toString();
+    const QString path = QFileDialog::getOpenFileName(this, tr("Load Calibration"), dir,
+                                                      tr("Calibration files (*.json);;All files (*)"));
+    if (!path.isEmpty())
+        loadCalibration(path);
+}
+
+bool MainWindow::loadCalibration(const QString& path)
+{
+    QFile file(path);
+    QString reason;
+    Calibration calibration;
+    if (!file.open(QIODevice::ReadOnly)) {
+        reason = file.errorString();
+    } else {
+        try {
+            calibration = parseCalibration(file.read(1 << 20).toStdString());
+        } catch (const std::exception& e) {
+            reason = QString::fromStdString(e.what());
+        }
+    }
+    if (!reason.isEmpty()) {
+        const QString message = tr("Could not load the calibration %1: %2").arg(QFileInfo(path).fileName(), reason);
+        statusBar()->showMessage(message, 10000);
+        if (m_errorDialogsEnabled)
+            QMessageBox::warning(this, tr("Cannot Load Calibration"), message);
+        return false;
+    }
+    if (calibration.name.empty())
+        calibration.name = QFileInfo(path).fileName().toStdString();
+    applyCalibration(calibration);
+    return true;
+}
+
+void MainWindow::clearCalibration()
+{
+    applyCalibration(Calibration {});
+}
+
+void MainWindow::applyCalibration(const Calibration& calibration)
+{
+    m_config.calibration = calibration;
+    m_controls->setConfig(m_config); // the panel hands its configuration back on every change
+    reanalyze();
 }
 
 void MainWindow::createComparisonActions(QMenu* view)

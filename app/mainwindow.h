@@ -108,6 +108,10 @@ public:
     // that cannot be read is reported (dialog, status line, traceFailed()) and nothing else
     // changes. Given before a model is open, the trace waits for it.
     bool importTrace(const QString& path);
+    // Reads a calibration file (resources/scripts/calibrate.py) and applies it to the analysis,
+    // as --calibration does; a file that cannot be read is reported and nothing changes.
+    bool loadCalibration(const QString& path);
+    void clearCalibration();
 
     // File > Export and the views' export context menus.
     ExportActions* exports() const { return m_exports; }
@@ -159,6 +163,8 @@ private:
     void createTraceActions(QMenu* file);
     void createComparisonActions(QMenu* view);
     void importTraceDialog();
+    void loadCalibrationDialog();
+    void applyCalibration(const Calibration& calibration);
     std::shared_ptr<const PerformanceEstimate> estimateOnDevice() const;
     void showModel(const QString& path, std::shared_ptr<const Model> model, double loadMs);
     void showLoadError(const QString& path, const QString& reason);

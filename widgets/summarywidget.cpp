@@ -367,10 +367,20 @@ void SummaryWidget::setAnalysis(const QString& title, std::shared_ptr<const Mode
     if (!result->unsupportedOps.empty())
         notes << plural(result->unsupportedOps.size(), tr("%1 operator without a cost formula"),
                         tr("%1 operators without a cost formula"));
-    if (notes.isEmpty()) {
+    // A calibration is a correction, not a warning: it is named first, without the sign.
+    QStringList line;
+    const Calibration& calibration = result->config.calibration;
+    if (!calibration.name.empty())
+        line << tr("Calibrated for %1: runtime context %2, every buffer rounded up to %3")
+                    .arg(QString::fromStdString(calibration.name), bytesText(calibration.contextBytes),
+                         bytesText(calibration.allocationGranularity));
+    if (!notes.isEmpty())
+        line << QStringLiteral("⚠ ") + notes.join(QStringLiteral("  ·  "));
+    if (line.isEmpty()) {
+        m_notes->clear();
         m_notes->hide();
     } else {
-        m_notes->setText(QStringLiteral("⚠ ") + notes.join(QStringLiteral("  ·  ")));
+        m_notes->setText(line.join(QStringLiteral("  ·  ")));
         QStringList tip;
         appendList(tip, tr("Warnings:"), result->warnings);
         appendList(tip, tr("Tensors whose shape stayed unknown:"), result->unknownShapes);

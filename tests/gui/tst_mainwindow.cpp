@@ -797,6 +797,45 @@ private slots:
         QVERIFY(footprint.readAllStandardError().contains("--view"));
     }
 
+    // File > Load Calibration applies a device's measured overheads: a 1,000-byte context and no
+    // rounding move tiny_mlp's peak at batch 2 from 120 + 48 x 2 = 216 B to 1,216 B; the summary
+    // names the correction; clearing it goes back; a bad file changes nothing.
+    void calibrationFromTheWindow()
+    {
+        MainWindow window(false);
+        window.setErrorDialogsEnabled(false);
+        QCOMPARE(openAndWait(window, kTinyMlp), Load::Loaded);
+        window.findChild<QSpinBox*>(QStringLiteral("batchSpinBox"))->setValue(2);
+        QCOMPARE(window.result()->totals.peakBytes, mlpPeak(2));
+
+        QTemporaryDir dir;
+        const QString good = dir.filePath(QStringLiteral("test-gpu.json"));
+        QFile file(good);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(R"({"format": "footprint-calibration", "name": "test GPU", "context_bytes": 1000,
+                       "allocation_granularity_bytes": 1})");
+        file.close();
+        QVERIFY(window.loadCalibration(good));
+        QCOMPARE(window.result()->totals.peakBytes, mlpPeak(2) + 1000);
+        QVERIFY2(figure(window, "analysisNotes").contains(QStringLiteral("Calibrated for test GPU")),
+                 qPrintable(figure(window, "analysisNotes")));
+        // A slider step keeps it.
+        window.findChild<QSpinBox*>(QStringLiteral("batchSpinBox"))->setValue(4);
+        QCOMPARE(window.result()->totals.peakBytes, mlpPeak(4) + 1000);
+
+        const QString bad = dir.filePath(QStringLiteral("bad.json"));
+        QFile badFile(bad);
+        QVERIFY(badFile.open(QIODevice::WriteOnly));
+        badFile.write(R"({"format": "something else"})");
+        badFile.close();
+        QVERIFY(!window.loadCalibration(bad));
+        QCOMPARE(window.result()->totals.peakBytes, mlpPeak(4) + 1000);
+
+        window.clearCalibration();
+        QCOMPARE(window.result()->totals.peakBytes, mlpPeak(4));
+        QVERIFY(!figure(window, "analysisNotes").contains(QStringLiteral("Calibrated")));
+    }
+
     // A persistent window saves its choices when it closes and the next start begins from them;
     // a window that is not persistent (tests, screenshots) leaves them alone.
     void analysisSettingsPersist()
