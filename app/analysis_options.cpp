@@ -89,16 +89,8 @@ QString readAnalysisOptions(const QCommandLineParser& parser, AnalysisConfig& co
         config.training.optimizer = *o;
     }
     if (parser.isSet("calibration")) {
-        QFile f(parser.value("calibration"));
-        if (!f.open(QIODevice::ReadOnly))
-            return QStringLiteral("cannot read calibration '%1': %2").arg(f.fileName(), f.errorString());
-        try {
-            config.calibration = parseCalibration(f.read(1 << 20).toStdString());
-        } catch (const std::exception& e) {
-            return QStringLiteral("%1: %2").arg(f.fileName(), QString::fromStdString(e.what()));
-        }
-        if (config.calibration.name.empty())
-            config.calibration.name = f.fileName().toStdString();
+        if (QString error = readCalibrationFile(parser.value("calibration"), config.calibration); !error.isEmpty())
+            return error;
     }
     if (parser.isSet("workspace")) {
         const auto w = parseConvAlgorithm(parser.value("workspace").toLower().toStdString());
@@ -107,6 +99,21 @@ QString readAnalysisOptions(const QCommandLineParser& parser, AnalysisConfig& co
                 .arg(parser.value("workspace"));
         config.training.workspace = *w;
     }
+    return {};
+}
+
+QString readCalibrationFile(const QString& path, Calibration& calibration)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return QStringLiteral("cannot read calibration '%1': %2").arg(f.fileName(), f.errorString());
+    try {
+        calibration = parseCalibration(f.read(1 << 20).toStdString());
+    } catch (const std::exception& e) {
+        return QStringLiteral("%1: %2").arg(f.fileName(), QString::fromStdString(e.what()));
+    }
+    if (calibration.name.empty())
+        calibration.name = f.fileName().toStdString();
     return {};
 }
 

@@ -15,6 +15,10 @@ void addAnalysisOptions(QCommandLineParser& parser);
 // Reads the options into `config`; returns an error message, empty on success.
 QString readAnalysisOptions(const QCommandLineParser& parser, AnalysisConfig& config);
 
+// Reads a calibration file (--calibration, File > Load Calibration); unnamed ones take the
+// file's name. Returns an error message naming the file, empty on success.
+QString readCalibrationFile(const QString& path, Calibration& calibration);
+
 // The memory budget: a device preset's memory (--device) or an explicit size (--fit-memory).
 struct Budget {
     std::vector<Device> devices = builtinDevices(); // or those of --devices FILE

@@ -386,6 +386,17 @@ std::optional<QSize> parseSize(const QString& text)
     return QSize(w, h);
 }
 
+// The value `name` stands for in a table of option words; nothing for an unknown word.
+template <typename T, size_t N>
+std::optional<T> lookup(const std::pair<const char*, T> (&names)[N], const QString& name)
+{
+    for (const auto& [text, value] : names) {
+        if (name == QLatin1String(text))
+            return value;
+    }
+    return std::nullopt;
+}
+
 std::optional<fp::LayerMetric> parseBarMetric(const QString& name)
 {
     static const std::pair<const char*, fp::LayerMetric> names[] = {
@@ -396,11 +407,7 @@ std::optional<fp::LayerMetric> parseBarMetric(const QString& name)
         { "macs", fp::LayerMetric::Macs },
         { "traffic", fp::LayerMetric::ReadWriteBytes },
     };
-    for (const auto& [text, metric] : names) {
-        if (name == QLatin1String(text))
-            return metric;
-    }
-    return std::nullopt;
+    return lookup(names, name);
 }
 
 std::optional<fp::GraphMetric> parseGraphMetric(const QString& name)
@@ -413,11 +420,7 @@ std::optional<fp::GraphMetric> parseGraphMetric(const QString& name)
         { "peak-share", fp::GraphMetric::PeakShare },
         { "lifetime", fp::GraphMetric::Lifetime },
     };
-    for (const auto& [text, metric] : names) {
-        if (name == QLatin1String(text))
-            return metric;
-    }
-    return std::nullopt;
+    return lookup(names, name);
 }
 
 // One view as a picture file, drawn as the window draws it (offscreen when there is no display).

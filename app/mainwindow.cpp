@@ -554,18 +554,21 @@ void MainWindow::openSample()
     openFile(sampleModelPath());
 }
 
-void MainWindow::openDialog()
+QString MainWindow::askForFile(const QString& title, const QString& filters)
 {
     QString dir;
     if (m_persistent)
         dir = QSettings().value(Keys::lastDirectory).toString();
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open Model"), dir,
-                                                      tr("ONNX models (*.onnx);;All files (*)"));
-    if (path.isEmpty())
-        return;
-    if (m_persistent)
+    const QString path = QFileDialog::getOpenFileName(this, title, dir, filters);
+    if (!path.isEmpty() && m_persistent)
         QSettings().setValue(Keys::lastDirectory, QFileInfo(path).absolutePath());
-    openFile(path);
+    return path;
+}
+
+void MainWindow::openDialog()
+{
+    if (const QString path = askForFile(tr("Open Model"), tr("ONNX models (*.onnx);;All files (*)")); !path.isEmpty())
+        openFile(path);
 }
 
 void MainWindow::openFile(const QString& path)
@@ -1087,7 +1090,12 @@ std::shared_ptr<const PerformanceEstimate> MainWindow::estimateOnDevice() const
 void MainWindow::createTraceActions(QMenu* file)
 {
     file->addSeparator();
-    QAction* import = file->addAction(tr("&Import Memory Trace…"), this, &MainWindow::importTraceDialog);
+    QAction* import = file->addAction(tr("&Import Memory Trace…"), this, [this]() {
+        const QString path
+            = askForFile(tr("Import Memory Trace"), tr("Memory traces (*.csv *.json *.log *.txt);;All files (*)"));
+        if (!path.isEmpty())
+            importTrace(path);
+    });
     import->setObjectName(QStringLiteral("importTraceAction"));
     import->setToolTip(tr("Overlay a measured memory trace on the timeline: an nvidia-smi CSV log, an "
                           "onnxruntime profile, or a trace from torch_memory_trace.py"));
@@ -1098,7 +1106,11 @@ void MainWindow::createTraceActions(QMenu* file)
             [this, clear]() { clear->setEnabled(m_timeline->hasTrace()); });
     m_timeline->addAction(clear);
 
-    QAction* calibrate = file->addAction(tr("Load &Calibration…"), this, &MainWindow::loadCalibrationDialog);
+    QAction* calibrate = file->addAction(tr("Load &Calibration…"), this, [this]() {
+        const QString path = askForFile(tr("Load Calibration"), tr("Calibration files (*.json);;All files (*)"));
+        if (!path.isEmpty())
+            loadCalibration(path);
+    });
     calibrate->setObjectName(QStringLiteral("loadCalibrationAction"));
     calibrate->setToolTip(tr("Correct the estimate with a device's measured overheads (runtime context, allocator "
                              "rounding), as written by resources/scripts/calibrate.py"));
@@ -1109,40 +1121,16 @@ void MainWindow::createTraceActions(QMenu* file)
             [this, uncalibrate]() { uncalibrate->setEnabled(!m_config.calibration.name.empty()); });
 }
 
-void MainWindow::loadCalibrationDialog()
-{
-    QString dir;
-    if (m_persistent)
-        dir = QSettings().value(Keys::lastDirectory).toString();
-    const QString path = QFileDialog::getOpenFileName(this, tr("Load Calibration"), dir,
-                                                      tr("Calibration files (*.json);;All files (*)"));
-    if (!path.isEmpty())
-        loadCalibration(path);
-}
-
 bool MainWindow::loadCalibration(const QString& path)
 {
-    QFile file(path);
-    QString reason;
     Calibration calibration;
-    if (!file.open(QIODevice::ReadOnly)) {
-        reason = file.errorString();
-    } else {
-        try {
-            calibration = parseCalibration(file.read(1 << 20).toStdString());
-        } catch (const std::exception& e) {
-            reason = QString::fromStdString(e.what());
-        }
-    }
-    if (!reason.isEmpty()) {
-        const QString message = tr("Could not load the calibration %1: %2").arg(QFileInfo(path).fileName(), reason);
+    if (const QString reason = readCalibrationFile(path, calibration); !reason.isEmpty()) {
+        const QString message = tr("Could not load the calibration: %1").arg(reason);
         statusBar()->showMessage(message, 10000);
         if (m_errorDialogsEnabled)
             QMessageBox::warning(this, tr("Cannot Load Calibration"), message);
         return false;
     }
-    if (calibration.name.empty())
-        calibration.name = QFileInfo(path).fileName().toStdString();
     applyCalibration(calibration);
     return true;
 }
@@ -1175,18 +1163,6 @@ void MainWindow::createComparisonActions(QMenu* view)
             [this, unpin]() { unpin->setEnabled(m_timeline->hasComparison()); });
     m_timeline->addAction(pin);
     m_timeline->addAction(unpin);
-}
-
-void MainWindow::importTraceDialog()
-{
-    QString dir;
-    if (m_persistent)
-        dir = QSettings().value(Keys::lastDirectory).toString();
-    const QString path = QFileDialog::getOpenFileName(
-        this, tr("Import Memory Trace"), dir,
-        tr("Memory traces (*.csv *.json *.log *.txt);;All files (*)"));
-    if (!path.isEmpty())
-        importTrace(path);
 }
 
 bool MainWindow::importTrace(const QString& path)

@@ -162,8 +162,6 @@ private:
     // context menu).
     void createTraceActions(QMenu* file);
     void createComparisonActions(QMenu* view);
-    void importTraceDialog();
-    void loadCalibrationDialog();
     void applyCalibration(const Calibration& calibration);
     std::shared_ptr<const PerformanceEstimate> estimateOnDevice() const;
     void showModel(const QString& path, std::shared_ptr<const Model> model, double loadMs);
@@ -191,6 +189,8 @@ private:
     void removeRecentFile(const QString& path);
     void updateRecentMenu();
     void openDialog();
+    // An open-file dialog in the folder of the last file opened; empty if cancelled.
+    QString askForFile(const QString& title, const QString& filters);
     void updateLoadProgress();
     void endLoad();
 

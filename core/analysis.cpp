@@ -75,13 +75,13 @@ bool isViewOp(const Node& node)
     return node.domain.empty() && views.count(node.opType) > 0;
 }
 
-namespace {
-
-int64_t bytesOf(const TensorInfo& t, Precision p)
+int64_t tensorBytes(const TensorInfo& t, Precision p)
 {
     const int64_t n = t.elements();
     return n < 0 ? 0 : satMul(n, elementBytes(t.dtype, p));
 }
+
+namespace {
 
 int64_t product(const std::vector<int64_t>& dims, size_t from = 0, size_t to = SIZE_MAX)
 {
@@ -362,7 +362,7 @@ GraphCost analyzeGraph(const Graph& graph, const ShapeResult& shapes, const Shap
             if (!t || !t->isKnown())
                 layer.shapesKnown = false;
             const Value& v = graph.values[size_t(index)];
-            const int64_t bytes = t ? bytesOf(*t, precision) : 0;
+            const int64_t bytes = t ? tensorBytes(*t, precision) : 0;
             if (!isViewOp(node))
                 layer.readBytes = satAdd(layer.readBytes, bytes);
             if ((v.isInitializer && !v.isConstantNode) && !weightSeen[size_t(index)]) {
@@ -384,7 +384,7 @@ GraphCost analyzeGraph(const Graph& graph, const ShapeResult& shapes, const Shap
                 layer.shapesKnown = false;
                 unknown.push_back(prefix + graph.values[size_t(index)].name);
             }
-            const int64_t bytes = t ? bytesOf(*t, precision) : 0;
+            const int64_t bytes = t ? tensorBytes(*t, precision) : 0;
             layer.outputBytes = satAdd(layer.outputBytes, bytes);
             if (!isViewOp(node))
                 layer.writeBytes = satAdd(layer.writeBytes, bytes);
@@ -430,7 +430,7 @@ GraphCost analyzeGraph(const Graph& graph, const ShapeResult& shapes, const Shap
     // Initializers no node reads still occupy storage.
     for (int init : graph.initializers) {
         if (!weightSeen[size_t(init)])
-            total.weightBytes = satAdd(total.weightBytes, bytesOf(shapes.tensors[size_t(init)], precision));
+            total.weightBytes = satAdd(total.weightBytes, tensorBytes(shapes.tensors[size_t(init)], precision));
     }
     return total;
 }
@@ -469,7 +469,7 @@ AnalysisResult analyze(const Model& model, const AnalysisConfig& config)
     }
     for (int in : graph.inputs) {
         const TensorInfo& info = r.shapes.tensors[size_t(in)];
-        t.inputBytes = satAdd(t.inputBytes, bytesOf(info, config.precision));
+        t.inputBytes = satAdd(t.inputBytes, tensorBytes(info, config.precision));
         if (!info.isKnown())
             r.unknownShapes.insert(r.unknownShapes.begin(), graph.values[size_t(in)].name);
     }

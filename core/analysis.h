@@ -28,6 +28,8 @@ struct AnalysisConfig {
 
 // Bytes per element of a tensor of `dtype` under the chosen precision.
 int elementBytes(DType dtype, Precision precision);
+// Bytes of a tensor under the chosen precision; 0 while its shape is unknown.
+int64_t tensorBytes(const TensorInfo& t, Precision precision);
 
 // One node's figures. Weights are attributed to the first node that uses them, so columns sum
 // to the model totals.

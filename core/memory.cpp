@@ -111,12 +111,6 @@ std::optional<ConvAlgorithm> parseConvAlgorithm(const std::string& name)
 
 namespace {
 
-int64_t bytesOf(const TensorInfo& t, Precision p)
-{
-    const int64_t n = t.elements();
-    return n < 0 ? 0 : satMul(n, elementBytes(t.dtype, p));
-}
-
 int64_t roundUp(int64_t bytes, int64_t granularity)
 {
     if (bytes <= 0 || granularity <= 1)
@@ -546,7 +540,7 @@ MemoryPlan planMemory(const Graph& graph, const AnalysisResult& r, const Analysi
             continue;
         const Value& value = graph.values[v];
         Buffer buf;
-        buf.bytes = bytesOf(tensors[v], precision);
+        buf.bytes = tensorBytes(tensors[v], precision);
         buf.category = value.isGraphInput ? Category::Inputs
             : saved[v]                    ? Category::SavedActivations
                                           : Category::Activations;
@@ -574,7 +568,7 @@ MemoryPlan planMemory(const Graph& graph, const AnalysisResult& r, const Analysi
     for (size_t v = 0; v < valueCount; ++v) {
         if (!isWeight(int(v)) || graph.values[v].isOuterScope || r.tiedCopies[v] >= 0)
             continue; // a tied copy is one tensor in the framework that runs the model
-        const int64_t bytes = roundUp(bytesOf(tensors[v], precision), config.calibration.allocationGranularity);
+        const int64_t bytes = roundUp(tensorBytes(tensors[v], precision), config.calibration.allocationGranularity);
         plan.weightBytes = satAdd(plan.weightBytes, bytes);
         if (training && needsGrad[v]) {
             const int64_t n = std::max<int64_t>(tensors[v].elements(), 0);
@@ -654,14 +648,14 @@ MemoryPlan planMemory(const Graph& graph, const AnalysisResult& r, const Analysi
                 continue;
             const int meet = std::max(gradBirth[v], gradBirth[size_t(original)]);
             gradDeath[v] = meet;
-            buffers.push_back({ bytesOf(tensors[v], precision), Category::Gradients, meet, meet, int(v),
+            buffers.push_back({ tensorBytes(tensors[v], precision), Category::Gradients, meet, meet, int(v),
                                 "gradient sum", -1 });
         }
         for (size_t v = 0; v < valueCount; ++v) {
             if (gradBirth[v] < 0)
                 continue;
             const bool param = isWeight(int(v));
-            const int64_t bytes = bytesOf(tensors[v], precision);
+            const int64_t bytes = tensorBytes(tensors[v], precision);
             buffers.push_back({ bytes, param ? Category::Gradients : Category::Activations, gradBirth[v],
                                 std::max(gradBirth[v], gradDeath[v]), int(v), "grad", -1 });
             if (param && r.tiedCopies[v] < 0)

@@ -84,6 +84,14 @@ QPalette paperPalette()
     return palette;
 }
 
+// Delivers the layout requests that new data posted, and those they post in turn, so that
+// what is drawn next is laid out.
+void settleLayouts()
+{
+    for (int i = 0; i < 4; ++i)
+        QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
+}
+
 // Shows `widget` off screen at `size` and lets its layouts settle, so that a chart that was never
 // on screen has its plot area, axes and hand-placed labels where a window of that size would
 // have them. Only layout requests are delivered: nothing else of the application runs meanwhile.
@@ -93,8 +101,7 @@ void settleOffscreen(QWidget* widget, QSize size)
     widget->setPalette(paperPalette());
     widget->resize(size);
     widget->show();
-    for (int i = 0; i < 4; ++i)
-        QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
+    settleLayouts();
 }
 
 QString peakText(const ExportSource& source)
@@ -114,6 +121,22 @@ QString peakText(const ExportSource& source)
 void renderView(QPainter& painter, QGraphicsView* view, const QRectF& target)
 {
     view->render(&painter, target, view->viewport()->rect(), Qt::IgnoreAspectRatio);
+}
+
+// `view` under the title and subtitle, at `viewSize`. The picture keeps `owner`, the widget that
+// holds the view, alive for as long as it may be drawn.
+Picture headedPicture(std::shared_ptr<QWidget> owner, QGraphicsView* view, QSizeF viewSize, const QString& title,
+                      const QString& subtitle, const QString& description)
+{
+    Picture picture;
+    picture.title = title;
+    picture.description = description;
+    picture.size = QSizeF(viewSize.width(), kHeaderHeight + viewSize.height());
+    picture.paint = [owner = std::move(owner), view, title, subtitle, viewSize](QPainter& painter) {
+        paintHeader(painter, viewSize.width(), title, subtitle);
+        renderView(painter, view, QRectF(QPointF(0, kHeaderHeight), viewSize));
+    };
+    return picture;
 }
 
 // QSvgGenerator names a font as Qt knows it: "Sans Serif", fontconfig's alias, means nothing to a
@@ -333,30 +356,18 @@ Picture barChartPicture(const ExportSource& source, QSize size, const LayerBarCh
     // the size it took (taller than asked when the bars need the room).
     const int controls = chart->height() - chart->chartView()->parentWidget()->height();
     chart->resize(size.width(), size.height() + std::max(0, controls));
-    for (int i = 0; i < 4; ++i)
-        QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
+    settleLayouts();
     QChartView* view = chart->chartView();
     const QSizeF viewSize = view->size();
 
-    Picture picture;
     const int count = int(chart->ranking().bars.size()) - (chart->ranking().bars.empty() || chart->ranking().bars.back().layer >= 0 ? 0 : 1);
-    picture.title = tr("%1: the %2 largest layers by %3")
-                        .arg(source.name)
-                        .arg(count)
-                        .arg(layerMetricLabel(chart->metric()).toLower());
-    if (chart->order() == BarOrder::Execution)
-        picture.title = tr("%1: %2 layers by %3, in execution order")
-                            .arg(source.name)
-                            .arg(count)
-                            .arg(layerMetricLabel(chart->metric()).toLower());
+    const QString metric = layerMetricLabel(chart->metric()).toLower();
+    const QString title = chart->order() == BarOrder::Execution
+        ? tr("%1: %2 layers by %3, in execution order").arg(source.name).arg(count).arg(metric)
+        : tr("%1: the %2 largest layers by %3").arg(source.name).arg(count).arg(metric);
     const QString subtitle = source.configurationText() + QStringLiteral(" · ") + peakText(source);
-    picture.description = tr("Per-layer bars stacked by memory category, made by Footprint. ") + subtitle;
-    picture.size = QSizeF(viewSize.width(), kHeaderHeight + viewSize.height());
-    picture.paint = [chart, title = picture.title, subtitle, viewSize](QPainter& painter) {
-        paintHeader(painter, viewSize.width(), title, subtitle);
-        renderView(painter, chart->chartView(), QRectF(QPointF(0, kHeaderHeight), viewSize));
-    };
-    return picture;
+    return headedPicture(chart, view, viewSize, title, subtitle,
+                         tr("Per-layer bars stacked by memory category, made by Footprint. ") + subtitle);
 }
 
 Picture timelinePicture(const ExportSource& source, QSize size, const TimelineChart* like)
@@ -373,22 +384,15 @@ Picture timelinePicture(const ExportSource& source, QSize size, const TimelineCh
         chart->setSelectedNode(like->selectedNode());
         chart->copyOverlays(*like);
     }
-    for (int i = 0; i < 4; ++i)
-        QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
+    settleLayouts();
     const QSizeF viewSize = chart->viewport()->size();
 
-    Picture picture;
     const bool training = source.config.training.mode == Mode::Training;
-    picture.title = training ? tr("%1: memory over one training step").arg(source.name)
-                             : tr("%1: memory over one inference").arg(source.name);
+    const QString title = training ? tr("%1: memory over one training step").arg(source.name)
+                                   : tr("%1: memory over one inference").arg(source.name);
     const QString subtitle = source.configurationText() + QStringLiteral(" · ") + peakText(source);
-    picture.description = tr("Live memory at every execution step, stacked by category, made by Footprint. ") + subtitle;
-    picture.size = QSizeF(viewSize.width(), kHeaderHeight + viewSize.height());
-    picture.paint = [chart, title = picture.title, subtitle, viewSize](QPainter& painter) {
-        paintHeader(painter, viewSize.width(), title, subtitle);
-        renderView(painter, chart.get(), QRectF(QPointF(0, kHeaderHeight), viewSize));
-    };
-    return picture;
+    return headedPicture(chart, chart.get(), viewSize, title, subtitle,
+                         tr("Live memory at every execution step, stacked by category, made by Footprint. ") + subtitle);
 }
 
 Picture rooflinePicture(const ExportSource& source, QSize size, const RooflineChart* like)
@@ -406,22 +410,15 @@ Picture rooflinePicture(const ExportSource& source, QSize size, const RooflineCh
                        source.efficiency);
     if (like)
         chart->setSelectedNode(like->selectedNode());
-    for (int i = 0; i < 4; ++i)
-        QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
+    settleLayouts();
     const QSizeF viewSize = chart->viewport()->size();
 
-    Picture picture;
-    picture.title = tr("%1: the layers under the roofline of %2").arg(source.name, device);
     const QString subtitle = source.configurationText();
-    picture.description = tr("Arithmetic intensity against attained throughput per layer, under the device's "
-                             "bandwidth and compute roofs, made by Footprint. ")
-        + subtitle;
-    picture.size = QSizeF(viewSize.width(), kHeaderHeight + viewSize.height());
-    picture.paint = [chart, title = picture.title, subtitle, viewSize](QPainter& painter) {
-        paintHeader(painter, viewSize.width(), title, subtitle);
-        renderView(painter, chart.get(), QRectF(QPointF(0, kHeaderHeight), viewSize));
-    };
-    return picture;
+    return headedPicture(chart, chart.get(), viewSize, tr("%1: the layers under the roofline of %2").arg(source.name, device),
+                         subtitle,
+                         tr("Arithmetic intensity against attained throughput per layer, under the device's "
+                            "bandwidth and compute roofs, made by Footprint. ")
+                             + subtitle);
 }
 
 Picture sweepPicture(const QString& modelName, const QString& subtitle, const std::vector<SweepPoint>& points,
@@ -503,17 +500,8 @@ Picture sweepPicture(const QString& modelName, const QString& subtitle, const st
             delete over;
     }
     settleOffscreen(view.get(), size);
-    const QSizeF viewSize = view->size();
-
-    Picture picture;
-    picture.title = tr("%1: peak memory by batch size").arg(modelName);
-    picture.description = tr("Peak memory of each configuration of a sweep, made by Footprint. ") + subtitle;
-    picture.size = QSizeF(viewSize.width(), kHeaderHeight + viewSize.height());
-    picture.paint = [view, title = picture.title, subtitle, viewSize](QPainter& painter) {
-        paintHeader(painter, viewSize.width(), title, subtitle);
-        renderView(painter, view.get(), QRectF(QPointF(0, kHeaderHeight), viewSize));
-    };
-    return picture;
+    return headedPicture(view, view.get(), view->size(), tr("%1: peak memory by batch size").arg(modelName), subtitle,
+                         tr("Peak memory of each configuration of a sweep, made by Footprint. ") + subtitle);
 }
 
 Picture graphPicture(const ExportSource& source, const GraphView& view)

@@ -5,26 +5,16 @@ import torch, torch.nn as nn
 torch.set_num_threads(1)
 import onnx, torchvision
 from macc import MacCounter
+sys.path.insert(0, '/work/main/tests/models')
+import make_models as mm  # the test models' definitions and perturb()
 
 OUT = '/tmp/coverage'
 name, opset = sys.argv[1], int(sys.argv[2])
 rec = {'model': name, 'opset': opset}
 
-def perturb(model, seed=1234):
-    g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for p in model.parameters():
-            p.add_(torch.randn(p.shape, generator=g) * 0.01)
-        for m in model.modules():
-            if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)):
-                m.running_mean.add_(torch.randn(m.running_mean.shape, generator=g) * 0.1)
-                m.running_var.mul_(1.0 + torch.rand(m.running_var.shape, generator=g) * 0.1)
-
 TEXT = name in ('gpt2_2l', 'gpt2_12l', 'bert_2l')
 torch.manual_seed(0)
 if TEXT:
-    sys.path.insert(0, '/work/main/tests/models')
-    import make_models as mm
     if name.startswith('gpt2'):
         model = mm.GPT2LMHeadModel(n_layer=int(name[5:-1]))
         args = (torch.randint(0, 50257, (2, 8)),)
@@ -52,7 +42,7 @@ else:
     inames, onames = ['input'], ['output']
     dyn = {'input': {0: 'batch'}, 'output': {0: 'batch'}}
 model.eval()
-perturb(model)
+mm.perturb(model)
 rec['torch_params'] = sum(p.numel() for p in model.parameters())
 
 # --- hooks: MACs (Conv2d + Linear [+ HF Conv1D]) and Conv->BN adjacency
