@@ -64,12 +64,22 @@ int analyzeCommand(const QStringList& arguments)
     addCommonOptions(parser, QStringLiteral("Analyse an ONNX model's parameters, MACs and memory."));
     parser.addOption({ "format", "Output: table (default), json or csv.", "F", "table" });
     parser.addOption({ "timeline", "Also print the memory at every step (table), or add timeline[] (json)." });
+    parser.addOption({ "layers",
+        "Table: the N layers that use the most memory (default 15), or 'all' for every layer in execution order.", "N",
+        "15" });
     if (const std::optional<int> done
         = parseCommand(parser, arguments, QStringLiteral("analyze"), 1, QStringLiteral("exactly one MODEL")))
         return *done;
     const QString format = parser.value("format");
     if (format != "table" && format != "json" && format != "csv")
         return fail(QStringLiteral("--format must be table, json or csv, not '%1'").arg(format), 2);
+    int layerRows = -1;
+    if (parser.value("layers") != "all") {
+        bool ok = false;
+        layerRows = parser.value("layers").toInt(&ok);
+        if (!ok || layerRows < 0)
+            return fail(QStringLiteral("--layers must be a count or 'all', not '%1'").arg(parser.value("layers")), 2);
+    }
     fp::AnalysisConfig config;
     if (QString error = fp::readAnalysisOptions(parser, config); !error.isEmpty())
         return fail(error, 2);
@@ -102,7 +112,7 @@ int analyzeCommand(const QStringList& arguments)
         } else if (format == "csv") {
             std::cout << (timeline ? fp::formatTimeline(model, result) : fp::formatCsv(model, result, perf));
         } else {
-            std::cout << fp::formatTable(model, result, perf, &config.calibration);
+            std::cout << fp::formatSummary(model, result, perf, &config.calibration);
             if (budget.bytes) {
                 const int64_t peak = result.totals.peakBytes;
                 std::cout << "Budget:                   " << fp::formatBytes(*budget.bytes)
@@ -114,6 +124,7 @@ int analyzeCommand(const QStringList& arguments)
                           << (fit->hitLimit ? " (the search limit)" : "") << " (peak "
                           << fp::formatBytes(fit->peakAtMax) << ")\n";
             }
+            std::cout << '\n' << fp::formatLayers(model, result, perf, layerRows) << fp::formatNotes(result);
             if (timeline)
                 std::cout << '\n' << fp::formatTimeline(model, result);
         }

@@ -7,6 +7,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QFileInfo>
+#include <QIcon>
 #include <QPixmap>
 #include <QTimer>
 
@@ -56,6 +57,8 @@ int main(int argc, char** argv)
     QCoreApplication::setOrganizationName(QStringLiteral("Footprint"));
     QCoreApplication::setApplicationName(QStringLiteral("Footprint"));
     QCoreApplication::setApplicationVersion(QStringLiteral(FOOTPRINT_VERSION));
+    QGuiApplication::setDesktopFileName(QStringLiteral("footprint")); // footprint.desktop: the launcher's icon
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/footprint.svg")));
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("Shows where an ONNX model's memory goes."));

@@ -2,6 +2,7 @@
 
 #include <QJsonArray>
 
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 
@@ -291,36 +292,81 @@ std::string formatTimeline(const Model& model, const AnalysisResult& r)
     return out.str();
 }
 
-std::string formatTable(const Model& model, const AnalysisResult& r, const PerformanceEstimate* performance,
-                        const Calibration* calibration)
+namespace {
+
+constexpr double kMiB = 1024.0 * 1024.0;
+
+std::string clipped(std::string text, size_t width, bool keepEnd)
 {
-    constexpr double MiB = 1024.0 * 1024.0;
-    std::ostringstream out;
+    if (text.size() <= width)
+        return text;
+    return keepEnd ? "..." + text.substr(text.size() - (width - 3)) : text.substr(0, width - 3) + "...";
+}
+
+// One row of the layer table: the DNN-analyzer's columns (seed 001), then the time share.
+std::string layerRow(const Model& model, const AnalysisResult& r, const PerformanceEstimate* performance, size_t step)
+{
+    const LayerResult& l = r.layers[step];
+    char share[32] = "";
+    if (performance && performance->seconds > 0)
+        std::snprintf(share, sizeof share, " %8.2f%%", 100.0 * performance->timeShare(step));
     char line[512];
-    std::snprintf(line, sizeof line, "%-40s %-20s %-22s %12s %12s %12s %12s %12s %12s%s\n", "layer", "op",
+    std::snprintf(line, sizeof line, "%-40s %-20s %-22s %12lld %12.3f %12.3f %12.3f %12.3f %12.3f%s%s\n",
+                  clipped(layerName(model, l), 40, true).c_str(), model.graph.nodes[size_t(l.node)].opType.c_str(),
+                  clipped(outputShapes(model, r, l), 22, false).c_str(), (long long)l.params,
+                  double(l.readBytes) / kMiB, double(l.writeBytes) / kMiB, double(l.weightBytes) / kMiB,
+                  double(l.outputBytes) / kMiB, double(l.macs) / 1e6, share, l.costKnown ? "" : "  (no cost formula)");
+    return line;
+}
+
+std::string layerHeader(const PerformanceEstimate* performance, const char* prefix)
+{
+    char line[512];
+    std::snprintf(line, sizeof line, "%s%-40s %-20s %-22s %12s %12s %12s %12s %12s %12s%s\n", prefix, "layer", "op",
                   "output shape", "params", "read (MiB)", "write (MiB)", "storage(MiB)", "infer (MiB)", "MACs (M)",
                   performance ? "   time %" : "");
-    out << line << std::string(performance ? 171 : 162, '-') << '\n';
-    for (size_t step = 0; step < r.layers.size(); ++step) {
-        const LayerResult& l = r.layers[step];
-        std::string name = layerName(model, l);
-        if (name.size() > 40)
-            name = "..." + name.substr(name.size() - 37);
-        std::string shape = outputShapes(model, r, l);
-        if (shape.size() > 22)
-            shape = shape.substr(0, 19) + "...";
-        char share[32] = "";
-        if (performance && performance->seconds > 0)
-            std::snprintf(share, sizeof share, " %8.2f%%", 100.0 * performance->layers[step].seconds / performance->seconds);
-        std::snprintf(line, sizeof line, "%-40s %-20s %-22s %12lld %12.3f %12.3f %12.3f %12.3f %12.3f%s%s\n",
-                      name.c_str(), model.graph.nodes[size_t(l.node)].opType.c_str(), shape.c_str(),
-                      (long long)l.params, double(l.readBytes) / MiB, double(l.writeBytes) / MiB,
-                      double(l.weightBytes) / MiB, double(l.outputBytes) / MiB, double(l.macs) / 1e6, share,
-                      l.costKnown ? "" : "  (no cost formula)");
-        out << line;
+    return line;
+}
+
+std::string rule(const PerformanceEstimate* performance, size_t prefix)
+{
+    return std::string((performance ? 171 : 162) + prefix, '-') + '\n';
+}
+
+} // namespace
+
+int64_t layerMemoryBytes(const AnalysisResult& r, size_t layer)
+{
+    const LayerResult& l = r.layers[layer];
+    const MemoryPlan& m = r.memory;
+    int64_t bytes = satAdd(l.weightBytes, l.outputBytes);
+    if (size_t(l.node) < m.savedBytesByNode.size())
+        bytes = satAdd(bytes, m.savedBytesByNode[size_t(l.node)]);
+    // Parameter gradients are stored at the gradient precision, known as a total: a layer gets
+    // the share its parameters make of all of them.
+    if (m.gradientBytes > 0 && r.totals.params > 0)
+        bytes = satAdd(bytes, int64_t(double(l.params) / double(r.totals.params) * double(m.gradientBytes)));
+    return bytes;
+}
+
+std::string formatSummary(const Model& model, const AnalysisResult& r, const PerformanceEstimate* performance,
+                          const Calibration* calibration, size_t liveRows)
+{
+    std::ostringstream out;
+    out << "Model:                    " << model.path << '\n';
+    out << "                          ";
+    if (!model.producerName.empty())
+        out << model.producerName << (model.producerVersion.empty() ? "" : " " + model.producerVersion) << ", ";
+    out << "opset " << model.opsetVersion() << ", IR " << model.irVersion << ", " << model.graph.nodes.size()
+        << " nodes\n";
+    for (int in : model.graph.inputs) {
+        const TensorInfo& info = r.shapes.tensors[size_t(in)];
+        out << "Input:                    " << model.graph.values[size_t(in)].name << ' ' << formatShape(info) << ' '
+            << dtypeName(info.dtype) << '\n';
     }
+    out << '\n';
+
     const Totals& t = r.totals;
-    out << std::string(performance ? 171 : 162, '-') << '\n';
     out << "Total parameters:         " << t.params << " (" << formatCount(t.params) << ")";
     if (t.buffers)
         out << ", plus " << t.buffers << " non-trainable buffer elements";
@@ -331,7 +377,7 @@ std::string formatTable(const Model& model, const AnalysisResult& r, const Perfo
     out << "Sum of activations:       " << formatBytes(t.activationBytes) << '\n';
     out << "Memory read + write:      " << formatBytes(satAdd(t.readBytes, t.writeBytes)) << '\n';
     // torchsummary's familiar estimate, shown for comparison: it doubles the activations for the
-    // backward pass and adds input and parameters. The inference peak below is what runs need.
+    // backward pass and adds input and parameters. The peak below is what runs need.
     const int64_t forwardBackward = satMul(t.activationBytes, 2);
     out << "torchsummary-style total: " << formatBytes(satAdd(satAdd(t.inputBytes, forwardBackward), t.paramBytes))
         << " (input + 2 x activations " << formatBytes(forwardBackward) << " + parameters)\n";
@@ -357,7 +403,8 @@ std::string formatTable(const Model& model, const AnalysisResult& r, const Perfo
         << formatBytes(t.peakBytes);
     if (t.peakStep >= 0) {
         const TimelineStep& step = m.timeline[size_t(t.peakStep)];
-        out << " at step " << t.peakStep << " (" << phaseName(step.phase) << ", " << stepNodeName(model, step) << "):";
+        out << " at step " << t.peakStep << " of " << m.timeline.size() << " (" << phaseName(step.phase) << ", "
+            << stepNodeName(model, step) << "):";
         const char* sep = " ";
         for (int c = 0; c < kCategoryCount; ++c) {
             if (step.byCategory[size_t(c)] > 0) {
@@ -366,7 +413,55 @@ std::string formatTable(const Model& model, const AnalysisResult& r, const Perfo
             }
         }
     }
-    out << "\n";
+    out << '\n';
+    if (!m.liveAtPeak.empty() && liveRows > 0) {
+        const size_t shown = std::min(liveRows, m.liveAtPeak.size());
+        out << "Live at the peak:         the largest " << shown << " of " << m.liveAtPeak.size() << " buffers\n";
+        for (size_t i = 0; i < shown; ++i) {
+            const LiveBuffer& b = m.liveAtPeak[i];
+            char line[256];
+            std::snprintf(line, sizeof line, "  %12s  %-17s %s\n", formatBytes(b.bytes).c_str(),
+                          categoryName(b.category), clipped(b.name, 100, true).c_str());
+            out << line;
+        }
+    }
+    return out.str();
+}
+
+std::string formatLayers(const Model& model, const AnalysisResult& r, const PerformanceEstimate* performance,
+                         int rows)
+{
+    std::ostringstream out;
+    if (rows < 0) { // every layer, in execution order
+        out << layerHeader(performance, "") << rule(performance, 0);
+        for (size_t step = 0; step < r.layers.size(); ++step)
+            out << layerRow(model, r, performance, step);
+        out << rule(performance, 0);
+        return out.str();
+    }
+    std::vector<std::pair<int64_t, size_t>> ranked; // memory, step
+    ranked.reserve(r.layers.size());
+    for (size_t step = 0; step < r.layers.size(); ++step)
+        ranked.emplace_back(layerMemoryBytes(r, step), step);
+    const size_t shown = std::min(size_t(rows), ranked.size());
+    // Largest first; ties keep execution order.
+    std::partial_sort(ranked.begin(), ranked.begin() + std::ptrdiff_t(shown), ranked.end(),
+                      [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
+    const bool training = r.memory.gradientBytes > 0 || r.memory.savedActivationBytes > 0;
+    out << "Top " << shown << " of " << r.layers.size() << " layers by memory (weights + outputs"
+        << (training ? " + saved for backward + weight gradients" : "") << "; --layers all lists every layer):\n";
+    out << layerHeader(performance, "  step  memory (MiB)  ") << rule(performance, 22);
+    for (size_t i = 0; i < shown; ++i) {
+        char prefix[64];
+        std::snprintf(prefix, sizeof prefix, "%6zu  %12.3f  ", ranked[i].second, double(ranked[i].first) / kMiB);
+        out << prefix << layerRow(model, r, performance, ranked[i].second);
+    }
+    return out.str();
+}
+
+std::string formatNotes(const AnalysisResult& r)
+{
+    std::ostringstream out;
     if (!r.unknownShapes.empty()) {
         out << "Unknown shapes (" << r.unknownShapes.size() << "):";
         for (size_t i = 0; i < r.unknownShapes.size() && i < 10; ++i)
@@ -382,6 +477,13 @@ std::string formatTable(const Model& model, const AnalysisResult& r, const Perfo
     for (const std::string& w : r.warnings)
         out << "warning: " << w << '\n';
     return out.str();
+}
+
+std::string formatTable(const Model& model, const AnalysisResult& r, const PerformanceEstimate* performance,
+                        const Calibration* calibration, int layerRows)
+{
+    return formatSummary(model, r, performance, calibration) + '\n' + formatLayers(model, r, performance, layerRows)
+        + formatNotes(r);
 }
 
 std::string formatCsv(const Model& model, const AnalysisResult& r, const PerformanceEstimate* performance)

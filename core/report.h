@@ -22,8 +22,24 @@ QJsonObject toJson(const Model& model, const AnalysisConfig& config, const Analy
 void addBudgetJson(QJsonObject& root, int64_t budgetBytes, int64_t peakBytes, const BatchFit& fit,
                    const std::string& deviceName = {});
 std::string formatTimeline(const Model& model, const AnalysisResult& result);
+// The table output, in the order a reader wants it: the model, the totals, the peak (when, what it
+// is made of, the largest buffers live there), then layers, then what could not be costed.
+// formatTable joins the three parts; footprint-cli puts the budget verdict between them.
+std::string formatSummary(const Model& model, const AnalysisResult& result,
+                          const PerformanceEstimate* performance = nullptr, const Calibration* calibration = nullptr,
+                          size_t liveRows = 10);
+// `rows` >= 0: the `rows` layers using the most memory (layerMemoryBytes), largest first;
+// negative: every layer in execution order (the DNN-analyzer table of seed 001).
+std::string formatLayers(const Model& model, const AnalysisResult& result,
+                         const PerformanceEstimate* performance = nullptr, int rows = 15);
+// Unknown shapes, operators without a cost formula, and the analysis's warnings.
+std::string formatNotes(const AnalysisResult& result);
 std::string formatTable(const Model& model, const AnalysisResult& result,
-                        const PerformanceEstimate* performance = nullptr, const Calibration* calibration = nullptr);
+                        const PerformanceEstimate* performance = nullptr, const Calibration* calibration = nullptr,
+                        int layerRows = 15);
+// What a layer holds: its weights and outputs, plus in training what its backward keeps and its
+// parameters' share of the gradients (the top-layers chart's "memory" metric).
+int64_t layerMemoryBytes(const AnalysisResult& result, size_t layer);
 std::string formatCsv(const Model& model, const AnalysisResult& result, const PerformanceEstimate* performance = nullptr);
 
 // "12.3 MiB", "1.50 GiB": binary units, as torchsummary and nvidia-smi report.

@@ -117,11 +117,51 @@ private slots:
         QCOMPARE(r.out.count('\n'), 1 + 175); // header + one row per node
     }
 
-    void tableEndsWithTotals()
+    // The table opens with what a reader wants first: the model, the totals, the peak and what is
+    // live there, then the 15 layers that use the most memory; `--layers all` gives every layer.
+    void tableOpensWithTheSummary()
     {
         const Run r = cli({ "analyze", model("vgg16.onnx") });
         QCOMPARE(r.exitCode, 0);
-        QVERIFY(r.out.contains("Total parameters:         138357544"));
+        const QString out = QString::fromUtf8(r.out);
+        qsizetype at = -1;
+        for (const char* section : { "Model:", "Input:                    input [1, 3, 224, 224] float32",
+                                     "Total parameters:         138357544", "Inference peak memory:",
+                                     "Live at the peak:", "Top 15 of 38 layers by memory" }) {
+            const qsizetype next = out.indexOf(QLatin1String(section));
+            QVERIFY2(next > at, section);
+            at = next;
+        }
+        // The rows after the ranking's header and rule: exactly 15, largest first. By hand, in
+        // fp32: classifier.0 (Linear 25088 -> 4096) holds 4 x (25088 x 4096 + 4096) B of weights
+        // and a 4 x 4096 B output: 411,074,560 B = 392.031 MiB; classifier.3 (4096 -> 4096)
+        // 4 x (4096 x 4096 + 4096) + 16,384 = 67,141,632 B = 64.031 MiB; classifier.6
+        // (4096 -> 1000) 4 x 4,097,000 + 4,000 = 16,392,000 B = 15.633 MiB; then features.2
+        // (Conv 64 -> 64, 3x3) 4 x 36,928 + 4 x 64 x 224 x 224 = 12,992,768 B = 12.391 MiB.
+        const QStringList lines = out.mid(at).split(QLatin1Char('\n'));
+        QVERIFY(lines.size() > 3 && lines[2].startsWith(QLatin1Char('-')));
+        QStringList rows;
+        for (qsizetype i = 3; i < lines.size() && !lines[i].isEmpty() && !lines[i].startsWith(QLatin1String("warning"));
+             ++i)
+            rows << lines[i].simplified();
+        QCOMPARE(rows.size(), 15);
+        QVERIFY2(rows[0].startsWith(QLatin1String("33 392.031 /classifier/classifier.0/Gemm Gemm")), qPrintable(rows[0]));
+        QVERIFY2(rows[1].startsWith(QLatin1String("35 64.031 /classifier/classifier.3/Gemm")), qPrintable(rows[1]));
+        QVERIFY2(rows[2].startsWith(QLatin1String("37 15.633 /classifier/classifier.6/Gemm")), qPrintable(rows[2]));
+        QVERIFY2(rows[3].startsWith(QLatin1String("2 12.391 /features/features.2/Conv")), qPrintable(rows[3]));
+
+        // Every layer, in execution order: one row per node of the CSV, the first the first Conv.
+        const Run all = cli({ "analyze", model("vgg16.onnx"), "--layers", "all" });
+        const Run csv = cli({ "analyze", model("vgg16.onnx"), "--format", "csv" });
+        QCOMPARE(all.exitCode, 0);
+        const QString allOut = QString::fromUtf8(all.out);
+        QVERIFY(allOut.indexOf(QLatin1String("Inference peak memory:")) < allOut.indexOf(QLatin1String("/features/features.0/Conv ")));
+        qsizetype layerRows = 0;
+        for (const QString& line : allOut.split(QLatin1Char('\n')))
+            layerRows += line.startsWith(QLatin1Char('/')) ? 1 : 0;
+        QCOMPARE(layerRows, qsizetype(csv.out.count('\n') - 1));
+        QCOMPARE(layerRows, qsizetype(38));
+        QCOMPARE(cli({ "analyze", model("vgg16.onnx"), "--layers", "some" }).exitCode, 2);
     }
 
     void badInputIsOneLine_data()
