@@ -62,11 +62,30 @@ struct Totals {
     int64_t peakActivationBytes = 0; // the peak less weights and optimizer state
 };
 
+// torchsummary's estimate (seed 002), reproduced for comparison with the peak. torchsummary hooks
+// modules and adds up their outputs: the "forward pass size", doubled for the backward pass,
+// plus the input and the trainable parameters. An exported graph names a module's nodes with its
+// scope ("/conv1/Conv") and leaves functional calls unscoped ("/Relu_1"), so the modules' outputs
+// are what the innermost scopes hand to other nodes. Without scopes (hand-built or non-PyTorch
+// graphs) every node's output is counted, and `rule` says so.
+struct TorchsummaryEstimate {
+    enum class Rule { ModuleOutputs, EveryNodeOutput };
+    Rule rule = Rule::EveryNodeOutput;
+    int modules = 0; // module calls counted (ModuleOutputs)
+    int64_t inputBytes = 0;
+    int64_t forwardBytes = 0; // torchsummary's "forward pass size"
+    int64_t paramBytes = 0; // trainable parameters at the chosen precision
+    int64_t totalBytes = 0; // input + 2 x forward + parameters
+};
+// "the outputs of 23 module calls (torchsummary's hooks)" or why every output was counted.
+std::string torchsummaryRuleText(const TorchsummaryEstimate& estimate);
+
 struct AnalysisResult {
     AnalysisConfig config; // what it was computed for
     ShapeResult shapes; // per value of the main graph
     std::vector<LayerResult> layers; // in execution order
     Totals totals;
+    TorchsummaryEstimate torchsummary;
     MemoryPlan memory; // the timeline of the chosen mode, its peak and what is live there
     std::vector<std::string> unknownShapes; // tensors whose shape stayed unknown
     std::vector<std::string> unsupportedOps; // operator types without a cost formula

@@ -212,6 +212,15 @@ QJsonObject toJson(const Model& model, const AnalysisConfig& config, const Analy
                                         { "allocation_granularity_bytes",
                                           qint64(config.calibration.allocationGranularity) } } } } },
         { "totals", totals },
+        { "torchsummary",
+          QJsonObject { { "rule",
+                          r.torchsummary.rule == TorchsummaryEstimate::Rule::ModuleOutputs ? "module_outputs"
+                                                                                            : "every_node_output" },
+                        { "modules", r.torchsummary.modules },
+                        { "input_bytes", qint64(r.torchsummary.inputBytes) },
+                        { "forward_bytes", qint64(r.torchsummary.forwardBytes) },
+                        { "param_bytes", qint64(r.torchsummary.paramBytes) },
+                        { "total_bytes", qint64(r.torchsummary.totalBytes) } } },
         { "layers", layers },
         { "live_at_peak", livePeak },
         { "unknown_shapes", strings(r.unknownShapes) },
@@ -376,11 +385,16 @@ std::string formatSummary(const Model& model, const AnalysisResult& r, const Per
     out << "Input size:               " << formatBytes(t.inputBytes) << '\n';
     out << "Sum of activations:       " << formatBytes(t.activationBytes) << '\n';
     out << "Memory read + write:      " << formatBytes(satAdd(t.readBytes, t.writeBytes)) << '\n';
-    // torchsummary's familiar estimate, shown for comparison: it doubles the activations for the
-    // backward pass and adds input and parameters. The peak below is what runs need.
-    const int64_t forwardBackward = satMul(t.activationBytes, 2);
-    out << "torchsummary-style total: " << formatBytes(satAdd(satAdd(t.inputBytes, forwardBackward), t.paramBytes))
-        << " (input + 2 x activations " << formatBytes(forwardBackward) << " + parameters)\n";
+    // torchsummary's familiar estimate, in its own units (MiB, two decimals), for comparison: it
+    // doubles the forward pass for the backward one and adds input and parameters. The peak
+    // below is what runs need.
+    const TorchsummaryEstimate& ts = r.torchsummary;
+    char torchsummary[256];
+    std::snprintf(torchsummary, sizeof torchsummary,
+                  "%.2f MiB = input %.2f + forward/backward pass 2 x %.2f + params %.2f MiB\n", double(ts.totalBytes) / kMiB,
+                  double(ts.inputBytes) / kMiB, double(ts.forwardBytes) / kMiB, double(ts.paramBytes) / kMiB);
+    out << "torchsummary-style total: " << torchsummary << "                          (forward pass: "
+        << torchsummaryRuleText(ts) << ")\n";
     if (performance) {
         char text[160];
         std::snprintf(text, sizeof text, "%.3f ms, %.3f J (roofline at %.1f TFLOP/s and %.0f GB/s attainable)",

@@ -418,7 +418,18 @@ void SummaryWidget::setPeak(const Model& model, const AnalysisResult& result)
         text += step.phase == Phase::Backward ? tr(" is reached at %1, the backward pass of %2").arg(where, link)
                                               : tr(" is reached at %1: %2").arg(where, link);
     }
+    // torchsummary's familiar figure beside the peak, in its own units (MiB, two decimals).
+    const TorchsummaryEstimate& ts = result.torchsummary;
+    constexpr double MiB = 1024.0 * 1024.0;
+    text += tr(" · torchsummary's estimate: %1 MiB").arg(double(ts.totalBytes) / MiB, 0, 'f', 2);
     m_peakDetail->setText(text);
+    m_peakDetail->setToolTip(
+        tr("torchsummary's estimate (for comparison, not what a run needs): input %1 + forward/backward pass "
+           "2 x %2 + params %3 MiB.\nIts forward pass counts %4.")
+            .arg(double(ts.inputBytes) / MiB, 0, 'f', 2)
+            .arg(double(ts.forwardBytes) / MiB, 0, 'f', 2)
+            .arg(double(ts.paramBytes) / MiB, 0, 'f', 2)
+            .arg(QString::fromStdString(torchsummaryRuleText(ts))));
 }
 
 void SummaryWidget::setBudget(const std::optional<MemoryBudget>& budget)

@@ -164,6 +164,25 @@ private slots:
         QCOMPARE(cli({ "analyze", model("vgg16.onnx"), "--layers", "some" }).exitCode, 2);
     }
 
+    // Seed 002's torchsummary figures for DAVEnet, as footprint-cli prints and writes them: at
+    // batch 1 a forward pass of 5.15625 MB (worked by hand in the seed), at batch 128 a total of
+    // 1400.90 MB = 20.00 input + 2 x 660.00 forward/backward + 60.90 params.
+    void torchsummaryFiguresOfTheSeed()
+    {
+        const Run one = cli({ "analyze", model("davenet_audio.onnx"), "--format", "json" });
+        QCOMPARE(one.exitCode, 0);
+        const QJsonObject ts = QJsonDocument::fromJson(one.out).object().value("torchsummary").toObject();
+        QCOMPARE(ts.value("rule").toString(), QStringLiteral("module_outputs"));
+        QCOMPARE(ts.value("forward_bytes").toDouble() / (1024.0 * 1024.0), 5.15625);
+        QCOMPARE(ts.value("input_bytes").toDouble() / (1024.0 * 1024.0), 0.15625);
+        const Run big = cli({ "analyze", model("davenet_audio.onnx"), "--batch", "128" });
+        QCOMPARE(big.exitCode, 0);
+        QVERIFY2(big.out.contains("torchsummary-style total: 1400.90 MiB = input 20.00 + forward/backward pass "
+                                  "2 x 660.00 + params 60.90 MiB"),
+                 big.out.constData());
+        QVERIFY(big.out.contains("(forward pass: the outputs of 10 module calls"));
+    }
+
     void badInputIsOneLine_data()
     {
         QTest::addColumn<QStringList>("args");

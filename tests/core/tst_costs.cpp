@@ -28,21 +28,6 @@ QJsonObject reference(const char* file)
     return QJsonDocument::fromJson(f.readAll()).object().value(QLatin1String(file)).toObject();
 }
 
-// The bytes of the first output of every node of the given types (BatchNorm in training mode
-// also outputs its running statistics, which torchsummary does not count).
-int64_t sumOutputsOf(const Model& m, const AnalysisResult& r, std::initializer_list<const char*> ops)
-{
-    int64_t sum = 0;
-    for (const LayerResult& l : r.layers) {
-        const Node& node = m.graph.nodes[size_t(l.node)];
-        for (const char* op : ops) {
-            if (node.opType == op)
-                sum += r.shapes.tensors[size_t(node.outputs[0])].elements() * 4;
-        }
-    }
-    return sum;
-}
-
 } // namespace
 
 class TestCosts : public QObject {
@@ -146,26 +131,60 @@ private slots:
 
     // Seed 002 works out the DAVEnet audio model by hand: input 0.15625 MB, forward pass
     // 5.15625 MB (x2 for backward = 10.3125 MB), parameters 60.90 MB, and 1400.90 MB at batch 128.
+    // Seed 002 works torchsummary's figures out by hand for DAVEnet: its hooks see the modules
+    // (BatchNorm, the five convolutions, the pool called four times), not the functional ReLUs.
     void davenetSeedFigures()
     {
         const Model m = test::loadModel("davenet_audio.onnx");
         const AnalysisResult one = analyze(m, {});
-        QCOMPARE(double(one.totals.inputBytes) / MiB, 0.15625);
-        // torchsummary sums the outputs of modules: BatchNorm, the convolutions and the pools
-        // (the ReLUs are functional calls, not modules).
-        const int64_t forward = sumOutputsOf(m, one, { "BatchNormalization", "Conv", "MaxPool" });
-        QCOMPARE(forward, int64_t(40 * 1024 + 128 * 1024 + 256 * 1024 + 256 * 512 + 512 * 512 + 2 * 512 * 256
-                                  + 512 * 128 + 1024 * 128 + 1024 * 64)
+        const TorchsummaryEstimate& ts = one.torchsummary;
+        QCOMPARE(ts.rule, TorchsummaryEstimate::Rule::ModuleOutputs);
+        QCOMPARE(ts.modules, 1 + 5 + 4);
+        QCOMPARE(double(ts.inputBytes) / MiB, 0.15625);
+        QCOMPARE(ts.forwardBytes, int64_t(40 * 1024 + 128 * 1024 + 256 * 1024 + 256 * 512 + 512 * 512 + 2 * 512 * 256
+                                          + 512 * 128 + 1024 * 128 + 1024 * 64)
                      * 4);
-        QCOMPARE(std::round(double(one.totals.params) * 4 / MiB * 100) / 100, 60.90);
+        QCOMPARE(double(ts.forwardBytes) / MiB, 5.15625);
+        // Parameters: 2 + 1*128*40 + 128 + 128*256*11 + 256 + 256*512*17 + 512 + 512^2*17 + 512
+        // + 512*1024*17 + 1024, times 4 bytes: 60.90 MB.
+        QCOMPARE(ts.paramBytes, int64_t(2 + 128 * 40 + 128 + 128 * 256 * 11 + 256 + 256 * 512 * 17 + 512
+                                        + 512 * 512 * 17 + 512 + 512 * 1024 * 17 + 1024)
+                     * 4);
+        QCOMPARE(std::round(double(ts.paramBytes) / MiB * 100) / 100, 60.90);
 
         AnalysisConfig config;
         config.shapes.batch = 128;
         const AnalysisResult big = analyze(m, config);
-        const int64_t forward128 = sumOutputsOf(m, big, { "BatchNormalization", "Conv", "MaxPool" });
-        const double torchsummaryTotal
-            = (double(big.totals.inputBytes) + 2.0 * double(forward128) + double(big.totals.params) * 4) / MiB;
-        QCOMPARE(std::round(torchsummaryTotal * 100) / 100, 1400.90);
+        QCOMPARE(std::round(double(big.torchsummary.totalBytes) / MiB * 100) / 100, 1400.90);
+    }
+
+    // torchsummary's published table for torchvision's ResNet-50 at 224 x 224 (pytorch-summary's
+    // output as printed in many READMEs): input 0.57, forward/backward pass 286.56, params 97.49,
+    // total 384.62 MB. The training export keeps BatchNorm; the Bottleneck blocks are hooked
+    // beside their layers (their output counted twice, as torchsummary does), the Sequentials not.
+    void resnet50TorchsummaryTable()
+    {
+        const AnalysisResult r = analyze(test::loadModel("resnet50_train.onnx"), {});
+        const TorchsummaryEstimate& ts = r.torchsummary;
+        const auto mb = [](int64_t bytes) { return std::round(double(bytes) / MiB * 100) / 100; };
+        QCOMPARE(mb(ts.inputBytes), 0.57);
+        QCOMPARE(mb(2 * ts.forwardBytes), 286.56);
+        QCOMPARE(mb(ts.paramBytes), 97.49);
+        QCOMPARE(mb(ts.totalBytes), 384.62);
+        // The published table's last row is "Linear-174": 174 hook calls. By hand: conv1, bn1,
+        // relu, maxpool; 16 blocks of (3 convs, 3 BNs, the ReLU module called 3 times, the block
+        // itself) = 16 x 10; 4 downsample convs and BNs; avgpool and fc: 4 + 160 + 8 + 2 = 174.
+        QCOMPARE(ts.modules, 174);
+    }
+
+    // Without scopes (a hand-built graph) torchsummary's rule cannot be applied: every node's
+    // output is counted, and the rule says so.
+    void torchsummaryWithoutScopes()
+    {
+        const AnalysisResult r = analyze(test::loadModel("tiny_mlp.onnx"), {});
+        QCOMPARE(r.torchsummary.rule, TorchsummaryEstimate::Rule::EveryNodeOutput);
+        QCOMPARE(r.torchsummary.forwardBytes, r.totals.activationBytes);
+        QVERIFY(torchsummaryRuleText(r.torchsummary).find("no module scopes") != std::string::npos);
     }
 
     // X[2,4] -> Gemm(W[3,4]^T, b[3]) -> Relu -> MatMul(W2[3,5]) -> Y[2,5], worked by hand.

@@ -284,6 +284,23 @@ private slots:
         QVERIFY(!parts().contains(QStringLiteral("optimizer state"))); // plain SGD keeps none
     }
 
+    // The window prints torchsummary's figure as seed 002 works it out for DAVEnet: 1400.90 MB
+    // at batch 128 (input 20 + forward/backward 1320 + params 60.90).
+    void torchsummaryFigureOfTheSeed()
+    {
+        MainWindow window(false);
+        fp::AnalysisConfig config;
+        config.shapes.batch = 128;
+        window.setAnalysisConfig(config);
+        QCOMPARE(openAndWait(window, QStringLiteral(FOOTPRINT_TEST_MODELS "/davenet_audio.onnx")), Load::Loaded);
+        const QString detail = figure(window, "peakDetail");
+        QVERIFY2(detail.contains(QStringLiteral("torchsummary's estimate: 1400.90 MiB")), qPrintable(detail));
+        const QString tip = window.findChild<QLabel*>(QStringLiteral("peakDetail"))->toolTip();
+        QVERIFY2(tip.contains(QStringLiteral("input 20.00 + forward/backward pass 2 x 660.00 + params 60.90 MiB")),
+                 qPrintable(tip));
+        QVERIFY2(tip.contains(QStringLiteral("10 module calls")), qPrintable(tip));
+    }
+
     void budgetFitsOrExceeds()
     {
         MainWindow window(false);
