@@ -8,7 +8,7 @@ How to rerun
     /usr/bin/python3 tests/measure/coverage_sweep.py --export DIR  # also export the models, weight-free, into DIR
 
 Development only: needs Debian's python3-torch (1.13), python3-torchvision (0.14) and python3-onnx
-(1.12); CPU, one thread; about 4 minutes and 3 GB of RAM. Footprint is never run: every figure
+(1.12); CPU, one thread; about 2 minutes (3 with --export). Footprint is never run: every figure
 comes from PyTorch. The tests (tests/core/tst_costs.cpp, coverageModels) assert them.
 
 The models are built as tests/measure/coverage/worker.py built them when the files were exported:
