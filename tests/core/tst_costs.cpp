@@ -6,6 +6,7 @@
 #include "test_models.h"
 
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTest>
@@ -57,29 +58,47 @@ private slots:
     }
 
     // Exports of other architectures at opsets 11 and 17 (ViT, EfficientNet, Swin, MaxViT, ConvNeXt,
-    // RegNet): every shape resolves and the MACs equal every convolution and matrix multiply
-    // PyTorch executed (tests/models/coverage/reference.json, counted by an aten dispatch mode).
+    // RegNet) against PyTorch (tests/models/coverage/reference.json, written by
+    // tests/measure/coverage_sweep.py): every shape resolves; the MACs equal every convolution and
+    // matrix product PyTorch executed (counted by an aten dispatch mode); the weights are PyTorch's
+    // parameters as the eval export folds them: each BatchNorm that follows a convolution loses its
+    // weight and bias and the convolution gains a bias if it had none; Swin's and MaxViT's
+    // relative-position tables become the constant table[index] they are gathered into. BatchNorms
+    // left unfolded keep their running statistics as buffers.
     void coverageModels_data()
     {
         QTest::addColumn<QString>("file");
         QTest::addColumn<qint64>("macs");
+        QTest::addColumn<qint64>("params");
+        QTest::addColumn<qint64>("buffers");
         QFile f(QString::fromStdString(test::modelPath("coverage/reference.json")));
         QVERIFY(f.open(QIODevice::ReadOnly));
         const QJsonObject all = QJsonDocument::fromJson(f.readAll()).object();
         for (auto it = all.begin(); it != all.end(); ++it) {
-            if (!it.key().startsWith('_'))
-                QTest::newRow(qPrintable(it.key())) << "coverage/" + it.key()
-                                                    << it.value().toObject().value("macs").toInteger();
+            if (it.key().startsWith('_'))
+                continue;
+            const QJsonObject ref = it.value().toObject();
+            for (const char* key : { "macs", "torch_params", "bn_folded_params", "conv_bias_added", "bn_kept_buffers",
+                                     "folded_tables_params", "folded_tables_gathered" })
+                QVERIFY2(ref.value(QLatin1String(key)).isDouble(), key); // a missing figure is not a zero
+            const auto n = [&](const char* key) { return ref.value(QLatin1String(key)).toInteger(); };
+            const qint64 params = n("torch_params") - n("bn_folded_params") + n("conv_bias_added")
+                - n("folded_tables_params") + n("folded_tables_gathered");
+            QTest::newRow(qPrintable(it.key())) << "coverage/" + it.key() << n("macs") << params << n("bn_kept_buffers");
         }
     }
     void coverageModels()
     {
         QFETCH(QString, file);
         QFETCH(qint64, macs);
+        QFETCH(qint64, params);
+        QFETCH(qint64, buffers);
         const AnalysisResult r = test::analyzeFile(qPrintable(file));
         QVERIFY2(r.unknownShapes.empty(), r.unknownShapes.empty() ? "" : r.unknownShapes.front().c_str());
         QVERIFY(r.unsupportedOps.empty());
         QCOMPARE(r.totals.macs, macs);
+        QCOMPARE(r.totals.params, params);
+        QCOMPARE(r.totals.buffers, buffers);
     }
 
     // Exact MACs and BatchNorm buffers measured with PyTorch forward hooks (reference.json).
@@ -105,6 +124,40 @@ private slots:
         // GPT-2 ties lm_head to the token embedding; the export stores a transposed copy, which is
         // recognised and counted once, as PyTorch counts it.
         QCOMPARE(r.totals.params, ref.value("trainable_params").toInteger());
+    }
+
+    // nn.LSTM(32, 64) -> nn.GRU(64, 48), time-major [seq, batch, 32]: PyTorch's figures
+    // (reference.json) at the sequence length and batch it was measured at, its dynamic axes
+    // named as the export named them.
+    void recurrentMeasurement()
+    {
+        const QJsonObject ref = reference("lstm_gru.onnx");
+        QVERIFY(ref.value("macs").isDouble() && ref.value("trainable_params").isDouble());
+        const QJsonArray shape = ref.value("input_shape").toArray();
+        const QJsonObject axes = ref.value("export").toObject().value("dynamic_axes").toObject().value("input").toObject();
+        QCOMPARE(axes.size(), 2);
+        AnalysisConfig config;
+        for (auto it = axes.begin(); it != axes.end(); ++it)
+            config.shapes.dims[it.value().toString().toStdString()] = shape.at(it.key().toInt()).toInteger();
+        const Model m = test::loadModel("lstm_gru.onnx");
+        const AnalysisResult r = analyze(m, config);
+        QCOMPARE(r.totals.macs, ref.value("macs").toInteger());
+        QCOMPARE(r.totals.params, ref.value("trainable_params").toInteger());
+        QCOMPARE(r.totals.buffers, ref.value("buffers").toInteger());
+        QVERIFY(r.warnings.empty()); // both dimensions were given
+        // By hand at seq 10, batch 1: every step multiplies [x, h] by each gate's weights.
+        int rnns = 0;
+        for (const LayerResult& l : r.layers) {
+            const std::string& op = m.graph.nodes[size_t(l.node)].opType;
+            if (op == "LSTM") {
+                QCOMPARE(l.macs, int64_t(10 * 1 * 4 * 64 * (32 + 64)));
+                ++rnns;
+            } else if (op == "GRU") {
+                QCOMPARE(l.macs, int64_t(10 * 1 * 3 * 48 * (64 + 48)));
+                ++rnns;
+            }
+        }
+        QCOMPARE(rnns, 2);
     }
 
     // Folding BatchNorm into the convolutions (eval export) drops each BN's weight and bias

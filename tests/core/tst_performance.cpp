@@ -121,10 +121,11 @@ private slots:
         QCOMPARE(stamped.peakBytes, int64_t(900) << 20);
     }
 
-    // Per-node output sizes written by onnxruntime for tiny_conv equal our estimate node by node.
-    void onnxRuntimeProfile()
+    // The parser on the layout of an onnxruntime profile, written by hand for tiny_conv: per-node
+    // output sizes equal our estimate node by node.
+    void onnxRuntimeProfileHandmade()
     {
-        const MemoryTrace t = readMemoryTrace(tracePath("onnxruntime-tiny_conv.json"));
+        const MemoryTrace t = readMemoryTrace(tracePath("onnxruntime-handmade-tiny_conv.json"));
         QCOMPARE(t.format, MemoryTrace::Format::OnnxRuntime);
         QCOMPARE(t.nodes.size(), size_t(5));
         const Model m = test::loadModel("tiny_conv.onnx");
@@ -134,6 +135,56 @@ private slots:
             QVERIFY(l);
             QCOMPARE(l->outputBytes, n.outputBytes);
         }
+    }
+
+    // Real profiles of tiny_conv.onnx (onnxruntime-node 1.31.1, tests/measure/ort_profile.mjs), each
+    // node's output sized by hand from the model: X[1,3,8,8] -> conv [1,4,8,8] (256 floats)
+    // -> relu [1,4,8,8] -> pool [1,4,4,4] (64) -> flatten [1,64] -> fc [1,10].
+    void onnxRuntimeProfile_data()
+    {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<QStringList>("nodes");
+        QTest::addColumn<QStringList>("ops");
+        QTest::addColumn<QList<qint64>>("bytes");
+        QTest::addColumn<int>("matched"); // nodes that are the model's
+        const QList<qint64> model { 256 * 4, 256 * 4, 64 * 4, 64 * 4, 10 * 4 };
+        // Graph optimizations off: the model's five nodes.
+        QTest::newRow("disabled") << "onnxruntime-1.31-tiny_conv.json"
+                                  << QStringList { "conv", "relu", "pool", "flatten", "fc" }
+                                  << QStringList { "Conv", "Relu", "MaxPool", "Flatten", "Gemm" } << model << 5;
+        // onnxruntime's default: Conv+Relu fused into one NCHWc convolution named after its output R,
+        // whose 4 channels are padded to a block of 8 ([1,8,8,8]), then reordered back to NCHW.
+        QTest::newRow("optimized") << "onnxruntime-1.31-tiny_conv-optimized.json"
+                                   << QStringList { "R_nchwc", "ReorderOutput", "pool", "flatten", "fc" }
+                                   << QStringList { "Conv", "ReorderOutput", "MaxPool", "Flatten", "Gemm" }
+                                   << QList<qint64> { 8 * 64 * 4, 256 * 4, 64 * 4, 64 * 4, 10 * 4 } << 3;
+    }
+    void onnxRuntimeProfile()
+    {
+        QFETCH(QString, file);
+        QFETCH(QStringList, nodes);
+        QFETCH(QStringList, ops);
+        QFETCH(QList<qint64>, bytes);
+        QFETCH(int, matched);
+        const MemoryTrace t = readMemoryTrace(tracePath(qPrintable(file)));
+        QCOMPARE(t.format, MemoryTrace::Format::OnnxRuntime);
+        QVERIFY(t.bytes.empty()); // per-node sizes only
+        QCOMPARE(t.nodes.size(), size_t(nodes.size()));
+        const Model m = test::loadModel("tiny_conv.onnx");
+        const AnalysisResult r = analyze(m, {});
+        int found = 0;
+        for (qsizetype i = 0; i < nodes.size(); ++i) {
+            const MemoryTrace::NodeSize& n = t.nodes[size_t(i)];
+            QCOMPARE(QString::fromStdString(n.node), nodes[i]);
+            QCOMPARE(QString::fromStdString(n.op), ops[i]);
+            QCOMPARE(n.outputBytes, bytes[i]);
+            // Where the node is the model's, our estimate agrees with onnxruntime.
+            if (const LayerResult* l = test::layerByName(m, r, n.node)) {
+                QCOMPARE(l->outputBytes, n.outputBytes);
+                ++found;
+            }
+        }
+        QCOMPARE(found, matched);
     }
 
     // The PyTorch traces (resources/scripts/torch_memory_trace.py) against the estimates.

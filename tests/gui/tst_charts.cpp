@@ -547,7 +547,7 @@ private slots:
     // says so rather than showing a difference.
     void timelineTraceWithoutSamples()
     {
-        const MemoryTrace trace = readMemoryTrace(kTraces.toStdString() + "/onnxruntime-tiny_conv.json");
+        const MemoryTrace trace = readMemoryTrace(kTraces.toStdString() + "/onnxruntime-handmade-tiny_conv.json");
         const auto conv = load("tiny_conv.onnx");
         TimelineChart chart;
         chart.resize(800, 300);
