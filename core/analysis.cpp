@@ -1,4 +1,5 @@
 #include "analysis.h"
+#include "exportcheck.h"
 
 #include <algorithm>
 #include <map>
@@ -537,6 +538,11 @@ AnalysisResult analyze(const Model& model, const AnalysisConfig& config)
     r.shapes = resolveInputs(graph, config.shapes);
     inferShapes(graph, model.opsetVersion(), r.shapes);
     r.warnings = model.warnings;
+    if (config.training.mode == Mode::Training) {
+        r.evalExportCaveat = evalExportCaveat(evalExportSigns(model));
+        if (!r.evalExportCaveat.empty())
+            r.warnings.insert(r.warnings.begin(), r.evalExportCaveat);
+    }
     r.warnings.insert(r.warnings.end(), r.shapes.warnings.begin(), r.shapes.warnings.end());
     for (const std::string& s : r.shapes.assumedSymbols)
         r.warnings.push_back("dimension '" + s + "' was not set and is taken as " + std::to_string(r.shapes.symbols[s]));

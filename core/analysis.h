@@ -90,6 +90,9 @@ struct AnalysisResult {
     std::vector<std::string> unknownShapes; // tensors whose shape stayed unknown
     std::vector<std::string> unsupportedOps; // operator types without a cost formula
     std::vector<std::string> warnings;
+    // Training asked of what looks like an eval-mode export: what the estimate leaves out (also
+    // the first warning). Empty otherwise.
+    std::string evalExportCaveat;
     std::vector<int> tiedCopies; // per value: the weight it is a stored copy of, or -1 (see tiedWeightCopies)
 };
 

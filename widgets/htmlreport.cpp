@@ -229,7 +229,12 @@ AnalysisReport::AnalysisReport(const ExportSource& source, const GraphView* grap
                                 .arg(perf->joules, 0, 'f', 4)
                                 .arg(QString::fromStdString(source.device->name))
                                 .arg(qRound(source.efficiency * 100))));
-        m_sections.push_back({ tr("Totals"), table(rows), {} });
+        QString html = table(rows);
+        // A training estimate of an eval-mode export is low: said beside the totals it qualifies.
+        if (!result.evalExportCaveat.empty())
+            html += QStringLiteral("<p class=\"note\"><b>%1</b> %2</p>\n")
+                        .arg(esc(tr("Caveat:")), esc(QString::fromStdString(result.evalExportCaveat)));
+        m_sections.push_back({ tr("Totals"), html, {} });
     }
 
     m_sections.push_back({ tr("Layers with the most memory"), {}, barChartPicture(source, kReportChartSize) });

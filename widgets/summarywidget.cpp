@@ -374,6 +374,11 @@ void SummaryWidget::setAnalysis(const QString& title, std::shared_ptr<const Mode
         line << tr("Calibrated for %1: runtime context %2, every buffer rounded up to %3")
                     .arg(QString::fromStdString(calibration.name), bytesText(calibration.contextBytes),
                          bytesText(calibration.allocationGranularity));
+    // Training asked of an eval-mode export would be silently low: said in words, not only counted.
+    if (!result->evalExportCaveat.empty())
+        line << tr("⚠ This looks like an eval-mode export (BatchNorm folded, Dropout removed): the training "
+                   "estimate leaves out what they keep for the backward pass and may be low. Export with "
+                   "training=TrainingMode.TRAINING, do_constant_folding=False.");
     if (!notes.isEmpty())
         line << QStringLiteral("⚠ ") + notes.join(QStringLiteral("  ·  "));
     if (line.isEmpty()) {

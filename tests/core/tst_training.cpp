@@ -50,6 +50,28 @@ std::string convBlock(int64_t batch = 2)
 class TestTraining : public QObject {
     Q_OBJECT
 private slots:
+    // Training asked of an eval-mode export is low, and says so. torchvision's ResNet-50 has 53
+    // convolutions, each followed by a BatchNorm: the eval export folds all 53 into a conv bias.
+    // Its training export keeps the BatchNorms; a graph not from PyTorch is not judged.
+    void evalExportCaveat()
+    {
+        AnalysisConfig training;
+        training.training.mode = Mode::Training;
+        const AnalysisResult eval = analyze(test::loadModel("resnet50.onnx"), training);
+        QVERIFY(!eval.evalExportCaveat.empty());
+        QCOMPARE(eval.warnings.front(), eval.evalExportCaveat);
+        QVERIFY2(eval.evalExportCaveat.find("53 of 53 convolutions carry a bias") != std::string::npos,
+                 eval.evalExportCaveat.c_str());
+        QVERIFY(eval.evalExportCaveat.find("training=torch.onnx.TrainingMode.TRAINING, do_constant_folding=False")
+                != std::string::npos);
+        // GPT-2's eval export: no Dropout (its training export has one after every attention and MLP).
+        QVERIFY(!analyze(test::loadModel("gpt2_2l.onnx"), training).evalExportCaveat.empty());
+        QVERIFY(analyze(test::loadModel("resnet50.onnx"), {}).evalExportCaveat.empty()); // inference: nothing left out
+        QVERIFY(analyze(test::loadModel("resnet50_train.onnx"), training).evalExportCaveat.empty());
+        QVERIFY(analyze(test::loadModel("mobilenet_v2_train.onnx"), training).evalExportCaveat.empty());
+        QVERIFY(analyze(test::loadModel("tiny_conv.onnx"), training).evalExportCaveat.empty()); // not PyTorch
+    }
+
     // Conv keeps its input x (2*3*8*8*4 = 1536 B) for the weight gradient. BatchNorm keeps its
     // input c (2*4*8*8*4 = 2048 B) and batch mean and inverse std (2*4*4 = 32 B). ReLU runs in
     // place on BatchNorm's output, which nobody keeps, and keeps its result (2048 B). MaxPool keeps

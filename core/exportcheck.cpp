@@ -1,0 +1,65 @@
+#include "exportcheck.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace fp {
+
+namespace {
+
+bool fromPyTorch(const Model& model)
+{
+    std::string producer = model.producerName;
+    std::transform(producer.begin(), producer.end(), producer.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+    return producer.find("pytorch") != std::string::npos;
+}
+
+// A node computed from weights alone (a Transpose of a weight before its MatMul): constant
+// folding, which eval exports run, would have replaced it with the result.
+bool foldableFromWeights(const Graph& graph, const Node& node)
+{
+    // Identity is how exporters alias a shared weight under a second name, folded or not.
+    if (node.opType == "Constant" || node.opType == "Identity" || node.inputs.empty())
+        return false;
+    return std::all_of(node.inputs.begin(), node.inputs.end(), [&](int in) {
+        return in < 0 || (graph.values[size_t(in)].isInitializer && !graph.values[size_t(in)].isConstantNode);
+    });
+}
+
+} // namespace
+
+std::vector<std::string> evalExportSigns(const Model& model)
+{
+    const Graph& graph = model.graph;
+    if (!fromPyTorch(model))
+        return {};
+    int convolutions = 0, withBias = 0;
+    for (const Node& node : graph.nodes) {
+        if (node.opType == "BatchNormalization" || node.opType == "Dropout" || foldableFromWeights(graph, node))
+            return {}; // kept by a training export (or an inference one without folding)
+        if (node.opType == "Conv") {
+            ++convolutions;
+            withBias += node.input(2) >= 0 ? 1 : 0;
+        }
+    }
+    std::vector<std::string> signs { "exported by PyTorch",
+                                     "no BatchNormalization node, no Dropout node and no unfolded weight transpose" };
+    if (withBias > 0)
+        signs.push_back(std::to_string(withBias) + " of " + std::to_string(convolutions)
+                        + " convolutions carry a bias, as a BatchNorm folded into them leaves");
+    return signs;
+}
+
+std::string evalExportCaveat(const std::vector<std::string>& signs)
+{
+    if (signs.empty())
+        return {};
+    std::string text = "this graph looks like an eval-mode export (";
+    for (size_t i = 0; i < signs.size(); ++i)
+        text += (i ? "; " : "") + signs[i];
+    return text + "): the training estimate leaves out what BatchNorm and Dropout keep for the backward pass "
+                  "and any layer the export folded away, so it may be low. Export for training with "
+                  "torch.onnx.export(..., training=torch.onnx.TrainingMode.TRAINING, do_constant_folding=False)";
+}
+
+} // namespace fp
