@@ -109,18 +109,42 @@ private slots:
     }
 
     // Absurd attributes leave shapes unknown (and listed), never a crash or a wrapped count.
+    // x [1,3,8,8] -> Conv(w [4,3,3,3]) -> y -> Relu -> z. By the ONNX spec each row makes the Conv
+    // impossible: stride and dilation must be positive; a 20x20 kernel does not fit an 8x8 input
+    // (8 - 20 + 1 < 1); group 2 needs X.shape[1] == W.shape[1] x group (3 != 3 x 2); pads must be
+    // >= 0 (at -1 an 8x8 input would give a 4x4 output if negative pads were taken at face value).
+    // So y and z have no shape: both are listed, their bytes count 0 and the Conv has 0 MACs.
+    // What stays known is counted by hand (fp32): x 1x3x8x8 = 768 B; w 4x3x3x3 = 108 floats =
+    // 432 B (the 20x20 kernel: 4x3x20x20 = 4,800 floats = 19,200 B).
+    //   the Conv reads x and w: 768 + 432 = 1,200 B (768 + 19,200 = 19,968 B), writes nothing known;
+    //   inference peak: w + x = 1,200 B (19,968 B);
+    //   training (Adam), at the optimizer step: w, its gradient, Adam's two moments and its two
+    //   temporaries the size of the largest parameter (6 w), plus x: 6 x 432 + 768 = 3,360 B
+    //   (6 x 19,200 + 768 = 115,968 B). The Conv keeps x (768 B) for w's gradient: the only
+    //   saved activation.
+    // The control row has valid attributes: y = z = [1,4,6,6] (8 - 3 + 1 = 6), 144 floats = 576 B,
+    // 4 x 6 x 6 outputs x 27 MACs = 3,888 MACs; inference peak at the Conv: w 432 + x 768 + y 576
+    // + its default workspace, im2col of the image (27 rows x 36 columns x 4 B = 3,888 B) = 5,664 B.
     void absurdAttributes_data()
     {
         QTest::addColumn<QString>("attribute");
-        QTest::newRow("stride 0") << "strides";
-        QTest::newRow("kernel larger than input") << "kernel";
-        QTest::newRow("groups not dividing channels") << "group";
-        QTest::newRow("negative pads") << "pads";
-        QTest::newRow("dilation 0") << "dilations";
+        QTest::addColumn<qint64>("weights");
+        QTest::addColumn<qint64>("inferencePeak");
+        QTest::addColumn<qint64>("trainingPeak");
+        QTest::newRow("stride 0") << "strides" << qint64(108) << qint64(1200) << qint64(3360);
+        QTest::newRow("kernel larger than input") << "kernel" << qint64(4800) << qint64(19968) << qint64(115968);
+        QTest::newRow("groups not dividing channels") << "group" << qint64(108) << qint64(1200) << qint64(3360);
+        QTest::newRow("negative pads") << "pads" << qint64(108) << qint64(1200) << qint64(3360);
+        QTest::newRow("pads -1") << "pads -1" << qint64(108) << qint64(1200) << qint64(3360);
+        QTest::newRow("dilation 0") << "dilations" << qint64(108) << qint64(1200) << qint64(3360);
+        QTest::newRow("control: valid attributes") << "none" << qint64(108) << qint64(5664) << qint64(-1);
     }
     void absurdAttributes()
     {
         QFETCH(QString, attribute);
+        QFETCH(qint64, weights);
+        QFETCH(qint64, inferencePeak);
+        QFETCH(qint64, trainingPeak);
         ModelBuilder b;
         b.input("x", { 1, 3, 8, 8 });
         b.weight("w", attribute == "kernel" ? std::vector<int64_t> { 4, 3, 20, 20 } : std::vector<int64_t> { 4, 3, 3, 3 });
@@ -131,18 +155,57 @@ private slots:
             ModelBuilder::attr(conv, "group", int64_t(2));
         if (attribute == "pads")
             ModelBuilder::attr(conv, "pads", { -50, -50, -50, -50 });
+        if (attribute == "pads -1")
+            ModelBuilder::attr(conv, "pads", { -1, -1, -1, -1 });
         if (attribute == "dilations")
             ModelBuilder::attr(conv, "dilations", { 0, 0 });
         b.node("Relu", { "y" }, { "z" });
         b.output("z");
+        const Model m = readBytes(b.bytes());
+        const bool valid = attribute == "none";
+        const int64_t weightBytes = 4 * weights;
+
+        const AnalysisResult r = analyze(m, {});
+        QCOMPARE(r.layers.size(), size_t(2));
+        const LayerResult& c = r.layers[0];
+        const LayerResult& relu = r.layers[1];
+        QCOMPARE(c.params, int64_t(weights));
+        QCOMPARE(c.weightBytes, weightBytes);
+        QCOMPARE(c.readBytes, 768 + weightBytes);
+        QCOMPARE(r.totals.inputBytes, int64_t(768));
+        QCOMPARE(r.totals.peakBytes, int64_t(inferencePeak));
+        if (valid) {
+            QVERIFY(r.unknownShapes.empty());
+            QCOMPARE(r.shapes.tensors[size_t(m.graph.findValue("y"))].dims, (std::vector<int64_t> { 1, 4, 6, 6 }));
+            QCOMPARE(c.macs, int64_t(3888));
+            QCOMPARE(c.outputBytes, int64_t(576));
+            QCOMPARE(relu.outputBytes, int64_t(576));
+            QVERIFY(c.shapesKnown && relu.shapesKnown);
+            return;
+        }
+        QCOMPARE(r.unknownShapes, (std::vector<std::string> { "y", "z" }));
+        for (const char* name : { "y", "z" })
+            QVERIFY2(!r.shapes.tensors[size_t(m.graph.findValue(name))].isKnown(), name);
+        QVERIFY(!c.shapesKnown && !relu.shapesKnown);
+        QCOMPARE(c.macs, int64_t(0));
+        QCOMPARE(c.flops, int64_t(0));
+        QCOMPARE(c.writeBytes, int64_t(0));
+        QCOMPARE(c.outputBytes, int64_t(0));
+        QCOMPARE(relu.flops, int64_t(0));
+        QCOMPARE(relu.readBytes, int64_t(0));
+        QCOMPARE(relu.outputBytes, int64_t(0));
+        QCOMPARE(r.totals.macs, int64_t(0));
+        QCOMPARE(r.totals.activationBytes, int64_t(0));
+
         AnalysisConfig training;
         training.training.mode = Mode::Training;
-        for (const AnalysisConfig& config : { AnalysisConfig {}, training }) {
-            const AnalysisResult r = analyze(readBytes(b.bytes()), config);
-            QVERIFY(r.totals.peakBytes >= 0);
-            for (const LayerResult& l : r.layers)
-                QVERIFY(l.macs >= 0 && l.outputBytes >= 0);
-        }
+        const AnalysisResult t = analyze(m, training);
+        QCOMPARE(t.unknownShapes, (std::vector<std::string> { "y", "z" }));
+        QCOMPARE(t.layers[0].macs, int64_t(0));
+        QCOMPARE(t.memory.gradientBytes, weightBytes);
+        QCOMPARE(t.memory.savedActivationBytes, int64_t(768)); // the Conv keeps x for w's gradient
+        QCOMPARE(t.totals.peakBytes, int64_t(trainingPeak));
+        QCOMPARE(t.memory.timeline[size_t(t.memory.peakStep)].phase, Phase::Optimizer);
     }
 
     void zeroAndEnormousDims()
