@@ -289,6 +289,29 @@ GraphCost analyzeGraph(const Graph& graph, const ShapeResult& shapes, const Shap
                        AnalysisResult* top, std::set<std::string>& unsupported, std::vector<std::string>& unknown,
                        const std::string& prefix);
 
+// The names a body reads from its enclosing graphs, its nested bodies' included (less what the
+// body itself defines).
+void outerNames(const Graph& body, std::set<std::string>& names)
+{
+    for (const Value& v : body.values) {
+        if (v.isOuterScope)
+            names.insert(v.name);
+    }
+    for (const Node& node : body.nodes) {
+        for (const Attribute& a : node.attributes) {
+            for (const auto& inner : a.graphs) {
+                std::set<std::string> innerNames;
+                outerNames(*inner, innerNames);
+                for (const std::string& name : innerNames) {
+                    const int index = body.findValue(name);
+                    if (index < 0 || body.values[size_t(index)].isOuterScope)
+                        names.insert(name);
+                }
+            }
+        }
+    }
+}
+
 // The cost of an If/Loop/Scan node's bodies: the larger If branch, a Loop body times its trip count.
 GraphCost controlFlowCost(const Node& node, const ShapeResult& shapes, const ShapeScope& scope, Precision precision,
                           std::set<std::string>& unsupported, std::vector<std::string>& unknown,
@@ -409,6 +432,26 @@ GraphCost analyzeGraph(const Graph& graph, const ShapeResult& shapes, const Shap
             layer.params = satAdd(layer.params, g.params);
             layer.buffers = satAdd(layer.buffers, g.buffers);
             layer.weightBytes = satAdd(layer.weightBytes, g.weightBytes);
+            // This graph's initializers that only the bodies read (an If branch's MatMul on an
+            // outer weight): the control-flow node is their first consumer.
+            std::set<std::string> names;
+            for (const Attribute& a : node.attributes) {
+                for (const auto& body : a.graphs)
+                    outerNames(*body, names);
+            }
+            for (const std::string& name : names) {
+                const int index = graph.findValue(name);
+                if (index < 0 || weightSeen[size_t(index)])
+                    continue;
+                const Value& v = graph.values[size_t(index)];
+                if (!v.isInitializer || v.isConstantNode || v.isOuterScope)
+                    continue;
+                weightSeen[size_t(index)] = true;
+                const TensorInfo* t = tensorFor(index);
+                layer.weightBytes = satAdd(layer.weightBytes, t ? tensorBytes(*t, precision) : 0);
+                if (isFloating(v.dtype) && !(top && top->tiedCopies[size_t(index)] >= 0))
+                    layer.params = satAdd(layer.params, t ? std::max<int64_t>(t->elements(), 0) : 0);
+            }
         } else if (!node.domain.empty() && node.domain != "ai.onnx.ml") {
             cost.known = false;
         } else {

@@ -118,6 +118,30 @@ int64_t roundUp(int64_t bytes, int64_t granularity)
     return satMul((bytes + granularity - 1) / granularity, granularity);
 }
 
+// Initializers and Constant tensors inside If/Loop/Scan bodies (nested ones too): resident for
+// the whole run like the main graph's, rounded per tensor.
+int64_t bodyWeightBytes(const Graph& graph, const ShapeResult& shapes, Precision precision, int64_t granularity)
+{
+    int64_t total = 0;
+    for (const Node& node : graph.nodes) {
+        for (const Attribute& a : node.attributes) {
+            for (const auto& body : a.graphs) {
+                auto it = shapes.subgraphs.find(body.get());
+                if (it == shapes.subgraphs.end())
+                    continue;
+                const ShapeResult& sub = *it->second;
+                for (size_t v = 0; v < body->values.size() && v < sub.tensors.size(); ++v) {
+                    const Value& value = body->values[v];
+                    if ((value.isInitializer || value.isConstantNode) && !value.isOuterScope)
+                        total = satAdd(total, roundUp(tensorBytes(sub.tensors[v], precision), granularity));
+                }
+                total = satAdd(total, bodyWeightBytes(*body, sub, precision, granularity));
+            }
+        }
+    }
+    return total;
+}
+
 int64_t ceilDiv(int64_t a, int64_t b)
 {
     return b <= 0 ? 0 : (a + b - 1) / b;
@@ -577,6 +601,8 @@ MemoryPlan planMemory(const Graph& graph, const AnalysisResult& r, const Analysi
             largestParam = std::max(largestParam, satMul(n, 4));
         }
     }
+    plan.weightBytes = satAdd(plan.weightBytes,
+                              bodyWeightBytes(graph, r.shapes, precision, config.calibration.allocationGranularity));
     if (training && lowPrecision)
         plan.weightBytes = satAdd(plan.weightBytes, satMul(paramElements, 4));
     buffers.push_back({ plan.weightBytes, Category::Weights, 0, lastStep, -1, "weights", -1 });

@@ -269,6 +269,8 @@ void addBudgetJson(QJsonObject& root, int64_t budgetBytes, int64_t peakBytes, co
     root.insert("budget_bytes", qint64(budgetBytes));
     root.insert("fits", peakBytes <= budgetBytes);
     root.insert("max_batch", qint64(fit.maxBatch));
+    // The search stops at its limit (2^20) before the budget: max_batch is then a lower bound.
+    root.insert("max_batch_is_search_limit", fit.hitLimit);
     if (!deviceName.empty())
         root.insert("device", q(deviceName));
 }

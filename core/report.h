@@ -18,7 +18,7 @@ namespace fp {
 QJsonObject toJson(const Model& model, const AnalysisConfig& config, const AnalysisResult& result,
                    bool timeline = false, const PerformanceEstimate* performance = nullptr);
 // The budget fields `footprint-cli analyze --format json` adds to toJson's object when a budget is
-// set: budget_bytes, fits, max_batch and, for a preset, device.
+// set: budget_bytes, fits, max_batch, max_batch_is_search_limit and, for a preset, device.
 void addBudgetJson(QJsonObject& root, int64_t budgetBytes, int64_t peakBytes, const BatchFit& fit,
                    const std::string& deviceName = {});
 std::string formatTimeline(const Model& model, const AnalysisResult& result);

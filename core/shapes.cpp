@@ -295,7 +295,8 @@ std::optional<std::vector<int64_t>> broadcast(const std::vector<const TensorInfo
 int64_t windowOut(int64_t in, int64_t kernel, int64_t stride, int64_t dilation, int64_t padBegin, int64_t padEnd,
                   bool ceilMode)
 {
-    if (in < 0 || kernel <= 0 || stride <= 0 || dilation <= 0)
+    // ONNX allows no negative pads on Conv or pooling ("greater than or equal to 0").
+    if (in < 0 || kernel <= 0 || stride <= 0 || dilation <= 0 || padBegin < 0 || padEnd < 0)
         return -1;
     const Checked padded = Checked(in) + padBegin + padEnd;
     const Checked spanOrNone = padded - (Checked(dilation) * (kernel - 1) + 1);
@@ -333,6 +334,17 @@ void inferWindowed(Ctx& c, bool isConv, bool isTranspose)
     int64_t channels = x.dims[1];
     if (isConv) {
         const int64_t group = c.node.attrInt("group", 1);
+        if (group <= 0)
+            return;
+        // Conv's W is M x C/group x k...: ONNX requires X.shape[1] == W.shape[1] * group and
+        // W.shape[0] divisible by group. A node breaking that cannot run; its output stays unknown.
+        if (!isTranspose && w.rankKnown && w.rank() >= 2) {
+            const Checked inputChannels = Checked(w.dims[1]) * group;
+            if (x.dims[1] >= 0 && w.dims[1] >= 0 && (!inputChannels || *inputChannels != x.dims[1]))
+                return;
+            if (w.dims[0] >= 0 && w.dims[0] % group != 0)
+                return;
+        }
         channels = w.rankKnown && w.rank() >= 2 ? (isTranspose ? satMul(w.dims[1], group) : w.dims[0]) : -1;
     }
     out.push_back(channels);

@@ -203,4 +203,23 @@ QFuture<GraphLayout> layoutGraphAsync(LayoutRequest request)
     return QtConcurrent::run(pool, [request = std::move(request)]() { return layoutGraph(request); });
 }
 
+LayoutHold::LayoutHold()
+{
+    graphvizMutex().lock();
+    m_held = true;
+}
+
+LayoutHold::~LayoutHold()
+{
+    release();
+}
+
+void LayoutHold::release()
+{
+    if (!m_held)
+        return;
+    m_held = false;
+    graphvizMutex().unlock();
+}
+
 } // namespace fp

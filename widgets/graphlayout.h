@@ -80,4 +80,21 @@ constexpr unsigned kLayoutStackSize = 256u << 20;
 // Runs layoutGraph() on a dedicated thread pool whose threads have kLayoutStackSize stacks.
 QFuture<GraphLayout> layoutGraphAsync(LayoutRequest request);
 
+// While one lives, every layout of a non-empty graph waits at its start (it holds the lock that
+// serializes Graphviz), so a test can see a layout in flight for as long as it needs to, whatever
+// the machine's speed. Release it on the thread that made it, and never lay out a graph on that
+// thread meanwhile (it would wait on itself).
+class LayoutHold {
+public:
+    LayoutHold();
+    ~LayoutHold();
+    LayoutHold(const LayoutHold&) = delete;
+    LayoutHold& operator=(const LayoutHold&) = delete;
+    // Lets the waiting layouts run (the destructor does too).
+    void release();
+
+private:
+    bool m_held = false;
+};
+
 } // namespace fp

@@ -239,6 +239,7 @@ public:
         if (label == m_label)
             return;
         m_label = label;
+        setData(GraphView::EdgeLabelKey, label);
         update();
     }
 
@@ -828,15 +829,19 @@ void GraphView::requestLayout(const Anchor& anchor)
     connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, layout, key, job, generation]() {
         watcher->deleteLater();
         const QFuture<GraphLayout> future = watcher->future();
-        if (generation != m_generation || future.isCanceled() || future.resultCount() == 0)
+        if (generation != m_generation || future.isCanceled() || future.resultCount() == 0) {
+            emit layoutDropped();
             return;
+        }
         layout->layout = future.result();
         std::shared_ptr<const Layout> done = layout;
         // A layout that lost the race is still right for its set of groups: keep it for later.
         if (done->layout.ok)
             m_cache.insert(key, done);
-        if (job != m_pendingJob)
+        if (job != m_pendingJob) {
+            emit layoutDropped();
             return;
+        }
         m_pendingJob = 0;
         updateOverlay();
         applyLayout(done); // after: a failed layout leaves its message up

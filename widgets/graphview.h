@@ -50,6 +50,9 @@ public:
     // QGraphicsItem::data() key of a node or frame item's name: the node's name, the group's
     // path, or the input's or output's tensor name.
     static constexpr int ItemNameKey = 0;
+    // QGraphicsItem::data() key of an edge item's size label ("1.00 KiB", "?" when unknown), set
+    // whether or not labels are shown.
+    static constexpr int EdgeLabelKey = 1;
 
     explicit GraphView(QWidget* parent = nullptr);
     ~GraphView() override;
@@ -132,6 +135,11 @@ signals:
     void layoutStarted();
     // The scene shows a new layout (also after a cache hit); `ok` false when Graphviz failed.
     void layoutFinished(bool ok);
+    // A layout this view started ended without being shown: its model was cleared or replaced,
+    // or a newer request took its place (its result is then kept for its set of groups). While
+    // the view lives, each layoutStarted() is followed in time by one layoutFinished() or one
+    // layoutDropped(); a cache hit gives layoutFinished() alone.
+    void layoutDropped();
 
 protected:
     void keyPressEvent(QKeyEvent* event) override;

@@ -10,6 +10,7 @@
 #include <QTest>
 #include <QXmlStreamReader>
 
+#include <cmath>
 #include <csignal>
 #include <sys/resource.h>
 
@@ -222,21 +223,263 @@ private slots:
                                  "workspace_bytes", "peak_bytes" })
             QVERIFY2(training.contains(QLatin1String(key)), key);
         QCOMPARE(training.value("optimizer_bytes").toInteger(), 120); // 30 parameters, one fp32 copy
-        QCOMPARE(root.value("timeline").toArray().size(), 3 + 3 + 1); // forward, backward, optimizer
-        QVERIFY(root.value("max_batch").toInteger() > 1000);
+        // tiny_mlp, X[B,4] -> Gemm(W 48 B, b 12 B) -> H[B,3] -> Relu (in place) -> MatMul(W2 60 B)
+        // -> Y[B,5], one training step with momentum, by hand (tst_training's timelineByHand walks
+        // the same steps with Adam). Per sample: X 16 B, H 12, Y 20; gradients of Y 20, R 12, H 12.
+        // Resident: weights 120 + momentum 120 = 240; X is held by the caller throughout.
+        //   forward Gemm, Relu:  240 + X 16B + H 12B                          = 240 + 28B
+        //   forward MatMul:      + Y 20B                                      = 240 + 48B
+        //   backward MatMul:     + grad Y 20B + grad R 12B + grad W2 60       = 300 + 80B
+        //   backward Relu:       - grad Y 20B + grad H 12B                    = 300 + 72B
+        //   backward Gemm:       - H 12B - grad R 12B + grad W 48 + grad b 12 = 360 + 48B
+        //   optimizer:           - grad H 12B                                 = 360 + 36B
+        // At the file's batch B = 2: 296, 296, 336, 460, 444, 456, 432; the peak is 460 B at step 3.
+        // For B >= 2 the backward MatMul is the peak (300 + 80B >= 360 + 48B once 32B >= 60), so
+        // the largest batch under 1 MiB is floor((1,048,576 - 300) / 80) = 13,103
+        // (300 + 80 x 13,103 = 1,048,540 B; 13,104 would need 1,048,620 B).
+        const QJsonArray timeline = root.value("timeline").toArray();
+        QCOMPARE(timeline.size(), 3 + 3 + 1); // forward, backward, optimizer
+        QList<qint64> live;
+        for (const QJsonValue& step : timeline)
+            live << step.toObject().value("live_bytes").toInteger();
+        QCOMPARE(live, (QList<qint64> { 296, 296, 336, 460, 444, 456, 432 }));
+        QCOMPARE(root.value("totals").toObject().value("peak_bytes").toInteger(), 460);
+        QCOMPARE(root.value("totals").toObject().value("peak_step").toInteger(), 3);
+        QCOMPARE(root.value("peak").toObject().value("phase").toString(), QStringLiteral("backward"));
+        QCOMPARE(root.value("budget_bytes").toInteger(), 1048576);
+        QCOMPARE(root.value("max_batch").toInteger(), 13103);
+        QCOMPARE(root.value("max_batch_is_search_limit").toBool(), false);
         QCOMPARE(root.value("fits").toBool(), true);
+        QVERIFY(!root.contains("device")); // a bare --fit-memory names no device
     }
 
+    // tiny_conv (fp32) on an RTX 4090, by hand. resources/devices.json: 82.6 TFLOP/s fp32,
+    // 1,008 GB/s, 24 GiB; at the default efficiency 0.75 the roofs are 61.95 TFLOP/s and
+    // 756 GB/s (ridge 81.9 FLOP/B). Per layer (core/performance.cpp: time = max(FLOPs / peak,
+    // bytes read and written / bandwidth)):
+    //   Conv 3->4 3x3 pad 1, 8x8: 4x8x8 = 256 outputs x 27 = 6,912 MACs; FLOPs 2 x 6,912 + 256
+    //     (bias) = 14,080; reads X 768 + W 432 + B 16 = 1,216 B, writes C 1,024 B: 2,240 B;
+    //   Relu: 256 FLOPs, 1,024 + 1,024 = 2,048 B;
+    //   MaxPool 2x2: 64 outputs x 4 = 256 FLOPs, 1,024 + 256 = 1,280 B;
+    //   Flatten: a view, nothing moves;
+    //   Gemm 64 -> 10: 640 MACs, 1,280 + 10 (bias) = 1,290 FLOPs; reads F 256 + W 2,560 + b 40,
+    //     writes Y 40: 2,896 B.
+    // Every layer is below the ridge (Conv: 14,080 / 2,240 = 6.3 FLOP/B): memory-bound, so the
+    // latency is 8,464 B / 756e9 B/s = 1.1195767e-8 s. Energy (Horowitz 45 nm, fp32): MACs
+    // 7,552 x 4.6 pJ = 34,739.2; other FLOPs (256 + 256 + 256 + 10 = 778) x 0.9 pJ = 700.2;
+    // bytes 8,464 x 160 pJ = 1,354,240: 1,389,679.4 pJ = 1.3896794e-6 J.
+    // Largest batch in 24 GiB (25,769,803,776 B): weights 3,048 B; per image X 768, C 1,024
+    // (R in place), P 256; the Conv's default workspace is one image's im2col, 6,912 B. Peaks:
+    // the Conv step 3,048 + 6,912 + 1,792B, the MaxPool step 3,048 + 2,048B (larger once
+    // B > 27): floor((25,769,803,776 - 3,048) / 2,048) = 12,582,910, beyond the search's limit
+    // of 2^20 = 1,048,576 batches (core/devices.h), so the answer is the limit, marked as such.
+    // In 2 MiB (--fit-memory, 2,097,152 B) it is floor((2,097,152 - 3,048) / 2,048) = 1,022.
     void deviceAddsLatencyAndEnergy()
     {
         const Run r = cli({ "analyze", model("tiny_conv.onnx"), "--format", "json", "--device", "rtx-4090" });
         QCOMPARE(r.exitCode, 0);
         const QJsonObject root = QJsonDocument::fromJson(r.out).object();
-        QVERIFY(root.value("totals").toObject().value("latency_s").toDouble() > 0);
-        QVERIFY(root.value("totals").toObject().value("energy_j").toDouble() > 0);
-        const QJsonObject conv = root.value("layers").toArray().first().toObject();
-        QVERIFY(conv.contains("latency_s") && conv.contains("energy_j") && conv.contains("bound"));
+        const auto near = [](double value, double expected) { return std::abs(value - expected) <= 1e-9 * expected; };
+        const QJsonObject roofline = root.value("roofline").toObject();
+        QVERIFY(near(roofline.value("peak_flops").toDouble(), 61.95e12));
+        QVERIFY(near(roofline.value("bandwidth_bytes_per_s").toDouble(), 756e9));
+        const QJsonObject totals = root.value("totals").toObject();
+        QVERIFY2(near(totals.value("latency_s").toDouble(), 8464 / 756e9),
+                 qPrintable(QString::number(totals.value("latency_s").toDouble(), 'g', 12)));
+        QVERIFY2(near(totals.value("energy_j").toDouble(), 1389679.4e-12),
+                 qPrintable(QString::number(totals.value("energy_j").toDouble(), 'g', 12)));
+        const QJsonArray layers = root.value("layers").toArray();
+        QCOMPARE(layers.size(), 5);
+        const double bytes[] = { 2240, 2048, 1280, 0, 2896 };
+        for (int i = 0; i < 5; ++i) {
+            const QJsonObject layer = layers[i].toObject();
+            QVERIFY2(near(layer.value("latency_s").toDouble(), bytes[i] / 756e9), qPrintable(QString::number(i)));
+            QVERIFY(near(layer.value("time_share").toDouble(), bytes[i] / 8464));
+            if (bytes[i] > 0)
+                QCOMPARE(layer.value("bound").toString(), QStringLiteral("memory"));
+        }
+        const QJsonObject conv = layers.first().toObject();
+        QVERIFY(near(conv.value("intensity").toDouble(), 14080.0 / 2240));
+        QVERIFY(near(conv.value("energy_j").toDouble(), (6912 * 4.6 + 256 * 0.9 + 2240 * 160) * 1e-12));
         QCOMPARE(root.value("device").toString(), QStringLiteral("RTX-4090"));
+        QCOMPARE(root.value("budget_bytes").toInteger(), qint64(24) << 30);
+        QCOMPARE(root.value("fits").toBool(), true);
+        QCOMPARE(root.value("max_batch").toInteger(), 1048576);
+        QCOMPARE(root.value("max_batch_is_search_limit").toBool(), true);
+
+        const Run small = cli({ "analyze", model("tiny_conv.onnx"), "--format", "json", "--fit-memory", "2MiB" });
+        QCOMPARE(small.exitCode, 0);
+        const QJsonObject fit = QJsonDocument::fromJson(small.out).object();
+        QCOMPARE(fit.value("max_batch").toInteger(), 1022);
+        QCOMPARE(fit.value("max_batch_is_search_limit").toBool(), false);
+    }
+
+    // Command-line dims are accepted up to 2^40 = 1,099,511,627,776 and refused above (exit 2,
+    // one line). At batch 2^40, tiny_mlp's inference peak is 120 + 48 x 2^40 =
+    // 52,776,558,133,368 B (weights, then X 16, H 12 and Y 20 B per sample at the last step).
+    void dimensionLimit()
+    {
+        const QString limit = QStringLiteral("1099511627776"), over = QStringLiteral("1099511627777");
+        Run r = cli({ "analyze", model("tiny_mlp.onnx"), "--format", "json", "--batch", limit });
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QCOMPARE(QJsonDocument::fromJson(r.out).object().value("totals").toObject().value("peak_bytes").toInteger(),
+                 qint64(52776558133368));
+        r = cli({ "analyze", model("gpt2_2l.onnx"), "--format", "json", "--dim", "sequence=" + limit });
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QCOMPARE(QJsonDocument::fromJson(r.out).object().value("config").toObject().value("dims").toObject()
+                     .value("sequence").toInteger(),
+                 qint64(1) << 40);
+        for (const QStringList& args : { QStringList { "--batch", over }, QStringList { "--dim", "sequence=" + over } }) {
+            r = cli(QStringList { "analyze", model("gpt2_2l.onnx"), "--format", "json" } + args);
+            QCOMPARE(r.exitCode, 2);
+            QVERIFY(r.out.isEmpty());
+            QCOMPARE(r.err.count('\n'), 1);
+            QVERIFY2(r.err.startsWith("footprint-cli: --" + args[0].mid(2).toUtf8()), r.err.constData());
+        }
+    }
+
+    // Every key the README's JSON table documents, in the runs that produce it: inference with a
+    // device and --timeline (tiny_conv), and a training step (tiny_mlp). Values by hand where
+    // the model is small enough: make_models.py writes tiny_conv at opset 13, IR 7, producer
+    // "footprint-tests"; its 5 nodes, X [1,3,8,8] float32; 762 parameters (4x3x3x3 + 4 + 10x64
+    // + 10), no buffers; the figures of deviceAddsLatencyAndEnergy; the peak at the Conv (step
+    // 0): weights 3,048 + X 768 + C 1,024 + the im2col workspace 6,912 = 11,752 B.
+    void jsonHasEveryDocumentedKey()
+    {
+        Run r = cli({ "analyze", model("tiny_conv.onnx"), "--format", "json", "--device", "RTX-4090", "--timeline" });
+        QCOMPARE(r.exitCode, 0);
+        QJsonObject root = QJsonDocument::fromJson(r.out).object();
+        const auto keys = [](const QJsonObject& o, std::initializer_list<const char*> names, const char* where) {
+            for (const char* name : names) {
+                if (!o.contains(QLatin1String(name)))
+                    return QStringLiteral("%1.%2 is missing").arg(QLatin1String(where), QLatin1String(name));
+            }
+            return QString();
+        };
+#define HAS_KEYS(object, where, ...)                                                                                   \
+    do {                                                                                                               \
+        const QString missing = keys(object, { __VA_ARGS__ }, where);                                                  \
+        QVERIFY2(missing.isEmpty(), qPrintable(missing));                                                              \
+    } while (false)
+
+        const QJsonObject m = root.value("model").toObject();
+        HAS_KEYS(m, "model", "path", "ir_version", "opset", "producer", "nodes", "inputs");
+        QCOMPARE(m.value("path").toString(), model("tiny_conv.onnx"));
+        QCOMPARE(m.value("ir_version").toInt(), 7);
+        QCOMPARE(m.value("opset").toInt(), 13);
+        QVERIFY(m.value("producer").toString().startsWith(QLatin1String("footprint-tests")));
+        QCOMPARE(m.value("nodes").toInt(), 5);
+        const QJsonArray inputs = m.value("inputs").toArray();
+        QCOMPARE(inputs.size(), 1);
+        HAS_KEYS(inputs[0].toObject(), "model.inputs[]", "name", "dtype", "shape");
+        QCOMPARE(inputs[0].toObject().value("name").toString(), QStringLiteral("X"));
+        QCOMPARE(inputs[0].toObject().value("dtype").toString(), QStringLiteral("float32"));
+        QCOMPARE(inputs[0].toObject().value("shape").toArray(), (QJsonArray { 1, 3, 8, 8 }));
+
+        const QJsonObject config = root.value("config").toObject();
+        HAS_KEYS(config, "config", "precision", "dims", "mode", "optimizer", "workspace");
+        QCOMPARE(config.value("precision").toString(), QStringLiteral("model"));
+        QVERIFY(config.value("dims").isObject());
+        QCOMPARE(config.value("mode").toString(), QStringLiteral("inference"));
+        QCOMPARE(config.value("workspace").toString(), QStringLiteral("default"));
+
+        const QJsonObject totals = root.value("totals").toObject();
+        HAS_KEYS(totals, "totals", "params", "buffers", "param_bytes", "macs", "flops", "activation_bytes",
+                 "input_bytes", "read_bytes", "write_bytes", "peak_bytes", "peak_step", "peak_activation_bytes",
+                 "latency_s", "energy_j");
+        QCOMPARE(totals.value("params").toInteger(), 762);
+        QCOMPARE(totals.value("buffers").toInteger(), 0);
+        QCOMPARE(totals.value("param_bytes").toInteger(), 762 * 4);
+        QCOMPARE(totals.value("macs").toInteger(), 6912 + 640);
+        QCOMPARE(totals.value("flops").toInteger(), 14080 + 256 + 256 + 1290);
+        QCOMPARE(totals.value("activation_bytes").toInteger(), 1024 + 1024 + 256 + 256 + 40); // C R P F Y
+        QCOMPARE(totals.value("input_bytes").toInteger(), 768);
+        QCOMPARE(totals.value("read_bytes").toInteger(), 1216 + 1024 + 1024 + 2856); // Flatten moves nothing
+        QCOMPARE(totals.value("write_bytes").toInteger(), 1024 + 1024 + 256 + 40);
+        QCOMPARE(totals.value("peak_bytes").toInteger(), 11752);
+        QCOMPARE(totals.value("peak_step").toInteger(), 0);
+        QCOMPARE(totals.value("peak_activation_bytes").toInteger(), 11752 - 3048);
+
+        const QJsonObject peak = root.value("peak").toObject();
+        HAS_KEYS(peak, "peak", "step", "node", "phase", "by_category");
+        QCOMPARE(peak.value("step").toInt(), 0);
+        QCOMPARE(peak.value("node").toString(), QStringLiteral("conv"));
+        QCOMPARE(peak.value("phase").toString(), QStringLiteral("forward"));
+        const QJsonObject byCategory = peak.value("by_category").toObject();
+        HAS_KEYS(byCategory, "peak.by_category", "weights", "gradients", "optimizer_state", "saved_activations",
+                 "activations", "workspace", "inputs", "runtime");
+        QCOMPARE(byCategory.value("weights").toInteger(), 3048);
+        QCOMPARE(byCategory.value("inputs").toInteger(), 768);
+        QCOMPARE(byCategory.value("activations").toInteger(), 1024);
+        QCOMPARE(byCategory.value("workspace").toInteger(), 6912);
+
+        const QJsonArray live = root.value("live_at_peak").toArray();
+        QVERIFY(!live.isEmpty());
+        for (const QJsonValue& entry : live)
+            HAS_KEYS(entry.toObject(), "live_at_peak[]", "name", "category", "bytes");
+        QCOMPARE(live.first().toObject().value("category").toString(), QStringLiteral("workspace")); // largest first
+        QCOMPARE(live.first().toObject().value("bytes").toInteger(), 6912);
+        qint64 liveSum = 0;
+        for (const QJsonValue& entry : live)
+            liveSum += entry.toObject().value("bytes").toInteger();
+        QCOMPARE(liveSum, 11752);
+
+        for (const char* list : { "warnings", "unknown_shapes", "unsupported_ops" }) {
+            QVERIFY2(root.value(QLatin1String(list)).isArray(), list);
+            QVERIFY2(root.value(QLatin1String(list)).toArray().isEmpty(), list);
+        }
+
+        const QJsonArray layers = root.value("layers").toArray();
+        QCOMPARE(layers.size(), 5);
+        for (const QJsonValue& layer : layers)
+            HAS_KEYS(layer.toObject(), "layers[]", "step", "name", "op", "output_shapes", "params", "buffers",
+                     "weight_bytes", "macs", "flops", "read_bytes", "write_bytes", "output_bytes", "live_bytes",
+                     "cost_known", "shapes_known", "latency_s", "time_share", "energy_j", "intensity", "bound");
+        const QJsonObject conv = layers.first().toObject();
+        QCOMPARE(conv.value("step").toInt(), 0);
+        QCOMPARE(conv.value("op").toString(), QStringLiteral("Conv"));
+        QCOMPARE(conv.value("weight_bytes").toInteger(), 448);
+        QCOMPARE(conv.value("live_bytes").toInteger(), 11752);
+        QCOMPARE(conv.value("cost_known").toBool(), true);
+        QCOMPARE(conv.value("shapes_known").toBool(), true);
+
+        HAS_KEYS(root.value("roofline").toObject(), "roofline", "peak_flops", "bandwidth_bytes_per_s");
+        const QJsonArray timeline = root.value("timeline").toArray();
+        QCOMPARE(timeline.size(), 5);
+        for (const QJsonValue& step : timeline)
+            HAS_KEYS(step.toObject(), "timeline[]", "step", "node", "phase", "live_bytes", "by_category");
+        QCOMPARE(timeline.first().toObject().value("live_bytes").toInteger(), 11752);
+        HAS_KEYS(root, "root", "budget_bytes", "fits", "max_batch", "max_batch_is_search_limit", "device");
+        QVERIFY(!root.contains("training")); // inference
+
+        // A training step adds training.*, layers[].saved_bytes and the backward phases.
+        r = cli({ "analyze", model("tiny_mlp.onnx"), "--format", "json", "--mode", "training", "--optimizer", "adamw" });
+        QCOMPARE(r.exitCode, 0);
+        root = QJsonDocument::fromJson(r.out).object();
+        const QJsonObject training = root.value("training").toObject();
+        HAS_KEYS(training, "training", "weights_bytes", "gradient_bytes", "optimizer_bytes", "saved_activation_bytes",
+                 "workspace_bytes", "peak_bytes");
+        // tiny_mlp at batch 2 (tst_training's timelineByHand): weights 120, gradients 120, Adam's two
+        // moments 240; saved: X 32 (Gemm's input) and R 24 (Relu's output, also MatMul's input);
+        // no convolution, no workspace; the peak 672 B at the optimizer step.
+        QCOMPARE(training.value("weights_bytes").toInteger(), 120);
+        QCOMPARE(training.value("gradient_bytes").toInteger(), 120);
+        QCOMPARE(training.value("optimizer_bytes").toInteger(), 240);
+        QCOMPARE(training.value("saved_activation_bytes").toInteger(), 32 + 24);
+        QCOMPARE(training.value("workspace_bytes").toInteger(), 0);
+        QCOMPARE(training.value("peak_bytes").toInteger(), 672);
+        QCOMPARE(root.value("config").toObject().value("mode").toString(), QStringLiteral("training"));
+        QCOMPARE(root.value("config").toObject().value("optimizer").toString(), QStringLiteral("adamw"));
+        QCOMPARE(root.value("peak").toObject().value("phase").toString(), QStringLiteral("optimizer"));
+        qint64 saved = 0;
+        for (const QJsonValue& layer : root.value("layers").toArray()) {
+            HAS_KEYS(layer.toObject(), "layers[]", "saved_bytes");
+            saved += layer.toObject().value("saved_bytes").toInteger();
+        }
+        QCOMPARE(saved, 32 + 24); // each storage credited once
+        for (const char* absent : { "timeline", "budget_bytes", "fits", "max_batch", "device", "roofline" })
+            QVERIFY2(!root.contains(QLatin1String(absent)), absent);
+#undef HAS_KEYS
     }
 
     // tiny_conv's output sizes against onnxruntime profiles: written by hand (the parser's layout),

@@ -393,6 +393,90 @@ private slots:
         QCOMPARE(r.totals.macs, int64_t(5 * 4 * 4 * 4));
         QCOMPARE(r.shapes.tensors[size_t(m.graph.findValue("out"))].dims, (std::vector<int64_t> { 4, 4 }));
     }
+
+    // tests/models/if_loop.onnx, as make_models.py's build_if_loop() writes it: inputs X [2,3] fp32
+    // and cond (bool scalar). If: the then-branch is MatMul(X, W_then), W_then [3,4] a Constant
+    // inside the branch; the else-branch Relu(MatMul(X, W)), W [3,4] an initializer of the main
+    // graph. Loop, trip_count 5 (an int64 initializer), loop_cond true: its body Adds B [4] to
+    // the carried value and also emits it as a scan output. By hand:
+    //   shapes: if_out = [2,3] x [3,4] = [2,4]; Y is carried: [2,4]; Y_scan stacks the 5
+    //     iterations: [5,2,4]; nothing stays unknown.
+    //   the If costs its larger branch: then 2x4 outputs x 3 = 24 MACs, 48 FLOPs; else the same
+    //     MatMul plus Relu's 8 = 56 FLOPs; so 24 MACs and 56 FLOPs (not the sum, 48 and 104).
+    //   the Loop: 8 additions x 5 iterations = 40 FLOPs, no MACs. Totals: 24 MACs, 96 FLOPs.
+    //   parameters (float initializers and non-scalar float Constants): W_then 12 and W 12 first
+    //     read by the If (W in its else-branch), B 4 by the Loop: 28. Storage: W, W_then 48 B each,
+    //     B 16, trip_count 8 (int64), loop_cond 1 (bool): the If 96 B, the Loop 25 B, 121 B in all.
+    //   inference memory: weights 121 + inputs (X 24 + cond 1) = 146 resident; the If adds
+    //     if_out (32): 178; the Loop reads if_out and writes Y (32) and Y_scan (5 x 32 = 160):
+    //     146 + 32 + 192 = 370 B, the peak, at step 1.
+    // The same figures come out when every declared shape but the inputs' is removed (value_info
+    // and outputs, in the main graph and in the bodies): inference alone resolves them.
+    void ifLoopModel_data()
+    {
+        QTest::addColumn<bool>("stripDeclared");
+        QTest::newRow("as exported") << false;
+        QTest::newRow("declared shapes removed") << true;
+    }
+    void ifLoopModel()
+    {
+        QFETCH(bool, stripDeclared);
+        QFile f(QString::fromStdString(test::modelPath("if_loop.onnx")));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        onnx::ModelProto proto;
+        QVERIFY(proto.ParseFromString(f.readAll().toStdString()));
+        int stripped = 0;
+        if (stripDeclared) {
+            const auto strip = [&](onnx::GraphProto& g, auto&& self) -> void {
+                stripped += g.value_info_size();
+                g.clear_value_info();
+                for (auto& out : *g.mutable_output()) {
+                    stripped += out.type().tensor_type().has_shape();
+                    out.mutable_type()->mutable_tensor_type()->clear_shape();
+                }
+                for (auto& node : *g.mutable_node())
+                    for (auto& a : *node.mutable_attribute())
+                        if (a.has_g())
+                            self(*a.mutable_g(), self);
+            };
+            strip(*proto.mutable_graph(), strip);
+            QVERIFY(stripped >= 10); // value_info if_out, W_then, else_mm; outputs 2 + 1 + 1 + 3
+        }
+        const Model m = readBytes(proto.SerializeAsString());
+        const AnalysisResult r = analyze(m, {});
+        const auto dims = [&](const char* name) { return r.shapes.tensors[size_t(m.graph.findValue(name))].dims; };
+        QVERIFY(r.unknownShapes.empty());
+        QVERIFY(r.warnings.empty()); // declarations and inference agree
+        QCOMPARE(dims("if_out"), (std::vector<int64_t> { 2, 4 }));
+        QCOMPARE(dims("Y"), (std::vector<int64_t> { 2, 4 }));
+        QCOMPARE(dims("Y_scan"), (std::vector<int64_t> { 5, 2, 4 }));
+
+        QCOMPARE(r.layers.size(), size_t(2));
+        const LayerResult& branch = r.layers[0];
+        const LayerResult& loop = r.layers[1];
+        QCOMPARE(m.graph.nodes[size_t(branch.node)].opType, std::string("If"));
+        QCOMPARE(branch.macs, int64_t(24));
+        QCOMPARE(branch.flops, int64_t(56));
+        QCOMPARE(branch.params, int64_t(24));
+        QCOMPARE(branch.weightBytes, int64_t(96));
+        QCOMPARE(loop.macs, int64_t(0));
+        QCOMPARE(loop.flops, int64_t(40));
+        QCOMPARE(loop.params, int64_t(4));
+        QCOMPARE(loop.weightBytes, int64_t(25));
+        QCOMPARE(r.totals.macs, int64_t(24));
+        QCOMPARE(r.totals.flops, int64_t(96));
+        QCOMPARE(r.totals.params, int64_t(28));
+        QCOMPARE(r.totals.paramBytes, int64_t(121));
+        QCOMPARE(r.totals.inputBytes, int64_t(25));
+
+        std::vector<int64_t> live;
+        for (const TimelineStep& s : r.memory.timeline)
+            live.push_back(s.liveBytes);
+        QCOMPARE(live, (std::vector<int64_t> { 178, 370 }));
+        QCOMPARE(r.totals.peakBytes, int64_t(370));
+        QCOMPARE(r.totals.peakStep, 1);
+        QCOMPARE(r.memory.timeline[1].byCategory[size_t(Category::Weights)], int64_t(121));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestCosts)

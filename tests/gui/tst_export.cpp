@@ -7,6 +7,7 @@
 //
 // Screenshots: with FOOTPRINT_SCREENSHOT_DIR set, screenshots() writes export-timeline-svg.png
 // there: an exported SVG drawn back by another renderer (QSvgRenderer), as .ci/screenshots asks.
+// svgDrawnBack() checks that re-rendering on every run, against the PNG export.
 
 #include "exportactions.h"
 #include "exporter.h"
@@ -39,6 +40,9 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QXmlStreamReader>
+
+#include <algorithm>
+#include <cstdlib>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -226,6 +230,69 @@ private slots:
         // Fonts a browser can find: the family as resolved, then a generic one.
         QVERIFY(svg.contains("sans-serif"));
         QVERIFY(!svg.contains("<image")); // vectors, no embedded bitmap
+    }
+
+    // An exported SVG drawn back by another renderer (QSvgRenderer, as .ci/screenshots does for
+    // the README's export-timeline-svg.png) shows what the PNG export, painted directly by the
+    // chart's own code, shows. This runs everywhere; screenshots() only saves such a picture when
+    // asked to. The two are compared in cells of 20 x 20 pixels by mean colour: text may land a
+    // pixel apart in the two renderers, the areas, bars and axes may not. A blank page fails the
+    // same comparison (checked too, so the test can fail).
+    void svgDrawnBack_data()
+    {
+        QTest::addColumn<QString>("kind");
+        QTest::newRow("timeline") << QStringLiteral("timeline");
+        QTest::newRow("bars") << QStringLiteral("bars");
+    }
+    void svgDrawnBack()
+    {
+        QFETCH(QString, kind);
+        const ExportSource source = analysed(kResNet50, training(64), int64_t(40) << 30, QStringLiteral("A100-40GB"));
+        const Picture picture = kind == QLatin1String("bars") ? barChartPicture(source) : timelinePicture(source);
+        const QSize size = picture.size.toSize();
+        QSvgRenderer svg(encodePicture(picture, PictureFormat::Svg));
+        QVERIFY(svg.isValid());
+        QCOMPARE(svg.viewBoxF().size().toSize(), size);
+        QImage drawn(size, QImage::Format_RGB32);
+        drawn.fill(Qt::white);
+        QPainter painter(&drawn);
+        svg.render(&painter);
+        painter.end();
+        const QImage direct
+            = QImage::fromData(encodePicture(picture, PictureFormat::Png, 1.0), "PNG").convertToFormat(QImage::Format_RGB32);
+        QCOMPARE(direct.size(), size);
+
+        // The share of cells whose mean colour differs by more than 24 levels in some channel.
+        const auto differingCells = [](const QImage& a, const QImage& b) {
+            constexpr int cell = 20;
+            int cells = 0, differing = 0;
+            for (int y0 = 0; y0 + cell <= a.height(); y0 += cell) {
+                for (int x0 = 0; x0 + cell <= a.width(); x0 += cell) {
+                    long sum[2][3] = {};
+                    for (int y = y0; y < y0 + cell; ++y) {
+                        for (int x = x0; x < x0 + cell; ++x) {
+                            const QRgb p[2] = { a.pixel(x, y), b.pixel(x, y) };
+                            for (int i = 0; i < 2; ++i) {
+                                sum[i][0] += qRed(p[i]);
+                                sum[i][1] += qGreen(p[i]);
+                                sum[i][2] += qBlue(p[i]);
+                            }
+                        }
+                    }
+                    int worst = 0;
+                    for (int c = 0; c < 3; ++c)
+                        worst = std::max(worst, int(std::abs(sum[0][c] - sum[1][c]) / (cell * cell)));
+                    ++cells;
+                    differing += worst > 24;
+                }
+            }
+            return double(differing) / cells;
+        };
+        const double apart = differingCells(drawn, direct);
+        QVERIFY2(apart < 0.02, qPrintable(QStringLiteral("%1% of the cells differ").arg(apart * 100)));
+        QImage blank(size, QImage::Format_RGB32);
+        blank.fill(Qt::white);
+        QVERIFY(differingCells(blank, direct) > 0.05);
     }
 
     void pdfHasAPageOfThePictureSize()

@@ -9,6 +9,7 @@
 // Screenshots: with FOOTPRINT_SCREENSHOT_DIR set, screenshots() saves graph-resnet50.png and
 // graph-gpt2.png there (.ci/screenshots-style: `FOOTPRINT_SCREENSHOT_DIR=screenshots
 // QT_QPA_PLATFORM=offscreen build/bin/tst_graphview screenshots`); without it the test is skipped.
+// What it turns on (the edge size labels) is checked on every run by edgeLabels().
 
 #include "colorscale.h"
 #include "graphstructure.h"
@@ -24,6 +25,7 @@
 #include <QGraphicsScene>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPainter>
 #include <QSignalSpy>
 #include <QTest>
 #include <QTimer>
@@ -427,6 +429,67 @@ private slots:
         QVERIFY(view.itemToolTip(itemNamed(view, QStringLiteral("X"))).startsWith(QStringLiteral("Graph input X")));
     }
 
+    // Edge sizes (the "Edge sizes" box under the graph, off by default): every edge is labelled
+    // with the bytes of the tensor it carries, drawn beside its middle. tiny_conv in fp32 by
+    // hand: X 1x3x8x8 = 768 B; C and R 1x4x8x8 = 1,024 B = "1.00 KiB"; P 1x4x4x4 and F 1x64 =
+    // 256 B; Y 1x10 = 40 B. (screenshots() turns them on too, but it only runs on request.)
+    void edgeLabels()
+    {
+        const Loaded l = load("tiny_conv.onnx");
+        fp::GraphWidget widget;
+        widget.resize(900, 700);
+        widget.show();
+        widget.setModel(l.model, l.result);
+        GraphView& view = *widget.view();
+        QVERIFY(waitForLayout(view));
+        QVERIFY(!view.edgeLabelsVisible());
+        std::vector<QGraphicsItem*> edges;
+        QStringList labels;
+        std::vector<QRectF> plain;
+        for (QGraphicsItem* item : view.scene()->items()) {
+            if (item->type() != GraphView::EdgeItemType)
+                continue;
+            edges.push_back(item);
+            labels << item->data(GraphView::EdgeLabelKey).toString();
+            plain.push_back(item->sceneBoundingRect());
+        }
+        labels.sort();
+        QCOMPARE(labels, (QStringList { QStringLiteral("1.00 KiB"), QStringLiteral("1.00 KiB"), QStringLiteral("256 B"),
+                                        QStringLiteral("256 B"), QStringLiteral("40 B"), QStringLiteral("768 B") }));
+
+        // The scene drawn at 1:1 on white, with the labels off and on.
+        const QRectF area = view.scene()->itemsBoundingRect().adjusted(-60, -20, 60, 20);
+        const auto render = [&]() {
+            QImage image(area.size().toSize(), QImage::Format_RGB32);
+            image.fill(Qt::white);
+            QPainter painter(&image);
+            view.scene()->render(&painter, QRectF(QPointF(0, 0), area.size()), area);
+            return image;
+        };
+        const QImage off = render();
+        auto* box = widget.findChild<QCheckBox*>(QStringLiteral("graphEdgeSizes"));
+        QVERIFY(box);
+        box->setChecked(true);
+        QVERIFY(view.edgeLabelsVisible());
+        const QImage on = render();
+        for (size_t e = 0; e < edges.size(); ++e) {
+            // The label widens the edge's extent: it is placed (a simple chain leaves room for all).
+            const QRectF bounds = edges[e]->sceneBoundingRect();
+            QVERIFY2(bounds != plain[e] && bounds.contains(plain[e]), qPrintable(QString::number(e)));
+            // And drawn: dark text where the picture without labels is white.
+            const QRect r = bounds.translated(-area.topLeft()).toAlignedRect().intersected(on.rect());
+            int ink = 0;
+            for (int y = r.top(); y <= r.bottom(); ++y)
+                for (int x = r.left(); x <= r.right(); ++x)
+                    ink += qGray(on.pixel(x, y)) < 128 && qGray(off.pixel(x, y)) > 200;
+            QVERIFY2(ink > 10, qPrintable(QStringLiteral("edge %1: %2 new dark pixels").arg(e).arg(ink)));
+        }
+        box->setChecked(false);
+        for (size_t e = 0; e < edges.size(); ++e)
+            QCOMPARE(edges[e]->sceneBoundingRect(), plain[e]);
+        QVERIFY(render() == off);
+    }
+
     // resnet50_train: 175 operators, all drawn (each reads an activation), plus input and output:
     // 177 items, under the 400 threshold, so every group starts open. layer1 holds three
     // bottlenecks: layer1.0 has conv1, bn1, relu, conv2, bn2, relu_1, conv3, bn3, downsample.0 (Conv),
@@ -670,7 +733,9 @@ private slots:
     }
 
     // A long layout (GPT-2 48 layers, everything open: 2,657 nodes) runs off the GUI thread: a
-    // "laying out" notice appears and the event loop keeps turning meanwhile.
+    // "laying out" notice appears and the event loop keeps turning meanwhile. A LayoutHold keeps
+    // the layout from finishing until the test has seen both, so a fast machine cannot finish it
+    // before the notice's 150 ms delay and make the test pass without looking.
     void overlayWhileLayingOut()
     {
         const Loaded l = load("gpt2_48l.onnx");
@@ -680,33 +745,74 @@ private slots:
         view.setOptions(options);
         view.resize(900, 700);
         view.show();
+        auto* overlay = view.findChild<QLabel*>(QStringLiteral("layoutOverlay"));
+        QVERIFY(overlay);
+        QSignalSpy finished(&view, &GraphView::layoutFinished);
         QTimer ticker;
         int ticks = 0;
         connect(&ticker, &QTimer::timeout, [&]() { ++ticks; });
         ticker.start(10);
+
+        fp::LayoutHold hold;
         view.setModel(l.model, l.result);
         QVERIFY(view.isLayoutRunning());
-        auto* overlay = view.findChild<QLabel*>(QStringLiteral("layoutOverlay"));
-        QVERIFY(overlay);
-        QTRY_VERIFY_WITH_TIMEOUT(overlay->isVisible() || !view.isLayoutRunning(), kLayoutTimeoutMs);
-        const bool sawOverlay = overlay->isVisible();
-        QVERIFY(waitForLayout(view));
-        QVERIFY(!overlay->isVisible());
+        QVERIFY(overlay->isHidden()); // not before its delay: quick layouts do not flicker
+        // The layout cannot end while held, so the notice must come up on its own.
+        QTRY_VERIFY_WITH_TIMEOUT(overlay->isVisible(), kLayoutTimeoutMs);
+        QVERIFY(overlay->text().startsWith(QStringLiteral("Laying out")));
+        // The GUI thread keeps serving timers while the layout is still in flight.
+        const int seen = ticks;
+        QTRY_VERIFY_WITH_TIMEOUT(ticks >= seen + 10, kLayoutTimeoutMs);
+        QVERIFY(view.isLayoutRunning());
+        QVERIFY(overlay->isVisible());
+        QCOMPARE(finished.count(), 0);
+
+        hold.release();
+        QVERIFY(finished.wait(kLayoutTimeoutMs));
+        QCOMPARE(finished.count(), 1);
+        QCOMPARE(finished.first().first().toBool(), true);
+        QVERIFY(!view.isLayoutRunning());
+        QVERIFY(overlay->isHidden());
         QCOMPARE(view.nodeItemCount(), 2657);
-        if (sawOverlay)
-            QVERIFY(ticks > 5);
     }
 
+    // clear() while a layout is in flight: the view is empty at once, and when the layout ends its
+    // result is dropped (layoutDropped), never drawn. The hold keeps the layout in flight until
+    // after clear(), whatever the machine's speed.
     void clear()
     {
         const Loaded l = load("tiny_conv.onnx");
         GraphView view;
+        view.resize(600, 400);
+        view.show();
+        QSignalSpy finished(&view, &GraphView::layoutFinished);
+        QSignalSpy dropped(&view, &GraphView::layoutDropped);
+        fp::LayoutHold hold;
         view.setModel(l.model, l.result);
-        view.clear(); // while the layout may still run: its result must be dropped
-        QTest::qWait(200);
+        QVERIFY(view.isLayoutRunning());
+        view.clear();
+        QVERIFY(!view.isLayoutRunning());
+        QVERIFY(!view.model());
+        QCOMPARE(view.nodeItemCount(), 0);
+
+        hold.release();
+        QVERIFY(dropped.wait(kLayoutTimeoutMs)); // the layout has ended: its watcher reported it
+        QCOMPARE(dropped.count(), 1);
+        QCOMPARE(finished.count(), 0);
         QCOMPARE(view.nodeItemCount(), 0);
         QCOMPARE(itemsOfType(view, GraphView::NodeItemType), 0);
+        QCOMPARE(itemsOfType(view, GraphView::EdgeItemType), 0);
         QVERIFY(!view.isLayoutRunning());
+        QVERIFY(view.findChild<QLabel*>(QStringLiteral("layoutOverlay"))->isHidden());
+
+        // The same without clear(): the layout is drawn (7 items, see tinyConv()), so the checks
+        // above would have seen a result that got through.
+        fp::LayoutHold again;
+        view.setModel(l.model, l.result);
+        again.release();
+        QVERIFY(finished.wait(kLayoutTimeoutMs));
+        QCOMPARE(dropped.count(), 1);
+        QCOMPARE(view.nodeItemCount(), 7);
     }
 
     void screenshots()
