@@ -382,35 +382,6 @@ LogRange logRange(double low, double high)
     return range;
 }
 
-namespace {
-
-QString scaled(double value, const char* const units[], int count, const char* suffix)
-{
-    // units[0] is the largest: "", "m", "µ", "n", "p" for seconds and joules.
-    int u = 0;
-    double v = value;
-    while (v != 0 && std::abs(v) < 1 && u + 1 < count) {
-        v *= 1000;
-        ++u;
-    }
-    const int decimals = std::abs(v) >= 100 ? 0 : std::abs(v) >= 10 ? 1 : 2;
-    return QString::number(v, 'f', decimals) + u' ' + QString::fromUtf8(units[u]) + QString::fromLatin1(suffix);
-}
-
-} // namespace
-
-QString durationText(double seconds)
-{
-    static const char* const units[] = { "", "m", "µ", "n", "p" };
-    return scaled(seconds, units, 5, "s");
-}
-
-QString energyText(double joules)
-{
-    static const char* const units[] = { "", "m", "µ", "n", "p" };
-    return scaled(joules, units, 5, "J");
-}
-
 QString configLabel(const Model& model, const AnalysisResult& result, const AnalysisConfig& config)
 {
     QStringList parts;

@@ -7,6 +7,7 @@
 
 #include "analysis.h"
 #include "devices.h"
+#include "formatting.h"
 #include "performance.h"
 #include "traces.h"
 
@@ -169,10 +170,6 @@ struct LogRange {
 };
 LogRange logRange(double low, double high);
 
-// "1.23 ms", "45.6 µs", "2.00 s": a time as it is read.
-QString durationText(double seconds);
-// "12.3 mJ", "4.56 µJ".
-QString energyText(double joules);
 // "batch 8, fp16, training (adam)": what a configuration is, for a legend. The batch is the one
 // `result` used (dim 0 of the first graph input), whether set or the model's own.
 QString configLabel(const Model& model, const AnalysisResult& result, const AnalysisConfig& config);
