@@ -174,6 +174,30 @@ QString LayerTableModel::layerName(const Model& model, int node)
     return QString::fromStdString(n.opType) + u'_' + QString::number(node);
 }
 
+QString LayerTableModel::widestFigure(int column)
+{
+    switch (column) {
+    case ReadColumn:
+    case WriteColumn:
+    case StorageColumn:
+    case InferenceColumn:
+    case SavedColumn:
+        return QStringLiteral("1023.99 MiB");
+    case ParamsColumn:
+    case MacsColumn:
+    case FlopsColumn:
+        return QStringLiteral("999.99 M");
+    case TimeColumn:
+        return QStringLiteral("100.0 %");
+    case LatencyColumn:
+        return QStringLiteral("999 ms");
+    case EnergyColumn:
+        return QStringLiteral("999 mJ");
+    default:
+        return {};
+    }
+}
+
 int LayerTableModel::rowCount(const QModelIndex& parent) const
 {
     if (parent.isValid() || !m_result)
