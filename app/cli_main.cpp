@@ -114,12 +114,9 @@ int analyzeCommand(const QStringList& arguments)
         } else {
             std::cout << fp::formatSummary(model, result, perf, &config.calibration);
             if (budget.bytes) {
-                const int64_t peak = result.totals.peakBytes;
                 std::cout << "Budget:                   " << fp::formatBytes(*budget.bytes)
                           << (budget.device ? " (" + budget.device->name + ")" : std::string()) << ": "
-                          << (peak <= *budget.bytes ? "fits, " + fp::formatBytes(*budget.bytes - peak) + " to spare"
-                                                    : "exceeds by " + fp::formatBytes(peak - *budget.bytes))
-                          << '\n'
+                          << fp::budgetVerdict(*budget.bytes, result.totals.peakBytes) << '\n'
                           << "Largest batch that fits:  " << fit->maxBatch
                           << (fit->hitLimit ? " (the search limit)" : "") << " (peak "
                           << fp::formatBytes(fit->peakAtMax) << ")\n";

@@ -7,13 +7,15 @@
 #include "graphwidget.h"
 #include "layerbarchart.h"
 #include "layertablemodel.h"
+#include "modelloading.h"
 #include "nodedetails.h"
 #include "onnx_reader.h"
 #include "report.h"
 #include "rooflinechart.h"
 #include "summarywidget.h"
 #include "timelinechart.h"
-#include "traces.h"
+#include "traceactions.h"
+#include "windowsettings.h"
 
 #include <QAction>
 #include <QApplication>
@@ -23,8 +25,6 @@
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QElapsedTimer>
-#include <QFile>
-#include <QFileDialog>
 #include <QFileInfo>
 #include <QFutureWatcher>
 #include <QHBoxLayout>
@@ -37,7 +37,6 @@
 #include <QMimeData>
 #include <QProgressBar>
 #include <QPushButton>
-#include <QSettings>
 #include <QScrollArea>
 #include <QSortFilterProxyModel>
 #include <QStatusBar>
@@ -54,9 +53,6 @@ namespace fp {
 
 namespace {
 
-// Bump when the toolbars or docks change, so an old saveState() is ignored, not misapplied.
-constexpr int kStateVersion = 3; // 2: the configuration and timeline docks replaced the toolbar; 3: details dock
-constexpr int kMaxRecentFiles = 10;
 // The pause after the last change before the largest batch that fits is searched: a drag
 // searches once, and a click's search starts before the eye has moved to the summary.
 constexpr int kFitDelayMs = 120;
@@ -67,62 +63,6 @@ constexpr int kDetailsWidth = 400;
 constexpr int kMinNameWidth = 220;
 // A load shows its progress bar only after this long: most models load in milliseconds.
 constexpr int kProgressDelayMs = 150;
-
-namespace Keys {
-const auto geometry = QStringLiteral("MainWindow/geometry");
-const auto state = QStringLiteral("MainWindow/state");
-const auto recentFiles = QStringLiteral("recentFiles");
-const auto lastDirectory = QStringLiteral("lastDirectory");
-const auto precision = QStringLiteral("analysis/precision");
-const auto mode = QStringLiteral("analysis/mode");
-const auto optimizer = QStringLiteral("analysis/optimizer");
-const auto workspace = QStringLiteral("analysis/workspace");
-const auto device = QStringLiteral("analysis/device");
-} // namespace Keys
-
-// What a load job hands back to the GUI thread: the model, or why there is none.
-struct LoadedModel {
-    std::shared_ptr<const Model> model;
-    QString error;
-    double ms = 0;
-};
-
-bool isResource(const QString& path)
-{
-    return path.startsWith(QLatin1String(":/"));
-}
-
-// Runs on the thread pool: touches nothing but its arguments; `progress` is shared with the
-// GUI thread, which reads it and may cancel the read through it.
-LoadedModel loadModel(const QString& path, std::shared_ptr<ReadProgress> progress)
-{
-    LoadedModel loaded;
-    QElapsedTimer timer;
-    timer.start();
-    try {
-        if (isResource(path)) {
-            // Resources are compressed inside the executable, so there is no file to map.
-            QFile file(path);
-            if (!file.open(QIODevice::ReadOnly))
-                throw ModelError("the bundled model is missing from this build");
-            const QByteArray bytes = file.readAll();
-            const auto* data = reinterpret_cast<const uint8_t*>(bytes.constData());
-            loaded.model = std::make_shared<const Model>(
-                readOnnxBytes(data, size_t(bytes.size()), QFileInfo(path).fileName().toStdString(), {}, progress.get()));
-        } else {
-            loaded.model =
-                std::make_shared<const Model>(readOnnxFile(QFile::encodeName(path).toStdString(), {}, progress.get()));
-        }
-    } catch (const ModelError& e) {
-        loaded.error = QString::fromStdString(e.what());
-    } catch (const std::bad_alloc&) {
-        loaded.error = MainWindow::tr("not enough memory to read the model");
-    } catch (const std::exception& e) {
-        loaded.error = MainWindow::tr("internal error: %1").arg(QString::fromStdString(e.what()));
-    }
-    loaded.ms = double(timer.nsecsElapsed()) / 1e6;
-    return loaded;
-}
 
 QString displayName(const QString& path)
 {
@@ -141,21 +81,11 @@ QString droppedModel(const QMimeData* mime)
     return {};
 }
 
-QStringList recentFiles()
-{
-    return QSettings().value(Keys::recentFiles).toStringList();
-}
-
-void setRecentFiles(const QStringList& files)
-{
-    QSettings().setValue(Keys::recentFiles, files);
-}
-
 } // namespace
 
 MainWindow::MainWindow(bool persistent, QWidget* parent)
     : QMainWindow(parent)
-    , m_persistent(persistent)
+    , m_settings(new WindowSettings(this, persistent))
 {
     setWindowTitle(tr("Footprint"));
     setAcceptDrops(true);
@@ -212,32 +142,15 @@ MainWindow::MainWindow(bool persistent, QWidget* parent)
     // Once the window has its size: before that the split of the bottom row has no width to share.
     resizeDocks({ m_timelineDock, m_detailsDock }, { width() - kControlsWidth - kDetailsWidth, kDetailsWidth },
                 Qt::Horizontal);
-    if (m_persistent) {
-        QSettings settings;
-        restoreGeometry(settings.value(Keys::geometry).toByteArray());
-        restoreState(settings.value(Keys::state).toByteArray(), kStateVersion);
-    }
-    updateRecentMenu();
+    m_settings->restoreLayout();
+    connect(m_settings, &WindowSettings::openRequested, this, &MainWindow::openFile);
 }
 
 MainWindow::~MainWindow() = default;
 
 void MainWindow::restoreAnalysisSettings(AnalysisConfig& config, Budget& budget)
 {
-    const QSettings settings;
-    const auto text = [&](const QString& key) { return settings.value(key).toString().toStdString(); };
-    if (const auto p = parsePrecision(text(Keys::precision)))
-        config.precision = *p;
-    if (const auto m = parseMode(text(Keys::mode)))
-        config.training.mode = *m;
-    if (const auto o = parseOptimizer(text(Keys::optimizer)))
-        config.training.optimizer = *o;
-    if (const auto w = parseConvAlgorithm(text(Keys::workspace)))
-        config.training.workspace = *w;
-    if (const Device* d = findDevice(budget.devices, text(Keys::device))) {
-        budget.device = *d;
-        budget.bytes = d->memoryBytes;
-    }
+    WindowSettings::restoreAnalysis(config, budget);
 }
 
 QString MainWindow::sampleModelPath()
@@ -421,12 +334,17 @@ void MainWindow::createActions()
     open->setObjectName(QStringLiteral("openAction"));
     open->setShortcut(QKeySequence::Open);
     open->setToolTip(tr("Open an ONNX model (Ctrl+O)"));
-    m_recentMenu = file->addMenu(tr("Open &Recent"));
+    file->addMenu(m_settings->recentMenu());
     file->addAction(tr("Open &Sample Model"), this, &MainWindow::openSample);
     m_cancelAction = file->addAction(tr("&Cancel Loading"), this, &MainWindow::cancelLoad);
     m_cancelAction->setObjectName(QStringLiteral("cancelLoadAction"));
     m_cancelAction->setEnabled(false);
-    createTraceActions(file);
+    m_traces = new TraceActions(this, m_timeline, m_timelineDock, m_settings, [this]() {
+        return m_model && m_result ? configLabel(*m_model, *m_result, m_config) : QString();
+    });
+    connect(m_traces, &TraceActions::traceFailed, this, &MainWindow::traceFailed);
+    m_traces->addTraceActions(file);
+    createCalibrationActions(file);
     file->addSeparator();
     m_exports = new ExportActions(this, [this]() { return exportSource(); }, m_bars, m_timeline, m_roofline, m_graph->view());
     file->addMenu(m_exports->menu());
@@ -465,7 +383,7 @@ void MainWindow::createActions()
     zoom->setToolTip(tr("Start the timeline's memory axis at the lowest step instead of zero"));
     m_timeline->addAction(zoom);
     m_timeline->setContextMenuPolicy(Qt::ActionsContextMenu);
-    createComparisonActions(m_viewMenu);
+    m_traces->addComparisonActions(m_viewMenu);
     m_viewMenu->addSeparator();
     m_viewMenu->addAction(m_controlsDock->toggleViewAction());
     m_viewMenu->addAction(m_timelineDock->toggleViewAction());
@@ -554,20 +472,10 @@ void MainWindow::openSample()
     openFile(sampleModelPath());
 }
 
-QString MainWindow::askForFile(const QString& title, const QString& filters)
-{
-    QString dir;
-    if (m_persistent)
-        dir = QSettings().value(Keys::lastDirectory).toString();
-    const QString path = QFileDialog::getOpenFileName(this, title, dir, filters);
-    if (!path.isEmpty() && m_persistent)
-        QSettings().setValue(Keys::lastDirectory, QFileInfo(path).absolutePath());
-    return path;
-}
-
 void MainWindow::openDialog()
 {
-    if (const QString path = askForFile(tr("Open Model"), tr("ONNX models (*.onnx);;All files (*)")); !path.isEmpty())
+    const QString path = m_settings->askForFile(tr("Open Model"), tr("ONNX models (*.onnx);;All files (*)"));
+    if (!path.isEmpty())
         openFile(path);
 }
 
@@ -658,7 +566,7 @@ void MainWindow::showModel(const QString& path, std::shared_ptr<const Model> mod
     m_controls->setModel(m_model.get());
     reanalyze();
     if (!isResource(path))
-        addRecentFile(path);
+        m_settings->addRecentFile(path);
     emit modelLoaded(path);
 }
 
@@ -667,16 +575,10 @@ void MainWindow::showLoadError(const QString& path, const QString& reason)
     const QString message = tr("Could not open %1: %2").arg(QFileInfo(path).fileName(), reason);
     statusBar()->showMessage(message, 10000);
     if (!isResource(path) && !QFileInfo::exists(path))
-        removeRecentFile(path);
-    if (m_errorDialogsEnabled) {
-        // open(), not exec(): no nested event loop while a newer load may be finishing.
-        auto* box = new QMessageBox(QMessageBox::Warning, tr("Cannot Open Model"),
-                                    tr("Could not open %1.").arg(QFileInfo(path).fileName()), QMessageBox::Ok, this);
-        box->setInformativeText(reason);
-        box->setDetailedText(path);
-        box->setAttribute(Qt::WA_DeleteOnClose);
-        box->open();
-    }
+        m_settings->removeRecentFile(path);
+    if (m_errorDialogsEnabled)
+        showFileWarning(this, tr("Cannot Open Model"), tr("Could not open %1.").arg(QFileInfo(path).fileName()), reason,
+                        path);
     emit loadFailed(message);
 }
 
@@ -900,32 +802,9 @@ void MainWindow::tableSelectionChanged()
 
 int MainWindow::widestFigure(int column) const
 {
-    QString widest;
-    switch (column) {
-    case LayerTableModel::ReadColumn:
-    case LayerTableModel::WriteColumn:
-    case LayerTableModel::StorageColumn:
-    case LayerTableModel::InferenceColumn:
-    case LayerTableModel::SavedColumn:
-        widest = QStringLiteral("1023.99 MiB");
-        break;
-    case LayerTableModel::ParamsColumn:
-    case LayerTableModel::MacsColumn:
-    case LayerTableModel::FlopsColumn:
-        widest = QStringLiteral("999.99 M");
-        break;
-    case LayerTableModel::TimeColumn:
-        widest = QStringLiteral("100.0 %");
-        break;
-    case LayerTableModel::LatencyColumn:
-        widest = QStringLiteral("999 ms");
-        break;
-    case LayerTableModel::EnergyColumn:
-        widest = QStringLiteral("999 mJ");
-        break;
-    default:
+    const QString widest = LayerTableModel::widestFigure(column);
+    if (widest.isEmpty())
         return 0;
-    }
     // The cell's margins, as the style adds them around the text.
     return m_table->fontMetrics().horizontalAdvance(widest) + 2 * m_table->style()->pixelMetric(QStyle::PM_FocusFrameHMargin) + 8;
 }
@@ -996,66 +875,9 @@ void MainWindow::copySelectedRows()
     statusBar()->showMessage(rows.size() == 1 ? tr("Copied 1 layer") : tr("Copied %1 layers").arg(rows.size()), 3000);
 }
 
-void MainWindow::addRecentFile(const QString& path)
-{
-    if (!m_persistent)
-        return;
-    QStringList files = recentFiles();
-    files.removeAll(path);
-    files.prepend(path);
-    while (files.size() > kMaxRecentFiles)
-        files.removeLast();
-    setRecentFiles(files);
-    updateRecentMenu();
-}
-
-void MainWindow::removeRecentFile(const QString& path)
-{
-    if (!m_persistent)
-        return;
-    QStringList files = recentFiles();
-    if (files.removeAll(path) == 0)
-        return;
-    setRecentFiles(files);
-    updateRecentMenu();
-}
-
-void MainWindow::updateRecentMenu()
-{
-    m_recentMenu->clear();
-    const QStringList files = m_persistent ? recentFiles() : QStringList();
-    for (int i = 0; i < files.size(); ++i) {
-        const QString& path = files[i];
-        // &1 .. &9 as keyboard accelerators; the tenth has none.
-        const QString text = i < 9 ? QStringLiteral("&%1  %2").arg(i + 1).arg(QFileInfo(path).fileName())
-                                   : QStringLiteral("%1  %2").arg(i + 1).arg(QFileInfo(path).fileName());
-        QAction* action = m_recentMenu->addAction(text, this, [this, path]() { openFile(path); });
-        action->setStatusTip(path);
-        action->setToolTip(path);
-    }
-    if (!files.isEmpty()) {
-        m_recentMenu->addSeparator();
-        m_recentMenu->addAction(tr("&Clear Menu"), this, [this]() {
-            setRecentFiles({});
-            updateRecentMenu();
-        });
-    }
-    m_recentMenu->setEnabled(!files.isEmpty());
-}
-
 void MainWindow::closeEvent(QCloseEvent* event)
 {
-    if (m_persistent) {
-        QSettings settings;
-        settings.setValue(Keys::geometry, saveGeometry());
-        settings.setValue(Keys::state, saveState(kStateVersion));
-        settings.setValue(Keys::precision, QString::fromLatin1(precisionName(m_config.precision)));
-        settings.setValue(Keys::mode, QString::fromLatin1(modeName(m_config.training.mode)));
-        settings.setValue(Keys::optimizer, QString::fromLatin1(optimizerName(m_config.training.optimizer)));
-        settings.setValue(Keys::workspace, QString::fromLatin1(convAlgorithmName(m_config.training.workspace)));
-        const Device* device = m_controls->device();
-        settings.setValue(Keys::device, device ? QString::fromStdString(device->name) : QString());
-    }
+    m_settings->save(m_config, m_controls->device());
     QMainWindow::closeEvent(event);
 }
 
@@ -1074,7 +896,7 @@ void MainWindow::dropEvent(QDropEvent* event)
     openFile(path);
 }
 
-// --- latency, measured traces and the pinned comparison (issue #8, #5) ---------------------
+// --- latency, calibration and measured traces (issue #8, #5) ------------------------------
 
 std::shared_ptr<const PerformanceEstimate> MainWindow::estimateOnDevice() const
 {
@@ -1087,27 +909,11 @@ std::shared_ptr<const PerformanceEstimate> MainWindow::estimateOnDevice() const
     return std::make_shared<const PerformanceEstimate>(estimatePerformance(*m_result, m_config, performance));
 }
 
-void MainWindow::createTraceActions(QMenu* file)
+void MainWindow::createCalibrationActions(QMenu* file)
 {
-    file->addSeparator();
-    QAction* import = file->addAction(tr("&Import Memory Trace…"), this, [this]() {
-        const QString path
-            = askForFile(tr("Import Memory Trace"), tr("Memory traces (*.csv *.json *.log *.txt);;All files (*)"));
-        if (!path.isEmpty())
-            importTrace(path);
-    });
-    import->setObjectName(QStringLiteral("importTraceAction"));
-    import->setToolTip(tr("Overlay a measured memory trace on the timeline: an nvidia-smi CSV log, an "
-                          "onnxruntime profile, or a trace from torch_memory_trace.py"));
-    QAction* clear = file->addAction(tr("C&lear Memory Trace"), m_timeline, &TimelineChart::clearTrace);
-    clear->setObjectName(QStringLiteral("clearTraceAction"));
-    clear->setEnabled(false);
-    connect(m_timeline, &TimelineChart::overlaysChanged, clear,
-            [this, clear]() { clear->setEnabled(m_timeline->hasTrace()); });
-    m_timeline->addAction(clear);
-
     QAction* calibrate = file->addAction(tr("Load &Calibration…"), this, [this]() {
-        const QString path = askForFile(tr("Load Calibration"), tr("Calibration files (*.json);;All files (*)"));
+        const QString path
+            = m_settings->askForFile(tr("Load Calibration"), tr("Calibration files (*.json);;All files (*)"));
         if (!path.isEmpty())
             loadCalibration(path);
     });
@@ -1147,56 +953,9 @@ void MainWindow::applyCalibration(const Calibration& calibration)
     reanalyze();
 }
 
-void MainWindow::createComparisonActions(QMenu* view)
-{
-    QAction* pin = view->addAction(tr("&Pin as Comparison"), this, [this]() {
-        if (m_model && m_result)
-            m_timeline->pinComparison(configLabel(*m_model, *m_result, m_config));
-    });
-    pin->setObjectName(QStringLiteral("pinComparisonAction"));
-    pin->setToolTip(tr("Keep this configuration's memory total on the timeline as a dashed line, to compare "
-                       "the next ones with"));
-    QAction* unpin = view->addAction(tr("Clear &Comparison"), m_timeline, &TimelineChart::clearComparison);
-    unpin->setObjectName(QStringLiteral("clearComparisonAction"));
-    unpin->setEnabled(false);
-    connect(m_timeline, &TimelineChart::overlaysChanged, unpin,
-            [this, unpin]() { unpin->setEnabled(m_timeline->hasComparison()); });
-    m_timeline->addAction(pin);
-    m_timeline->addAction(unpin);
-}
-
 bool MainWindow::importTrace(const QString& path)
 {
-    QString reason;
-    std::shared_ptr<const MemoryTrace> trace;
-    try {
-        trace = std::make_shared<const MemoryTrace>(readMemoryTrace(QFile::encodeName(path).toStdString()));
-    } catch (const TraceError& e) {
-        reason = QString::fromStdString(e.what());
-    } catch (const std::bad_alloc&) {
-        reason = tr("not enough memory to read the trace");
-    } catch (const std::exception& e) {
-        reason = tr("internal error: %1").arg(QString::fromStdString(e.what()));
-    }
-    if (!trace) {
-        const QString message = tr("Could not import %1: %2").arg(QFileInfo(path).fileName(), reason);
-        statusBar()->showMessage(message, 10000);
-        if (m_errorDialogsEnabled) {
-            auto* box = new QMessageBox(QMessageBox::Warning, tr("Cannot Import Trace"),
-                                        tr("Could not import %1.").arg(QFileInfo(path).fileName()), QMessageBox::Ok,
-                                        this);
-            box->setInformativeText(reason);
-            box->setDetailedText(path);
-            box->setAttribute(Qt::WA_DeleteOnClose);
-            box->open();
-        }
-        emit traceFailed(message);
-        return false;
-    }
-    m_timeline->setTrace(std::move(trace), QFileInfo(path).fileName());
-    m_timelineDock->show();
-    statusBar()->showMessage(tr("Imported %1").arg(QFileInfo(path).fileName()), 5000);
-    return true;
+    return m_traces->importTrace(path);
 }
 
 } // namespace fp

@@ -37,6 +37,8 @@ class LayerTableModel;
 class NodeDetailsView;
 class RooflineChart;
 class TimelineChart;
+class TraceActions;
+class WindowSettings;
 
 // The Footprint window: one model at a time, and every view of its current analysis. The
 // configuration (batch, resolution, symbolic dims, precision, mode, device) is edited in the
@@ -158,10 +160,8 @@ private:
     void createActions();
     void createCentralWidget();
     void createDocks();
-    // File > Import Memory Trace and the timeline's comparison pin (View menu and the timeline's
-    // context menu).
-    void createTraceActions(QMenu* file);
-    void createComparisonActions(QMenu* view);
+    // File > Load Calibration and Clear Calibration.
+    void createCalibrationActions(QMenu* file);
     void applyCalibration(const Calibration& calibration);
     std::shared_ptr<const PerformanceEstimate> estimateOnDevice() const;
     void showModel(const QString& path, std::shared_ptr<const Model> model, double loadMs);
@@ -185,16 +185,11 @@ private:
     void fitNameColumn();
     // The width of the widest text a figures column can show, so it never has to grow.
     int widestFigure(int column) const;
-    void addRecentFile(const QString& path);
-    void removeRecentFile(const QString& path);
-    void updateRecentMenu();
     void openDialog();
-    // An open-file dialog in the folder of the last file opened; empty if cancelled.
-    QString askForFile(const QString& title, const QString& filters);
     void updateLoadProgress();
     void endLoad();
 
-    bool m_persistent = true;
+    WindowSettings* m_settings = nullptr;
     bool m_errorDialogsEnabled = true;
     bool m_loading = false;
     quint64 m_job = 0; // the newest load; results of older ones are dropped
@@ -246,9 +241,9 @@ private:
     NodeDetailsView* m_details = nullptr;
     QDockWidget* m_detailsDock = nullptr;
     QLabel* m_timing = nullptr;
-    QMenu* m_recentMenu = nullptr;
     QMenu* m_viewMenu = nullptr;
     ExportActions* m_exports = nullptr;
+    TraceActions* m_traces = nullptr;
 };
 
 } // namespace fp

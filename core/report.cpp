@@ -8,47 +8,6 @@
 
 namespace fp {
 
-std::string formatBytes(int64_t bytes)
-{
-    static const char* units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
-    double v = double(bytes);
-    int u = 0;
-    while (v >= 1024.0 && u < 6) {
-        v /= 1024.0;
-        ++u;
-    }
-    char buf[32];
-    std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.2f %s", v, units[u]);
-    return buf;
-}
-
-std::string formatCount(int64_t count)
-{
-    static const char* units[] = { "", " k", " M", " G", " T", " P", " E" };
-    double v = double(count);
-    int u = 0;
-    while (v >= 1000.0 && u < 6) {
-        v /= 1000.0;
-        ++u;
-    }
-    char buf[32];
-    std::snprintf(buf, sizeof buf, u == 0 ? "%.0f%s" : "%.2f%s", v, units[u]);
-    return buf;
-}
-
-std::string formatShape(const TensorInfo& t)
-{
-    if (!t.rankKnown)
-        return "?";
-    std::string s = "[";
-    for (size_t i = 0; i < t.dims.size(); ++i) {
-        if (i)
-            s += ", ";
-        s += t.dims[i] < 0 ? "?" : std::to_string(t.dims[i]);
-    }
-    return s + "]";
-}
-
 namespace {
 
 QString q(const std::string& s)

@@ -5,6 +5,7 @@
 
 #include "analysis.h"
 #include "devices.h"
+#include "format.h"
 #include "performance.h"
 
 #include <QJsonObject>
@@ -41,11 +42,5 @@ std::string formatTable(const Model& model, const AnalysisResult& result,
 // parameters' share of the gradients (the top-layers chart's "memory" metric).
 int64_t layerMemoryBytes(const AnalysisResult& result, size_t layer);
 std::string formatCsv(const Model& model, const AnalysisResult& result, const PerformanceEstimate* performance = nullptr);
-
-// "12.3 MiB", "1.50 GiB": binary units, as torchsummary and nvidia-smi report.
-std::string formatBytes(int64_t bytes);
-// "4.09 G", "308.87 M": decimal units for counts such as MACs.
-std::string formatCount(int64_t count);
-std::string formatShape(const TensorInfo& t);
 
 } // namespace fp

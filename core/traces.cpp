@@ -1,6 +1,6 @@
 #include "traces.h"
 
-#include "report.h"
+#include "format.h"
 
 #include <QFile>
 #include <QJsonArray>

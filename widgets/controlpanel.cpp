@@ -2,7 +2,7 @@
 
 #include "shapes.h"
 
-#include "report.h"
+#include "formatting.h"
 
 #include <QComboBox>
 #include <QFormLayout>
@@ -34,11 +34,6 @@ constexpr int64_t kSpinBoxLimit = std::numeric_limits<int>::max();
 
 constexpr int kNoDevice = -1;
 constexpr int kCustomDevice = -2;
-
-QString bytesText(int64_t bytes)
-{
-    return QString::fromStdString(formatBytes(bytes));
-}
 
 } // namespace
 

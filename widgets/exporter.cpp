@@ -1,5 +1,6 @@
 #include "exporter.h"
 
+#include "formatting.h"
 #include "graphview.h"
 #include "layerbarchart.h"
 #include "report.h"
@@ -108,9 +109,9 @@ QString peakText(const ExportSource& source)
 {
     const MemoryPlan& memory = source.result->memory;
     QString text = tr("%1 peak %2").arg(source.config.training.mode == Mode::Training ? tr("Training") : tr("Inference"),
-                                        QString::fromStdString(formatBytes(memory.peakBytes)));
+                                        bytesText(memory.peakBytes));
     if (source.budgetBytes > 0) {
-        const QString budget = QString::fromStdString(formatBytes(source.budgetBytes));
+        const QString budget = bytesText(source.budgetBytes);
         text += QStringLiteral("; ")
             + (source.budgetName.isEmpty() ? tr("budget %1").arg(budget) : tr("%1 has %2").arg(source.budgetName, budget));
     }
@@ -480,8 +481,8 @@ Picture sweepPicture(const QString& modelName, const QString& subtitle, const st
     }
     if (budgetBytes > 0) {
         auto* limit = new QLineSeries;
-        limit->setName(budgetName.isEmpty() ? tr("budget %1").arg(QString::fromStdString(formatBytes(budgetBytes)))
-                                            : tr("%1 (%2)").arg(budgetName, QString::fromStdString(formatBytes(budgetBytes))));
+        limit->setName(budgetName.isEmpty() ? tr("budget %1").arg(bytesText(budgetBytes))
+                                            : tr("%1 (%2)").arg(budgetName, bytesText(budgetBytes)));
         limit->setPen(QPen(QColor(0xc0, 0x1c, 0x28), 1.5, Qt::DashLine));
         limit->append(axisX->min(), double(budgetBytes) / unit.divisor);
         limit->append(axisX->max(), double(budgetBytes) / unit.divisor);

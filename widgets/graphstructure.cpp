@@ -1,6 +1,6 @@
 #include "graphstructure.h"
 
-#include "report.h"
+#include "formatting.h"
 
 #include <QCoreApplication>
 
@@ -60,10 +60,8 @@ bool isByteMetric(GraphMetric metric)
 
 QString formatGraphMetric(GraphMetric metric, double value)
 {
-    if (isByteMetric(metric))
-        return QString::fromStdString(formatBytes(int64_t(value)));
-    if (metric == GraphMetric::Macs)
-        return QString::fromStdString(formatCount(int64_t(value)));
+    if (isByteMetric(metric) || metric == GraphMetric::Macs)
+        return quantityText(value, isByteMetric(metric));
     const int64_t steps = int64_t(value);
     return (steps == 1 ? tr("%1 step") : tr("%1 steps")).arg(steps);
 }

@@ -1,9 +1,9 @@
 #include "htmlreport.h"
 
 #include "chartmapping.h"
+#include "formatting.h"
 #include "graphview.h"
 #include "layertablemodel.h"
-#include "report.h"
 
 #include <QAbstractTextDocumentLayout>
 #include <QApplication>
@@ -38,16 +38,11 @@ QString esc(const QString& text)
     return text.toHtmlEscaped();
 }
 
-QString bytes(int64_t value)
-{
-    return QString::fromStdString(formatBytes(value));
-}
-
 // "25,557,032 (25.56 M)": exact for checking, short for reading.
 QString count(int64_t value)
 {
-    const QString exact = QLocale(QLocale::English).toString(qlonglong(value));
-    return value < 1000 ? exact : QStringLiteral("%1 (%2)").arg(exact, QString::fromStdString(formatCount(value)));
+    const QString exact = exactText(value, QLocale(QLocale::English));
+    return value < 1000 ? exact : QStringLiteral("%1 (%2)").arg(exact, countText(value));
 }
 
 QString row(const QString& label, const QString& valueHtml)
@@ -146,7 +141,7 @@ AnalysisReport::AnalysisReport(const ExportSource& source, const GraphView* grap
             rows += row(tr("Input"), esc(QStringLiteral("%1: %2 %3")
                                              .arg(QString::fromStdString(model.graph.values[size_t(in)].name),
                                                   QString::fromLatin1(dtypeName(info.dtype)),
-                                                  QString::fromStdString(formatShape(info)))));
+                                                  shapeText(info))));
         }
         m_sections.push_back({ tr("Model"), table(rows), {} });
     }
@@ -170,8 +165,8 @@ AnalysisReport::AnalysisReport(const ExportSource& source, const GraphView* grap
                         esc(QString::fromLatin1(convAlgorithmName(source.config.training.workspace))));
         if (source.budgetBytes > 0)
             rows += row(tr("Budget"), esc(source.budgetName.isEmpty()
-                                              ? bytes(source.budgetBytes)
-                                              : tr("%1, %2").arg(source.budgetName, bytes(source.budgetBytes))));
+                                              ? bytesText(source.budgetBytes)
+                                              : tr("%1, %2").arg(source.budgetName, bytesText(source.budgetBytes))));
         if (!source.config.calibration.name.empty())
             rows += row(tr("Calibration"), esc(QString::fromStdString(source.config.calibration.name)));
         m_sections.push_back({ tr("Configuration"), table(rows), {} });
@@ -180,38 +175,36 @@ AnalysisReport::AnalysisReport(const ExportSource& source, const GraphView* grap
     // The totals.
     {
         QString rows = row(tr("Parameters"), esc(count(totals.params)));
-        rows += row(tr("Weight storage"), esc(bytes(totals.paramBytes)));
-        rows += row(tr("MACs"), esc(tr("%1 (%2 FLOPs)").arg(count(totals.macs), QString::fromStdString(formatCount(totals.flops)))));
-        rows += row(tr("Input size"), esc(bytes(totals.inputBytes)));
-        rows += row(tr("Sum of activations"), esc(bytes(totals.activationBytes)));
-        rows += row(tr("Memory read + written"), esc(bytes(totals.readBytes + totals.writeBytes)));
+        rows += row(tr("Weight storage"), esc(bytesText(totals.paramBytes)));
+        rows += row(tr("MACs"), esc(tr("%1 (%2 FLOPs)").arg(count(totals.macs), countText(totals.flops))));
+        rows += row(tr("Input size"), esc(bytesText(totals.inputBytes)));
+        rows += row(tr("Sum of activations"), esc(bytesText(totals.activationBytes)));
+        rows += row(tr("Memory read + written"), esc(bytesText(totals.readBytes + totals.writeBytes)));
         if (memory.peakStep >= 0 && memory.peakStep < int(memory.timeline.size())) {
             const TimelineStep& step = memory.timeline[size_t(memory.peakStep)];
             const QString where = step.node >= 0 ? LayerTableModel::layerName(model, step.node) : tr("the optimizer step");
             rows += row(training ? tr("Training peak") : tr("Inference peak"),
-                        QStringLiteral("<b>") + esc(bytes(memory.peakBytes)) + QStringLiteral("</b> ")
+                        QStringLiteral("<b>") + esc(bytesText(memory.peakBytes)) + QStringLiteral("</b> ")
                             + esc(tr("at step %1 (%2, %3)").arg(memory.peakStep).arg(phaseText(step.phase), where)));
             QStringList parts;
             for (auto it = kStackOrder.rbegin(); it != kStackOrder.rend(); ++it) {
                 const int64_t b = step.byCategory[size_t(*it)];
                 if (b > 0)
-                    parts << QStringLiteral("%1 %2").arg(categoryLabel(*it), bytes(b));
+                    parts << QStringLiteral("%1 %2").arg(categoryLabel(*it), bytesText(b));
             }
             rows += row(tr("The peak is made of"), esc(parts.join(QStringLiteral(", "))));
         }
         if (training)
             rows += row(tr("Training state"), esc(tr("weights %1, gradients %2, optimizer state %3, saved activations %4, "
                                                      "largest workspace %5")
-                                                      .arg(bytes(memory.weightBytes), bytes(memory.gradientBytes),
-                                                           bytes(memory.optimizerBytes), bytes(memory.savedActivationBytes),
-                                                           bytes(memory.workspaceBytes))));
+                                                      .arg(bytesText(memory.weightBytes), bytesText(memory.gradientBytes),
+                                                           bytesText(memory.optimizerBytes), bytesText(memory.savedActivationBytes),
+                                                           bytesText(memory.workspaceBytes))));
         if (source.budgetBytes > 0) {
             const int64_t peak = memory.peakBytes;
-            const QString verdict = peak <= source.budgetBytes
-                ? QStringLiteral("<span class=\"fits\">") + esc(tr("fits, %1 to spare").arg(bytes(source.budgetBytes - peak)))
-                    + QStringLiteral("</span>")
-                : QStringLiteral("<span class=\"over\">") + esc(tr("exceeds by %1").arg(bytes(peak - source.budgetBytes)))
-                    + QStringLiteral("</span>");
+            const QString verdict = (peak <= source.budgetBytes ? QStringLiteral("<span class=\"fits\">")
+                                                                : QStringLiteral("<span class=\"over\">"))
+                + esc(budgetVerdictText(source.budgetBytes, peak)) + QStringLiteral("</span>");
             rows += row(source.budgetName.isEmpty() ? tr("Against the budget") : tr("Against %1").arg(source.budgetName),
                         verdict);
             const BatchFit fit = source.fit ? *source.fit : largestBatchThatFits(model, source.config, source.budgetBytes);
@@ -220,7 +213,7 @@ AnalysisReport::AnalysisReport(const ExportSource& source, const GraphView* grap
                                               : tr("%1%2 (peak %3)")
                                                     .arg(fit.maxBatch)
                                                     .arg(fit.hitLimit ? tr(" (the search limit)") : QString())
-                                                    .arg(bytes(fit.peakAtMax))));
+                                                    .arg(bytesText(fit.peakAtMax))));
         }
         if (perf)
             rows += row(tr("Latency and energy"),
@@ -274,15 +267,15 @@ AnalysisReport::AnalysisReport(const ExportSource& source, const GraphView* grap
             const Node& node = model.graph.nodes[size_t(layer.node)];
             QString shape;
             if (!node.outputs.empty() && node.outputs.front() >= 0)
-                shape = QString::fromStdString(formatShape(result.shapes.tensors[size_t(node.outputs.front())]));
+                shape = shapeText(result.shapes.tensors[size_t(node.outputs.front())]);
             const int64_t saved = size_t(layer.node) < memory.savedBytesByNode.size() ? memory.savedBytesByNode[size_t(layer.node)] : 0;
             const auto num = [](const QString& text) -> QString {
                 return QStringLiteral("<td class=\"num\">") + esc(text) + QStringLiteral("</td>");
             };
             html += QStringLiteral("<tr><td>%1</td><td>").arg(++rank) + esc(LayerTableModel::layerName(model, layer.node))
-                + QStringLiteral("<br /><span class=\"shape\">") + esc(shape) + QStringLiteral("</span></td>") + num(bytes(int64_t(bar.total))) + num(bytes(layer.weightBytes))
-                + num(bytes(layer.outputBytes)) + (training ? num(bytes(saved)) : QString())
-                + num(QString::fromStdString(formatCount(layer.macs)))
+                + QStringLiteral("<br /><span class=\"shape\">") + esc(shape) + QStringLiteral("</span></td>") + num(bytesText(int64_t(bar.total))) + num(bytesText(layer.weightBytes))
+                + num(bytesText(layer.outputBytes)) + (training ? num(bytesText(saved)) : QString())
+                + num(countText(layer.macs))
                 + (perf && size_t(bar.layer) < perf->layers.size()
                        ? num(QStringLiteral("%1 ms").arg(perf->layers[size_t(bar.layer)].seconds * 1e3, 0, 'f', 3))
                        : QString())

@@ -1,7 +1,7 @@
 #include "layerbarchart.h"
 
+#include "formatting.h"
 #include "layertablemodel.h"
-#include "report.h"
 
 #include <QBarCategoryAxis>
 #include <QBarSet>
@@ -40,11 +40,6 @@ constexpr double kValueHeadRoom = 1.16;
 constexpr double kOtherBarCut = 2.0;
 // Layer names are long scope paths (/transformer/h.11/attn/c_attn/Gemm); the middle goes.
 constexpr int kLabelWidth = 260;
-
-QString valueText(double value, bool bytes)
-{
-    return QString::fromStdString(bytes ? formatBytes(int64_t(value)) : formatCount(int64_t(value)));
-}
 
 } // namespace
 
@@ -211,7 +206,7 @@ QString LayerBarChart::barLabel(const LayerBar& bar) const
         return LayerTableModel::layerName(*m_model, bar.node);
     QString label = bar.layerCount == 1 ? tr("1 other layer") : tr("%1 other layers").arg(QLocale().toString(bar.layerCount));
     if (bar.total > axisMaximum()) // cut at the edge: its length is in the label
-        label += QStringLiteral(" (%1) ▸").arg(valueText(bar.total, layerMetricIsBytes(m_metric)));
+        label += QStringLiteral(" (%1) ▸").arg(quantityText(bar.total, layerMetricIsBytes(m_metric)));
     return label;
 }
 
@@ -360,7 +355,7 @@ void LayerBarChart::placeLabels()
         name->setPos(plot.left() - 8 - nameRect.width(), end.y() - nameRect.height() / 2);
         name->show();
 
-        value->setText(valueText(bar.total, bytes));
+        value->setText(quantityText(bar.total, bytes));
         const QRectF valueRect = value->boundingRect();
         // After the bar's end, or inside it at the right edge when the bar is cut there.
         const double x = std::min(end.x(), plot.right());
@@ -408,13 +403,13 @@ QString LayerBarChart::toolTipText(int bar) const
         text += QStringLiteral(" <i>") + QString::fromStdString(m_model->graph.nodes[size_t(b.node)].opType).toHtmlEscaped()
             + QStringLiteral("</i><br>") + tr("step %1").arg(b.layer + 1);
     }
-    text += QStringLiteral("<br>") + layerMetricLabel(m_metric) + QStringLiteral(": <b>") + valueText(b.total, bytes)
+    text += QStringLiteral("<br>") + layerMetricLabel(m_metric) + QStringLiteral(": <b>") + quantityText(b.total, bytes)
         + QStringLiteral("</b>");
     if (m_ranking.segments.size() > 1) {
         text += QStringLiteral("<table cellspacing=\"0\" cellpadding=\"1\">");
         for (size_t s = m_ranking.segments.size(); s-- > 0;) {
             text += QStringLiteral("<tr><td><span style=\"color:%1\">■</span> %2</td><td align=\"right\">&nbsp;&nbsp;%3</td></tr>")
-                        .arg(m_ranking.segments[s].color.name(), m_ranking.segments[s].label, valueText(b.values[s], bytes));
+                        .arg(m_ranking.segments[s].color.name(), m_ranking.segments[s].label, quantityText(b.values[s], bytes));
         }
         text += QStringLiteral("</table>");
     }

@@ -1,11 +1,10 @@
 #include "layertablemodel.h"
 
 #include "chartmapping.h"
-#include "report.h"
+#include "formatting.h"
 
 #include <QFont>
 #include <QGuiApplication>
-#include <QLocale>
 #include <QPalette>
 
 #include <algorithm>
@@ -15,21 +14,6 @@
 namespace fp {
 
 namespace {
-
-QString bytesText(int64_t bytes)
-{
-    return QString::fromStdString(formatBytes(bytes));
-}
-
-QString countText(int64_t count)
-{
-    return QString::fromStdString(formatCount(count));
-}
-
-QString exact(int64_t value)
-{
-    return QLocale().toString(qint64(value));
-}
 
 bool isNumeric(int column)
 {
@@ -190,6 +174,30 @@ QString LayerTableModel::layerName(const Model& model, int node)
     return QString::fromStdString(n.opType) + u'_' + QString::number(node);
 }
 
+QString LayerTableModel::widestFigure(int column)
+{
+    switch (column) {
+    case ReadColumn:
+    case WriteColumn:
+    case StorageColumn:
+    case InferenceColumn:
+    case SavedColumn:
+        return QStringLiteral("1023.99 MiB");
+    case ParamsColumn:
+    case MacsColumn:
+    case FlopsColumn:
+        return QStringLiteral("999.99 M");
+    case TimeColumn:
+        return QStringLiteral("100.0 %");
+    case LatencyColumn:
+        return QStringLiteral("999 ms");
+    case EnergyColumn:
+        return QStringLiteral("999 mJ");
+    default:
+        return {};
+    }
+}
+
 int LayerTableModel::rowCount(const QModelIndex& parent) const
 {
     if (parent.isValid() || !m_result)
@@ -213,7 +221,7 @@ QString LayerTableModel::outputShapes(const LayerResult& layer) const
         if (out < 0 || size_t(out) >= m_result->shapes.tensors.size())
             continue;
         if (text.isEmpty())
-            text = QString::fromStdString(formatShape(m_result->shapes.tensors[size_t(out)]));
+            text = shapeText(m_result->shapes.tensors[size_t(out)]);
         else
             ++more;
     }
@@ -373,28 +381,28 @@ QString LayerTableModel::toolTip(const LayerResult& layer, int step, int column)
             if (!tip.isEmpty())
                 tip += u'\n';
             tip += QString::fromStdString(m_model->graph.values[size_t(out)].name) + QStringLiteral(": ")
-                + QString::fromLatin1(dtypeName(info.dtype)) + u' ' + QString::fromStdString(formatShape(info));
+                + QString::fromLatin1(dtypeName(info.dtype)) + u' ' + shapeText(info);
         }
         break;
     case ParamsColumn:
-        tip = tr("%1 trainable parameters").arg(exact(layer.params));
+        tip = tr("%1 trainable parameters").arg(exactText(layer.params));
         if (layer.buffers)
-            tip += u'\n' + tr("%1 non-trainable buffer elements (e.g. running statistics)").arg(exact(layer.buffers));
+            tip += u'\n' + tr("%1 non-trainable buffer elements (e.g. running statistics)").arg(exactText(layer.buffers));
         break;
     case ReadColumn:
-        tip = tr("%1 bytes read: inputs and weights").arg(exact(layer.readBytes));
+        tip = tr("%1 bytes read: inputs and weights").arg(exactText(layer.readBytes));
         break;
     case WriteColumn:
-        tip = tr("%1 bytes written").arg(exact(layer.writeBytes));
+        tip = tr("%1 bytes written").arg(exactText(layer.writeBytes));
         break;
     case StorageColumn:
-        tip = tr("%1 bytes of weights, buffers and constants first used by this layer").arg(exact(layer.weightBytes));
+        tip = tr("%1 bytes of weights, buffers and constants first used by this layer").arg(exactText(layer.weightBytes));
         break;
     case InferenceColumn:
-        tip = tr("%1 bytes of output activations").arg(exact(layer.outputBytes));
+        tip = tr("%1 bytes of output activations").arg(exactText(layer.outputBytes));
         break;
     case SavedColumn:
-        tip = tr("%1 bytes kept from the forward pass for this layer's backward pass").arg(exact(savedBytes(layer)));
+        tip = tr("%1 bytes kept from the forward pass for this layer's backward pass").arg(exactText(savedBytes(layer)));
         break;
     case TimeColumn:
     case LatencyColumn:
@@ -418,9 +426,9 @@ QString LayerTableModel::toolTip(const LayerResult& layer, int step, int column)
         if (!layer.costKnown)
             tip = tr("No cost formula for %1: not counted in the totals").arg(op);
         else if (column == MacsColumn)
-            tip = tr("%1 multiply-accumulates").arg(exact(layer.macs));
+            tip = tr("%1 multiply-accumulates").arg(exactText(layer.macs));
         else
-            tip = tr("%1 floating-point operations").arg(exact(layer.flops));
+            tip = tr("%1 floating-point operations").arg(exactText(layer.flops));
         break;
     }
     if (!layer.shapesKnown)

@@ -73,6 +73,10 @@ public:
     // (the same rule as footprint-cli's table, so the two can be compared).
     static QString layerName(const Model& model, int node);
 
+    // The widest text a figures column shows ("1023.99 MiB"), so that it can start wide enough
+    // never to grow; empty for the columns of names and shapes.
+    static QString widestFigure(int column);
+
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;

@@ -1,22 +1,12 @@
 #include "nodedetails.h"
 
-#include "report.h"
+#include "formatting.h"
 
 #include <QUrl>
 
 namespace fp {
 
 namespace {
-
-QString bytesText(int64_t bytes)
-{
-    return bytes < 0 ? QStringLiteral("?") : QString::fromStdString(formatBytes(bytes));
-}
-
-QString countText(int64_t count)
-{
-    return QString::fromStdString(formatCount(count));
-}
 
 TensorDetails describeTensor(const Model& model, const AnalysisResult& result, Precision precision, int v)
 {
@@ -35,7 +25,7 @@ TensorDetails describeTensor(const Model& model, const AnalysisResult& result, P
         const TensorInfo& info = result.shapes.tensors[size_t(v)];
         if (info.dtype != DType::Undefined)
             dtype = info.dtype;
-        t.shape = QString::fromStdString(formatShape(info));
+        t.shape = shapeText(info);
         const int64_t elements = info.elements();
         if (elements >= 0)
             t.bytes = satMul(elements, int64_t(elementBytes(dtype, precision)));
@@ -164,17 +154,17 @@ void NodeDetailsView::refresh()
         const LayerResult& l = *d.layer;
         QList<QPair<QString, QString>> figures {
             { tr("Parameters"), countText(l.params) },
-            { tr("Weight storage"), bytesText(l.weightBytes) },
+            { tr("Weight storage"), knownBytesText(l.weightBytes) },
             { tr("MACs"), l.costKnown ? countText(l.macs) : tr("unknown") },
             { tr("FLOPs"), l.costKnown ? countText(l.flops) : tr("unknown") },
-            { tr("Memory read"), bytesText(l.readBytes) },
-            { tr("Memory written"), bytesText(l.writeBytes) },
-            { tr("Output"), bytesText(l.outputBytes) },
+            { tr("Memory read"), knownBytesText(l.readBytes) },
+            { tr("Memory written"), knownBytesText(l.writeBytes) },
+            { tr("Output"), knownBytesText(l.outputBytes) },
         };
         if (l.buffers > 0)
             figures.insert(1, { tr("Buffers"), countText(l.buffers) });
         if (d.backwardStep >= 0)
-            figures.append({ tr("Saved for backward"), bytesText(d.savedBytes) });
+            figures.append({ tr("Saved for backward"), knownBytesText(d.savedBytes) });
         // Two figures a row: the dock is wider than it is tall.
         html += QStringLiteral("<table cellspacing=0 cellpadding=1>");
         for (qsizetype i = 0; i < figures.size(); i += 2) {
@@ -211,7 +201,7 @@ void NodeDetailsView::refresh()
                                                       : QString();
         }
         QString block = QStringLiteral("<p style=\"margin-top:4px\"><b>%1</b><br>%2 · %3 · %4 · %5")
-                            .arg(x.name.toHtmlEscaped(), x.shape.toHtmlEscaped(), x.dtype, bytesText(x.bytes), where);
+                            .arg(x.name.toHtmlEscaped(), x.shape.toHtmlEscaped(), x.dtype, knownBytesText(x.bytes), where);
         if (output) {
             block += QStringLiteral("<br>");
             if (x.born < 0) {

@@ -1,7 +1,7 @@
 #include "rooflinechart.h"
 
+#include "formatting.h"
 #include "layertablemodel.h"
-#include "report.h"
 
 #include <QLegendMarker>
 #include <QLineSeries>
@@ -28,7 +28,7 @@ const QColor kRoofColor(0x33, 0x33, 0x33);
 
 QString rateText(double perSecond, const char* unit)
 {
-    return QString::fromStdString(formatCount(int64_t(std::llround(perSecond)))) + QString::fromLatin1(unit);
+    return countText(int64_t(std::llround(perSecond))) + QString::fromLatin1(unit);
 }
 
 QString intensityText(double flopsPerByte)

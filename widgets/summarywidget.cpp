@@ -1,13 +1,12 @@
 #include "summarywidget.h"
 
 #include "chartmapping.h"
+#include "formatting.h"
 #include "layertablemodel.h"
-#include "report.h"
 
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
-#include <QLocale>
 #include <QPainter>
 #include <QStyle>
 #include <QVBoxLayout>
@@ -21,21 +20,6 @@ namespace {
 // Long lists (a transformer can have hundreds of unknown shapes) would make a tooltip taller
 // than the screen; the full list is in footprint-cli's JSON.
 constexpr size_t kMaxListedInToolTip = 15;
-
-QString bytesText(int64_t bytes)
-{
-    return QString::fromStdString(formatBytes(bytes));
-}
-
-QString countText(int64_t count)
-{
-    return QString::fromStdString(formatCount(count));
-}
-
-QString exact(int64_t value)
-{
-    return QLocale().toString(qint64(value));
-}
 
 // tr("%n item(s)") only reads well with a translation loaded; English needs no catalogue.
 QString plural(size_t n, const QString& one, const QString& many)
@@ -91,11 +75,11 @@ public:
         QStringList terms;
         for (const auto& [category, name] : kPeakParts) {
             if (m_parts[size_t(category)] > 0)
-                terms << SummaryWidget::tr(name) + u' ' + QString::fromStdString(formatBytes(m_parts[size_t(category)]));
+                terms << SummaryWidget::tr(name) + u' ' + bytesText(m_parts[size_t(category)]);
         }
         QString tip = m_caption + QStringLiteral(" = ") + terms.join(QStringLiteral(" + "));
         if (m_budget > 0)
-            tip += u'\n' + SummaryWidget::tr("Budget: %1").arg(QString::fromStdString(formatBytes(m_budget)));
+            tip += u'\n' + SummaryWidget::tr("Budget: %1").arg(bytesText(m_budget));
         setToolTip(tip);
         update();
     }
@@ -145,7 +129,7 @@ protected:
             const int64_t bytes = m_parts[size_t(category)];
             if (bytes <= 0)
                 continue;
-            const QString term = SummaryWidget::tr(name) + u' ' + QString::fromStdString(formatBytes(bytes));
+            const QString term = SummaryWidget::tr(name) + u' ' + bytesText(bytes);
             const int w = square + metrics.horizontalAdvance(u' ') + metrics.horizontalAdvance(term);
             if (x + w > width()) {
                 painter.drawText(x, baseline, more);
@@ -345,16 +329,16 @@ void SummaryWidget::setAnalysis(const QString& title, std::shared_ptr<const Mode
     m_subtitle->setText(info.join(QStringLiteral("  ·  ")));
     m_subtitle->setToolTip(tr("IR version %1").arg(model->irVersion));
 
-    QString paramsTip = tr("%1 trainable parameters").arg(exact(t.params));
+    QString paramsTip = tr("%1 trainable parameters").arg(exactText(t.params));
     if (t.buffers)
-        paramsTip += u'\n' + tr("plus %1 non-trainable buffer elements").arg(exact(t.buffers));
+        paramsTip += u'\n' + tr("plus %1 non-trainable buffer elements").arg(exactText(t.buffers));
     setFigure(m_params, countText(t.params), paramsTip);
-    setFigure(m_storage, bytesText(t.paramBytes), tr("%1 bytes").arg(exact(t.paramBytes)));
-    setFigure(m_macs, countText(t.macs), tr("%1 multiply-accumulates").arg(exact(t.macs)));
-    setFigure(m_flops, countText(t.flops), tr("%1 floating-point operations").arg(exact(t.flops)));
-    setFigure(m_input, bytesText(t.inputBytes), tr("%1 bytes").arg(exact(t.inputBytes)));
-    setFigure(m_activations, bytesText(t.activationBytes), tr("%1 bytes").arg(exact(t.activationBytes)));
-    setFigure(m_peak, bytesText(t.peakBytes), tr("%1 bytes").arg(exact(t.peakBytes)));
+    setFigure(m_storage, bytesText(t.paramBytes), tr("%1 bytes").arg(exactText(t.paramBytes)));
+    setFigure(m_macs, countText(t.macs), tr("%1 multiply-accumulates").arg(exactText(t.macs)));
+    setFigure(m_flops, countText(t.flops), tr("%1 floating-point operations").arg(exactText(t.flops)));
+    setFigure(m_input, bytesText(t.inputBytes), tr("%1 bytes").arg(exactText(t.inputBytes)));
+    setFigure(m_activations, bytesText(t.activationBytes), tr("%1 bytes").arg(exactText(t.activationBytes)));
+    setFigure(m_peak, bytesText(t.peakBytes), tr("%1 bytes").arg(exactText(t.peakBytes)));
 
     setPeak(*model, *result);
     showBudget(*result, budget);
@@ -464,17 +448,19 @@ void SummaryWidget::showBudget(const AnalysisResult& result, const std::optional
     const QString target = budget->name.isEmpty()
         ? bytesText(budget->bytes)
         : QStringLiteral("%1 (%2)").arg(budget->name.toHtmlEscaped(), bytesText(budget->bytes));
-    // Colour carries the verdict at a glance; the words carry it for everyone else.
+    // Colour carries the verdict at a glance; the words, footprint-cli's, carry it for everyone else.
+    QString verdict = budgetVerdictText(budget->bytes, peak);
+    verdict[0] = verdict[0].toUpper();
     QString text = peak <= budget->bytes
-        ? tr("<span style=\"color:#2e7d32\">✔ Fits</span> %1 with %2 to spare").arg(target, bytesText(budget->bytes - peak))
-        : tr("<span style=\"color:#c62828\">✘ Exceeds</span> %1 by %2").arg(target, bytesText(peak - budget->bytes));
+        ? tr("Budget %1: <span style=\"color:#2e7d32\">✔ %2</span>").arg(target, verdict)
+        : tr("Budget %1: <span style=\"color:#c62828\">✘ %2</span>").arg(target, verdict);
     if (budget->searching)
         text += tr("  ·  largest batch that fits: searching…");
     else if (budget->maxBatch == 0)
         text += tr("  ·  not even batch 1 fits");
     else if (budget->maxBatch > 0)
         text += tr("  ·  largest batch that fits: %1%2")
-                    .arg(exact(budget->maxBatch), budget->maxBatchIsSearchLimit ? tr(" (the search limit)") : QString());
+                    .arg(exactText(budget->maxBatch), budget->maxBatchIsSearchLimit ? tr(" (the search limit)") : QString());
     m_budget->setText(text);
     m_budget->show();
     m_budgetHost->show();

@@ -1,7 +1,7 @@
 #include "timelinechart.h"
 
 #include "layertablemodel.h"
-#include "report.h"
+#include "formatting.h"
 
 #include <QAreaSeries>
 #include <QGraphicsRectItem>
@@ -32,11 +32,6 @@ const QColor kBackwardBand(0xe9, 0xee, 0xf5);
 const QColor kOptimizerBand(0xfb, 0xef, 0xd5);
 const QColor kTraceColor(0x14, 0x14, 0x14);
 const QColor kPinnedColor(0x6a, 0x3d, 0x9a);
-
-QString bytesText(int64_t bytes)
-{
-    return QString::fromStdString(formatBytes(bytes));
-}
 
 // Shows or hides a series and its legend entry. The legend follows a series' visibility on
 // its own, so a series that is drawn but not named (a band, the selection) is hidden from the

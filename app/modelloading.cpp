@@ -1,0 +1,54 @@
+#include "modelloading.h"
+
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
+
+namespace fp {
+
+namespace {
+
+QString tr(const char* text)
+{
+    return QCoreApplication::translate("fp::MainWindow", text);
+}
+
+} // namespace
+
+bool isResource(const QString& path)
+{
+    return path.startsWith(QLatin1String(":/"));
+}
+
+LoadedModel loadModel(const QString& path, std::shared_ptr<ReadProgress> progress)
+{
+    LoadedModel loaded;
+    QElapsedTimer timer;
+    timer.start();
+    try {
+        if (isResource(path)) {
+            // Resources are compressed inside the executable, so there is no file to map.
+            QFile file(path);
+            if (!file.open(QIODevice::ReadOnly))
+                throw ModelError("the bundled model is missing from this build");
+            const QByteArray bytes = file.readAll();
+            const auto* data = reinterpret_cast<const uint8_t*>(bytes.constData());
+            loaded.model = std::make_shared<const Model>(
+                readOnnxBytes(data, size_t(bytes.size()), QFileInfo(path).fileName().toStdString(), {}, progress.get()));
+        } else {
+            loaded.model =
+                std::make_shared<const Model>(readOnnxFile(QFile::encodeName(path).toStdString(), {}, progress.get()));
+        }
+    } catch (const ModelError& e) {
+        loaded.error = QString::fromStdString(e.what());
+    } catch (const std::bad_alloc&) {
+        loaded.error = tr("not enough memory to read the model");
+    } catch (const std::exception& e) {
+        loaded.error = tr("internal error: %1").arg(QString::fromStdString(e.what()));
+    }
+    loaded.ms = double(timer.nsecsElapsed()) / 1e6;
+    return loaded;
+}
+
+} // namespace fp

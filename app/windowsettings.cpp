@@ -1,0 +1,150 @@
+#include "windowsettings.h"
+
+#include <QAction>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QMainWindow>
+#include <QMenu>
+#include <QSettings>
+
+namespace fp {
+
+namespace {
+
+// Bump when the toolbars or docks change, so an old saveState() is ignored, not misapplied.
+constexpr int kStateVersion = 3; // 2: the configuration and timeline docks replaced the toolbar; 3: details dock
+constexpr int kMaxRecentFiles = 10;
+
+namespace Keys {
+const auto geometry = QStringLiteral("MainWindow/geometry");
+const auto state = QStringLiteral("MainWindow/state");
+const auto recentFiles = QStringLiteral("recentFiles");
+const auto lastDirectory = QStringLiteral("lastDirectory");
+const auto precision = QStringLiteral("analysis/precision");
+const auto mode = QStringLiteral("analysis/mode");
+const auto optimizer = QStringLiteral("analysis/optimizer");
+const auto workspace = QStringLiteral("analysis/workspace");
+const auto device = QStringLiteral("analysis/device");
+} // namespace Keys
+
+QStringList recentFiles()
+{
+    return QSettings().value(Keys::recentFiles).toStringList();
+}
+
+void setRecentFiles(const QStringList& files)
+{
+    QSettings().setValue(Keys::recentFiles, files);
+}
+
+} // namespace
+
+WindowSettings::WindowSettings(QMainWindow* window, bool persistent)
+    : QObject(window)
+    , m_window(window)
+    , m_persistent(persistent)
+    , m_recentMenu(new QMenu(tr("Open &Recent"), window))
+{
+    updateRecentMenu();
+}
+
+void WindowSettings::restoreAnalysis(AnalysisConfig& config, Budget& budget)
+{
+    const QSettings settings;
+    const auto text = [&](const QString& key) { return settings.value(key).toString().toStdString(); };
+    if (const auto p = parsePrecision(text(Keys::precision)))
+        config.precision = *p;
+    if (const auto m = parseMode(text(Keys::mode)))
+        config.training.mode = *m;
+    if (const auto o = parseOptimizer(text(Keys::optimizer)))
+        config.training.optimizer = *o;
+    if (const auto w = parseConvAlgorithm(text(Keys::workspace)))
+        config.training.workspace = *w;
+    if (const Device* d = findDevice(budget.devices, text(Keys::device))) {
+        budget.device = *d;
+        budget.bytes = d->memoryBytes;
+    }
+}
+
+void WindowSettings::restoreLayout()
+{
+    if (!m_persistent)
+        return;
+    QSettings settings;
+    m_window->restoreGeometry(settings.value(Keys::geometry).toByteArray());
+    m_window->restoreState(settings.value(Keys::state).toByteArray(), kStateVersion);
+}
+
+void WindowSettings::save(const AnalysisConfig& config, const Device* device)
+{
+    if (!m_persistent)
+        return;
+    QSettings settings;
+    settings.setValue(Keys::geometry, m_window->saveGeometry());
+    settings.setValue(Keys::state, m_window->saveState(kStateVersion));
+    settings.setValue(Keys::precision, QString::fromLatin1(precisionName(config.precision)));
+    settings.setValue(Keys::mode, QString::fromLatin1(modeName(config.training.mode)));
+    settings.setValue(Keys::optimizer, QString::fromLatin1(optimizerName(config.training.optimizer)));
+    settings.setValue(Keys::workspace, QString::fromLatin1(convAlgorithmName(config.training.workspace)));
+    settings.setValue(Keys::device, device ? QString::fromStdString(device->name) : QString());
+}
+
+QString WindowSettings::askForFile(const QString& title, const QString& filters)
+{
+    QString dir;
+    if (m_persistent)
+        dir = QSettings().value(Keys::lastDirectory).toString();
+    const QString path = QFileDialog::getOpenFileName(m_window, title, dir, filters);
+    if (!path.isEmpty() && m_persistent)
+        QSettings().setValue(Keys::lastDirectory, QFileInfo(path).absolutePath());
+    return path;
+}
+
+void WindowSettings::addRecentFile(const QString& path)
+{
+    if (!m_persistent)
+        return;
+    QStringList files = recentFiles();
+    files.removeAll(path);
+    files.prepend(path);
+    while (files.size() > kMaxRecentFiles)
+        files.removeLast();
+    setRecentFiles(files);
+    updateRecentMenu();
+}
+
+void WindowSettings::removeRecentFile(const QString& path)
+{
+    if (!m_persistent)
+        return;
+    QStringList files = recentFiles();
+    if (files.removeAll(path) == 0)
+        return;
+    setRecentFiles(files);
+    updateRecentMenu();
+}
+
+void WindowSettings::updateRecentMenu()
+{
+    m_recentMenu->clear();
+    const QStringList files = m_persistent ? recentFiles() : QStringList();
+    for (int i = 0; i < files.size(); ++i) {
+        const QString& path = files[i];
+        // &1 .. &9 as keyboard accelerators; the tenth has none.
+        const QString text = i < 9 ? QStringLiteral("&%1  %2").arg(i + 1).arg(QFileInfo(path).fileName())
+                                   : QStringLiteral("%1  %2").arg(i + 1).arg(QFileInfo(path).fileName());
+        QAction* action = m_recentMenu->addAction(text, this, [this, path]() { emit openRequested(path); });
+        action->setStatusTip(path);
+        action->setToolTip(path);
+    }
+    if (!files.isEmpty()) {
+        m_recentMenu->addSeparator();
+        m_recentMenu->addAction(tr("&Clear Menu"), this, [this]() {
+            setRecentFiles({});
+            updateRecentMenu();
+        });
+    }
+    m_recentMenu->setEnabled(!files.isEmpty());
+}
+
+} // namespace fp

@@ -1,0 +1,125 @@
+#include "chartmapping_timeline.h"
+
+#include <QCoreApplication>
+#include <QStringList>
+
+#include <algorithm>
+
+namespace fp {
+
+namespace {
+
+QString tr(const char* text)
+{
+    return QCoreApplication::translate("fp::ChartMapping", text);
+}
+
+} // namespace
+
+std::vector<TimelineBucket> downsampleTimeline(const std::vector<TimelineStep>& steps, int maxBuckets)
+{
+    std::vector<TimelineBucket> buckets;
+    const int n = int(steps.size());
+    if (n == 0)
+        return buckets;
+    const int count = std::clamp(maxBuckets, 1, n);
+    buckets.reserve(size_t(count));
+    for (int b = 0; b < count; ++b) {
+        // Integer boundaries: bucket b covers [b * n / count, (b + 1) * n / count).
+        TimelineBucket bucket;
+        bucket.firstStep = int(int64_t(b) * n / count);
+        bucket.lastStep = int(int64_t(b + 1) * n / count) - 1;
+        bucket.maxStep = bucket.firstStep;
+        for (int s = bucket.firstStep + 1; s <= bucket.lastStep; ++s) {
+            if (steps[size_t(s)].liveBytes > steps[size_t(bucket.maxStep)].liveBytes)
+                bucket.maxStep = s;
+        }
+        buckets.push_back(bucket);
+    }
+    return buckets;
+}
+
+std::vector<PhaseBand> phaseBands(const std::vector<TimelineStep>& steps)
+{
+    std::vector<PhaseBand> bands;
+    for (int s = 0; s < int(steps.size()); ++s) {
+        const Phase phase = steps[size_t(s)].phase;
+        if (bands.empty() || bands.back().phase != phase)
+            bands.push_back({ phase, s, s + 1 });
+        else
+            bands.back().endStep = s + 1;
+    }
+    return bands;
+}
+
+int stepAtX(double x, int stepCount)
+{
+    if (!(x >= 0) || x >= double(stepCount)) // !(x >= 0) also refuses NaN
+        return -1;
+    return int(x);
+}
+
+QString configLabel(const Model& model, const AnalysisResult& result, const AnalysisConfig& config)
+{
+    QStringList parts;
+    for (int in : model.graph.inputs) {
+        if (size_t(in) < result.shapes.tensors.size() && !result.shapes.tensors[size_t(in)].dims.empty()) {
+            parts << tr("batch %1").arg(result.shapes.tensors[size_t(in)].dims[0]);
+            break;
+        }
+    }
+    for (const auto& [name, value] : config.shapes.dims)
+        parts << QStringLiteral("%1 %2").arg(QString::fromStdString(name)).arg(value);
+    if (config.shapes.height && config.shapes.width)
+        parts << QStringLiteral("%1x%2").arg(*config.shapes.height).arg(*config.shapes.width);
+    parts << (config.precision == Precision::Model ? tr("model precision") : QString::fromLatin1(precisionName(config.precision)));
+    if (config.training.mode == Mode::Training)
+        parts << tr("training (%1)").arg(QString::fromLatin1(optimizerName(config.training.optimizer)));
+    else
+        parts << tr("inference");
+    return parts.join(QStringLiteral(", "));
+}
+
+std::vector<TracePoint> traceOnSteps(const MemoryTrace& trace, int stepCount, int maxPoints)
+{
+    std::vector<TracePoint> points;
+    const size_t n = std::min(trace.seconds.size(), trace.bytes.size());
+    if (n == 0 || stepCount <= 0)
+        return points;
+    const double first = trace.seconds.front();
+    const double span = trace.seconds[n - 1] - first;
+    const auto xOf = [&](size_t i) {
+        // Samples without a usable clock are spread evenly instead.
+        if (!(span > 0))
+            return n == 1 ? 0.5 * stepCount : double(i) * stepCount / double(n - 1);
+        return std::clamp((trace.seconds[i] - first) / span, 0.0, 1.0) * stepCount;
+    };
+    if (maxPoints <= 0 || int64_t(n) <= int64_t(maxPoints)) {
+        points.reserve(n);
+        for (size_t i = 0; i < n; ++i)
+            points.push_back({ xOf(i), trace.bytes[i] });
+        return points;
+    }
+    // Slots of equal width in x; each keeps its lowest and highest sample, in time order.
+    const int slotCount = std::max(1, maxPoints / 2);
+    size_t i = 0;
+    while (i < n) {
+        const int slot = std::min(slotCount - 1, int(xOf(i) / stepCount * slotCount));
+        size_t low = i, high = i;
+        size_t j = i + 1;
+        for (; j < n && std::min(slotCount - 1, int(xOf(j) / stepCount * slotCount)) == slot; ++j) {
+            if (trace.bytes[j] < trace.bytes[low])
+                low = j;
+            if (trace.bytes[j] > trace.bytes[high])
+                high = j;
+        }
+        const size_t a = std::min(low, high), b = std::max(low, high);
+        points.push_back({ xOf(a), trace.bytes[a] });
+        if (b != a)
+            points.push_back({ xOf(b), trace.bytes[b] });
+        i = j;
+    }
+    return points;
+}
+
+} // namespace fp
