@@ -130,6 +130,22 @@ bool isChannelsLast(const Value& v)
     return d.size() == 4 && isChannels(d[3]) && !isChannels(d[1]);
 }
 
+int batchAxis(const Graph& graph, int input)
+{
+    // An LSTM, GRU or RNN reads X as [sequence, batch, features] unless its layout is 1 (PyTorch
+    // exports batch_first=False so, and batch_first=True as a Transpose in front).
+    const Value& v = graph.values[size_t(input)];
+    if (v.declaredShape.size() != 3)
+        return 0;
+    for (const int c : v.consumers) {
+        const Node& n = graph.nodes[size_t(c)];
+        if ((n.opType == "LSTM" || n.opType == "GRU" || n.opType == "RNN") && n.domain.empty() && n.input(0) == input
+            && n.attrInt("layout", 0) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 ShapeResult resolveInputs(const Graph& graph, const ShapeConfig& config)
 {
     ShapeResult r;
@@ -141,8 +157,9 @@ ShapeResult resolveInputs(const Graph& graph, const ShapeConfig& config)
         const Value& v = graph.values[size_t(in)];
         if (v.declaredShape.empty())
             continue;
-        if (config.batch && !v.declaredShape[0].symbol.empty())
-            r.symbols[v.declaredShape[0].symbol] = *config.batch;
+        const Dim& batch = v.declaredShape[size_t(batchAxis(graph, in))];
+        if (config.batch && !batch.symbol.empty())
+            r.symbols[batch.symbol] = *config.batch;
         if (isImageInput(v) && (config.height || config.width)) {
             const bool last = isChannelsLast(v);
             const Dim& h = v.declaredShape[last ? 1 : 2];
@@ -155,8 +172,11 @@ ShapeResult resolveInputs(const Graph& graph, const ShapeConfig& config)
     }
     for (int in : graph.inputs) {
         const Value& v = graph.values[size_t(in)];
-        if (!v.declaredShape.empty() && !v.declaredShape[0].symbol.empty() && !r.symbols.count(v.declaredShape[0].symbol))
-            r.symbols[v.declaredShape[0].symbol] = 1; // the batch: 1 unless set, which needs no warning
+        if (!v.declaredShape.empty()) {
+            const Dim& batch = v.declaredShape[size_t(batchAxis(graph, in))];
+            if (!batch.symbol.empty() && !r.symbols.count(batch.symbol))
+                r.symbols[batch.symbol] = 1; // the batch: 1 unless set, which needs no warning
+        }
         if (isImageInput(v)) {
             // Symbolic image sizes default to ImageNet's 224 x 224, the size such models are quoted at.
             const bool last = isChannelsLast(v);
@@ -178,12 +198,14 @@ ShapeResult resolveInputs(const Graph& graph, const ShapeConfig& config)
         const Value& v = graph.values[size_t(in)];
         TensorInfo t = declaredInfo(v, r.symbols);
         if (!t.dims.empty()) {
+            const size_t axis = size_t(batchAxis(graph, in));
             if (config.batch) {
-                r.batchOverridden = r.batchOverridden || (v.declaredShape[0].isKnown() && t.dims[0] != *config.batch);
-                t.dims[0] = *config.batch;
+                r.batchOverridden
+                    = r.batchOverridden || (v.declaredShape[axis].isKnown() && t.dims[axis] != *config.batch);
+                t.dims[axis] = *config.batch;
             }
-            else if (t.dims[0] < 0)
-                t.dims[0] = 1; // an anonymous batch dim
+            else if (t.dims[axis] < 0)
+                t.dims[axis] = 1; // an anonymous batch dim
             if (isImageInput(v)) {
                 const bool last = isChannelsLast(v);
                 if (config.height)

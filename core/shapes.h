@@ -32,9 +32,13 @@ struct TensorInfo {
     int rank() const { return int(dims.size()); }
 };
 
+// The axis of a graph input that --batch sets: 0, or 1 for the [sequence, batch, features]
+// input X of an LSTM, GRU or RNN of layout 0.
+int batchAxis(const Graph& graph, int input);
+
 // What the user picked: the batch, named symbolic dims, and the image resolution.
 struct ShapeConfig {
-    std::optional<int64_t> batch; // dim 0 of every graph input
+    std::optional<int64_t> batch; // dim 0 of every graph input (batchAxis: 1 for a time-major RNN input)
     std::map<std::string, int64_t> dims; // symbol -> value, e.g. "sequence" -> 512
     std::optional<int64_t> height, width; // H x W of 4-D image inputs
 };

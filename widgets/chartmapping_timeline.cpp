@@ -63,8 +63,9 @@ QString configLabel(const Model& model, const AnalysisResult& result, const Anal
 {
     QStringList parts;
     for (int in : model.graph.inputs) {
-        if (size_t(in) < result.shapes.tensors.size() && !result.shapes.tensors[size_t(in)].dims.empty()) {
-            parts << tr("batch %1").arg(result.shapes.tensors[size_t(in)].dims[0]);
+        const size_t axis = size_t(batchAxis(model.graph, in));
+        if (size_t(in) < result.shapes.tensors.size() && result.shapes.tensors[size_t(in)].dims.size() > axis) {
+            parts << tr("batch %1").arg(result.shapes.tensors[size_t(in)].dims[axis]);
             break;
         }
     }

@@ -426,7 +426,7 @@ void ControlPanel::setModel(const Model* model)
             const Value& v = graph.values[size_t(in)];
             if (v.declaredShape.empty())
                 continue;
-            covered.insert(v.declaredShape[0].symbol);
+            covered.insert(v.declaredShape[size_t(batchAxis(graph, in))].symbol);
             if (isImageInput(v)) {
                 const bool last = isChannelsLast(v);
                 m_imageInputs.push_back({ in, last });
@@ -437,7 +437,7 @@ void ControlPanel::setModel(const Model* model)
         covered.erase(std::string());
         for (int in : graph.inputs) {
             const Value& v = graph.values[size_t(in)];
-            for (size_t d = 1; d < v.declaredShape.size(); ++d) {
+            for (size_t d = 0; d < v.declaredShape.size(); ++d) { // the batch axis is covered
                 const std::string& symbol = v.declaredShape[d].symbol;
                 if (v.declaredShape[d].isKnown() || symbol.empty() || covered.count(symbol))
                     continue;

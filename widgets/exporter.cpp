@@ -171,16 +171,17 @@ QString ExportSource::configurationText() const
 {
     QStringList parts;
     if (result && model) {
-        // The batch as the first input has it: dim 0 whether or not it is symbolic (and then
-        // not named again among the symbols).
+        // The batch as the first input has it: its batch axis whether or not it is symbolic (and
+        // then not named again among the symbols).
         std::string batchSymbol;
         for (int in : model->graph.inputs) {
             const TensorInfo& info = result->shapes.tensors[size_t(in)];
-            if (info.rankKnown && !info.dims.empty() && info.dims[0] > 0) {
-                parts << tr("batch %1").arg(info.dims[0]);
+            const size_t axis = size_t(batchAxis(model->graph, in));
+            if (info.rankKnown && info.dims.size() > axis && info.dims[axis] > 0) {
+                parts << tr("batch %1").arg(info.dims[axis]);
                 const Value& value = model->graph.values[size_t(in)];
-                if (!value.declaredShape.empty())
-                    batchSymbol = value.declaredShape[0].symbol;
+                if (value.declaredShape.size() > axis)
+                    batchSymbol = value.declaredShape[axis].symbol;
                 break;
             }
         }

@@ -183,11 +183,19 @@ private slots:
     {
         const Model m = test::loadModel("lstm_gru.onnx");
         AnalysisConfig config;
-        config.shapes.batch = 10; // dim 0 is the sequence here, as the model declares it first
-        config.shapes.dims["batch"] = 3;
+        // The LSTM reads its input time-major (layout 0, PyTorch's batch_first=False): the batch
+        // is dim 1, and dim 0 the sequence.
+        config.shapes.batch = 3;
+        config.shapes.dims["seq"] = 10;
         const AnalysisResult r = analyze(m, config);
         QVERIFY(r.unknownShapes.empty());
+        QCOMPARE(batchAxis(m.graph, m.graph.inputs.front()), 1);
+        QCOMPARE(r.shapes.tensors[size_t(m.graph.inputs.front())].dims, (Dims { 10, 3, 32 }));
         QCOMPARE(r.shapes.tensors[size_t(m.graph.outputs.front())].dims, (Dims { 10, 3, 48 }));
+        // Left unset, the sequence is assumed and said so; the batch is 1 without a word.
+        const AnalysisResult unset = analyze(m, {});
+        QCOMPARE(unset.shapes.tensors[size_t(m.graph.inputs.front())].dims, (Dims { 1, 1, 32 }));
+        QCOMPARE(unset.shapes.assumedSymbols, (std::vector<std::string> { "seq" }));
     }
 
     void resolutionScalesImageModels()

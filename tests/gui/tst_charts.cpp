@@ -703,11 +703,11 @@ private slots:
         QVERIFY(panel.findChild<QGroupBox*>(QStringLiteral("dimensionGroup"))->isHidden());
         QVERIFY(panel.findChild<QComboBox*>(QStringLiteral("workspaceComboBox"))->isEnabled());
 
-        // LSTM inputs are [seq, batch, features]: dim 0 ("seq") is what --batch sets, so the
-        // symbol named "batch" is an ordinary dimension here, with a slider of its own.
+        // LSTM inputs are [seq, batch, features] (time-major): dim 1 is what --batch and the
+        // batch slider set, and "seq" gets a slider of its own.
         const auto lstm = load("lstm_gru.onnx");
         panel.setModel(lstm.get());
-        QCOMPARE(panel.dimensionNames(), QStringList { QStringLiteral("batch") });
+        QCOMPARE(panel.dimensionNames(), QStringList { QStringLiteral("seq") });
         QVERIFY(panel.findChild<QGroupBox*>(QStringLiteral("resolutionGroup"))->isHidden()); // 3-D, no image
 
         // NHWC from tf2onnx: height and width are dims 1 and 2, its batch symbol is dim 0.
