@@ -249,7 +249,8 @@ int64_t convWorkspace(const Node& node, const std::vector<TensorInfo>& tensors, 
     if (x < 0 || w < 0 || y < 0)
         return 0;
     const TensorInfo &in = tensors[size_t(x)], &kernel = tensors[size_t(w)], &out = tensors[size_t(y)];
-    if (!in.isKnown() || !kernel.isKnown() || !out.isKnown() || in.rank() != 4 || kernel.rank() != 4)
+    // The output's rank too: where the Conv rule gave up, it is the declared one, of any rank.
+    if (!in.isKnown() || !kernel.isKnown() || !out.isKnown() || in.rank() != 4 || kernel.rank() != 4 || out.rank() != 4)
         return 0;
     const int64_t elem = elementBytes(in.dtype, p);
     const int64_t n = in.dims[0], cin = in.dims[1], h = in.dims[2], wd = in.dims[3];

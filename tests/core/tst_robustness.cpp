@@ -346,6 +346,29 @@ private slots:
         }
     }
 
+    // Where the Conv rule gives up (a kernel_shape of the wrong length), the output has its
+    // declared shape, of any rank; the workspace estimate read its dims 2 and 3 regardless
+    // (fuzzing found it: regressions/conv-workspace-declared-output-rank.onnx).
+    void convWorkspaceOfADeclaredOutput()
+    {
+        ModelBuilder b;
+        b.input("x", { 1, 1, 5, 5 });
+        b.weight("w", { 1, 1, 3, 3 });
+        auto& conv = b.node("Conv", { "x", "w" }, { "y" });
+        ModelBuilder::attr(conv, "kernel_shape", { 3, 3, 3 });
+        b.output("y", { 7 });
+        const Model m = readBytes(b.bytes());
+        for (ConvAlgorithm algorithm :
+            { ConvAlgorithm::FrameworkDefault, ConvAlgorithm::Im2col, ConvAlgorithm::FFT, ConvAlgorithm::Winograd }) {
+            AnalysisConfig config;
+            config.training.mode = Mode::Training;
+            config.training.workspace = algorithm;
+            const AnalysisResult r = analyze(m, config);
+            QCOMPARE(r.shapes.tensors[size_t(m.graph.findValue("y"))].dims, Dims { 7 });
+            QCOMPARE(r.memory.workspaceBytes, int64_t(0));
+        }
+    }
+
     void zeroAndEnormousDims()
     {
         ModelBuilder b;
