@@ -39,6 +39,7 @@ echo "seeds: $(ls "$work/built" | wc -l) built by the tests, $(ls "$work/testdat
     -max_total_time="$seconds" -rss_limit_mb=4096 -timeout=20 -max_len=2097152 \
     -artifact_prefix="$work/crashes/" -print_final_stats=1 2>&1 | tee "$work/fuzz.log"
 
-# Minimise what the run found together with the committed corpus into WORK/merged:
-#   mkdir WORK/merged && build-fuzz/bin/fuzz_model -merge=1 -max_len=2097152 WORK/merged \
-#       tests/fuzz/corpus WORK/grown
+# To minimise: put copies of what is committed besides the corpus (regressions/, seeds/third-party/,
+# tests/models) in a folder BASE, run
+#   build-fuzz/bin/fuzz_model -merge=1 -max_len=2097152 BASE tests/fuzz/corpus WORK/grown
+# and the files the merge adds to BASE are the new corpus; commit the smallest that fit in ~3 MB.
