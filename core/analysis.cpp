@@ -235,7 +235,7 @@ OpCost opCost(const Node& node, const std::vector<const TensorInfo*>& in, const 
         const int gates = op == "LSTM" ? 4 : op == "GRU" ? 3 : 1;
         const int64_t dirs = node.attrString("direction", "forward") == "bidirectional" ? 2 : 1;
         const int64_t steps = satMul((*x)[0], (*x)[1]); // seq * batch in either layout
-        const int64_t perStep = satMul(gates * hidden, satAdd((*x)[2], hidden));
+        const int64_t perStep = satMul(satMul(gates, hidden), satAdd((*x)[2], hidden));
         c.macs = satMul(satMul(steps, dirs), perStep);
         // Gate nonlinearities and the cell update: a few FLOPs per hidden unit per gate.
         c.flops = satAdd(satMul(c.macs, 2), satMul(satMul(steps, dirs), satMul(hidden, 3 * gates)));
@@ -333,7 +333,9 @@ GraphCost controlFlowCost(const Node& node, const ShapeResult& shapes, const Sha
                 else
                     warnings.push_back("loop '" + node.name + "' has no constant trip count; its body is counted once");
             } else if (node.opType == "Scan") {
-                const int64_t stateCount = int64_t(node.inputs.size()) - node.attrInt("num_scan_inputs", 0);
+                const int64_t scanInputs = node.attrInt("num_scan_inputs", 0); // from the file: any int64
+                const int64_t inputs = int64_t(node.inputs.size());
+                const int64_t stateCount = scanInputs >= 0 && scanInputs <= inputs ? inputs - scanInputs : -1;
                 const TensorInfo* first = stateCount >= 0 && size_t(stateCount) < in.size() ? in[size_t(stateCount)]
                                                                                              : nullptr;
                 if (first && first->isKnown() && !first->dims.empty())
@@ -618,8 +620,13 @@ AnalysisResult analyze(const Model& model, const AnalysisConfig& config)
     t.peakBytes = r.memory.peakBytes;
     t.peakStep = r.memory.peakStep;
     if (t.peakStep >= 0) {
+        // The peak's other categories, added up: peak - weights - optimizer state would go negative
+        // once the peak and the weights both saturate.
         const CategoryBytes& at = r.memory.timeline[size_t(t.peakStep)].byCategory;
-        t.peakActivationBytes = t.peakBytes - at[size_t(Category::Weights)] - at[size_t(Category::OptimizerState)];
+        t.peakActivationBytes = 0;
+        for (int c = 0; c < kCategoryCount; ++c)
+            if (c != int(Category::Weights) && c != int(Category::OptimizerState))
+                t.peakActivationBytes = satAdd(t.peakActivationBytes, at[size_t(c)]);
     }
     return r;
 }

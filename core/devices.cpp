@@ -98,7 +98,8 @@ BatchFit largestBatchThatFits(const Model& model, AnalysisConfig config, int64_t
         if (slope <= 0) {
             candidate = hi < 0 ? lo * 2 : lo + (hi - lo) / 2;
         } else {
-            candidate = lo + int64_t(std::floor(double(budgetBytes - plo) / slope));
+            // At most `limit` past lo: a tiny slope must not push the double past int64's range.
+            candidate = lo + int64_t(std::min(std::floor(double(budgetBytes - plo) / slope), double(limit)));
             if (hi >= 0 && (candidate <= lo || candidate >= hi))
                 candidate = candidate <= lo ? lo + 1 : hi - 1; // the answer is right at an end
             candidate = std::max(candidate, lo + 1);

@@ -115,7 +115,7 @@ int64_t roundUp(int64_t bytes, int64_t granularity)
 {
     if (bytes <= 0 || granularity <= 1)
         return bytes;
-    return satMul((bytes + granularity - 1) / granularity, granularity);
+    return satMul(bytes / granularity + (bytes % granularity != 0), granularity); // bytes may be saturated
 }
 
 // Initializers and Constant tensors inside If/Loop/Scan bodies (nested ones too): resident for
@@ -144,7 +144,7 @@ int64_t bodyWeightBytes(const Graph& graph, const ShapeResult& shapes, Precision
 
 int64_t ceilDiv(int64_t a, int64_t b)
 {
-    return b <= 0 ? 0 : (a + b - 1) / b;
+    return b <= 0 || a <= 0 ? 0 : a / b + (a % b != 0);
 }
 
 int64_t nextPowerOfTwo(int64_t v)
@@ -210,7 +210,8 @@ SavedRule savedRule(const Node& node, const std::vector<bool>& inputNeedsGrad, c
         const TensorInfo* x = dims(node.input(0));
         if (x && x->isKnown() && x->rank() >= 1) {
             int64_t rows = 1;
-            const int64_t axis = op == "LayerNormalization" ? (node.attrInt("axis", -1) + x->rank()) % x->rank() : 2;
+            const int64_t attr = node.attrInt("axis", -1); // from the file: adding the rank may overflow
+            const int64_t axis = op != "LayerNormalization" ? 2 : attr < 0 ? attr + x->rank() : attr % x->rank();
             for (int64_t i = 0; i < std::min<int64_t>(axis, x->rank()); ++i)
                 rows = satMul(rows, x->dims[size_t(i)]);
             r.extraBytes = satMul(rows, 2 * 4); // mean and inverse std per normalized row
@@ -232,7 +233,7 @@ SavedRule savedRule(const Node& node, const std::vector<bool>& inputNeedsGrad, c
         r.inputs.push_back(0);
         r.outputs.push_back(0);
         const TensorInfo* x = dims(node.input(0));
-        const int64_t hidden = node.attrInt("hidden_size", 0);
+        const int64_t hidden = std::max<int64_t>(node.attrInt("hidden_size", 0), 0); // a negative one: none
         if (x && x->isKnown() && x->rank() == 3) {
             const int gates = op == "LSTM" ? 5 : op == "GRU" ? 4 : 1; // gate activations, LSTM cell state
             const int64_t dirs = node.attrString("direction", "forward") == "bidirectional" ? 2 : 1;
@@ -272,7 +273,8 @@ int64_t convWorkspace(const Node& node, const std::vector<TensorInfo>& tensors, 
     if (x < 0 || w < 0 || y < 0)
         return 0;
     const TensorInfo &in = tensors[size_t(x)], &kernel = tensors[size_t(w)], &out = tensors[size_t(y)];
-    if (!in.isKnown() || !kernel.isKnown() || !out.isKnown() || in.rank() != 4 || kernel.rank() != 4)
+    // The output's rank too: where the Conv rule gave up, it is the declared one, of any rank.
+    if (!in.isKnown() || !kernel.isKnown() || !out.isKnown() || in.rank() != 4 || kernel.rank() != 4 || out.rank() != 4)
         return 0;
     const int64_t elem = elementBytes(in.dtype, p);
     const int64_t n = in.dims[0], cin = in.dims[1], h = in.dims[2], wd = in.dims[3];
@@ -282,7 +284,7 @@ int64_t convWorkspace(const Node& node, const std::vector<TensorInfo>& tensors, 
     strides.resize(2, 1);
     const bool pointwise = kh == 1 && kw == 1 && strides[0] == 1 && strides[1] == 1;
     const int64_t groups = node.attrInt("group", 1);
-    const int64_t columnsPerImage = satMul(satMul(cinPerGroup, kh * kw), satMul(hout, wout));
+    const int64_t columnsPerImage = satMul(satMul(cinPerGroup, satMul(kh, kw)), satMul(hout, wout));
     switch (algorithm) {
     case ConvAlgorithm::FrameworkDefault:
         // PyTorch (oneDNN): depthwise convolutions copy their input into a blocked layout,
@@ -295,8 +297,8 @@ int64_t convWorkspace(const Node& node, const std::vector<TensorInfo>& tensors, 
     case ConvAlgorithm::Im2col:
         return pointwise ? 0 : satMul(satMul(n, columnsPerImage), elem);
     case ConvAlgorithm::FFT: {
-        const int64_t fh = nextPowerOfTwo(h + kh - 1), fw = nextPowerOfTwo(wd + kw - 1);
-        const int64_t spectrum = satMul(fh, fw / 2 + 1) * 8; // complex64
+        const int64_t fh = nextPowerOfTwo(satAdd(h, kh) - 1), fw = nextPowerOfTwo(satAdd(wd, kw) - 1);
+        const int64_t spectrum = satMul(satMul(fh, fw / 2 + 1), 8); // complex64
         return satMul(spectrum, satAdd(satAdd(satMul(n, cin), satMul(cout, cinPerGroup)), satMul(n, cout)));
     }
     case ConvAlgorithm::Winograd: {

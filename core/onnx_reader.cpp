@@ -586,21 +586,23 @@ Value Reader::tensorValue(const RawTensor& t)
         if (d < 0)
             throw ModelError("tensor '" + t.name + "' has a negative dimension (" + std::to_string(d) + ")");
         v.declaredShape.push_back(Dim { d, {} });
-        count = (d != 0 && count > INT64_MAX / d) ? INT64_MAX : count * d;
+        count = satMul(count, d);
     }
+    // Saturates: a huge count times the element size must not wrap (found by fuzzing).
+    const int64_t bytes = satMul(count, dtypeSize(t.dtype));
     if (t.isExternal) {
         checkExternalLocation(t.name, t.external.location);
         v.external = t.external;
-    } else if (t.raw.data && dtypeSize(t.dtype) > 0 && count != INT64_MAX
-               && int64_t(t.raw.size) != count * dtypeSize(t.dtype) && m_warnings.size() < 100) {
+    } else if (t.raw.data && dtypeSize(t.dtype) > 0 && bytes != kSaturated && int64_t(t.raw.size) != bytes
+               && m_warnings.size() < 100) {
         m_warnings.push_back("initializer '" + t.name + "' holds " + std::to_string(t.raw.size)
-                             + " bytes of data, but its dims and type call for " + std::to_string(count * dtypeSize(t.dtype)));
+                             + " bytes of data, but its dims and type call for " + std::to_string(bytes));
     }
     if (isIntegerType(t.dtype) && count <= m_limits.maxSmallIntElements) {
         const int size = dtypeSize(t.dtype);
         const bool isSigned = t.dtype == DType::Int64 || t.dtype == DType::Int32 || t.dtype == DType::Int16
             || t.dtype == DType::Int8;
-        if (t.raw.data && t.raw.size == count * size) {
+        if (t.raw.data && t.raw.size == bytes) {
             std::vector<int64_t> values(size_t(count), 0);
             for (int64_t i = 0; i < count; ++i)
                 values[size_t(i)] = readLittleEndian(t.raw.data + i * size, size, isSigned);

@@ -315,7 +315,7 @@ int64_t layerMemoryBytes(const AnalysisResult& r, size_t layer)
     // Parameter gradients are stored at the gradient precision, known as a total: a layer gets
     // the share its parameters make of all of them.
     if (m.gradientBytes > 0 && r.totals.params > 0)
-        bytes = satAdd(bytes, int64_t(double(l.params) / double(r.totals.params) * double(m.gradientBytes)));
+        bytes = satAdd(bytes, satFromDouble(double(l.params) / double(r.totals.params) * double(m.gradientBytes)));
     return bytes;
 }
 

@@ -9,22 +9,6 @@
 
 namespace fp {
 
-int64_t satMul(int64_t a, int64_t b)
-{
-    if (a < 0 || b < 0)
-        return -1;
-    if (a != 0 && b > kSaturated / a)
-        return kSaturated;
-    return a * b;
-}
-
-int64_t satAdd(int64_t a, int64_t b)
-{
-    if (a < 0 || b < 0)
-        return -1;
-    return a > kSaturated - b ? kSaturated : a + b;
-}
-
 namespace {
 
 // Arithmetic on values read from the file: an overflow makes the result unknown, never undefined.
@@ -61,6 +45,22 @@ Checked operator-(Checked a, Checked b)
 Checked operator*(Checked a, Checked b)
 {
     return apply(a, b, [](int64_t x, int64_t y, int64_t* r) { return __builtin_mul_overflow(x, y, r); });
+}
+
+// ceil(n / d) for n >= 0 and d > 0, without the n + d - 1 that overflows for huge n or d.
+int64_t ceilDiv(int64_t n, int64_t d)
+{
+    return n / d + (n % d != 0);
+}
+
+// Row-major strides of known dims; they saturate (a 0 dim elsewhere leaves the others unbounded),
+// and only index tensors of at most kMaxValues elements, where nothing saturates.
+std::vector<int64_t> rowMajorStrides(const std::vector<int64_t>& dims)
+{
+    std::vector<int64_t> stride(dims.size(), 1);
+    for (size_t k = dims.size(); k-- > 1;)
+        stride[k - 1] = satMul(stride[k], dims[k]);
+    return stride;
 }
 
 } // namespace
@@ -113,8 +113,11 @@ TensorInfo declaredInfo(const Value& value, const std::map<std::string, int64_t>
 
 namespace {
 
-constexpr int64_t kMaxValues = 64;
-constexpr int64_t kDefaultImageSize = 224; // propagate values only for small integer tensors
+constexpr int64_t kMaxValues = 64; // propagate values only for small integer tensors
+constexpr int64_t kDefaultImageSize = 224;
+// A shape tensor of unknown values still gives the output's rank, its length; a longer one than
+// this is taken as malformed rather than allocated (a declared dim of 2^40 would be 8 TiB of dims).
+constexpr int64_t kMaxRank = 1024;
 
 } // namespace
 
@@ -325,9 +328,13 @@ int64_t windowOut(int64_t in, int64_t kernel, int64_t stride, int64_t dilation, 
     if (!spanOrNone || *spanOrNone < 0)
         return -1; // kernel larger than the padded input
     const int64_t span = *spanOrNone;
-    int64_t out = (ceilMode ? span / stride + (span % stride != 0) : span / stride) + 1;
-    if (ceilMode && (out - 1) * stride >= *padded - padEnd)
-        --out; // the last window must start inside the input or left padding
+    int64_t out = (ceilMode ? ceilDiv(span, stride) : span / stride) + 1;
+    if (ceilMode) {
+        // The last window must start inside the input or left padding; its start may overflow.
+        const Checked lastStart = Checked(out - 1) * stride;
+        if (!lastStart || *lastStart >= *padded - padEnd)
+            --out;
+    }
     return out;
 }
 
@@ -383,13 +390,13 @@ void inferWindowed(Ctx& c, bool isConv, bool isTranspose)
             } else {
                 std::vector<int64_t> outPad = c.node.attrInts("output_padding");
                 outPad.resize(size_t(spatial), 0);
-                const Checked trimmed = Checked(s) * (in - 1) + outPad[size_t(i)]
-                    + (Checked(kernel[size_t(i)] - 1) * dilations[size_t(i)] + 1) - pads[size_t(i)]
+                const Checked trimmed = Checked(s) * (Checked(in) - 1) + outPad[size_t(i)]
+                    + ((Checked(kernel[size_t(i)]) - 1) * dilations[size_t(i)] + 1) - pads[size_t(i)]
                     - pads[size_t(i + spatial)];
                 o = in < 0 || !trimmed ? -1 : *trimmed;
             }
         } else if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
-            o = in < 0 || s <= 0 ? -1 : (in + s - 1) / s;
+            o = in < 0 || s <= 0 ? -1 : ceilDiv(in, s);
         } else if (autoPad == "VALID") {
             o = windowOut(in, kernel[size_t(i)], s, dilations[size_t(i)], 0, 0, ceilMode);
         } else {
@@ -469,7 +476,7 @@ bool evaluateElementwise(Ctx& c, const std::vector<int64_t>& outDims)
     const size_t n = c.node.inputs.size();
     std::vector<const std::vector<int64_t>*> args;
     for (size_t i = 0; i < n; ++i) {
-        if (!c.vals(i) || !c.in(i).isKnown())
+        if (!c.vals(i) || !c.in(i).isKnown() || int64_t(c.vals(i)->size()) != c.in(i).elements())
             return false;
         args.push_back(&*c.vals(i));
     }
@@ -486,7 +493,7 @@ bool evaluateElementwise(Ctx& c, const std::vector<int64_t>& outDims)
         for (size_t k = t.dims.size(); k-- > 0;) {
             const int64_t d = t.dims[k];
             index += (d == 1 ? 0 : coord[k + offset]) * stride;
-            stride *= d;
+            stride = satMul(stride, d); // at most the input's element count once the loop is over
         }
         return (*args[arg])[size_t(index)];
     };
@@ -561,6 +568,8 @@ void unaryWithValues(Ctx& c)
     const std::string& op = c.node.opType;
     std::vector<int64_t> out = *v;
     for (int64_t& x : out) {
+        if ((op == "Neg" || op == "Abs") && x == INT64_MIN)
+            return; // no int64 negation
         if (op == "Neg")
             x = -x;
         else if (op == "Abs")
@@ -693,7 +702,7 @@ void reshape(Ctx& c)
     if (!shape) {
         // The rank is known from the shape input's length even when its values are not.
         const TensorInfo& s = c.in(1);
-        if (s.isKnown() && s.rank() == 1)
+        if (s.isKnown() && s.rank() == 1 && s.dims[0] <= kMaxRank)
             c.setOut(0, x.dtype, std::vector<int64_t>(size_t(s.dims[0]), -1));
         return;
     }
@@ -744,10 +753,9 @@ void transpose(Ctx& c)
     c.setOut(0, x.dtype, out);
     // Values move with their elements (torch.onnx transposes computed pad amounts, for one).
     if (x.values && x.isKnown() && int64_t(x.values->size()) == x.elements()) {
+        // With no elements (a 0 dim) the other dims are unbounded: the strides saturate (found by fuzzing).
         const size_t rank = x.dims.size();
-        std::vector<int64_t> inStride(rank, 1);
-        for (size_t k = rank; k-- > 1;)
-            inStride[k - 1] = inStride[k] * x.dims[k];
+        const std::vector<int64_t> inStride = rowMajorStrides(x.dims);
         std::vector<int64_t> values(x.values->size());
         for (size_t flat = 0; flat < values.size(); ++flat) {
             int64_t rest = int64_t(flat), source = 0;
@@ -866,9 +874,10 @@ void split(Ctx& c)
             return;
         if (total < 0 || parts == 0)
             return;
-        const int64_t each = (total + int64_t(parts) - 1) / int64_t(parts);
+        const int64_t each = ceilDiv(total, int64_t(parts));
         sizes = std::vector<int64_t>(parts, each);
-        sizes->back() = total - each * int64_t(parts - 1);
+        const Checked last = Checked(total) - Checked(each) * int64_t(parts - 1);
+        sizes->back() = last ? *last : -1;
     }
     if (sizes->size() != parts)
         return;
@@ -937,11 +946,11 @@ void slice(Ctx& c)
         if (s > 0) {
             b = b < 0 ? std::max<int64_t>(b + dim, 0) : std::min(b, dim);
             e = e < 0 ? std::max<int64_t>(e + dim, 0) : std::min(e, dim);
-            out[size_t(a)] = e > b ? (e - b + s - 1) / s : 0;
+            out[size_t(a)] = e > b ? ceilDiv(e - b, s) : 0;
         } else {
             b = b < 0 ? std::max<int64_t>(b + dim, -1) : std::min(b, dim - 1);
             e = e < 0 ? std::max<int64_t>(e + dim, -1) : std::min(e, dim - 1);
-            out[size_t(a)] = b > e ? (b - e + (-s) - 1) / (-s) : 0;
+            out[size_t(a)] = b > e ? 1 - (b - e - 1) / s : 0; // ceil((b - e) / -s); -s overflows for INT64_MIN
         }
         first[size_t(a)] = b;
         step[size_t(a)] = s;
@@ -952,9 +961,7 @@ void slice(Ctx& c)
         return;
     // Element k of the output comes from first + k * step along every axis.
     const size_t rank = x.dims.size();
-    std::vector<int64_t> inStride(rank, 1);
-    for (size_t k = rank; k-- > 1;)
-        inStride[k - 1] = inStride[k] * x.dims[k];
+    const std::vector<int64_t> inStride = rowMajorStrides(x.dims);
     std::vector<int64_t> v(size_t(result->elements()));
     for (size_t flat = 0; flat < v.size(); ++flat) {
         int64_t rest = int64_t(flat), source = 0;
@@ -1033,7 +1040,7 @@ void expand(Ctx& c)
     const auto& target = c.vals(1);
     if (!target) {
         const TensorInfo& s = c.in(1);
-        if (s.isKnown() && s.rank() == 1 && x.rankKnown)
+        if (s.isKnown() && s.rank() == 1 && x.rankKnown && s.dims[0] <= kMaxRank)
             c.setOut(0, x.dtype, std::vector<int64_t>(size_t(std::max<int64_t>(s.dims[0], x.rank())), -1));
         return;
     }
@@ -1064,7 +1071,7 @@ void constantOfShape(Ctx& c)
     const DType dtype = value && value->tensor ? value->tensor->dtype : DType::Float;
     if (!shapeValues) {
         const TensorInfo& s = c.in(0);
-        if (s.isKnown() && s.rank() == 1)
+        if (s.isKnown() && s.rank() == 1 && s.dims[0] <= kMaxRank)
             c.setOut(0, dtype, std::vector<int64_t>(size_t(s.dims[0]), -1));
         return;
     }
@@ -1178,10 +1185,11 @@ void reduce(Ctx& c)
     }
     c.setOut(0, x.dtype, out);
     if (c.node.opType == "ReduceProd" && x.values && x.rank() == 1 && !keep) {
-        int64_t p = 1;
+        Checked p = 1;
         for (int64_t v : *x.values)
-            p *= v;
-        c.setValues(0, { p });
+            p = p * v;
+        if (p)
+            c.setValues(0, { *p });
     }
 }
 

@@ -1,6 +1,7 @@
 #include "traces.h"
 
 #include "format.h"
+#include "graph.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -94,7 +95,7 @@ MemoryTrace parseNvidiaSmi(const QString& text, double interval)
             throw TraceError("nvidia-smi log, line " + std::to_string(i + 1) + ": '" + lines[i].toStdString()
                              + "' has no memory.used value");
         const int64_t unit = m.captured(2).isEmpty() ? defaultUnit : unitBytes(m.captured(2));
-        t.bytes.push_back(int64_t(m.captured(1).toDouble() * double(unit)));
+        t.bytes.push_back(satFromDouble(m.captured(1).toDouble() * double(unit))); // "1e30 GiB" saturates
         double seconds = double(i - 1) * interval;
         if (timeColumn >= 0) {
             // "2024/05/01 12:00:00.123": seconds since the first sample

@@ -476,7 +476,7 @@ GraphFigures GraphFigures::compute(const Model& model, const AnalysisResult& res
                 continue;
             const int64_t raw = rawBytes(out);
             f.valueBytes[size_t(out)] = raw == rawTotal ? layer.outputBytes
-                : rawTotal > 0 ? int64_t(double(layer.outputBytes) * double(raw) / double(rawTotal))
+                : rawTotal > 0 ? satFromDouble(double(layer.outputBytes) * double(raw) / double(rawTotal))
                                : 0;
         }
     }

@@ -3,6 +3,8 @@
 // Builds small ONNX models in tests with ONNX's own protobuf classes, so test graphs are
 // written independently of the reader under test.
 
+#include "dump_model.h"
+
 #include <onnx/onnx_pb.h>
 
 #include <cstdint>
@@ -92,7 +94,12 @@ public:
     }
 
     onnx::ModelProto& proto() { return m_model; }
-    std::string bytes() const { return m_model.SerializeAsString(); }
+    std::string bytes() const
+    {
+        std::string b = m_model.SerializeAsString();
+        dumpForFuzzing(b);
+        return b;
+    }
 
 private:
     static void fill(onnx::ValueInfoProto* v, const std::string& name, const std::vector<int64_t>& dims,

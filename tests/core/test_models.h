@@ -1,6 +1,7 @@
 #pragma once
 
 #include "analysis.h"
+#include "dump_model.h"
 #include "onnx_reader.h"
 
 #include <QString>
@@ -15,6 +16,7 @@ inline std::string modelPath(const char* file)
 // Reads a model built in memory by a test (ModelBuilder::bytes()).
 inline Model readBytes(const std::string& bytes)
 {
+    dumpForFuzzing(bytes);
     return readOnnxBytes(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "test.onnx");
 }
 
