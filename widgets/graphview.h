@@ -175,6 +175,8 @@ private:
     void showOverlay();
     void placeOverlays();
     void toggleGroup(int group, bool collapsed, bool withSubgroups);
+    // Where `group` is drawn: its frame when open, its box when collapsed; null when not drawn.
+    QRectF groupRect(int group) const;
     void activateItem(GraphNodeItem* item);
     void moveSelection(int key);
     void selectItem(GraphNodeItem* item, bool centre);
