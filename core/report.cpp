@@ -365,7 +365,7 @@ std::string formatSummary(const Model& model, const AnalysisResult& r, const Per
         << torchsummaryRuleText(ts) << ")\n";
     if (performance && !performance->hasRoofline()) {
         char text[160];
-        std::snprintf(text, sizeof text, "%.3f J (no device: no time)", performance->joules);
+        std::snprintf(text, sizeof text, "%.4g J (no device: no time)", performance->joules);
         out << "Estimated energy:         " << text << '\n';
     } else if (performance) {
         char text[160];
