@@ -117,7 +117,7 @@ QString readCalibrationFile(const QString& path, Calibration& calibration)
     return {};
 }
 
-QString readBudgetOptions(const QCommandLineParser& parser, Budget& budget)
+QString readBudgetOptions(const QCommandLineParser& parser, BudgetChoice& budget)
 {
     if (parser.isSet("devices")) {
         QFile f(parser.value("devices"));
@@ -139,6 +139,7 @@ QString readBudgetOptions(const QCommandLineParser& parser, Budget& budget)
         }
         budget.device = *d;
         budget.bytes = d->memoryBytes;
+        budget.name = d->name;
     }
     const auto fraction = [&](const char* option, double& value, double max) -> QString {
         if (!parser.isSet(QLatin1String(option)))

@@ -3,7 +3,7 @@
 // The analysis options shared by footprint-cli and the GUI's command line.
 
 #include "analysis.h"
-#include "devices.h"
+#include "session.h"
 
 #include <QCommandLineParser>
 #include <QString>
@@ -19,14 +19,8 @@ QString readAnalysisOptions(const QCommandLineParser& parser, AnalysisConfig& co
 // file's name. Returns an error message naming the file, empty on success.
 QString readCalibrationFile(const QString& path, Calibration& calibration);
 
-// The memory budget: a device preset's memory (--device) or an explicit size (--fit-memory).
-struct Budget {
-    std::vector<Device> devices = builtinDevices(); // or those of --devices FILE
-    std::optional<Device> device;
-    std::optional<int64_t> bytes;
-    double efficiency = 0.75; // share of the device's roofs attained (--efficiency)
-    double energyScale = 1.0; // multiplies the 45 nm energy costs (--energy-scale)
-};
-QString readBudgetOptions(const QCommandLineParser& parser, Budget& budget);
+// The device and memory budget: a device preset's memory (--device) or an explicit size
+// (--fit-memory), the presets (--devices), --efficiency and --energy-scale.
+QString readBudgetOptions(const QCommandLineParser& parser, BudgetChoice& budget);
 
 } // namespace fp

@@ -58,6 +58,8 @@ std::optional<int> parseCommand(QCommandLineParser& parser, const QStringList& a
     return std::nullopt;
 }
 
+int readSession(const QCommandLineParser& parser, fp::Session& session);
+
 int analyzeCommand(const QStringList& arguments)
 {
     QCommandLineParser parser;
@@ -80,55 +82,18 @@ int analyzeCommand(const QStringList& arguments)
         if (!ok || layerRows < 0)
             return fail(QStringLiteral("--layers must be a count or 'all', not '%1'").arg(parser.value("layers")), 2);
     }
-    fp::AnalysisConfig config;
-    if (QString error = fp::readAnalysisOptions(parser, config); !error.isEmpty())
-        return fail(error, 2);
-    fp::Budget budget;
-    if (QString error = fp::readBudgetOptions(parser, budget); !error.isEmpty())
-        return fail(error, 2);
-
-    try {
-        const fp::Model model = fp::readOnnxFile(parser.positionalArguments().front().toStdString());
-        const fp::AnalysisResult result = fp::analyze(model, config);
-        const bool timeline = parser.isSet("timeline");
-        std::optional<fp::PerformanceEstimate> performance;
-        if (budget.device) {
-            fp::PerformanceConfig pc;
-            pc.device = *budget.device;
-            pc.efficiency = budget.efficiency;
-            pc.energy.scale = budget.energyScale;
-            performance = fp::estimatePerformance(result, config, pc);
-        }
-        const fp::PerformanceEstimate* perf = performance ? &*performance : nullptr;
-        std::optional<fp::BatchFit> fit;
-        if (budget.bytes)
-            fit = fp::largestBatchThatFits(model, config, *budget.bytes);
-        if (format == "json") {
-            QJsonObject root = fp::toJson(model, config, result, timeline, perf);
-            if (budget.bytes)
-                fp::addBudgetJson(root, *budget.bytes, result.totals.peakBytes, *fit,
-                    budget.device ? budget.device->name : std::string());
-            std::cout << QJsonDocument(root).toJson().constData();
-        } else if (format == "csv") {
-            std::cout << (timeline ? fp::formatTimeline(model, result) : fp::formatCsv(model, result, perf));
-        } else {
-            std::cout << fp::formatSummary(model, result, perf, &config.calibration);
-            if (budget.bytes) {
-                std::cout << "Budget:                   " << fp::formatBytes(*budget.bytes)
-                          << (budget.device ? " (" + budget.device->name + ")" : std::string()) << ": "
-                          << fp::budgetVerdict(*budget.bytes, result.totals.peakBytes) << '\n'
-                          << "Largest batch that fits:  " << fit->maxBatch
-                          << (fit->hitLimit ? " (the search limit)" : "") << " (peak "
-                          << fp::formatBytes(fit->peakAtMax) << ")\n";
-            }
-            std::cout << '\n' << fp::formatLayers(model, result, perf, layerRows) << fp::formatNotes(result);
-            if (timeline)
-                std::cout << '\n' << fp::formatTimeline(model, result);
-        }
-    } catch (const fp::ModelError& e) {
-        return fail(QString::fromStdString(e.what()));
-    } catch (const std::exception& e) {
-        return fail(QStringLiteral("internal error: %1").arg(QString::fromStdString(e.what())));
+    fp::Session session;
+    if (const int code = readSession(parser, session); code != 0)
+        return code;
+    const bool timeline = parser.isSet("timeline");
+    if (format == "json") {
+        std::cout << QJsonDocument(session.toJson(timeline)).toJson().constData();
+    } else if (format == "csv") {
+        std::cout << (timeline ? fp::formatTimeline(*session.model, *session.result) : session.toCsv().toStdString());
+    } else {
+        std::cout << session.toTable(layerRows);
+        if (timeline)
+            std::cout << '\n' << fp::formatTimeline(*session.model, *session.result);
     }
     return 0;
 }
@@ -188,7 +153,7 @@ int sweepCommand(const QStringList& arguments)
     fp::AnalysisConfig config;
     if (QString error = fp::readAnalysisOptions(parser, config); !error.isEmpty())
         return fail(error, 2);
-    fp::Budget budget;
+    fp::BudgetChoice budget;
     if (QString error = fp::readBudgetOptions(parser, budget); !error.isEmpty())
         return fail(error, 2);
     std::vector<int64_t> batches;
@@ -239,7 +204,7 @@ int sweepCommand(const QStringList& arguments)
     QString subtitle = QString::fromLatin1(fp::modeName(config.training.mode));
     if (config.training.mode == fp::Mode::Training)
         subtitle += QStringLiteral(", ") + QString::fromLatin1(fp::optimizerName(config.training.optimizer));
-    const QString budgetName = budget.device ? QString::fromStdString(budget.device->name) : QString();
+    const QString budgetName = QString::fromStdString(budget.name);
     const fp::Picture picture
         = fp::sweepPicture(QFileInfo(parser.positionalArguments().front()).fileName(), subtitle, points,
             budget.bytes.value_or(0), budgetName);
@@ -348,31 +313,21 @@ int compareCommand(const QStringList& arguments)
     return 0;
 }
 
-// Reads MODEL and the analysis and budget options, analyses, and fills `source` in. Returns an
-// exit status (0 on success; the message is printed).
-int readExportSource(const QCommandLineParser& parser, fp::ExportSource& source)
+// Reads MODEL and the analysis and budget options, and makes the session (makeSession: the
+// analysis, the performance and the largest batch that fits). Returns an exit status (0 on
+// success; the message is printed).
+int readSession(const QCommandLineParser& parser, fp::Session& session)
 {
     fp::AnalysisConfig config;
     if (QString error = fp::readAnalysisOptions(parser, config); !error.isEmpty())
         return fail(error, 2);
-    fp::Budget budget;
+    fp::BudgetChoice budget;
     if (QString error = fp::readBudgetOptions(parser, budget); !error.isEmpty())
         return fail(error, 2);
     const QString path = parser.positionalArguments().front();
     try {
         auto model = std::make_shared<const fp::Model>(fp::readOnnxFile(QFile::encodeName(path).toStdString()));
-        source.result = std::make_shared<const fp::AnalysisResult>(fp::analyze(*model, config));
-        source.model = std::move(model);
-        source.name = QFileInfo(path).fileName();
-        source.config = config;
-        source.device = budget.device;
-        source.efficiency = budget.efficiency;
-        source.energyScale = budget.energyScale;
-        if (budget.bytes) {
-            source.budgetBytes = *budget.bytes;
-            source.budgetName = budget.device ? QString::fromStdString(budget.device->name) : QString();
-            source.fit = fp::largestBatchThatFits(*source.model, config, *budget.bytes);
-        }
+        session = fp::makeSession(std::move(model), config, budget, QFileInfo(path).fileName());
     } catch (const fp::ModelError& e) {
         return fail(QString::fromStdString(e.what()));
     } catch (const std::exception& e) {
@@ -495,8 +450,8 @@ int chartCommand(const QStringList& arguments)
     if (QFileInfo::exists(output) && !parser.isSet("force"))
         return fail(QStringLiteral("'%1' exists; pass --force to replace it").arg(output));
 
-    fp::ExportSource source;
-    if (const int code = readExportSource(parser, source); code != 0)
+    fp::Session source;
+    if (const int code = readSession(parser, source); code != 0)
         return code;
     fp::Picture picture;
     fp::GraphView graph; // outlives the picture, which draws its scene
@@ -519,7 +474,7 @@ int chartCommand(const QStringList& arguments)
         }
         picture = fp::timelinePicture(source, *size, &like);
     } else if (kind == "roofline") {
-        if (!source.device)
+        if (!source.budget.device)
             return fail(QStringLiteral("--kind roofline needs --device NAME: the roofs are the device's"), 2);
         picture = fp::rooflinePicture(source, *size);
     } else {
@@ -561,8 +516,8 @@ int reportCommand(const QStringList& arguments)
     if (QFileInfo::exists(output) && !parser.isSet("force"))
         return fail(QStringLiteral("'%1' exists; pass --force to replace it").arg(output));
 
-    fp::ExportSource source;
-    if (const int code = readExportSource(parser, source); code != 0)
+    fp::Session source;
+    if (const int code = readSession(parser, source); code != 0)
         return code;
     // The graph as a new window shows it; too tall for a page, its collapsed overview.
     fp::GraphView graph;

@@ -39,7 +39,7 @@ QString filterSuffix(const QString& filter)
 
 } // namespace
 
-ExportActions::ExportActions(QWidget* window, std::function<ExportSource()> source, LayerBarChart* bars,
+ExportActions::ExportActions(QWidget* window, std::function<Session()> source, LayerBarChart* bars,
                              TimelineChart* timeline, RooflineChart* roofline, GraphView* graph)
     : QObject(window)
     , m_window(window)
@@ -105,7 +105,7 @@ bool ExportActions::dialogsEnabled() const
 
 void ExportActions::exportWithDialog(Kind kind)
 {
-    const ExportSource source = m_source();
+    const Session source = m_source();
     if (!source.result) {
         failed(tr("Open a model first"));
         return;
@@ -235,7 +235,7 @@ bool ExportActions::exportView(View view, const QString& path, double scale, boo
     const std::optional<PictureFormat> format = pictureFormatForPath(path);
     if (!format)
         return failed(tr("'%1': pictures are written as .png, .svg or .pdf").arg(path));
-    const ExportSource source = m_source();
+    const Session source = m_source();
     if (!source.result)
         return failed(tr("Open a model first"));
     if (!mayWrite(path, confirmed))
@@ -249,7 +249,7 @@ bool ExportActions::exportView(View view, const QString& path, double scale, boo
         picture = timelinePicture(source, kChartExportSize, m_timeline);
         break;
     case View::Roofline:
-        if (!source.device)
+        if (!source.budget.device)
             return failed(tr("The roofline needs a device: choose one in the Configuration panel"));
         picture = rooflinePicture(source, kChartExportSize, m_roofline);
         break;
@@ -268,7 +268,7 @@ bool ExportActions::exportView(View view, const QString& path, double scale, boo
 
 bool ExportActions::exportCsv(const QString& path, bool confirmed)
 {
-    const ExportSource source = m_source();
+    const Session source = m_source();
     if (!source.result)
         return failed(tr("Open a model first"));
     return mayWrite(path, confirmed) && write(path, source.toCsv());
@@ -276,7 +276,7 @@ bool ExportActions::exportCsv(const QString& path, bool confirmed)
 
 bool ExportActions::exportJson(const QString& path, bool confirmed)
 {
-    const ExportSource source = m_source();
+    const Session source = m_source();
     if (!source.result)
         return failed(tr("Open a model first"));
     return mayWrite(path, confirmed) && write(path, QJsonDocument(source.toJson()).toJson());
@@ -287,7 +287,7 @@ bool ExportActions::exportReport(const QString& path, bool confirmed)
     const QString suffix = QFileInfo(path).suffix().toLower();
     if (suffix != QLatin1String("html") && suffix != QLatin1String("htm") && suffix != QLatin1String("pdf"))
         return failed(tr("'%1': reports are written as .html or .pdf").arg(path));
-    const ExportSource source = m_source();
+    const Session source = m_source();
     if (!source.result)
         return failed(tr("Open a model first"));
     if (!mayWrite(path, confirmed))
@@ -321,7 +321,7 @@ bool ExportActions::exportReport(const QString& path, bool confirmed)
     return true;
 }
 
-void ExportActions::writeReport(const QString& path, const ExportSource& source, const GraphView* graph)
+void ExportActions::writeReport(const QString& path, const Session& source, const GraphView* graph)
 {
     const AnalysisReport report(source, graph);
     QString error;

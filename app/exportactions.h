@@ -32,7 +32,7 @@ public:
 
     // `source` describes the window's current analysis; the views lend their settings (metric,
     // bar count, zoom, open groups) to the pictures.
-    ExportActions(QWidget* window, std::function<ExportSource()> source, LayerBarChart* bars, TimelineChart* timeline,
+    ExportActions(QWidget* window, std::function<Session()> source, LayerBarChart* bars, TimelineChart* timeline,
                   RooflineChart* roofline, GraphView* graph);
     ~ExportActions() override;
 
@@ -67,11 +67,11 @@ private:
     bool mayWrite(const QString& path, bool confirmed);
     bool write(const QString& path, const QByteArray& bytes);
     bool failed(const QString& message);
-    void writeReport(const QString& path, const ExportSource& source, const GraphView* graph);
+    void writeReport(const QString& path, const Session& source, const GraphView* graph);
     bool dialogsEnabled() const;
 
     QWidget* m_window;
-    std::function<ExportSource()> m_source;
+    std::function<Session()> m_source;
     LayerBarChart* m_bars;
     TimelineChart* m_timeline;
     RooflineChart* m_roofline;

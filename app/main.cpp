@@ -95,15 +95,17 @@ int main(int argc, char** argv)
     // An interactive window starts where the last one left off, a screenshot from the defaults;
     // the options given override either.
     fp::AnalysisConfig config;
-    fp::Budget budget;
+    fp::BudgetChoice budget;
     if (!parser.isSet(screenshotOption))
         fp::MainWindow::restoreAnalysisSettings(config, budget);
     if (const QString error = fp::readAnalysisOptions(parser, config); !error.isEmpty())
         return fail(error, 2);
     if (const QString error = fp::readBudgetOptions(parser, budget); !error.isEmpty())
         return fail(error, 2);
-    if (parser.isSet(QStringLiteral("fit-memory")) && !parser.isSet(QStringLiteral("device")))
+    if (parser.isSet(QStringLiteral("fit-memory")) && !parser.isSet(QStringLiteral("device"))) {
         budget.device.reset(); // a size of one's own, not the saved device's
+        budget.name.clear();
+    }
     const QStringList positional = parser.positionalArguments();
     if (positional.size() > 1)
         return fail(QStringLiteral("give at most one MODEL (see footprint --help)"), 2);

@@ -148,7 +148,7 @@ MainWindow::MainWindow(bool persistent, QWidget* parent)
 
 MainWindow::~MainWindow() = default;
 
-void MainWindow::restoreAnalysisSettings(AnalysisConfig& config, Budget& budget)
+void MainWindow::restoreAnalysisSettings(AnalysisConfig& config, BudgetChoice& budget)
 {
     WindowSettings::restoreAnalysis(config, budget);
 }
@@ -285,7 +285,7 @@ void MainWindow::createDocks()
     m_controls = new ControlPanel;
     m_controls->setObjectName(QStringLiteral("controls"));
     connect(m_controls, &ControlPanel::configChanged, this, [this](bool batchOnly) {
-        m_config = m_controls->config();
+        m_session.config = m_controls->config();
         reanalyze(/*refit=*/!batchOnly);
     });
     connect(m_controls, &ControlPanel::budgetChanged, this, [this]() { reanalyze(); });
@@ -340,13 +340,13 @@ void MainWindow::createActions()
     m_cancelAction->setObjectName(QStringLiteral("cancelLoadAction"));
     m_cancelAction->setEnabled(false);
     m_traces = new TraceActions(this, m_timeline, m_timelineDock, m_settings, [this]() {
-        return m_model && m_result ? configLabel(*m_model, *m_result, m_config) : QString();
+        return m_session.isValid() ? m_session.configurationText() : QString();
     });
     connect(m_traces, &TraceActions::traceFailed, this, &MainWindow::traceFailed);
     m_traces->addTraceActions(file);
     createCalibrationActions(file);
     file->addSeparator();
-    m_exports = new ExportActions(this, [this]() { return exportSource(); }, m_bars, m_timeline, m_roofline, m_graph->view());
+    m_exports = new ExportActions(this, [this]() { return m_session; }, m_bars, m_timeline, m_roofline, m_graph->view());
     file->addMenu(m_exports->menu());
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
@@ -401,26 +401,6 @@ void MainWindow::createActions()
     m_exports->addContextActions(m_table);
 }
 
-ExportSource MainWindow::exportSource() const
-{
-    ExportSource source;
-    if (!m_model || !m_result)
-        return source;
-    source.name = displayName(m_path);
-    source.model = m_model;
-    source.config = m_config;
-    source.result = m_result;
-    if (const Device* device = m_controls->device())
-        source.device = *device;
-    if (const std::optional<MemoryBudget> budget = m_controls->budget()) {
-        source.budgetBytes = budget->bytes;
-        source.budgetName = budget->name;
-    }
-    if (!m_fitPending)
-        source.fit = m_fit;
-    return source;
-}
-
 bool MainWindow::isGraphLayoutRunning() const
 {
     return m_graph && m_graph->view()->isLayoutRunning();
@@ -437,10 +417,9 @@ bool MainWindow::showView(const QString& name)
     return false;
 }
 
-void MainWindow::setBudget(const Budget& budget)
+void MainWindow::setBudget(const BudgetChoice& budget)
 {
-    m_efficiency = budget.efficiency;
-    m_energyScale = budget.energyScale;
+    m_session.budget = budget;
     m_controls->setDevices(budget.devices);
     m_controls->setBudget(budget.device, budget.bytes);
     reanalyze();
@@ -448,23 +427,9 @@ void MainWindow::setBudget(const Budget& budget)
 
 void MainWindow::setAnalysisConfig(const AnalysisConfig& config)
 {
-    m_config = config;
+    m_session.config = config;
     m_controls->setConfig(config);
     reanalyze();
-}
-
-std::optional<MemoryBudget> MainWindow::currentBudget() const
-{
-    std::optional<MemoryBudget> budget = m_controls->budget();
-    if (!budget)
-        return budget;
-    if (m_fitPending) {
-        budget->searching = true;
-    } else if (m_fit) {
-        budget->maxBatch = m_fit->maxBatch;
-        budget->maxBatchIsSearchLimit = m_fit->hitLimit;
-    }
-    return budget;
 }
 
 void MainWindow::openSample()
@@ -517,7 +482,7 @@ void MainWindow::cancelLoad()
     m_readProgress->cancelled = true;
     ++m_job; // whatever the worker still hands back is dropped
     endLoad();
-    statusBar()->showMessage(m_model ? tr("Loading cancelled; %1 stays open.").arg(displayName(m_path))
+    statusBar()->showMessage(m_session.model ? tr("Loading cancelled; %1 stays open.").arg(displayName(m_path))
                                      : tr("Loading cancelled."),
                              5000);
     emit loadCancelled();
@@ -554,7 +519,7 @@ void MainWindow::updateLoadProgress()
 void MainWindow::showModel(const QString& path, std::shared_ptr<const Model> model, double loadMs)
 {
     m_path = path;
-    m_model = std::move(model);
+    m_session.model = std::move(model);
     m_loadMs = loadMs;
     setWindowTitle(tr("%1 — Footprint").arg(displayName(path)));
     statusBar()->clearMessage();
@@ -563,7 +528,7 @@ void MainWindow::showModel(const QString& path, std::shared_ptr<const Model> mod
         m_selectedNode = -1;
         emit nodeSelected(-1);
     }
-    m_controls->setModel(m_model.get());
+    m_controls->setModel(m_session.model.get());
     reanalyze();
     if (!isResource(path))
         m_settings->addRecentFile(path);
@@ -584,13 +549,16 @@ void MainWindow::showLoadError(const QString& path, const QString& reason)
 
 void MainWindow::reanalyze(bool refit)
 {
-    if (!m_model)
+    if (!m_session.model)
         return;
     QElapsedTimer timer;
     timer.start();
-    std::shared_ptr<const AnalysisResult> result;
+    // One analysis per change, its performance estimated once; the search for the largest
+    // batch that fits runs later, on a worker.
+    Session next;
     try {
-        result = std::make_shared<const AnalysisResult>(analyze(*m_model, m_config));
+        next = makeSession(m_session.model, m_session.config, m_controls->budgetChoice(m_session.budget),
+                           displayName(m_path), FitSearch::Later);
     } catch (const std::exception& e) {
         statusBar()->showMessage(tr("Analysis failed: %1").arg(QString::fromStdString(e.what())), 10000);
         return;
@@ -598,28 +566,29 @@ void MainWindow::reanalyze(bool refit)
     m_analysisMs = double(timer.nsecsElapsed()) / 1e6;
     timer.restart();
 
-    const bool newModel = m_layerModel->model() != m_model.get();
-    m_result = std::move(result);
+    const bool newModel = m_layerModel->model() != m_session.model.get();
     // Changing only the batch cannot change the largest batch that fits, so a batch slider
-    // drag never starts a search.
-    if (refit || newModel || (!m_fit && !m_fitPending && m_controls->budget()))
+    // drag never starts a search: the last answer (or the search under way) carries over.
+    const bool hadFit = m_session.fit || m_session.fitPending;
+    next.fit = m_session.fit;
+    next.fitPending = m_session.fitPending && next.budgetBytes() > 0;
+    m_session = std::move(next);
+    if (refit || newModel || (!hadFit && m_session.budgetBytes() > 0))
         scheduleFit();
-    const std::optional<MemoryBudget> budget = currentBudget();
 
-    m_performance = estimateOnDevice();
-    const QString deviceName = m_controls->device() ? QString::fromStdString(m_controls->device()->name) : QString();
-    m_layerModel->setAnalysis(m_model, m_result, m_performance, deviceName);
-    m_summary->setAnalysis(displayName(m_path), m_model, m_result, budget);
-    m_summary->setPerformance(m_performance, deviceName);
-    m_roofline->setAnalysis(m_model, m_result, m_performance, deviceName, m_efficiency);
-    m_bars->setAnalysis(m_model, m_result);
+    const std::shared_ptr<const PerformanceEstimate> performance = m_session.performance();
+    const QString deviceName = m_session.deviceName();
+    m_layerModel->setAnalysis(m_session.model, m_session.result, performance, deviceName);
+    m_summary->setAnalysis(m_session);
+    m_roofline->setAnalysis(m_session.model, m_session.result, performance, deviceName, m_session.budget.efficiency);
+    m_bars->setAnalysis(m_session.model, m_session.result);
     if (newModel)
-        m_graph->setModel(m_model, m_result); // lays out off the GUI thread
+        m_graph->setModel(m_session.model, m_session.result); // lays out off the GUI thread
     else
-        m_graph->setAnalysis(m_result); // recolours and relabels, no new layout
-    m_timeline->setAnalysis(m_model, m_result, budget ? budget->bytes : 0, budget ? budget->name : QString());
-    m_controls->showResolved(*m_result);
-    m_details->setAnalysis(m_model, m_result);
+        m_graph->setAnalysis(m_session.result); // recolours and relabels, no new layout
+    m_timeline->setAnalysis(m_session.model, m_session.result, m_session.budgetBytes(), m_session.budgetName());
+    m_controls->showResolved(*m_session.result);
+    m_details->setAnalysis(m_session.model, m_session.result);
 
     updateColumnVisibility();
     if (newModel) {
@@ -643,11 +612,11 @@ void MainWindow::reanalyze(bool refit)
 void MainWindow::scheduleFit()
 {
     ++m_fitJob; // a search under way answers for a configuration that is gone
-    m_fit.reset();
+    m_session.fit.reset();
     m_fitMs = -1;
-    const bool wasPending = m_fitPending;
-    m_fitPending = m_model && m_controls->budget();
-    if (m_fitPending) {
+    const bool wasPending = m_session.fitPending;
+    m_session.fitPending = m_session.model && m_session.budgetBytes() > 0;
+    if (m_session.fitPending) {
         m_fitTimer->start(); // restarts: a drag searches once, after it pauses
     } else {
         m_fitTimer->stop();
@@ -658,9 +627,9 @@ void MainWindow::scheduleFit()
 
 void MainWindow::startFit()
 {
-    const std::optional<MemoryBudget> budget = m_controls->budget();
-    if (!m_model || !budget) {
-        m_fitPending = false;
+    const int64_t budgetBytes = m_session.budgetBytes();
+    if (!m_session.model || budgetBytes <= 0) {
+        m_session.fitPending = false;
         emit fitUpdated();
         return;
     }
@@ -676,19 +645,19 @@ void MainWindow::startFit()
         if (job != m_fitJob)
             return; // the configuration changed while it ran
         const Outcome outcome = watcher->result();
-        m_fitPending = false;
+        m_session.fitPending = false;
         if (outcome.error.isEmpty()) {
-            m_fit = outcome.fit;
+            m_session.fit = outcome.fit;
             m_fitMs = outcome.ms;
         } else {
             statusBar()->showMessage(tr("Largest-batch search failed: %1").arg(outcome.error), 10000);
         }
-        m_summary->setBudget(currentBudget());
+        m_summary->setBudget(m_session);
         updateTiming();
         emit fitUpdated();
     });
     // Inputs by value: the model is shared and immutable, the rest is copied.
-    watcher->setFuture(QtConcurrent::run([model = m_model, config = m_config, bytes = budget->bytes]() {
+    watcher->setFuture(QtConcurrent::run([model = m_session.model, config = m_session.config, bytes = budgetBytes]() {
         Outcome outcome;
         QElapsedTimer timer;
         timer.start();
@@ -708,8 +677,8 @@ void MainWindow::updateTiming()
                          .arg(m_loadMs, 0, 'f', 1)
                          .arg(m_analysisMs, 0, 'f', 2)
                          .arg(m_viewsMs, 0, 'f', 2);
-    if (m_fit && m_fitMs >= 0)
-        timing += tr("  ·  batch search %1 ms (%2 analyses)").arg(m_fitMs, 0, 'f', 1).arg(m_fit->analyses);
+    if (m_session.fit && m_fitMs >= 0)
+        timing += tr("  ·  batch search %1 ms (%2 analyses)").arg(m_fitMs, 0, 'f', 1).arg(m_session.fit->analyses);
     m_timing->setText(timing);
 }
 
@@ -722,7 +691,7 @@ void MainWindow::updateLayerCount()
 
 void MainWindow::selectNode(int node)
 {
-    if (!m_result)
+    if (!m_session.result)
         node = -1;
     if (node == m_selectedNode || m_selecting)
         return;
@@ -736,7 +705,7 @@ void MainWindow::selectNode(int node)
     m_selecting = true;
     int step = -1;
     if (node >= 0) {
-        const auto& layers = m_result->layers;
+        const auto& layers = m_session.result->layers;
         const auto it = std::find_if(layers.begin(), layers.end(), [node](const LayerResult& l) { return l.node == node; });
         if (it != layers.end())
             step = int(it - layers.begin());
@@ -756,12 +725,12 @@ void MainWindow::selectNode(int node)
 
 bool MainWindow::selectNodeNamed(const QString& name)
 {
-    if (!m_model || !m_result || name.isEmpty())
+    if (!m_session.model || !m_session.result || name.isEmpty())
         return false;
     const std::string exact = name.toStdString();
     int found = -1;
-    for (const LayerResult& layer : m_result->layers) {
-        const std::string& nodeName = m_model->graph.nodes[size_t(layer.node)].name;
+    for (const LayerResult& layer : m_session.result->layers) {
+        const std::string& nodeName = m_session.model->graph.nodes[size_t(layer.node)].name;
         if (nodeName == exact) {
             found = layer.node;
             break;
@@ -831,9 +800,9 @@ void MainWindow::updateColumnVisibility()
     for (int column = 0; column < LayerTableModel::ColumnCount; ++column) {
         // Saved-for-backward is empty in inference, and times are empty without a device.
         const bool noTimes = (column == LayerTableModel::TimeColumn || column == LayerTableModel::LatencyColumn)
-            && !(m_performance && m_performance->hasRoofline());
+            && !(m_session.performance() && m_session.performance()->hasRoofline());
         const bool empty = noTimes
-            || (column == LayerTableModel::SavedColumn && m_config.training.mode != Mode::Training);
+            || (column == LayerTableModel::SavedColumn && m_session.config.training.mode != Mode::Training);
         m_table->setColumnHidden(column, empty || m_hiddenColumns.contains(column));
     }
     fitNameColumn();
@@ -877,7 +846,7 @@ void MainWindow::copySelectedRows()
 
 void MainWindow::closeEvent(QCloseEvent* event)
 {
-    m_settings->save(m_config, m_controls->device());
+    m_settings->save(m_session.config, m_controls->device());
     QMainWindow::closeEvent(event);
 }
 
@@ -898,17 +867,6 @@ void MainWindow::dropEvent(QDropEvent* event)
 
 // --- latency, calibration and measured traces (issue #8, #5) ------------------------------
 
-std::shared_ptr<const PerformanceEstimate> MainWindow::estimateOnDevice() const
-{
-    // Energy needs no device; times need its roofs, and without one they stay empty.
-    PerformanceConfig performance;
-    if (const Device* device = m_controls->device())
-        performance.device = *device;
-    performance.efficiency = m_efficiency;
-    performance.energy.scale = m_energyScale;
-    return std::make_shared<const PerformanceEstimate>(estimatePerformance(*m_result, m_config, performance));
-}
-
 void MainWindow::createCalibrationActions(QMenu* file)
 {
     QAction* calibrate = file->addAction(tr("Load &Calibration…"), this, [this]() {
@@ -922,9 +880,9 @@ void MainWindow::createCalibrationActions(QMenu* file)
                              "rounding), as written by resources/scripts/calibrate.py"));
     QAction* uncalibrate = file->addAction(tr("Clear C&alibration"), this, &MainWindow::clearCalibration);
     uncalibrate->setObjectName(QStringLiteral("clearCalibrationAction"));
-    uncalibrate->setEnabled(!m_config.calibration.name.empty());
+    uncalibrate->setEnabled(!m_session.config.calibration.name.empty());
     connect(this, &MainWindow::analysisUpdated, uncalibrate,
-            [this, uncalibrate]() { uncalibrate->setEnabled(!m_config.calibration.name.empty()); });
+            [this, uncalibrate]() { uncalibrate->setEnabled(!m_session.config.calibration.name.empty()); });
 }
 
 bool MainWindow::loadCalibration(const QString& path)
@@ -948,8 +906,8 @@ void MainWindow::clearCalibration()
 
 void MainWindow::applyCalibration(const Calibration& calibration)
 {
-    m_config.calibration = calibration;
-    m_controls->setConfig(m_config); // the panel hands its configuration back on every change
+    m_session.config.calibration = calibration;
+    m_controls->setConfig(m_session.config); // the panel hands its configuration back on every change
     reanalyze();
 }
 

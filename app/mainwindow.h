@@ -5,6 +5,7 @@
 #include "devices.h"
 #include "onnx_reader.h"
 #include "performance.h"
+#include "session.h"
 #include "summarywidget.h"
 
 #include <QElapsedTimer>
@@ -31,7 +32,6 @@ namespace fp {
 
 class ControlPanel;
 class ExportActions;
-struct ExportSource;
 class LayerBarChart;
 class LayerTableModel;
 class NodeDetailsView;
@@ -71,30 +71,30 @@ public:
     // The choices the last window closed with (precision, mode, optimizer, workspace, device),
     // saved in QSettings by a persistent window: the command line starts from them, and its
     // options override them.
-    static void restoreAnalysisSettings(AnalysisConfig& config, Budget& budget);
+    static void restoreAnalysisSettings(AnalysisConfig& config, BudgetChoice& budget);
 
     // The model bundled with the application, opened when no file is given.
     static QString sampleModelPath();
 
     // The settings the command line gave; the configuration dock edits them from then on.
     void setAnalysisConfig(const AnalysisConfig& config);
-    AnalysisConfig analysisConfig() const { return m_config; }
+    AnalysisConfig analysisConfig() const { return m_session.config; }
     // The devices the budget menu offers, and the budget the command line chose (--device,
     // --fit-memory). The peak is compared with it and the largest batch that fits is searched.
-    void setBudget(const Budget& budget);
+    void setBudget(const BudgetChoice& budget);
 
     bool isLoading() const { return m_loading; }
     // Whether the status bar shows the running load's progress bar and Cancel button (after a
     // short delay, so that fast loads do not flash it).
     bool isLoadProgressShown() const;
     // Whether the search for the largest batch that fits is still to report.
-    bool isFitPending() const { return m_fitPending; }
+    bool isFitPending() const { return m_session.fitPending; }
     // The graph tab's layout runs on a worker thread; screenshots wait for it.
     bool isGraphLayoutRunning() const;
     // The latest search's answer; empty while one runs or without a budget.
-    std::optional<BatchFit> batchFit() const { return m_fit; }
+    std::optional<BatchFit> batchFit() const { return m_session.fit; }
     QString currentPath() const { return m_path; }
-    std::shared_ptr<const AnalysisResult> result() const { return m_result; }
+    std::shared_ptr<const AnalysisResult> result() const { return m_session.result; }
     int selectedNode() const { return m_selectedNode; }
 
     // The views of the analysis, as tabs named by their object names: "layers" (the table),
@@ -104,7 +104,7 @@ public:
     bool showView(const QString& name);
 
     // Latency and energy of the analysis shown, on the device chosen (no times without one).
-    std::shared_ptr<const PerformanceEstimate> performance() const { return m_performance; }
+    std::shared_ptr<const PerformanceEstimate> performance() const { return m_session.performance(); }
 
     // Reads a measured memory trace (core/traces.h) and overlays it on the timeline. A file
     // that cannot be read is reported (dialog, status line, traceFailed()) and nothing else
@@ -117,8 +117,8 @@ public:
 
     // File > Export and the views' export context menus.
     ExportActions* exports() const { return m_exports; }
-    // The current analysis as the exports describe it (model, settings, budget).
-    ExportSource exportSource() const;
+    // The current analysis: model, settings, result, device and budget, performance and fit.
+    const Session& session() const { return m_session; }
 
     bool errorDialogsEnabled() const { return m_errorDialogsEnabled; }
     void setErrorDialogsEnabled(bool enabled) { m_errorDialogsEnabled = enabled; }
@@ -163,7 +163,6 @@ private:
     // File > Load Calibration and Clear Calibration.
     void createCalibrationActions(QMenu* file);
     void applyCalibration(const Calibration& calibration);
-    std::shared_ptr<const PerformanceEstimate> estimateOnDevice() const;
     void showModel(const QString& path, std::shared_ptr<const Model> model, double loadMs);
     void showLoadError(const QString& path, const QString& reason);
     // Re-runs the analysis and updates every view. `refit`: something besides the batch
@@ -171,7 +170,6 @@ private:
     void reanalyze(bool refit = true);
     void scheduleFit();
     void startFit();
-    std::optional<MemoryBudget> currentBudget() const;
     void updateLayerCount();
     void updateTiming();
     // The table row of layer `step`: selects it (clearing a filter that hides it) and scrolls to it.
@@ -203,20 +201,15 @@ private:
 
     QString m_path;
     GraphWidget* m_graph = nullptr;
-    std::shared_ptr<const Model> m_model;
-    std::shared_ptr<const AnalysisResult> m_result;
-    AnalysisConfig m_config;
-    std::shared_ptr<const PerformanceEstimate> m_performance;
-    double m_efficiency = 0.75; // --efficiency: share of the device's roofs attained
-    double m_energyScale = 1.0; // --energy-scale
+    // The model shown, its settings, result, budget, performance and largest batch that fits.
+    // The device and budget follow the control panel (m_controls->budgetChoice()).
+    Session m_session;
     double m_loadMs = 0;
     double m_analysisMs = 0;
     double m_viewsMs = 0;
 
-    // The largest batch that fits: m_fitJob numbers the searches, and only the newest one's
-    // answer is kept; m_fitTimer waits for a pause in the changes before searching.
-    std::optional<BatchFit> m_fit;
-    bool m_fitPending = false;
+    // The largest batch that fits (m_session.fit): m_fitJob numbers the searches, and only the
+    // newest one's answer is kept; m_fitTimer waits for a pause in the changes before searching.
     quint64 m_fitJob = 0;
     double m_fitMs = -1;
     QTimer* m_fitTimer = nullptr;

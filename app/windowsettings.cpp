@@ -48,7 +48,7 @@ WindowSettings::WindowSettings(QMainWindow* window, bool persistent)
     updateRecentMenu();
 }
 
-void WindowSettings::restoreAnalysis(AnalysisConfig& config, Budget& budget)
+void WindowSettings::restoreAnalysis(AnalysisConfig& config, BudgetChoice& budget)
 {
     const QSettings settings;
     const auto text = [&](const QString& key) { return settings.value(key).toString().toStdString(); };
@@ -63,6 +63,7 @@ void WindowSettings::restoreAnalysis(AnalysisConfig& config, Budget& budget)
     if (const Device* d = findDevice(budget.devices, text(Keys::device))) {
         budget.device = *d;
         budget.bytes = d->memoryBytes;
+        budget.name = d->name;
     }
 }
 

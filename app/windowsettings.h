@@ -22,7 +22,7 @@ public:
 
     // The choices the last window closed with (precision, mode, optimizer, workspace, device):
     // the command line starts from them, and its options override them.
-    static void restoreAnalysis(AnalysisConfig& config, Budget& budget);
+    static void restoreAnalysis(AnalysisConfig& config, BudgetChoice& budget);
     // The geometry and the docks the window closed with; called once the docks exist.
     void restoreLayout();
     // On close: the layout and the analysis choices (`device`: the one chosen, if any).

@@ -121,12 +121,17 @@ QJsonObject toJson(const Model& model, const AnalysisConfig& config, const Analy
             { "shapes_known", l.shapesKnown },
         };
         if (performance && s < performance->layers.size()) {
+            // Energy needs no device; times, intensities and bounds need its roofs.
             const LayerPerformance& p = performance->layers[s];
-            layer.insert("latency_s", p.seconds);
-            layer.insert("time_share", performance->timeShare(s));
+            if (performance->hasRoofline()) {
+                layer.insert("latency_s", p.seconds);
+                layer.insert("time_share", performance->timeShare(s));
+            }
             layer.insert("energy_j", p.joules);
-            layer.insert("intensity", p.intensity);
-            layer.insert("bound", p.seconds <= 0 ? "none" : p.computeBound ? "compute" : "memory");
+            if (performance->hasRoofline()) {
+                layer.insert("intensity", p.intensity);
+                layer.insert("bound", p.seconds <= 0 ? "none" : p.computeBound ? "compute" : "memory");
+            }
         }
         layers.append(layer);
     }
@@ -196,11 +201,13 @@ QJsonObject toJson(const Model& model, const AnalysisConfig& config, const Analy
                                               { "peak_bytes", qint64(m.peakBytes) } });
     }
     if (performance) {
-        totals.insert("latency_s", performance->seconds);
+        if (performance->hasRoofline())
+            totals.insert("latency_s", performance->seconds);
         totals.insert("energy_j", performance->joules);
         root.insert("totals", totals);
-        root.insert("roofline", QJsonObject { { "peak_flops", performance->peakFlops },
-                                              { "bandwidth_bytes_per_s", performance->bandwidth } });
+        if (performance->hasRoofline())
+            root.insert("roofline", QJsonObject { { "peak_flops", performance->peakFlops },
+                                                  { "bandwidth_bytes_per_s", performance->bandwidth } });
     }
     if (r.memory.peakStep >= 0)
         root.insert("peak", QJsonObject { { "step", r.memory.peakStep },
@@ -356,7 +363,11 @@ std::string formatSummary(const Model& model, const AnalysisResult& r, const Per
                   double(ts.inputBytes) / kMiB, double(ts.forwardBytes) / kMiB, double(ts.paramBytes) / kMiB);
     out << "torchsummary-style total: " << torchsummary << "                          (forward pass: "
         << torchsummaryRuleText(ts) << ")\n";
-    if (performance) {
+    if (performance && !performance->hasRoofline()) {
+        char text[160];
+        std::snprintf(text, sizeof text, "%.4g J (no device: no time)", performance->joules);
+        out << "Estimated energy:         " << text << '\n';
+    } else if (performance) {
         char text[160];
         std::snprintf(text, sizeof text, "%.3f ms, %.3f J (roofline at %.1f TFLOP/s and %.0f GB/s attainable)",
                       performance->seconds * 1e3, performance->joules, performance->peakFlops / 1e12,
@@ -406,6 +417,8 @@ std::string formatSummary(const Model& model, const AnalysisResult& r, const Per
 std::string formatLayers(const Model& model, const AnalysisResult& r, const PerformanceEstimate* performance,
                          int rows)
 {
+    if (performance && !performance->hasRoofline())
+        performance = nullptr; // the time % column needs a device's roofs
     std::ostringstream out;
     if (rows < 0) { // every layer, in execution order
         out << layerHeader(performance, "") << rule(performance, 0);
@@ -466,14 +479,16 @@ std::string formatCsv(const Model& model, const AnalysisResult& r, const Perform
     std::ostringstream out;
     out << "step,name,op,output_shapes,params,buffers,weight_bytes,macs,flops,read_bytes,write_bytes,output_bytes,"
            "live_bytes"
-        << (performance ? ",latency_s,energy_j,bound" : "") << "\n";
+        << (!performance ? "" : performance->hasRoofline() ? ",latency_s,energy_j,bound" : ",energy_j") << "\n";
     for (size_t s = 0; s < r.layers.size(); ++s) {
         const LayerResult& l = r.layers[s];
         out << s << ',' << csvField(layerName(model, l)) << ',' << csvField(model.graph.nodes[size_t(l.node)].opType)
             << ',' << csvField(outputShapes(model, r, l)) << ',' << l.params << ',' << l.buffers << ','
             << l.weightBytes << ',' << l.macs << ',' << l.flops << ',' << l.readBytes << ',' << l.writeBytes << ','
             << l.outputBytes << ',' << (s < r.memory.timeline.size() ? r.memory.timeline[s].liveBytes : 0);
-        if (performance) {
+        if (performance && !performance->hasRoofline()) {
+            out << ',' << performance->layers[s].joules;
+        } else if (performance) {
             const LayerPerformance& p = performance->layers[s];
             out << ',' << p.seconds << ',' << p.joules << ','
                 << (p.seconds <= 0 ? "none" : p.computeBound ? "compute" : "memory");

@@ -15,7 +15,8 @@
 namespace fp {
 
 // `timeline` adds the step-by-step series (long for big models).
-// `performance`, when given (a device was chosen), adds latency and energy per layer and in total.
+// `performance`, when given, adds energy per layer and in total, and with a device's roofs
+// (hasRoofline()) latency, time share, intensity, bound and the roofline.
 QJsonObject toJson(const Model& model, const AnalysisConfig& config, const AnalysisResult& result,
                    bool timeline = false, const PerformanceEstimate* performance = nullptr);
 // The budget fields `footprint-cli analyze --format json` adds to toJson's object when a budget is

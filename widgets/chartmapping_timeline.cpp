@@ -1,20 +1,8 @@
 #include "chartmapping_timeline.h"
 
-#include <QCoreApplication>
-#include <QStringList>
-
 #include <algorithm>
 
 namespace fp {
-
-namespace {
-
-QString tr(const char* text)
-{
-    return QCoreApplication::translate("fp::ChartMapping", text);
-}
-
-} // namespace
 
 std::vector<TimelineBucket> downsampleTimeline(const std::vector<TimelineStep>& steps, int maxBuckets)
 {
@@ -57,28 +45,6 @@ int stepAtX(double x, int stepCount)
     if (!(x >= 0) || x >= double(stepCount)) // !(x >= 0) also refuses NaN
         return -1;
     return int(x);
-}
-
-QString configLabel(const Model& model, const AnalysisResult& result, const AnalysisConfig& config)
-{
-    QStringList parts;
-    for (int in : model.graph.inputs) {
-        const size_t axis = size_t(batchAxis(model.graph, in));
-        if (size_t(in) < result.shapes.tensors.size() && result.shapes.tensors[size_t(in)].dims.size() > axis) {
-            parts << tr("batch %1").arg(result.shapes.tensors[size_t(in)].dims[axis]);
-            break;
-        }
-    }
-    for (const auto& [name, value] : config.shapes.dims)
-        parts << QStringLiteral("%1 %2").arg(QString::fromStdString(name)).arg(value);
-    if (config.shapes.height && config.shapes.width)
-        parts << QStringLiteral("%1x%2").arg(*config.shapes.height).arg(*config.shapes.width);
-    parts << (config.precision == Precision::Model ? tr("model precision") : QString::fromLatin1(precisionName(config.precision)));
-    if (config.training.mode == Mode::Training)
-        parts << tr("training (%1)").arg(QString::fromLatin1(optimizerName(config.training.optimizer)));
-    else
-        parts << tr("inference");
-    return parts.join(QStringLiteral(", "));
 }
 
 std::vector<TracePoint> traceOnSteps(const MemoryTrace& trace, int stepCount, int maxPoints)

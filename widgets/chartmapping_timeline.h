@@ -38,10 +38,6 @@ std::vector<PhaseBand> phaseBands(const std::vector<TimelineStep>& steps);
 // The step under a chart x coordinate, with step i drawn over [i, i + 1); -1 outside the timeline.
 int stepAtX(double x, int stepCount);
 
-// "batch 8, fp16, training (adam)": what a configuration is, for a legend. The batch is the one
-// `result` used (dim 0 of the first graph input), whether set or the model's own.
-QString configLabel(const Model& model, const AnalysisResult& result, const AnalysisConfig& config);
-
 // A measured trace's samples placed on the timeline's step axis. The trace knows seconds, the
 // estimate knows steps, and neither knows the other's clock, so the trace's span (first to last
 // sample) is stretched over the steps [0, stepCount]: both start together and end together.

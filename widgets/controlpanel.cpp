@@ -337,10 +337,20 @@ void ControlPanel::setBudget(const std::optional<Device>& device, const std::opt
     updateDeviceInfo();
 }
 
-std::optional<MemoryBudget> ControlPanel::budget() const
+BudgetChoice ControlPanel::budgetChoice(BudgetChoice choice) const
+{
+    const Device* d = device();
+    choice.device = d ? std::optional<Device>(*d) : std::nullopt;
+    const std::optional<Selection> selected = budget();
+    choice.bytes = selected ? std::optional<int64_t>(selected->bytes) : std::nullopt;
+    choice.name = selected ? selected->name.toStdString() : std::string();
+    return choice;
+}
+
+std::optional<ControlPanel::Selection> ControlPanel::budget() const
 {
     const int data = m_device->currentData().toInt();
-    MemoryBudget budget;
+    Selection budget;
     if (data == kCustomDevice && m_customBytes) {
         budget.bytes = *m_customBytes;
     } else if (const Device* d = device()) {

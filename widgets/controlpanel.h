@@ -3,7 +3,7 @@
 #include "analysis.h"
 #include "chartmapping.h"
 #include "devices.h"
-#include "summarywidget.h"
+#include "session.h"
 
 #include <QWidget>
 
@@ -90,8 +90,14 @@ public:
     // --fit-memory gives it). Emits nothing.
     void setDevices(const std::vector<Device>& devices);
     void setBudget(const std::optional<Device>& device, const std::optional<int64_t>& bytes);
-    // The budget chosen, if any (maxBatch not filled in).
-    std::optional<MemoryBudget> budget() const;
+    // The budget selected, if any: the preset's memory, named, or a size of one's own.
+    struct Selection {
+        QString name; // the preset; empty for a size of one's own
+        int64_t bytes = 0;
+    };
+    std::optional<Selection> budget() const;
+    // `choice` (devices, efficiency, energy scale) with the device and budget selected here.
+    BudgetChoice budgetChoice(BudgetChoice choice) const;
     // The preset chosen; nullptr for none or a size of one's own.
     const Device* device() const;
 

@@ -105,15 +105,15 @@ void settleOffscreen(QWidget* widget, QSize size)
     settleLayouts();
 }
 
-QString peakText(const ExportSource& source)
+QString peakText(const Session& source)
 {
     const MemoryPlan& memory = source.result->memory;
     QString text = tr("%1 peak %2").arg(source.config.training.mode == Mode::Training ? tr("Training") : tr("Inference"),
                                         bytesText(memory.peakBytes));
-    if (source.budgetBytes > 0) {
-        const QString budget = bytesText(source.budgetBytes);
-        text += QStringLiteral("; ")
-            + (source.budgetName.isEmpty() ? tr("budget %1").arg(budget) : tr("%1 has %2").arg(source.budgetName, budget));
+    if (source.budgetBytes() > 0) {
+        const QString budget = bytesText(source.budgetBytes());
+        const QString name = source.budgetName();
+        text += QStringLiteral("; ") + (name.isEmpty() ? tr("budget %1").arg(budget) : tr("%1 has %2").arg(name, budget));
     }
     return text;
 }
@@ -166,72 +166,6 @@ QByteArray withFallbackFonts(const QByteArray& svg)
 }
 
 } // namespace
-
-QString ExportSource::configurationText() const
-{
-    QStringList parts;
-    if (result && model) {
-        // The batch as the first input has it: its batch axis whether or not it is symbolic (and
-        // then not named again among the symbols).
-        std::string batchSymbol;
-        for (int in : model->graph.inputs) {
-            const TensorInfo& info = result->shapes.tensors[size_t(in)];
-            const size_t axis = size_t(batchAxis(model->graph, in));
-            if (info.rankKnown && info.dims.size() > axis && info.dims[axis] > 0) {
-                parts << tr("batch %1").arg(info.dims[axis]);
-                const Value& value = model->graph.values[size_t(in)];
-                if (value.declaredShape.size() > axis)
-                    batchSymbol = value.declaredShape[axis].symbol;
-                break;
-            }
-        }
-        for (const auto& [name, value] : result->shapes.symbols) {
-            if (name != batchSymbol)
-                parts << QStringLiteral("%1 %2").arg(QString::fromStdString(name)).arg(value);
-        }
-    }
-    parts << (config.precision == Precision::Model ? tr("model precision") : QString::fromLatin1(precisionName(config.precision)));
-    parts << (config.training.mode == Mode::Training
-                  ? tr("training, %1").arg(QString::fromLatin1(optimizerName(config.training.optimizer)))
-                  : tr("inference"));
-    if (!config.calibration.name.empty())
-        parts << tr("calibrated for %1").arg(QString::fromStdString(config.calibration.name));
-    return parts.join(QStringLiteral(" · "));
-}
-
-std::optional<PerformanceEstimate> ExportSource::performance() const
-{
-    if (!device || !result)
-        return std::nullopt;
-    PerformanceConfig pc;
-    pc.device = *device;
-    pc.efficiency = efficiency;
-    pc.energy.scale = energyScale;
-    return estimatePerformance(*result, config, pc);
-}
-
-QJsonObject ExportSource::toJson(bool timeline) const
-{
-    if (!model || !result)
-        return {};
-    const std::optional<PerformanceEstimate> perf = performance();
-    QJsonObject root = fp::toJson(*model, config, *result, timeline, perf ? &*perf : nullptr);
-    if (budgetBytes > 0) {
-        // The window searches the largest batch on a worker; an export made before it answered
-        // searches here, so the file never lacks the figure.
-        const BatchFit batchFit = fit ? *fit : largestBatchThatFits(*model, config, budgetBytes);
-        addBudgetJson(root, budgetBytes, result->totals.peakBytes, batchFit, device ? device->name : std::string());
-    }
-    return root;
-}
-
-QByteArray ExportSource::toCsv() const
-{
-    if (!model || !result)
-        return {};
-    const std::optional<PerformanceEstimate> perf = performance();
-    return QByteArray::fromStdString(formatCsv(*model, *result, perf ? &*perf : nullptr));
-}
 
 std::optional<PictureFormat> pictureFormatForPath(const QString& path)
 {
@@ -340,7 +274,7 @@ QByteArray encodePicture(const Picture& picture, PictureFormat format, double sc
     return bytes;
 }
 
-Picture barChartPicture(const ExportSource& source, QSize size, const LayerBarChart* like)
+Picture barChartPicture(const Session& source, QSize size, const LayerBarChart* like)
 {
     if (!source.model || !source.result)
         return {};
@@ -372,7 +306,7 @@ Picture barChartPicture(const ExportSource& source, QSize size, const LayerBarCh
                          tr("Per-layer bars stacked by memory category, made by Footprint. ") + subtitle);
 }
 
-Picture timelinePicture(const ExportSource& source, QSize size, const TimelineChart* like)
+Picture timelinePicture(const Session& source, QSize size, const TimelineChart* like)
 {
     if (!source.model || !source.result)
         return {};
@@ -381,7 +315,7 @@ Picture timelinePicture(const ExportSource& source, QSize size, const TimelineCh
     if (like)
         chart->setZoomed(like->isZoomed());
     settleOffscreen(chart.get(), size);
-    chart->setAnalysis(source.model, source.result, source.budgetBytes, source.budgetName);
+    chart->setAnalysis(source.model, source.result, source.budgetBytes(), source.budgetName());
     if (like) {
         chart->setSelectedNode(like->selectedNode());
         chart->copyOverlays(*like);
@@ -397,19 +331,15 @@ Picture timelinePicture(const ExportSource& source, QSize size, const TimelineCh
                          tr("Live memory at every execution step, stacked by category, made by Footprint. ") + subtitle);
 }
 
-Picture rooflinePicture(const ExportSource& source, QSize size, const RooflineChart* like)
+Picture rooflinePicture(const Session& source, QSize size, const RooflineChart* like)
 {
-    if (!source.model || !source.result || !source.device)
-        return {};
-    const std::optional<PerformanceEstimate> estimate = source.performance();
-    if (!estimate || !estimate->hasRoofline())
+    if (!source.isValid() || !source.hasRoofline())
         return {};
     auto chart = std::make_shared<RooflineChart>();
     chart->setFrameShape(QFrame::NoFrame);
     settleOffscreen(chart.get(), size);
-    const QString device = QString::fromStdString(source.device->name);
-    chart->setAnalysis(source.model, source.result, std::make_shared<const PerformanceEstimate>(*estimate), device,
-                       source.efficiency);
+    const QString device = source.deviceName();
+    chart->setAnalysis(source.model, source.result, source.performance(), device, source.budget.efficiency);
     if (like)
         chart->setSelectedNode(like->selectedNode());
     settleLayouts();
@@ -506,7 +436,7 @@ Picture sweepPicture(const QString& modelName, const QString& subtitle, const st
                          tr("Peak memory of each configuration of a sweep, made by Footprint. ") + subtitle);
 }
 
-Picture graphPicture(const ExportSource& source, const GraphView& view)
+Picture graphPicture(const Session& source, const GraphView& view)
 {
     const QRectF bounds = view.layoutBounds();
     if (bounds.isEmpty() || !source.result)
@@ -544,7 +474,7 @@ Picture graphPicture(const ExportSource& source, const GraphView& view)
     return picture;
 }
 
-bool layOutGraph(GraphView& view, const ExportSource& source, int timeoutMs)
+bool layOutGraph(GraphView& view, const Session& source, int timeoutMs)
 {
     if (!source.model || !source.result)
         return false;

@@ -6,9 +6,7 @@
 // context menus, `footprint-cli chart` and the report (heaptrack's chartwidget.cpp and
 // massif-visualizer's charttab.cpp export the same way).
 
-#include "analysis.h"
-#include "devices.h"
-#include "performance.h"
+#include "session.h"
 
 #include <QByteArray>
 #include <QJsonObject>
@@ -27,31 +25,6 @@ class GraphView;
 class LayerBarChart;
 class RooflineChart;
 class TimelineChart;
-
-// One analysis and what the exports say about it: the model, its settings and the budget it is
-// held against. The window and footprint-cli each fill one in; every export reads only this.
-struct ExportSource {
-    QString name; // the model as titles name it ("resnet50.onnx")
-    std::shared_ptr<const Model> model;
-    AnalysisConfig config;
-    std::shared_ptr<const AnalysisResult> result;
-    std::optional<Device> device; // a preset: latency and energy per layer
-    int64_t budgetBytes = 0; // 0: no budget
-    QString budgetName; // the device, or empty for a size of one's own
-    std::optional<BatchFit> fit; // the largest batch that fits the budget, when searched
-    double efficiency = 0.75; // as --efficiency
-    double energyScale = 1.0; // as --energy-scale
-
-    // "batch 8 · sequence 1024 · bf16 · training, adamw": the settings in one line.
-    QString configurationText() const;
-    // The roofline estimate on `device`; empty without one.
-    std::optional<PerformanceEstimate> performance() const;
-    // The whole analysis as `footprint-cli analyze --format json` writes it (same schema, same
-    // code: report.h's toJson and budget fields).
-    QJsonObject toJson(bool timeline = false) const;
-    // The layer table as `footprint-cli analyze --format csv` writes it: a row per layer.
-    QByteArray toCsv() const;
-};
 
 enum class PictureFormat { Png, Svg, Pdf };
 // From the file's suffix (.png, .svg, .pdf, any case); empty for anything else.
@@ -88,13 +61,13 @@ constexpr QSize kChartExportSize(1200, 700);
 // The per-layer bars, drawn by a new chart off screen at `size` (logical pixels), so a hidden or
 // never-shown chart exports as it would look at that size. `like`, when given, lends its
 // metric, bar count, order and selection.
-Picture barChartPicture(const ExportSource& source, QSize size = kChartExportSize, const LayerBarChart* like = nullptr);
+Picture barChartPicture(const Session& source, QSize size = kChartExportSize, const LayerBarChart* like = nullptr);
 // The memory timeline with the budget as its limit line; `like` lends its zoom, selection,
 // measured trace and pinned comparison.
-Picture timelinePicture(const ExportSource& source, QSize size = kChartExportSize, const TimelineChart* like = nullptr);
-// The roofline on the source's device; a null picture without a device (there is no roof).
+Picture timelinePicture(const Session& source, QSize size = kChartExportSize, const TimelineChart* like = nullptr);
+// The roofline on the session's device; a null picture without a device (there is no roof).
 // `like` lends its selection.
-Picture rooflinePicture(const ExportSource& source, QSize size = kChartExportSize, const RooflineChart* like = nullptr);
+Picture rooflinePicture(const Session& source, QSize size = kChartExportSize, const RooflineChart* like = nullptr);
 // One configuration of a sweep (footprint-cli sweep): a batch at a precision and its peak.
 struct SweepPoint {
     int64_t batch = 1;
@@ -109,11 +82,11 @@ Picture sweepPicture(const QString& modelName, const QString& subtitle, const st
 
 // The graph as `view` has laid it out (its open groups, metric and colours), whole, under its
 // colour legend. A null picture while the view has no layout.
-Picture graphPicture(const ExportSource& source, const GraphView& view);
-// Lays `source`'s model out in `view` (the groups a new view opens with: the collapsed overview
+Picture graphPicture(const Session& source, const GraphView& view);
+// Lays `session`'s model out in `view` (the groups a new view opens with: the collapsed overview
 // for a large model) and waits for Graphviz; false after `timeoutMs` or a failed layout. For
 // front ends without a window (footprint-cli); a window uses its own, already laid-out view.
-bool layOutGraph(GraphView& view, const ExportSource& source, int timeoutMs = 60000);
+bool layOutGraph(GraphView& view, const Session& source, int timeoutMs = 60000);
 
 // Writes `bytes` to `path` through a temporary file renamed into place, so a failed write leaves
 // no half file behind. Refuses to replace an existing file unless `replace`. Returns an error

@@ -111,7 +111,7 @@ bool AnalysisReport::fitsPage(const Picture& picture)
     return scale >= kMinGraphScale;
 }
 
-AnalysisReport::AnalysisReport(const ExportSource& source, const GraphView* graph, int hotspots)
+AnalysisReport::AnalysisReport(const Session& source, const GraphView* graph, int hotspots)
 {
     if (!source.model || !source.result)
         return;
@@ -120,7 +120,8 @@ AnalysisReport::AnalysisReport(const ExportSource& source, const GraphView* grap
     const MemoryPlan& memory = result.memory;
     const Totals& totals = result.totals;
     const bool training = source.config.training.mode == Mode::Training;
-    const std::optional<PerformanceEstimate> perf = source.performance();
+    const std::shared_ptr<const PerformanceEstimate> perf = source.performance();
+    const QString budgetName = source.budgetName();
 
     m_title = tr("Memory report: %1").arg(source.name);
     m_subtitle = source.configurationText() + QStringLiteral(" · ")
@@ -163,10 +164,10 @@ AnalysisReport::AnalysisReport(const ExportSource& source, const GraphView* grap
         if (training)
             rows += row(tr("Convolution workspace"),
                         esc(QString::fromLatin1(convAlgorithmName(source.config.training.workspace))));
-        if (source.budgetBytes > 0)
-            rows += row(tr("Budget"), esc(source.budgetName.isEmpty()
-                                              ? bytesText(source.budgetBytes)
-                                              : tr("%1, %2").arg(source.budgetName, bytesText(source.budgetBytes))));
+        if (source.budgetBytes() > 0)
+            rows += row(tr("Budget"), esc(budgetName.isEmpty()
+                                              ? bytesText(source.budgetBytes())
+                                              : tr("%1, %2").arg(budgetName, bytesText(source.budgetBytes()))));
         if (!source.config.calibration.name.empty())
             rows += row(tr("Calibration"), esc(QString::fromStdString(source.config.calibration.name)));
         m_sections.push_back({ tr("Configuration"), table(rows), {} });
@@ -200,14 +201,14 @@ AnalysisReport::AnalysisReport(const ExportSource& source, const GraphView* grap
                                                       .arg(bytesText(memory.weightBytes), bytesText(memory.gradientBytes),
                                                            bytesText(memory.optimizerBytes), bytesText(memory.savedActivationBytes),
                                                            bytesText(memory.workspaceBytes))));
-        if (source.budgetBytes > 0) {
+        if (source.budgetBytes() > 0) {
             const int64_t peak = memory.peakBytes;
-            const QString verdict = (peak <= source.budgetBytes ? QStringLiteral("<span class=\"fits\">")
+            const QString verdict = (peak <= source.budgetBytes() ? QStringLiteral("<span class=\"fits\">")
                                                                 : QStringLiteral("<span class=\"over\">"))
-                + esc(budgetVerdictText(source.budgetBytes, peak)) + QStringLiteral("</span>");
-            rows += row(source.budgetName.isEmpty() ? tr("Against the budget") : tr("Against %1").arg(source.budgetName),
+                + esc(QString::fromStdString(source.budgetVerdict())) + QStringLiteral("</span>");
+            rows += row(budgetName.isEmpty() ? tr("Against the budget") : tr("Against %1").arg(budgetName),
                         verdict);
-            const BatchFit fit = source.fit ? *source.fit : largestBatchThatFits(model, source.config, source.budgetBytes);
+            const BatchFit fit = *source.batchFit();
             rows += row(tr("Largest batch that fits"),
                         esc(fit.maxBatch == 0 ? tr("none: batch 1 does not fit")
                                               : tr("%1%2 (peak %3)")
@@ -215,13 +216,15 @@ AnalysisReport::AnalysisReport(const ExportSource& source, const GraphView* grap
                                                     .arg(fit.hitLimit ? tr(" (the search limit)") : QString())
                                                     .arg(bytesText(fit.peakAtMax))));
         }
-        if (perf)
+        if (perf && perf->hasRoofline())
             rows += row(tr("Latency and energy"),
                         esc(tr("%1 ms, %2 J on %3 (roofline at %4% of the datasheet)")
                                 .arg(perf->seconds * 1e3, 0, 'f', 3)
                                 .arg(perf->joules, 0, 'f', 4)
-                                .arg(QString::fromStdString(source.device->name))
-                                .arg(qRound(source.efficiency * 100))));
+                                .arg(source.deviceName())
+                                .arg(qRound(source.budget.efficiency * 100))));
+        else if (perf)
+            rows += row(tr("Energy"), esc(tr("%1 J (no device: no latency)").arg(perf->joules, 0, 'f', 4)));
         QString html = table(rows);
         // A training estimate of an eval-mode export is low: said beside the totals it qualifies.
         if (!result.evalExportCaveat.empty())
@@ -232,14 +235,14 @@ AnalysisReport::AnalysisReport(const ExportSource& source, const GraphView* grap
 
     m_sections.push_back({ tr("Layers with the most memory"), {}, barChartPicture(source, kReportChartSize) });
     m_sections.push_back({ training ? tr("Memory over one training step") : tr("Memory over one inference"),
-                           source.budgetBytes > 0 ? QString()
+                           source.budgetBytes() > 0 ? QString()
                                                   : QStringLiteral("<p class=\"note\">")
                                    + esc(tr("No device or budget was chosen, so no limit is drawn "
                                             "(footprint-cli: --device NAME or --fit-memory SIZE)."))
                                    + QStringLiteral("</p>"),
                            timelinePicture(source, kReportChartSize) });
-    if (perf) {
-        m_sections.push_back({ tr("Roofline on %1").arg(QString::fromStdString(source.device->name)), {},
+    if (perf && perf->hasRoofline()) {
+        m_sections.push_back({ tr("Roofline on %1").arg(source.deviceName()), {},
                                rooflinePicture(source, kReportChartSize) });
     }
     if (graph) {
@@ -257,7 +260,7 @@ AnalysisReport::AnalysisReport(const ExportSource& source, const GraphView* grap
             + esc(tr("Output")) + QStringLiteral("</th>")
             + (training ? QStringLiteral("<th class=\"num\">") + esc(tr("Saved")) + QStringLiteral("</th>") : QString())
             + QStringLiteral("<th class=\"num\">") + esc(tr("MACs")) + QStringLiteral("</th>")
-            + (perf ? QStringLiteral("<th class=\"num\">") + esc(tr("Time")) + QStringLiteral("</th>") : QString())
+            + (perf && perf->hasRoofline() ? QStringLiteral("<th class=\"num\">") + esc(tr("Time")) + QStringLiteral("</th>") : QString())
             + QStringLiteral("</tr>\n");
         int rank = 0;
         for (const LayerBar& bar : ranking.bars) {
@@ -276,7 +279,7 @@ AnalysisReport::AnalysisReport(const ExportSource& source, const GraphView* grap
                 + QStringLiteral("<br /><span class=\"shape\">") + esc(shape) + QStringLiteral("</span></td>") + num(bytesText(int64_t(bar.total))) + num(bytesText(layer.weightBytes))
                 + num(bytesText(layer.outputBytes)) + (training ? num(bytesText(saved)) : QString())
                 + num(countText(layer.macs))
-                + (perf && size_t(bar.layer) < perf->layers.size()
+                + (perf && perf->hasRoofline() && size_t(bar.layer) < perf->layers.size()
                        ? num(QStringLiteral("%1 ms").arg(perf->layers[size_t(bar.layer)].seconds * 1e3, 0, 'f', 3))
                        : QString())
                 + QStringLiteral("</tr>\n");

@@ -26,7 +26,7 @@ class AnalysisReport {
 public:
     // `graph`, a view that has laid the model out (see reportGraphOptions()), is drawn as it
     // is; null leaves the graph out. `hotspots` layers are listed.
-    AnalysisReport(const ExportSource& source, const GraphView* graph, int hotspots = 15);
+    AnalysisReport(const Session& source, const GraphView* graph, int hotspots = 15);
 
     QString title() const { return m_title; }
     // A standalone HTML5 page (well-formed XML too, so tests can parse it).

@@ -305,13 +305,15 @@ void SummaryWidget::clear()
     m_result.reset();
 }
 
-void SummaryWidget::setAnalysis(const QString& title, std::shared_ptr<const Model> model,
-                                std::shared_ptr<const AnalysisResult> result, const std::optional<MemoryBudget>& budget)
+void SummaryWidget::setAnalysis(const Session& session)
 {
-    if (!model || !result) {
+    if (!session.isValid()) {
         clear();
         return;
     }
+    const QString& title = session.name;
+    const std::shared_ptr<const Model>& model = session.model;
+    const std::shared_ptr<const AnalysisResult>& result = session.result;
     m_result = result;
     const Totals& t = result->totals;
 
@@ -341,7 +343,8 @@ void SummaryWidget::setAnalysis(const QString& title, std::shared_ptr<const Mode
     setFigure(m_peak, bytesText(t.peakBytes), tr("%1 bytes").arg(exactText(t.peakBytes)));
 
     setPeak(*model, *result);
-    showBudget(*result, budget);
+    showBudget(*result, session);
+    setPerformance(session.performance(), session.deviceName());
 
     QStringList notes;
     if (!result->warnings.empty())
@@ -421,46 +424,47 @@ void SummaryWidget::setPeak(const Model& model, const AnalysisResult& result)
             .arg(QString::fromStdString(torchsummaryRuleText(ts))));
 }
 
-void SummaryWidget::setBudget(const std::optional<MemoryBudget>& budget)
+void SummaryWidget::setBudget(const Session& session)
 {
     if (m_result)
-        showBudget(*m_result, budget);
+        showBudget(*m_result, session);
 }
 
-void SummaryWidget::showBudget(const AnalysisResult& result, const std::optional<MemoryBudget>& budget)
+void SummaryWidget::showBudget(const AnalysisResult& result, const Session& session)
 {
+    const int64_t budgetBytes = session.budgetBytes();
     const MemoryPlan& memory = result.memory;
     if (memory.peakStep >= 0 && size_t(memory.peakStep) < memory.timeline.size()) {
         const bool training = std::any_of(memory.timeline.begin(), memory.timeline.end(),
                                           [](const TimelineStep& step) { return step.phase != Phase::Forward; });
         static_cast<PeakBar*>(m_peakBar)->setPeak(training ? tr("Peak training memory") : tr("Peak inference memory"),
                                                   memory.timeline[size_t(memory.peakStep)].byCategory,
-                                                  budget ? budget->bytes : 0);
+                                                  budgetBytes);
         m_peakBar->show();
     }
-    if (!budget || budget->bytes <= 0) {
+    if (budgetBytes <= 0) {
         m_budget->clear();
         m_budget->hide();
         m_budgetHost->hide();
         return;
     }
     const int64_t peak = result.totals.peakBytes;
-    const QString target = budget->name.isEmpty()
-        ? bytesText(budget->bytes)
-        : QStringLiteral("%1 (%2)").arg(budget->name.toHtmlEscaped(), bytesText(budget->bytes));
+    const QString name = session.budgetName();
+    const QString target = name.isEmpty() ? bytesText(budgetBytes)
+                                          : QStringLiteral("%1 (%2)").arg(name.toHtmlEscaped(), bytesText(budgetBytes));
     // Colour carries the verdict at a glance; the words, footprint-cli's, carry it for everyone else.
-    QString verdict = budgetVerdictText(budget->bytes, peak);
+    QString verdict = QString::fromStdString(session.budgetVerdict());
     verdict[0] = verdict[0].toUpper();
-    QString text = peak <= budget->bytes
+    QString text = peak <= budgetBytes
         ? tr("Budget %1: <span style=\"color:#2e7d32\">✔ %2</span>").arg(target, verdict)
         : tr("Budget %1: <span style=\"color:#c62828\">✘ %2</span>").arg(target, verdict);
-    if (budget->searching)
+    if (session.fitPending)
         text += tr("  ·  largest batch that fits: searching…");
-    else if (budget->maxBatch == 0)
+    else if (session.fit && session.fit->maxBatch == 0)
         text += tr("  ·  not even batch 1 fits");
-    else if (budget->maxBatch > 0)
+    else if (session.fit && session.fit->maxBatch > 0)
         text += tr("  ·  largest batch that fits: %1%2")
-                    .arg(exactText(budget->maxBatch), budget->maxBatchIsSearchLimit ? tr(" (the search limit)") : QString());
+                    .arg(exactText(session.fit->maxBatch), session.fit->hitLimit ? tr(" (the search limit)") : QString());
     m_budget->setText(text);
     m_budget->show();
     m_budgetHost->show();

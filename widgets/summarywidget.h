@@ -1,7 +1,6 @@
 #pragma once
 
-#include "analysis.h"
-#include "performance.h"
+#include "session.h"
 
 #include <QWidget>
 
@@ -12,15 +11,6 @@ class QGridLayout;
 class QLabel;
 
 namespace fp {
-
-// A memory budget the peak is held against: a device's memory, or a size the user gave.
-struct MemoryBudget {
-    QString name; // the device; empty for a plain size
-    int64_t bytes = 0;
-    int64_t maxBatch = -1; // the largest batch whose peak fits; 0 if none does, -1 if not searched
-    bool maxBatchIsSearchLimit = false; // the search stopped at its limit, not at the budget
-    bool searching = false; // the search for maxBatch is under way
-};
 
 // The model at a glance, above the layer table: what the file is (name, opset, producer,
 // node count) and the totals of the current analysis, with the peak memory (inference or
@@ -35,16 +25,13 @@ public:
     explicit SummaryWidget(QWidget* parent = nullptr);
     ~SummaryWidget() override;
 
-    // `title` is what the model is called in the window (its file name).
-    void setAnalysis(const QString& title, std::shared_ptr<const Model> model,
-                     std::shared_ptr<const AnalysisResult> result, const std::optional<MemoryBudget>& budget = {});
+    // The session's analysis, titled by its name (the file name), its budget verdict and its
+    // latency and energy totals (one line under the budget; without a device only the energy).
+    void setAnalysis(const Session& session);
     void clear();
     // A new verdict for the analysis shown: the largest batch that fits arrives after the
-    // analysis, from a search on the thread pool.
-    void setBudget(const std::optional<MemoryBudget>& budget);
-    // The latency and energy totals of the analysis shown (estimatePerformance) on
-    // `deviceName`: one line under the budget. Without a device only the energy has a figure.
-    void setPerformance(std::shared_ptr<const PerformanceEstimate> performance, const QString& deviceName);
+    // analysis, from a search on the thread pool (the session's fit, or its fitPending).
+    void setBudget(const Session& session);
 
 signals:
     // The user clicked the peak layer; `step` indexes AnalysisResult::layers.
@@ -54,7 +41,8 @@ private:
     QLabel* addFigure(const QString& caption, const QString& objectName, const QString& toolTip, int column,
                       QLabel** captionLabel = nullptr);
     void setPeak(const Model& model, const AnalysisResult& result);
-    void showBudget(const AnalysisResult& result, const std::optional<MemoryBudget>& budget);
+    void showBudget(const AnalysisResult& result, const Session& session);
+    void setPerformance(std::shared_ptr<const PerformanceEstimate> performance, const QString& deviceName);
     void setFigure(QLabel* label, const QString& text, const QString& toolTip);
 
     QLabel* m_title = nullptr;

@@ -357,10 +357,10 @@ private slots:
         config.training.mode = Mode::Training;
         config.training.optimizer = Optimizer::AdamW;
         const AnalysisResult result = analyze(*m_mlp, config);
-        QCOMPARE(configLabel(*m_mlp, result, config), QStringLiteral("batch 8, fp16, training (adamw)"));
+        QCOMPARE(configurationText(*m_mlp, result, config), QStringLiteral("batch 8, fp16, training (adamw)"));
         // No batch set: the model's own (tiny_mlp declares 2).
         const AnalysisConfig plain;
-        QCOMPARE(configLabel(*m_mlp, analyze(*m_mlp, plain), plain), QStringLiteral("batch 2, model precision, inference"));
+        QCOMPARE(configurationText(*m_mlp, analyze(*m_mlp, plain), plain), QStringLiteral("batch 2, model precision, inference"));
     }
 
     // The trace's span goes onto the steps: 5 samples over 4 ms on 3 steps put the sample at
@@ -573,7 +573,7 @@ private slots:
         chart.setAnalysis(m_mlp, pinned);
         QLineSeries* line = chart.comparisonSeries();
         QVERIFY(!line->isVisible());
-        chart.pinComparison(configLabel(*m_mlp, *pinned, config));
+        chart.pinComparison(configurationText(*m_mlp, *pinned, config));
         QVERIFY(chart.hasComparison());
         chart.setAnalysis(m_mlp, analyzeAt(*m_mlp, 8));
         QCOMPARE(chart.drawnPeakBytes(), inferencePeak(8));

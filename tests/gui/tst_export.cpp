@@ -58,15 +58,16 @@ constexpr int kTimeoutMs = 60000;
 constexpr qint64 kResNet50Params = 25557032;
 constexpr int kResNet50Nodes = 175;
 
-ExportSource analysed(const QString& path, const AnalysisConfig& config, int64_t budget = 0, const QString& budgetName = {})
+Session analysed(const QString& path, const AnalysisConfig& config, int64_t budget = 0, const QString& budgetName = {})
 {
-    ExportSource source;
+    Session source;
     source.model = std::make_shared<const Model>(readOnnxFile(path.toStdString()));
     source.result = std::make_shared<const AnalysisResult>(analyze(*source.model, config));
     source.config = config;
     source.name = QFileInfo(path).fileName();
-    source.budgetBytes = budget;
-    source.budgetName = budgetName;
+    if (budget > 0)
+        source.budget.bytes = budget;
+    source.budget.name = budgetName.toStdString();
     return source;
 }
 
@@ -176,7 +177,7 @@ private slots:
         QFETCH(QString, kind);
         QFETCH(QSize, size);
         QFETCH(double, scale);
-        const ExportSource source = analysed(kResNet50, training(8));
+        const Session source = analysed(kResNet50, training(8));
         const Picture picture = kind == QLatin1String("bars") ? barChartPicture(source, size) : timelinePicture(source, size);
         QVERIFY(!picture.isNull());
         // As wide as asked; at least as tall (a title goes above the chart).
@@ -215,7 +216,7 @@ private slots:
     {
         QFETCH(QString, kind);
         QFETCH(QStringList, labels);
-        const ExportSource source = analysed(kResNet50, training(64), int64_t(40) << 30, QStringLiteral("A100-40GB"));
+        const Session source = analysed(kResNet50, training(64), int64_t(40) << 30, QStringLiteral("A100-40GB"));
         const Picture picture = kind == QLatin1String("bars") ? barChartPicture(source) : timelinePicture(source);
         const QByteArray svg = encodePicture(picture, PictureFormat::Svg);
         QVERIFY(QSvgRenderer(svg).isValid());
@@ -247,7 +248,7 @@ private slots:
     void svgDrawnBack()
     {
         QFETCH(QString, kind);
-        const ExportSource source = analysed(kResNet50, training(64), int64_t(40) << 30, QStringLiteral("A100-40GB"));
+        const Session source = analysed(kResNet50, training(64), int64_t(40) << 30, QStringLiteral("A100-40GB"));
         const Picture picture = kind == QLatin1String("bars") ? barChartPicture(source) : timelinePicture(source);
         const QSize size = picture.size.toSize();
         QSvgRenderer svg(encodePicture(picture, PictureFormat::Svg));
@@ -297,7 +298,7 @@ private slots:
 
     void pdfHasAPageOfThePictureSize()
     {
-        const ExportSource source = analysed(kResNet50, training(8));
+        const Session source = analysed(kResNet50, training(8));
         const Picture picture = timelinePicture(source, QSize(1000, 500));
         const QByteArray pdf = encodePicture(picture, PictureFormat::Pdf);
         QVERIFY(pdf.startsWith("%PDF-"));
@@ -312,7 +313,7 @@ private slots:
 
     void graphExportsTheWholeLayout()
     {
-        const ExportSource source = analysed(QStringLiteral(FOOTPRINT_TEST_MODELS "/tiny_conv.onnx"), AnalysisConfig());
+        const Session source = analysed(QStringLiteral(FOOTPRINT_TEST_MODELS "/tiny_conv.onnx"), AnalysisConfig());
         GraphView view;
         QVERIFY(layOutGraph(view, source, kTimeoutMs));
         const Picture picture = graphPicture(source, view);
@@ -380,7 +381,7 @@ private slots:
 
     void reportIsSelfContainedHtmlAndPagedPdf()
     {
-        ExportSource source = analysed(kResNet50, training(32), int64_t(8) << 30, QStringLiteral("RTX-4070"));
+        Session source = analysed(kResNet50, training(32), int64_t(8) << 30, QStringLiteral("RTX-4070"));
         GraphView graph;
         graph.setOptions(AnalysisReport::graphOptions(true));
         QVERIFY(layOutGraph(graph, source, kTimeoutMs));
@@ -442,7 +443,7 @@ private slots:
         config.shapes.dims["sequence"] = 1024;
         config.precision = Precision::BF16;
         config.training.optimizer = Optimizer::AdamW;
-        const ExportSource source = analysed(QStringLiteral(FOOTPRINT_TEST_MODELS "/gpt2_12l.onnx"), config,
+        const Session source = analysed(QStringLiteral(FOOTPRINT_TEST_MODELS "/gpt2_12l.onnx"), config,
                                              int64_t(24) << 30, QStringLiteral("RTX-4090"));
         const Picture picture = timelinePicture(source);
         QSvgRenderer svg(encodePicture(picture, PictureFormat::Svg));
@@ -462,7 +463,7 @@ private slots:
         window.setErrorDialogsEnabled(false);
         AnalysisConfig config = training(16);
         window.setAnalysisConfig(config);
-        Budget budget;
+        BudgetChoice budget;
         const Device* a100 = findDevice(budget.devices, "A100-40GB");
         QVERIFY(a100);
         budget.device = *a100;

@@ -112,7 +112,7 @@ private slots:
         config.training.mode = training ? fp::Mode::Training : fp::Mode::Inference;
         config.shapes.dims["sequence"] = 512;
         window.setAnalysisConfig(config);
-        fp::Budget budget;
+        fp::BudgetChoice budget;
         budget.device = *fp::findDevice(budget.devices, "RTX-4090");
         budget.bytes = budget.device->memoryBytes;
         window.setBudget(budget); // the limit line and the red overlay are drawn too

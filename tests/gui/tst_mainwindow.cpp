@@ -165,7 +165,7 @@ private slots:
     void nameColumnFillsTable()
     {
         MainWindow window(false);
-        fp::Budget budget;
+        fp::BudgetChoice budget;
         budget.bytes = 1 << 20;
         window.setBudget(budget);
         window.resize(1400, 900);
@@ -311,20 +311,20 @@ private slots:
 
         // At batch 1 the peak holds at least the 762 float weights (3048 B) and the Conv and
         // Relu outputs live together (2 x 1024 B): more than 4 KiB, far less than 1 MiB.
-        fp::Budget small;
+        fp::BudgetChoice small;
         small.bytes = 4096;
         window.setBudget(small);
         QVERIFY(!line->isHidden());
         QVERIFY2(line->text().contains(QStringLiteral("Exceeds")), qPrintable(line->text()));
 
-        fp::Budget large;
+        fp::BudgetChoice large;
         large.bytes = 1 << 20;
         window.setBudget(large);
         QVERIFY2(line->text().contains(QStringLiteral("Fits")), qPrintable(line->text()));
         QVERIFY2(line->text().contains(QStringLiteral("largest batch that fits")), qPrintable(line->text()));
 
         // A device preset is selected by name and named in the verdict.
-        fp::Budget device;
+        fp::BudgetChoice device;
         device.device = *fp::findDevice(device.devices, "RTX-4090");
         device.bytes = device.device->memoryBytes;
         window.setBudget(device);
@@ -446,7 +446,7 @@ private slots:
         MainWindow window(false);
         window.resize(1400, 900);
         window.show();
-        fp::Budget budget;
+        fp::BudgetChoice budget;
         budget.bytes = 600;
         window.setBudget(budget);
         QCOMPARE(openAndWait(window, kTinyMlp), Load::Loaded);
@@ -481,7 +481,7 @@ private slots:
     void batchAloneDoesNotSearchAgain()
     {
         MainWindow window(false);
-        fp::Budget budget;
+        fp::BudgetChoice budget;
         budget.bytes = 600;
         window.setBudget(budget);
         QCOMPARE(openAndWait(window, kTinyMlp), Load::Loaded);
@@ -619,7 +619,7 @@ private slots:
         window.resize(1400, 900);
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
-        fp::Budget budget;
+        fp::BudgetChoice budget;
         budget.device = *fp::findDevice(budget.devices, "RTX-4090");
         budget.bytes = budget.device->memoryBytes;
         window.setBudget(budget);
@@ -745,7 +745,7 @@ private slots:
         config.training.mode = fp::Mode::Training;
         config.training.optimizer = fp::Optimizer::AdamW;
         window.setAnalysisConfig(config);
-        fp::Budget budget;
+        fp::BudgetChoice budget;
         budget.device = *fp::findDevice(budget.devices, "A100-80GB");
         budget.bytes = budget.device->memoryBytes;
         window.setBudget(budget);
@@ -865,7 +865,7 @@ private slots:
             config.training.optimizer = fp::Optimizer::SGD;
             config.training.workspace = fp::ConvAlgorithm::Winograd;
             window.setAnalysisConfig(config);
-            fp::Budget budget;
+            fp::BudgetChoice budget;
             budget.device = *fp::findDevice(budget.devices, "RTX-4090");
             budget.bytes = budget.device->memoryBytes;
             window.setBudget(budget);
@@ -877,7 +877,7 @@ private slots:
             window.close();
         }
         fp::AnalysisConfig config;
-        fp::Budget budget;
+        fp::BudgetChoice budget;
         MainWindow::restoreAnalysisSettings(config, budget);
         QCOMPARE(config.precision, fp::Precision::BF16);
         QCOMPARE(config.training.mode, fp::Mode::Training);

@@ -1,0 +1,186 @@
+#include "session.h"
+
+#include "format.h"
+#include "report.h"
+#include "shapes.h"
+
+#include <QCoreApplication>
+#include <QStringList>
+
+#include <sstream>
+
+namespace fp {
+
+namespace {
+
+QString tr(const char* text)
+{
+    return QCoreApplication::translate("fp::Session", text);
+}
+
+} // namespace
+
+PerformanceConfig BudgetChoice::performanceConfig() const
+{
+    PerformanceConfig performance;
+    if (device)
+        performance.device = *device;
+    performance.efficiency = efficiency;
+    performance.energy.scale = energyScale;
+    return performance;
+}
+
+QString Session::deviceName() const
+{
+    return budget.device ? QString::fromStdString(budget.device->name) : QString();
+}
+
+std::shared_ptr<const PerformanceEstimate> Session::performance() const
+{
+    if (!result)
+        return {};
+    const std::string device = budget.device ? budget.device->name : std::string();
+    if (!m_cache.estimate || m_cache.result != result || m_cache.device != device
+        || m_cache.efficiency != budget.efficiency || m_cache.energyScale != budget.energyScale) {
+        m_cache.estimate
+            = std::make_shared<const PerformanceEstimate>(estimatePerformance(*result, config, budget.performanceConfig()));
+        m_cache.result = result;
+        m_cache.device = device;
+        m_cache.efficiency = budget.efficiency;
+        m_cache.energyScale = budget.energyScale;
+    }
+    return m_cache.estimate;
+}
+
+bool Session::hasRoofline() const
+{
+    const std::shared_ptr<const PerformanceEstimate> estimate = performance();
+    return estimate && estimate->hasRoofline();
+}
+
+namespace {
+
+QString configurationLine(const Model* model, const AnalysisResult* result, const AnalysisConfig& config)
+{
+    QStringList parts;
+    std::string batchSymbol;
+    if (result && model) {
+        // The batch as the first input has it: its batch axis whether or not it is symbolic (and
+        // then not named again among the symbols).
+        for (int in : model->graph.inputs) {
+            if (size_t(in) >= result->shapes.tensors.size())
+                continue;
+            const TensorInfo& info = result->shapes.tensors[size_t(in)];
+            const size_t axis = size_t(batchAxis(model->graph, in));
+            if (info.dims.size() > axis) {
+                parts << tr("batch %1").arg(info.dims[axis]);
+                const Value& value = model->graph.values[size_t(in)];
+                if (value.declaredShape.size() > axis)
+                    batchSymbol = value.declaredShape[axis].symbol;
+                break;
+            }
+        }
+        for (const auto& [name, value] : result->shapes.symbols) {
+            if (name != batchSymbol)
+                parts << QStringLiteral("%1 %2").arg(QString::fromStdString(name)).arg(value);
+        }
+    }
+    if (config.shapes.height && config.shapes.width)
+        parts << QStringLiteral("%1x%2").arg(*config.shapes.height).arg(*config.shapes.width);
+    parts << (config.precision == Precision::Model ? tr("model precision") : QString::fromLatin1(precisionName(config.precision)));
+    parts << (config.training.mode == Mode::Training
+                  ? tr("training (%1)").arg(QString::fromLatin1(optimizerName(config.training.optimizer)))
+                  : tr("inference"));
+    if (!config.calibration.name.empty())
+        parts << tr("calibrated for %1").arg(QString::fromStdString(config.calibration.name));
+    return parts.join(QStringLiteral(", "));
+}
+
+} // namespace
+
+QString configurationText(const Model& model, const AnalysisResult& result, const AnalysisConfig& config)
+{
+    return configurationLine(&model, &result, config);
+}
+
+QString Session::configurationText() const
+{
+    return configurationLine(model.get(), result.get(), config);
+}
+
+std::string Session::budgetVerdict() const
+{
+    if (!result || budgetBytes() <= 0)
+        return {};
+    return fp::budgetVerdict(budgetBytes(), result->totals.peakBytes);
+}
+
+std::optional<BatchFit> Session::batchFit() const
+{
+    if (fit)
+        return fit;
+    if (!model || budgetBytes() <= 0)
+        return std::nullopt;
+    // The window searches on a worker; what is asked before it answers is searched here, so an
+    // export never lacks the figure.
+    return largestBatchThatFits(*model, config, budgetBytes());
+}
+
+QJsonObject Session::toJson(bool timeline) const
+{
+    if (!isValid())
+        return {};
+    const std::shared_ptr<const PerformanceEstimate> estimate = performance();
+    QJsonObject root = fp::toJson(*model, config, *result, timeline, estimate.get());
+    if (budgetBytes() > 0)
+        addBudgetJson(root, budgetBytes(), result->totals.peakBytes, *batchFit(), budget.name);
+    return root;
+}
+
+QByteArray Session::toCsv() const
+{
+    if (!isValid())
+        return {};
+    return QByteArray::fromStdString(formatCsv(*model, *result, performance().get()));
+}
+
+std::string Session::toTable(int layerRows) const
+{
+    if (!isValid())
+        return {};
+    const std::shared_ptr<const PerformanceEstimate> estimate = performance();
+    std::ostringstream out;
+    out << formatSummary(*model, *result, estimate.get(), &config.calibration);
+    if (budgetBytes() > 0) {
+        const BatchFit found = *batchFit();
+        out << "Budget:                   " << formatBytes(budgetBytes())
+            << (budget.name.empty() ? std::string() : " (" + budget.name + ")") << ": " << budgetVerdict() << '\n'
+            << "Largest batch that fits:  " << found.maxBatch << (found.hitLimit ? " (the search limit)" : "")
+            << " (peak " << formatBytes(found.peakAtMax) << ")\n";
+    }
+    out << '\n' << formatLayers(*model, *result, estimate.get(), layerRows) << formatNotes(*result);
+    return out.str();
+}
+
+Session makeSession(std::shared_ptr<const Model> model, const AnalysisConfig& config, const BudgetChoice& budget,
+                    const QString& name, FitSearch search)
+{
+    Session session;
+    session.name = name;
+    session.config = config;
+    session.budget = budget;
+    if (!model)
+        return session;
+    session.result = std::make_shared<const AnalysisResult>(analyze(*model, config));
+    session.model = std::move(model);
+    session.performance(); // once per result: the views and exports share it
+    if (budget.bytes) {
+        if (search == FitSearch::Now)
+            session.fit = largestBatchThatFits(*session.model, config, *budget.bytes);
+        else
+            session.fitPending = true;
+    }
+    return session;
+}
+
+} // namespace fp
