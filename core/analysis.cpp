@@ -1,5 +1,7 @@
 #include "analysis.h"
 
+#include "saturating.h"
+
 #include <algorithm>
 #include <map>
 #include <set>

@@ -1,6 +1,7 @@
 #include "memory.h"
 
 #include "analysis.h"
+#include "saturating.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>

@@ -5,8 +5,8 @@
 // (Shape -> Gather -> Concat -> Reshape) resolve.
 
 #include "graph.h"
+#include "saturating.h"
 
-#include <climits>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -15,11 +15,6 @@
 #include <vector>
 
 namespace fp {
-
-// Saturating arithmetic for byte and element counts: a hostile dim never wraps around.
-constexpr int64_t kSaturated = INT64_MAX;
-int64_t satMul(int64_t a, int64_t b);
-int64_t satAdd(int64_t a, int64_t b);
 
 struct TensorInfo {
     DType dtype = DType::Undefined;
