@@ -9,27 +9,6 @@
 
 namespace fp {
 
-const char* precisionName(Precision p)
-{
-    switch (p) {
-    case Precision::Model: return "model";
-    case Precision::FP32: return "fp32";
-    case Precision::FP16: return "fp16";
-    case Precision::BF16: return "bf16";
-    case Precision::INT8: return "int8";
-    }
-    return "model";
-}
-
-std::optional<Precision> parsePrecision(const std::string& name)
-{
-    for (Precision p : { Precision::Model, Precision::FP32, Precision::FP16, Precision::BF16, Precision::INT8 }) {
-        if (name == precisionName(p))
-            return p;
-    }
-    return std::nullopt;
-}
-
 int elementBytes(DType dtype, Precision precision)
 {
     if (!isFloating(dtype))

@@ -3,6 +3,7 @@
 // analyze(model, config): shapes, per-layer costs and the inference memory plan for one
 // configuration. A pure function: cheap enough to rerun on every slider move.
 
+#include "config.h"
 #include "graph.h"
 #include "memory.h"
 #include "shapes.h"
@@ -13,18 +14,6 @@
 #include <vector>
 
 namespace fp {
-
-enum class Precision { Model, FP32, FP16, BF16, INT8 };
-
-const char* precisionName(Precision p);
-std::optional<Precision> parsePrecision(const std::string& name);
-
-struct AnalysisConfig {
-    ShapeConfig shapes;
-    Precision precision = Precision::Model; // applied to floating-point weights and activations
-    TrainingConfig training; // mode (inference by default), optimizer, convolution workspace
-    Calibration calibration; // none by default
-};
 
 // Bytes per element of a tensor of `dtype` under the chosen precision.
 int elementBytes(DType dtype, Precision precision);

@@ -3,43 +3,11 @@
 #include "analysis.h"
 #include "saturating.h"
 
-#include <QJsonDocument>
-#include <QJsonObject>
-
 #include <algorithm>
-#include <stdexcept>
 #include <set>
 #include <unordered_map>
 
 namespace fp {
-
-const char* modeName(Mode m)
-{
-    return m == Mode::Training ? "training" : "inference";
-}
-
-const char* optimizerName(Optimizer o)
-{
-    switch (o) {
-    case Optimizer::SGD: return "sgd";
-    case Optimizer::Momentum: return "momentum";
-    case Optimizer::Adam: return "adam";
-    case Optimizer::AdamW: return "adamw";
-    }
-    return "sgd";
-}
-
-const char* convAlgorithmName(ConvAlgorithm a)
-{
-    switch (a) {
-    case ConvAlgorithm::Direct: return "direct";
-    case ConvAlgorithm::Im2col: return "im2col";
-    case ConvAlgorithm::FFT: return "fft";
-    case ConvAlgorithm::Winograd: return "winograd";
-    case ConvAlgorithm::FrameworkDefault: return "default";
-    }
-    return "default";
-}
 
 const char* categoryName(Category c)
 {
@@ -64,50 +32,6 @@ const char* phaseName(Phase p)
     case Phase::Optimizer: return "optimizer";
     }
     return "forward";
-}
-
-Calibration parseCalibration(const std::string& json)
-{
-    QJsonParseError error {};
-    const QJsonDocument doc = QJsonDocument::fromJson(QByteArray::fromStdString(json), &error);
-    if (doc.isNull())
-        throw std::runtime_error("the calibration is not valid JSON: " + error.errorString().toStdString());
-    const QJsonObject o = doc.object();
-    if (o.value("format").toString() != QLatin1String("footprint-calibration"))
-        throw std::runtime_error("not a Footprint calibration (its \"format\" must be \"footprint-calibration\")");
-    Calibration c;
-    c.name = o.value("name").toString().toStdString();
-    c.contextBytes = o.value("context_bytes").toInteger(0);
-    c.allocationGranularity = o.value("allocation_granularity_bytes").toInteger(1);
-    if (c.contextBytes < 0 || c.contextBytes > (int64_t(1) << 50) || c.allocationGranularity < 1
-        || c.allocationGranularity > (int64_t(1) << 30))
-        throw std::runtime_error("the calibration's context_bytes or allocation_granularity_bytes is out of range");
-    return c;
-}
-
-std::optional<Mode> parseMode(const std::string& name)
-{
-    for (Mode m : { Mode::Inference, Mode::Training })
-        if (name == modeName(m))
-            return m;
-    return std::nullopt;
-}
-
-std::optional<Optimizer> parseOptimizer(const std::string& name)
-{
-    for (Optimizer o : { Optimizer::SGD, Optimizer::Momentum, Optimizer::Adam, Optimizer::AdamW })
-        if (name == optimizerName(o))
-            return o;
-    return std::nullopt;
-}
-
-std::optional<ConvAlgorithm> parseConvAlgorithm(const std::string& name)
-{
-    for (ConvAlgorithm a : { ConvAlgorithm::Direct, ConvAlgorithm::Im2col, ConvAlgorithm::FFT, ConvAlgorithm::Winograd,
-                             ConvAlgorithm::FrameworkDefault })
-        if (name == convAlgorithmName(a))
-            return a;
-    return std::nullopt;
 }
 
 namespace {

@@ -5,17 +5,10 @@
 
 #include <array>
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <vector>
 
 namespace fp {
-
-enum class Mode { Inference, Training };
-enum class Optimizer { SGD, Momentum, Adam, AdamW };
-
-// How convolutions are computed, which decides their workspace (seed 003 compares these).
-enum class ConvAlgorithm { Direct, Im2col, FFT, Winograd, FrameworkDefault };
 
 // Runtime is what a calibration file adds: the framework's context (CUDA's, say).
 enum class Category { Weights, Gradients, OptimizerState, SavedActivations, Activations, Workspace, Inputs, Runtime };
@@ -24,31 +17,8 @@ using CategoryBytes = std::array<int64_t, kCategoryCount>;
 
 enum class Phase { Forward, Backward, Optimizer };
 
-const char* modeName(Mode m);
-const char* optimizerName(Optimizer o);
-const char* convAlgorithmName(ConvAlgorithm a);
 const char* categoryName(Category c);
 const char* phaseName(Phase p);
-std::optional<Mode> parseMode(const std::string& name);
-std::optional<Optimizer> parseOptimizer(const std::string& name);
-std::optional<ConvAlgorithm> parseConvAlgorithm(const std::string& name);
-
-// Measured overheads of one device and framework (resources/scripts/calibrate.py writes them):
-// a fixed context, and the allocator's rounding of every buffer.
-struct Calibration {
-    std::string name; // where it came from, shown with the estimate
-    int64_t contextBytes = 0;
-    int64_t allocationGranularity = 1; // bytes; every buffer is rounded up to a multiple
-};
-
-// Reads a calibration file's JSON; throws std::runtime_error with the reason.
-Calibration parseCalibration(const std::string& json);
-
-struct TrainingConfig {
-    Mode mode = Mode::Inference;
-    Optimizer optimizer = Optimizer::Adam;
-    ConvAlgorithm workspace = ConvAlgorithm::FrameworkDefault;
-};
 
 struct TimelineStep {
     int node = -1; // graph node; -1 for the optimizer step

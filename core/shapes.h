@@ -4,6 +4,7 @@
 // unknown), and small integer tensors get their values so that shape-computing subgraphs
 // (Shape -> Gather -> Concat -> Reshape) resolve.
 
+#include "config.h"
 #include "graph.h"
 #include "saturating.h"
 
@@ -25,13 +26,6 @@ struct TensorInfo {
     bool isKnown() const; // rank and every dim known
     int64_t elements() const; // -1 if not known; saturates
     int rank() const { return int(dims.size()); }
-};
-
-// What the user picked: the batch, named symbolic dims, and the image resolution.
-struct ShapeConfig {
-    std::optional<int64_t> batch; // dim 0 of every graph input
-    std::map<std::string, int64_t> dims; // symbol -> value, e.g. "sequence" -> 512
-    std::optional<int64_t> height, width; // H x W of 4-D image inputs
 };
 
 struct ShapeResult {
