@@ -9,20 +9,6 @@
 
 namespace fp {
 
-int elementBytes(DType dtype, Precision precision)
-{
-    if (!isFloating(dtype))
-        return dtypeSize(dtype);
-    switch (precision) {
-    case Precision::Model: return dtypeSize(dtype);
-    case Precision::FP32: return 4;
-    case Precision::FP16:
-    case Precision::BF16: return 2;
-    case Precision::INT8: return 1;
-    }
-    return dtypeSize(dtype);
-}
-
 std::vector<int> tiedWeightCopies(const Graph& graph)
 {
     std::vector<int> tied(graph.values.size(), -1);
@@ -49,18 +35,6 @@ std::vector<int> tiedWeightCopies(const Graph& graph)
         }
     }
     return tied;
-}
-
-bool isViewOp(const Node& node)
-{
-    static const std::set<std::string> views { "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity" };
-    return node.domain.empty() && views.count(node.opType) > 0;
-}
-
-int64_t tensorBytes(const TensorInfo& t, Precision p)
-{
-    const int64_t n = t.elements();
-    return n < 0 ? 0 : satMul(n, elementBytes(t.dtype, p));
 }
 
 namespace {
@@ -546,7 +520,11 @@ AnalysisResult analyze(const Model& model, const AnalysisConfig& config)
             r.unknownShapes.insert(r.unknownShapes.begin(), graph.values[size_t(in)].name);
     }
     r.torchsummary = estimateTorchsummary(graph, r, config.precision);
-    r.memory = planMemory(graph, r, config);
+    std::vector<int> order; // the node of each forward step
+    order.reserve(r.layers.size());
+    for (const LayerResult& l : r.layers)
+        order.push_back(l.node);
+    r.memory = planMemory(graph, r.shapes.tensors, order, r.tiedCopies, config);
     t.peakBytes = r.memory.peakBytes;
     t.peakStep = r.memory.peakStep;
     if (t.peakStep >= 0) {

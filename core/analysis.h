@@ -15,11 +15,6 @@
 
 namespace fp {
 
-// Bytes per element of a tensor of `dtype` under the chosen precision.
-int elementBytes(DType dtype, Precision precision);
-// Bytes of a tensor under the chosen precision; 0 while its shape is unknown.
-int64_t tensorBytes(const TensorInfo& t, Precision precision);
-
 // One node's figures. Weights are attributed to the first node that uses them, so columns sum
 // to the model totals.
 struct LayerResult {
@@ -84,16 +79,10 @@ struct AnalysisResult {
 
 AnalysisResult analyze(const Model& model, const AnalysisConfig& config);
 
-// The memory timeline for a result whose shapes and layers are filled (called by analyze()).
-MemoryPlan planMemory(const Graph& graph, const AnalysisResult& result, const AnalysisConfig& config);
-
 // Weights stored twice by the exporter: a language model's output projection tied to its token
 // embedding is written as a transposed copy ("onnx::MatMul_675" [768, 50257] beside
 // "wte.weight" [50257, 768]). The copy is in the file but is one parameter in the model.
 // Returns, per value, the original weight's value index for such copies and -1 elsewhere.
 std::vector<int> tiedWeightCopies(const Graph& graph);
-
-// Whether a node's output is a view of its first input (no new memory: Reshape, Flatten...).
-bool isViewOp(const Node& node);
 
 } // namespace fp

@@ -3,6 +3,10 @@
 // The memory plan: what is live at every step of inference (the forward pass) or of one
 // training step (forward, backward in reverse order, optimizer step), broken down by category.
 
+#include "config.h"
+#include "graph.h"
+#include "shapes.h"
+
 #include <array>
 #include <cstdint>
 #include <string>
@@ -19,6 +23,14 @@ enum class Phase { Forward, Backward, Optimizer };
 
 const char* categoryName(Category c);
 const char* phaseName(Phase p);
+
+// Bytes per element of a tensor of `dtype` under the chosen precision.
+int elementBytes(DType dtype, Precision precision);
+// Bytes of a tensor under the chosen precision; 0 while its shape is unknown.
+int64_t tensorBytes(const TensorInfo& t, Precision precision);
+
+// Whether a node's output is a view of its first input (no new memory: Reshape, Flatten...).
+bool isViewOp(const Node& node);
 
 struct TimelineStep {
     int node = -1; // graph node; -1 for the optimizer step
@@ -59,5 +71,11 @@ struct MemoryPlan {
     int64_t workspaceBytes = 0; // the largest workspace any step needs
     std::vector<int64_t> savedBytesByNode; // per graph node: what its backward keeps, each storage once
 };
+
+// The memory timeline of one configuration. `order` holds the nodes of `graph` in execution
+// order, one forward step each (analyze()'s layers); `tensors` every value's resolved shape;
+// `tiedCopies` what tiedWeightCopies(graph) returns.
+MemoryPlan planMemory(const Graph& graph, const std::vector<TensorInfo>& tensors, const std::vector<int>& order,
+                      const std::vector<int>& tiedCopies, const AnalysisConfig& config);
 
 } // namespace fp
