@@ -642,7 +642,8 @@ void MemoryPlanner::placeResidentState()
     const int copies = optimizer == Optimizer::SGD ? 0 : optimizer == Optimizer::Momentum ? 1 : 2;
     m_plan.optimizerBytes = satMul(paramStateBytes, copies);
     if (m_plan.optimizerBytes > 0)
-        m_buffers.push_back({ m_plan.optimizerBytes, Category::OptimizerState, 0, m_lastStep, -1, "optimizer state", -1 });
+        m_buffers.push_back(
+            { m_plan.optimizerBytes, Category::OptimizerState, 0, m_lastStep, -1, "optimizer state", -1 });
     // Adam's update computes sqrt(v) and then its quotient by the bias correction, two
     // temporaries the size of the parameter being updated (measured: BERT, 2 x 29.8 MiB).
     if (copies == 2)
