@@ -8,7 +8,7 @@
 #include "layerbarchart.h"
 #include "layertablemodel.h"
 #include "nodedetails.h"
-#include "onnx_reader.h"
+#include "model_reader.h"
 #include "report.h"
 #include "rooflinechart.h"
 #include "summarywidget.h"
@@ -107,11 +107,11 @@ LoadedModel loadModel(const QString& path, std::shared_ptr<ReadProgress> progres
                 throw ModelError("the bundled model is missing from this build");
             const QByteArray bytes = file.readAll();
             const auto* data = reinterpret_cast<const uint8_t*>(bytes.constData());
-            loaded.model = std::make_shared<const Model>(
-                readOnnxBytes(data, size_t(bytes.size()), QFileInfo(path).fileName().toStdString(), {}, progress.get()));
+            loaded.model = std::make_shared<const Model>(readModelBytes(
+                data, size_t(bytes.size()), QFileInfo(path).fileName().toStdString(), {}, progress.get()));
         } else {
             loaded.model =
-                std::make_shared<const Model>(readOnnxFile(QFile::encodeName(path).toStdString(), {}, progress.get()));
+                std::make_shared<const Model>(readModel(encodeFileName(path), {}, progress.get()));
         }
     } catch (const ModelError& e) {
         loaded.error = QString::fromStdString(e.what());
@@ -1170,7 +1170,7 @@ bool MainWindow::importTrace(const QString& path)
     QString reason;
     std::shared_ptr<const MemoryTrace> trace;
     try {
-        trace = std::make_shared<const MemoryTrace>(readMemoryTrace(QFile::encodeName(path).toStdString()));
+        trace = std::make_shared<const MemoryTrace>(readMemoryTrace(encodeFileName(path)));
     } catch (const TraceError& e) {
         reason = QString::fromStdString(e.what());
     } catch (const std::bad_alloc&) {
