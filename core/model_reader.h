@@ -75,8 +75,10 @@ Model readModel(const std::string& path, const ReadLimits& limits = {}, ReadProg
 Model readModelBytes(const uint8_t* data, size_t size, const std::string& name, const ReadLimits& limits = {},
                      ReadProgress* progress = nullptr);
 
-// A path as the core's file calls take it: QFile::encodeName's bytes, which round-trip file names
-// that are not valid UTF-8. Every QString path handed to the core goes through this.
+// A path as the core's file calls take it: QFile::encodeName's bytes, the system's own encoding
+// of file names (UTF-8 on Linux, decomposed on macOS). Every QString path handed to the core goes
+// through this. (A name that is not valid UTF-8 is already lost in the QString: Qt 6.4 decodes
+// it lossily, and neither this nor toStdString gets the original bytes back.)
 std::string encodeFileName(const QString& path);
 
 } // namespace fp

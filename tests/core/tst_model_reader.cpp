@@ -138,7 +138,7 @@ private slots:
         QCOMPARE(refusal(folder), QString::fromStdString("'" + folder + "' is not a regular file"));
     }
 
-    // QFile::encodeName's bytes reach the file system unchanged, whatever the name's characters.
+    // QFile::encodeName's bytes reach the file system unchanged, accents and kana included.
     void encodeFileNameIsTheFileSystemsName()
     {
         QTemporaryDir dir;
