@@ -5,13 +5,12 @@
 #include "graphview.h"
 #include "htmlreport.h"
 #include "layerbarchart.h"
-#include "onnx_reader.h"
+#include "model_reader.h"
 #include "report.h"
 #include "timelinechart.h"
 #include "traces.h"
 
 #include <QApplication>
-#include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -180,7 +179,7 @@ int sweepCommand(const QStringList& arguments)
     csv << "batch,precision,mode,params,param_bytes,macs,flops,peak_bytes,peak_step,budget_bytes,exceeds\n";
     std::vector<fp::SweepPoint> points;
     try {
-        const fp::Model model = fp::readOnnxFile(parser.positionalArguments().front().toStdString());
+        const fp::Model model = fp::readModel(fp::encodeFileName(parser.positionalArguments().front()));
         for (fp::Precision precision : precisions) {
             for (int64_t batch : batches) {
                 config.precision = precision;
@@ -238,8 +237,9 @@ int compareCommand(const QStringList& arguments)
     if (!ok || !(interval > 0))
         return fail(QStringLiteral("--sample-interval needs a positive number of seconds"), 2);
     try {
-        const fp::Model model = fp::readOnnxFile(parser.positionalArguments()[0].toStdString());
-        const fp::MemoryTrace trace = fp::readMemoryTrace(parser.positionalArguments()[1].toStdString(), interval);
+        const fp::Model model = fp::readModel(fp::encodeFileName(parser.positionalArguments()[0]));
+        const fp::MemoryTrace trace =
+            fp::readMemoryTrace(fp::encodeFileName(parser.positionalArguments()[1]), interval);
         const fp::AnalysisResult result = fp::analyze(model, config);
         QJsonObject root {
             { "trace",
@@ -326,7 +326,7 @@ int readSession(const QCommandLineParser& parser, fp::Session& session)
         return fail(error, 2);
     const QString path = parser.positionalArguments().front();
     try {
-        auto model = std::make_shared<const fp::Model>(fp::readOnnxFile(QFile::encodeName(path).toStdString()));
+        auto model = std::make_shared<const fp::Model>(fp::readModel(fp::encodeFileName(path)));
         session = fp::makeSession(std::move(model), config, budget, QFileInfo(path).fileName());
     } catch (const fp::ModelError& e) {
         return fail(QString::fromStdString(e.what()));
@@ -464,7 +464,7 @@ int chartCommand(const QStringList& arguments)
         fp::TimelineChart like;
         if (parser.isSet("trace")) {
             try {
-                const std::string path = QFile::encodeName(parser.value("trace")).toStdString();
+                const std::string path = fp::encodeFileName(parser.value("trace"));
                 like.setAnalysis(source.model, source.result);
                 like.setTrace(
                     std::make_shared<const fp::MemoryTrace>(fp::readMemoryTrace(path)), parser.value("trace"));

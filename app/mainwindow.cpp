@@ -9,7 +9,7 @@
 #include "layertablemodel.h"
 #include "modelloading.h"
 #include "nodedetails.h"
-#include "onnx_reader.h"
+#include "model_reader.h"
 #include "report.h"
 #include "rooflinechart.h"
 #include "summarywidget.h"

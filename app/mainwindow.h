@@ -3,7 +3,7 @@
 #include "analysis.h"
 #include "analysis_options.h"
 #include "devices.h"
-#include "onnx_reader.h"
+#include "model_reader.h"
 #include "performance.h"
 #include "session.h"
 #include "summarywidget.h"

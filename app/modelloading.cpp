@@ -35,10 +35,10 @@ LoadedModel loadModel(const QString& path, std::shared_ptr<ReadProgress> progres
             const QByteArray bytes = file.readAll();
             const auto* data = reinterpret_cast<const uint8_t*>(bytes.constData());
             loaded.model = std::make_shared<const Model>(
-                readOnnxBytes(data, size_t(bytes.size()), QFileInfo(path).fileName().toStdString(), {}, progress.get()));
+                readModelBytes(data, size_t(bytes.size()), QFileInfo(path).fileName().toStdString(), {}, progress.get()));
         } else {
             loaded.model =
-                std::make_shared<const Model>(readOnnxFile(QFile::encodeName(path).toStdString(), {}, progress.get()));
+                std::make_shared<const Model>(readModel(encodeFileName(path), {}, progress.get()));
         }
     } catch (const ModelError& e) {
         loaded.error = QString::fromStdString(e.what());

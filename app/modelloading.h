@@ -1,7 +1,7 @@
 #pragma once
 
 #include "graph.h"
-#include "onnx_reader.h"
+#include "model_reader.h"
 
 #include <QString>
 

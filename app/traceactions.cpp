@@ -1,5 +1,6 @@
 #include "traceactions.h"
 
+#include "model_reader.h"
 #include "timelinechart.h"
 #include "traces.h"
 #include "windowsettings.h"
@@ -78,7 +79,7 @@ bool TraceActions::importTrace(const QString& path)
     QString reason;
     std::shared_ptr<const MemoryTrace> trace;
     try {
-        trace = std::make_shared<const MemoryTrace>(readMemoryTrace(QFile::encodeName(path).toStdString()));
+        trace = std::make_shared<const MemoryTrace>(readMemoryTrace(encodeFileName(path)));
     } catch (const TraceError& e) {
         reason = QString::fromStdString(e.what());
     } catch (const std::bad_alloc&) {

@@ -7,7 +7,7 @@
 
 #include "analysis.h"
 #include "devices.h"
-#include "onnx_reader.h"
+#include "model_reader.h"
 
 #include <onnx/onnx_pb.h>
 
@@ -87,14 +87,14 @@ void openAndAnalyze(benchmark::State& state, const std::string& path, bool text)
     }
     state.counters["file_MB"] = double(std::filesystem::file_size(path)) / 1e6;
     for (auto _ : state) {
-        const fp::Model model = fp::readOnnxFile(path);
+        const fp::Model model = fp::readModel(path);
         benchmark::DoNotOptimize(fp::analyze(model, configFor(1, text)));
     }
 }
 
 void reanalyze(benchmark::State& state, const char* file, bool text, fp::Mode mode = fp::Mode::Inference)
 {
-    const fp::Model model = fp::readOnnxFile(sourceModel(file));
+    const fp::Model model = fp::readModel(sourceModel(file));
     int64_t batch = 1;
     for (auto _ : state) {
         batch = batch % 64 + 1; // every iteration is a new configuration, as a slider drag
@@ -124,7 +124,7 @@ void BM_Reanalyze_GPT2_12L_Training(benchmark::State& state)
 // The largest batch whose training peak fits an 80 GiB device.
 void BM_LargestBatch_ResNet50_Training(benchmark::State& state)
 {
-    const fp::Model model = fp::readOnnxFile(sourceModel("resnet50_train.onnx"));
+    const fp::Model model = fp::readModel(sourceModel("resnet50_train.onnx"));
     int analyses = 0;
     for (auto _ : state) {
         const fp::BatchFit fit = fp::largestBatchThatFits(model, configFor(1, false, fp::Mode::Training), int64_t(80) << 30);

@@ -13,7 +13,7 @@
 #include "graphlayout.h"
 #include "graphstructure.h"
 #include "graphview.h"
-#include "onnx_reader.h"
+#include "model_reader.h"
 
 #include <QApplication>
 #include <QElapsedTimer>
@@ -47,7 +47,7 @@ const Loaded& load(const std::string& file)
     auto it = cache.find(file);
     if (it == cache.end()) {
         Loaded l;
-        l.model = std::make_shared<const fp::Model>(fp::readOnnxFile(std::string(FOOTPRINT_TEST_MODELS) + "/" + file));
+        l.model = std::make_shared<const fp::Model>(fp::readModel(std::string(FOOTPRINT_TEST_MODELS) + "/" + file));
         l.result = std::make_shared<const fp::AnalysisResult>(
             fp::analyze(*l.model, configFor(1, file.rfind("gpt2", 0) == 0)));
         it = cache.emplace(file, std::move(l)).first;

@@ -1,47 +1,14 @@
 #include "analysis.h"
 #include "exportcheck.h"
 
+#include "saturating.h"
+
 #include <algorithm>
 #include <map>
 #include <set>
 #include <unordered_map>
 
 namespace fp {
-
-const char* precisionName(Precision p)
-{
-    switch (p) {
-    case Precision::Model: return "model";
-    case Precision::FP32: return "fp32";
-    case Precision::FP16: return "fp16";
-    case Precision::BF16: return "bf16";
-    case Precision::INT8: return "int8";
-    }
-    return "model";
-}
-
-std::optional<Precision> parsePrecision(const std::string& name)
-{
-    for (Precision p : { Precision::Model, Precision::FP32, Precision::FP16, Precision::BF16, Precision::INT8 }) {
-        if (name == precisionName(p))
-            return p;
-    }
-    return std::nullopt;
-}
-
-int elementBytes(DType dtype, Precision precision)
-{
-    if (!isFloating(dtype))
-        return dtypeSize(dtype);
-    switch (precision) {
-    case Precision::Model: return dtypeSize(dtype);
-    case Precision::FP32: return 4;
-    case Precision::FP16:
-    case Precision::BF16: return 2;
-    case Precision::INT8: return 1;
-    }
-    return dtypeSize(dtype);
-}
 
 std::vector<int> tiedWeightCopies(const Graph& graph)
 {
@@ -69,18 +36,6 @@ std::vector<int> tiedWeightCopies(const Graph& graph)
         }
     }
     return tied;
-}
-
-bool isViewOp(const Node& node)
-{
-    static const std::set<std::string> views { "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity" };
-    return node.domain.empty() && views.count(node.opType) > 0;
-}
-
-int64_t tensorBytes(const TensorInfo& t, Precision p)
-{
-    const int64_t n = t.elements();
-    return n < 0 ? 0 : satMul(n, elementBytes(t.dtype, p));
 }
 
 namespace {
@@ -616,7 +571,11 @@ AnalysisResult analyze(const Model& model, const AnalysisConfig& config)
             r.unknownShapes.insert(r.unknownShapes.begin(), graph.values[size_t(in)].name);
     }
     r.torchsummary = estimateTorchsummary(graph, r, config.precision);
-    r.memory = planMemory(graph, r, config);
+    std::vector<int> order; // the node of each forward step
+    order.reserve(r.layers.size());
+    for (const LayerResult& l : r.layers)
+        order.push_back(l.node);
+    r.memory = planMemory(graph, r.shapes, order, r.tiedCopies, config);
     t.peakBytes = r.memory.peakBytes;
     t.peakStep = r.memory.peakStep;
     if (t.peakStep >= 0) {

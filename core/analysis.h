@@ -3,6 +3,7 @@
 // analyze(model, config): shapes, per-layer costs and the inference memory plan for one
 // configuration. A pure function: cheap enough to rerun on every slider move.
 
+#include "config.h"
 #include "graph.h"
 #include "memory.h"
 #include "shapes.h"
@@ -13,23 +14,6 @@
 #include <vector>
 
 namespace fp {
-
-enum class Precision { Model, FP32, FP16, BF16, INT8 };
-
-const char* precisionName(Precision p);
-std::optional<Precision> parsePrecision(const std::string& name);
-
-struct AnalysisConfig {
-    ShapeConfig shapes;
-    Precision precision = Precision::Model; // applied to floating-point weights and activations
-    TrainingConfig training; // mode (inference by default), optimizer, convolution workspace
-    Calibration calibration; // none by default
-};
-
-// Bytes per element of a tensor of `dtype` under the chosen precision.
-int elementBytes(DType dtype, Precision precision);
-// Bytes of a tensor under the chosen precision; 0 while its shape is unknown.
-int64_t tensorBytes(const TensorInfo& t, Precision precision);
 
 // One node's figures. Weights are attributed to the first node that uses them, so columns sum
 // to the model totals.
@@ -98,16 +82,10 @@ struct AnalysisResult {
 
 AnalysisResult analyze(const Model& model, const AnalysisConfig& config);
 
-// The memory timeline for a result whose shapes and layers are filled (called by analyze()).
-MemoryPlan planMemory(const Graph& graph, const AnalysisResult& result, const AnalysisConfig& config);
-
 // Weights stored twice by the exporter: a language model's output projection tied to its token
 // embedding is written as a transposed copy ("onnx::MatMul_675" [768, 50257] beside
 // "wte.weight" [50257, 768]). The copy is in the file but is one parameter in the model.
 // Returns, per value, the original weight's value index for such copies and -1 elsewhere.
 std::vector<int> tiedWeightCopies(const Graph& graph);
-
-// Whether a node's output is a view of its first input (no new memory: Reshape, Flatten...).
-bool isViewOp(const Node& node);
 
 } // namespace fp

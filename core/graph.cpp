@@ -4,29 +4,6 @@
 
 namespace fp {
 
-int64_t satMul(int64_t a, int64_t b)
-{
-    if (a < 0 || b < 0)
-        return -1;
-    if (a != 0 && b > kSaturated / a)
-        return kSaturated;
-    return a * b;
-}
-
-int64_t satAdd(int64_t a, int64_t b)
-{
-    if (a < 0 || b < 0)
-        return -1;
-    return a > kSaturated - b ? kSaturated : a + b;
-}
-
-int64_t satFromDouble(double v)
-{
-    if (!(v > 0))
-        return 0;
-    return v >= 9223372036854775808.0 ? kSaturated : int64_t(v); // 2^63
-}
-
 int dtypeSize(DType type)
 {
     switch (type) {

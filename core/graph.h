@@ -3,6 +3,7 @@
 // The normalized graph IR. Every reader produces it; every analysis reads only it.
 // A Model owns its main Graph; subgraphs (If/Loop/Scan bodies) hang off node attributes.
 
+#include "saturating.h"
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -36,14 +37,6 @@ enum class DType : int32_t {
 // Bytes per element; 0 for Undefined and String (variable size).
 int dtypeSize(DType type);
 
-// Saturating arithmetic for byte and element counts: a hostile dim never wraps around. A negative
-// (unknown) operand gives -1; a result past INT64_MAX gives kSaturated.
-constexpr int64_t kSaturated = INT64_MAX;
-int64_t satMul(int64_t a, int64_t b);
-int64_t satAdd(int64_t a, int64_t b);
-// A count or byte size worked out in floating point, as int64: clamped to [0, kSaturated] (NaN
-// gives 0), since converting a double at or past 2^63 is undefined.
-int64_t satFromDouble(double v);
 bool isFloating(DType type);
 const char* dtypeName(DType type);
 

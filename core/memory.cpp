@@ -1,44 +1,12 @@
 #include "memory.h"
 
-#include "analysis.h"
-
-#include <QJsonDocument>
-#include <QJsonObject>
+#include "saturating.h"
 
 #include <algorithm>
-#include <stdexcept>
 #include <set>
 #include <unordered_map>
 
 namespace fp {
-
-const char* modeName(Mode m)
-{
-    return m == Mode::Training ? "training" : "inference";
-}
-
-const char* optimizerName(Optimizer o)
-{
-    switch (o) {
-    case Optimizer::SGD: return "sgd";
-    case Optimizer::Momentum: return "momentum";
-    case Optimizer::Adam: return "adam";
-    case Optimizer::AdamW: return "adamw";
-    }
-    return "sgd";
-}
-
-const char* convAlgorithmName(ConvAlgorithm a)
-{
-    switch (a) {
-    case ConvAlgorithm::Direct: return "direct";
-    case ConvAlgorithm::Im2col: return "im2col";
-    case ConvAlgorithm::FFT: return "fft";
-    case ConvAlgorithm::Winograd: return "winograd";
-    case ConvAlgorithm::FrameworkDefault: return "default";
-    }
-    return "default";
-}
 
 const char* categoryName(Category c)
 {
@@ -65,48 +33,30 @@ const char* phaseName(Phase p)
     return "forward";
 }
 
-Calibration parseCalibration(const std::string& json)
+int elementBytes(DType dtype, Precision precision)
 {
-    QJsonParseError error {};
-    const QJsonDocument doc = QJsonDocument::fromJson(QByteArray::fromStdString(json), &error);
-    if (doc.isNull())
-        throw std::runtime_error("the calibration is not valid JSON: " + error.errorString().toStdString());
-    const QJsonObject o = doc.object();
-    if (o.value("format").toString() != QLatin1String("footprint-calibration"))
-        throw std::runtime_error("not a Footprint calibration (its \"format\" must be \"footprint-calibration\")");
-    Calibration c;
-    c.name = o.value("name").toString().toStdString();
-    c.contextBytes = o.value("context_bytes").toInteger(0);
-    c.allocationGranularity = o.value("allocation_granularity_bytes").toInteger(1);
-    if (c.contextBytes < 0 || c.contextBytes > (int64_t(1) << 50) || c.allocationGranularity < 1
-        || c.allocationGranularity > (int64_t(1) << 30))
-        throw std::runtime_error("the calibration's context_bytes or allocation_granularity_bytes is out of range");
-    return c;
+    if (!isFloating(dtype))
+        return dtypeSize(dtype);
+    switch (precision) {
+    case Precision::Model: return dtypeSize(dtype);
+    case Precision::FP32: return 4;
+    case Precision::FP16:
+    case Precision::BF16: return 2;
+    case Precision::INT8: return 1;
+    }
+    return dtypeSize(dtype);
 }
 
-std::optional<Mode> parseMode(const std::string& name)
+int64_t tensorBytes(const TensorInfo& t, Precision p)
 {
-    for (Mode m : { Mode::Inference, Mode::Training })
-        if (name == modeName(m))
-            return m;
-    return std::nullopt;
+    const int64_t n = t.elements();
+    return n < 0 ? 0 : satMul(n, elementBytes(t.dtype, p));
 }
 
-std::optional<Optimizer> parseOptimizer(const std::string& name)
+bool isViewOp(const Node& node)
 {
-    for (Optimizer o : { Optimizer::SGD, Optimizer::Momentum, Optimizer::Adam, Optimizer::AdamW })
-        if (name == optimizerName(o))
-            return o;
-    return std::nullopt;
-}
-
-std::optional<ConvAlgorithm> parseConvAlgorithm(const std::string& name)
-{
-    for (ConvAlgorithm a : { ConvAlgorithm::Direct, ConvAlgorithm::Im2col, ConvAlgorithm::FFT, ConvAlgorithm::Winograd,
-                             ConvAlgorithm::FrameworkDefault })
-        if (name == convAlgorithmName(a))
-            return a;
-    return std::nullopt;
+    static const std::set<std::string> views { "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity" };
+    return node.domain.empty() && views.count(node.opType) > 0;
 }
 
 namespace {
@@ -407,308 +357,425 @@ struct Buffer {
     int node = -1;
 };
 
-} // namespace
+// planMemory's phases, in the order plan() runs them: which values are weights and which
+// activations, which carry a gradient, what each backward keeps, which values share storage,
+// how the steps are numbered; then every buffer is placed on the steps (activations, resident
+// state, saved extras and workspace, gradients), and the live bytes are added up per step.
+class MemoryPlanner {
+public:
+    MemoryPlanner(const Graph& graph, const ShapeResult& shapes, const std::vector<int>& order,
+                  const std::vector<int>& tiedCopies, const AnalysisConfig& config)
+        : m_graph(graph)
+        , m_shapes(shapes)
+        , m_tensors(shapes.tensors)
+        , m_order(order)
+        , m_tiedCopies(tiedCopies)
+        , m_config(config)
+        , m_precision(config.precision)
+        , m_training(config.training.mode == Mode::Training)
+        , m_valueCount(graph.values.size())
+        , m_forwardSteps(int(order.size()))
+    {
+    }
 
-MemoryPlan planMemory(const Graph& graph, const AnalysisResult& r, const AnalysisConfig& config)
-{
-    MemoryPlan plan;
-    const Precision precision = config.precision;
-    const bool training = config.training.mode == Mode::Training;
-    const std::vector<TensorInfo>& tensors = r.shapes.tensors;
-    const size_t valueCount = graph.values.size();
-    const int forwardSteps = int(r.layers.size());
-    if (forwardSteps == 0)
-        return plan;
-    std::vector<int> forwardStep(graph.nodes.size(), -1);
-    for (int s = 0; s < forwardSteps; ++s)
-        forwardStep[size_t(r.layers[size_t(s)].node)] = s;
-    const auto isWeight = [&](int v) {
-        const Value& value = graph.values[size_t(v)];
+    MemoryPlan plan();
+
+private:
+    bool isWeight(int v) const
+    {
+        const Value& value = m_graph.values[size_t(v)];
         return value.isInitializer || value.isConstantNode;
-    };
-    // A view of a weight (exporters hand one mask initializer to every layer through Identity)
-    // is the weight itself: no new memory.
-    std::vector<bool> weightView(valueCount, false);
-    for (int n : graph.order) {
-        const Node& node = graph.nodes[size_t(n)];
-        const int in = node.input(0), out = node.output(0);
-        if (isViewOp(node) && in >= 0 && out >= 0 && (isWeight(in) || weightView[size_t(in)]))
-            weightView[size_t(out)] = true;
     }
-    const auto isActivation = [&](int v) {
-        const Value& value = graph.values[size_t(v)];
-        return !isWeight(v) && !weightView[size_t(v)] && !value.isOuterScope
+    bool isActivation(int v) const
+    {
+        const Value& value = m_graph.values[size_t(v)];
+        return !isWeight(v) && !m_weightView[size_t(v)] && !value.isOuterScope
             && (value.isGraphInput || value.producer >= 0);
-    };
-
-    // Which tensors carry a gradient: trainable weights, and what differentiable nodes compute from them.
-    std::vector<bool> needsGrad(valueCount, false);
-    std::vector<bool> nodeBackward(graph.nodes.size(), false);
-    if (training) {
-        for (int v = 0; v < int(valueCount); ++v)
-            needsGrad[size_t(v)] = isWeight(v) && isFloating(graph.values[size_t(v)].dtype)
-                && !graph.values[size_t(v)].declaredShape.empty();
-        for (int n : graph.order) {
-            const Node& node = graph.nodes[size_t(n)];
-            if (!isDifferentiable(node))
-                continue;
-            bool any = false;
-            for (int in : node.inputs)
-                any = any || (in >= 0 && needsGrad[size_t(in)]);
-            nodeBackward[size_t(n)] = any;
-            for (int out : node.outputs) {
-                if (any && out >= 0 && isFloating(tensors[size_t(out)].dtype))
-                    needsGrad[size_t(out)] = true;
-            }
-        }
-        // BatchNorm's running mean and variance are updated in place, never differentiated.
-        for (const Node& node : graph.nodes) {
-            if (node.opType == "BatchNormalization")
-                for (size_t i = 3; i < node.inputs.size(); ++i)
-                    if (node.inputs[i] >= 0)
-                        needsGrad[size_t(node.inputs[i])] = false;
-        }
     }
 
-    // Saved tensors, and the node of each whose backward frees it last (the earliest in forward order).
-    std::vector<int> savedUntilNode(valueCount, -1);
-    std::vector<int64_t> extraSaved(graph.nodes.size(), 0);
-    if (training) {
-        const std::vector<FusedRole> fused = findFusedPatterns(graph, tensors);
-        for (int s = forwardSteps - 1; s >= 0; --s) {
-            const int n = r.layers[size_t(s)].node;
-            if (!nodeBackward[size_t(n)])
-                continue;
-            const Node& node = graph.nodes[size_t(n)];
-            std::vector<bool> inputNeeds(node.inputs.size());
-            for (size_t i = 0; i < node.inputs.size(); ++i)
-                inputNeeds[i] = node.inputs[i] >= 0 && needsGrad[size_t(node.inputs[i])];
-            SavedRule rule = savedRule(node, inputNeeds, tensors);
-            if (fused[size_t(n)].member)
-                rule = fused[size_t(n)].rule;
-            const auto keep = [&](int v) {
-                if (v >= 0 && isActivation(v))
-                    savedUntilNode[size_t(v)] = n; // later loop iterations are earlier nodes
-            };
-            for (int i : rule.inputs)
-                keep(node.input(size_t(i)));
-            for (int o : rule.outputs)
-                keep(node.output(size_t(o)));
-            extraSaved[size_t(n)] = rule.extraBytes;
+    void findWeightViews();
+    void findGradients();
+    void findSavedTensors();
+    void shareStorage();
+    void numberSteps();
+    void findLifetimes();
+    void placeActivations();
+    void placeResidentState();
+    void placeSavedExtrasAndWorkspace();
+    void placeGradients();
+    void buildTimeline();
+    void listLiveAtPeak();
+
+    const Graph& m_graph;
+    const ShapeResult& m_shapes; // the subgraphs' shapes too
+    const std::vector<TensorInfo>& m_tensors;
+    const std::vector<int>& m_order; // node per forward step
+    const std::vector<int>& m_tiedCopies;
+    const AnalysisConfig& m_config;
+    const Precision m_precision;
+    const bool m_training;
+    const size_t m_valueCount;
+    const int m_forwardSteps;
+
+    MemoryPlan m_plan;
+    std::vector<int> m_forwardStep; // per node: its forward step, -1 if it has none
+    std::vector<bool> m_weightView; // per value: a view of a weight
+    std::vector<bool> m_needsGrad; // per value
+    std::vector<bool> m_nodeBackward; // per node: it has a backward step
+    std::vector<int> m_savedUntilNode; // per value: the node whose backward frees it last, or -1
+    std::vector<int64_t> m_extraSaved; // per node: saved state that is no graph tensor
+    std::vector<int> m_root, m_gradRoot; // per value: the value whose storage (gradient's storage) holds it
+    std::vector<int> m_backwardStep; // per node, -1 if none
+    int m_steps = 0;
+    int m_lastStep = 0;
+    std::vector<int> m_birth, m_death; // per storage owner: the steps between which it is held
+    std::vector<bool> m_saved; // per storage owner: kept for the backward pass
+    std::vector<Buffer> m_buffers;
+};
+
+MemoryPlan MemoryPlanner::plan()
+{
+    if (m_forwardSteps == 0)
+        return std::move(m_plan);
+    m_forwardStep.assign(m_graph.nodes.size(), -1);
+    for (int s = 0; s < m_forwardSteps; ++s)
+        m_forwardStep[size_t(m_order[size_t(s)])] = s;
+    findWeightViews();
+    findGradients();
+    findSavedTensors();
+    m_plan.savedBytesByNode.assign(m_graph.nodes.size(), 0);
+    shareStorage();
+    numberSteps();
+    findLifetimes();
+    placeActivations();
+    placeResidentState();
+    placeSavedExtrasAndWorkspace();
+    if (m_training)
+        placeGradients();
+    buildTimeline();
+    listLiveAtPeak();
+    return std::move(m_plan);
+}
+
+// A view of a weight (exporters hand one mask initializer to every layer through Identity)
+// is the weight itself: no new memory.
+void MemoryPlanner::findWeightViews()
+{
+    m_weightView.assign(m_valueCount, false);
+    for (int n : m_graph.order) {
+        const Node& node = m_graph.nodes[size_t(n)];
+        const int in = node.input(0), out = node.output(0);
+        if (isViewOp(node) && in >= 0 && out >= 0 && (isWeight(in) || m_weightView[size_t(in)]))
+            m_weightView[size_t(out)] = true;
+    }
+}
+
+// Which tensors carry a gradient: trainable weights, and what differentiable nodes compute from them.
+void MemoryPlanner::findGradients()
+{
+    m_needsGrad.assign(m_valueCount, false);
+    m_nodeBackward.assign(m_graph.nodes.size(), false);
+    if (!m_training)
+        return;
+    for (int v = 0; v < int(m_valueCount); ++v)
+        m_needsGrad[size_t(v)] = isWeight(v) && isFloating(m_graph.values[size_t(v)].dtype)
+            && !m_graph.values[size_t(v)].declaredShape.empty();
+    for (int n : m_graph.order) {
+        const Node& node = m_graph.nodes[size_t(n)];
+        if (!isDifferentiable(node))
+            continue;
+        bool any = false;
+        for (int in : node.inputs)
+            any = any || (in >= 0 && m_needsGrad[size_t(in)]);
+        m_nodeBackward[size_t(n)] = any;
+        for (int out : node.outputs) {
+            if (any && out >= 0 && isFloating(m_tensors[size_t(out)].dtype))
+                m_needsGrad[size_t(out)] = true;
         }
     }
-    plan.savedBytesByNode.assign(graph.nodes.size(), 0);
+    // BatchNorm's running mean and variance are updated in place, never differentiated.
+    for (const Node& node : m_graph.nodes) {
+        if (node.opType == "BatchNormalization")
+            for (size_t i = 3; i < node.inputs.size(); ++i)
+                if (node.inputs[i] >= 0)
+                    m_needsGrad[size_t(node.inputs[i])] = false;
+    }
+}
 
-    // Storage sharing: views look into their input, and an activation applied in place (as
-    // torchvision's ReLU(inplace=True)) overwrites an input nobody else reads or keeps.
-    std::vector<int> root(valueCount);
-    for (size_t v = 0; v < valueCount; ++v)
-        root[v] = int(v);
-    std::vector<int> gradRoot = root; // gradients of views are views; in-place ops make new gradients
-    for (int n : graph.order) {
-        const Node& node = graph.nodes[size_t(n)];
+// Saved tensors, and the node of each whose backward frees it last (the earliest in forward order).
+void MemoryPlanner::findSavedTensors()
+{
+    m_savedUntilNode.assign(m_valueCount, -1);
+    m_extraSaved.assign(m_graph.nodes.size(), 0);
+    if (!m_training)
+        return;
+    const std::vector<FusedRole> fused = findFusedPatterns(m_graph, m_tensors);
+    for (int s = m_forwardSteps - 1; s >= 0; --s) {
+        const int n = m_order[size_t(s)];
+        if (!m_nodeBackward[size_t(n)])
+            continue;
+        const Node& node = m_graph.nodes[size_t(n)];
+        std::vector<bool> inputNeeds(node.inputs.size());
+        for (size_t i = 0; i < node.inputs.size(); ++i)
+            inputNeeds[i] = node.inputs[i] >= 0 && m_needsGrad[size_t(node.inputs[i])];
+        SavedRule rule = savedRule(node, inputNeeds, m_tensors);
+        if (fused[size_t(n)].member)
+            rule = fused[size_t(n)].rule;
+        const auto keep = [&](int v) {
+            if (v >= 0 && isActivation(v))
+                m_savedUntilNode[size_t(v)] = n; // later loop iterations are earlier nodes
+        };
+        for (int i : rule.inputs)
+            keep(node.input(size_t(i)));
+        for (int o : rule.outputs)
+            keep(node.output(size_t(o)));
+        m_extraSaved[size_t(n)] = rule.extraBytes;
+    }
+}
+
+// Storage sharing: views look into their input, and an activation applied in place (as
+// torchvision's ReLU(inplace=True)) overwrites an input nobody else reads or keeps.
+void MemoryPlanner::shareStorage()
+{
+    m_root.resize(m_valueCount);
+    for (size_t v = 0; v < m_valueCount; ++v)
+        m_root[v] = int(v);
+    m_gradRoot = m_root; // gradients of views are views; in-place ops make new gradients
+    for (int n : m_graph.order) {
+        const Node& node = m_graph.nodes[size_t(n)];
         const int in = node.input(0), out = node.output(0);
         if (in < 0 || out < 0 || !isActivation(in))
             continue;
+        const Value& input = m_graph.values[size_t(in)];
         if (isViewOp(node)) {
-            root[size_t(out)] = root[size_t(in)];
-            gradRoot[size_t(out)] = gradRoot[size_t(in)];
+            m_root[size_t(out)] = m_root[size_t(in)];
+            m_gradRoot[size_t(out)] = m_gradRoot[size_t(in)];
         } else if (isOneOf(node.opType, { "Relu", "Clip", "LeakyRelu" }) && node.domain.empty()
-                   && graph.values[size_t(in)].consumers.size() == 1 && !graph.values[size_t(in)].isGraphInput
-                   && !graph.values[size_t(in)].isGraphOutput && savedUntilNode[size_t(in)] < 0) {
-            root[size_t(out)] = root[size_t(in)];
+                   && input.consumers.size() == 1 && !input.isGraphInput && !input.isGraphOutput
+                   && m_savedUntilNode[size_t(in)] < 0) {
+            m_root[size_t(out)] = m_root[size_t(in)];
         }
     }
+}
 
-    // Step numbering: forward steps, then backward steps in reverse, then the optimizer step.
-    std::vector<int> backwardStep(graph.nodes.size(), -1);
-    int steps = forwardSteps;
-    if (training) {
-        for (int s = forwardSteps - 1; s >= 0; --s) {
-            const int n = r.layers[size_t(s)].node;
-            if (nodeBackward[size_t(n)])
-                backwardStep[size_t(n)] = steps++;
+// Step numbering: forward steps, then backward steps in reverse, then the optimizer step.
+void MemoryPlanner::numberSteps()
+{
+    m_backwardStep.assign(m_graph.nodes.size(), -1);
+    m_steps = m_forwardSteps;
+    if (m_training) {
+        for (int s = m_forwardSteps - 1; s >= 0; --s) {
+            const int n = m_order[size_t(s)];
+            if (m_nodeBackward[size_t(n)])
+                m_backwardStep[size_t(n)] = m_steps++;
         }
-        ++steps; // optimizer
+        ++m_steps; // optimizer
     }
-    const int lastStep = steps - 1;
+    m_lastStep = m_steps - 1;
+}
 
-    std::vector<Buffer> buffers;
-    // Forward tensors, one buffer per storage.
-    std::vector<int> birth(valueCount, -1), death(valueCount, -1);
-    std::vector<bool> saved(valueCount, false);
-    for (size_t v = 0; v < valueCount; ++v) {
+// Forward tensors, one span per storage: from the first step that writes into it to the last
+// that reads it, or its backward for a saved tensor, or the end for the graph's inputs and outputs.
+void MemoryPlanner::findLifetimes()
+{
+    m_birth.assign(m_valueCount, -1);
+    m_death.assign(m_valueCount, -1);
+    m_saved.assign(m_valueCount, false);
+    for (size_t v = 0; v < m_valueCount; ++v) {
         if (!isActivation(int(v)))
             continue;
-        const Value& value = graph.values[v];
-        const int b = value.isGraphInput ? 0 : forwardStep[size_t(value.producer)];
+        const Value& value = m_graph.values[v];
+        const int b = value.isGraphInput ? 0 : m_forwardStep[size_t(value.producer)];
         int d = b;
         for (int consumer : value.consumers)
-            d = std::max(d, forwardStep[size_t(consumer)]);
+            d = std::max(d, m_forwardStep[size_t(consumer)]);
         if (value.isGraphOutput || value.isGraphInput)
-            d = lastStep; // the caller holds its inputs and receives the outputs
-        if (savedUntilNode[v] >= 0) {
-            d = std::max(d, backwardStep[size_t(savedUntilNode[v])]);
-            saved[size_t(root[v])] = true;
+            d = m_lastStep; // the caller holds its inputs and receives the outputs
+        if (m_savedUntilNode[v] >= 0) {
+            d = std::max(d, m_backwardStep[size_t(m_savedUntilNode[v])]);
+            m_saved[size_t(m_root[v])] = true;
         }
-        const size_t owner = size_t(root[v]);
-        birth[owner] = birth[owner] < 0 ? b : std::min(birth[owner], b);
-        death[owner] = std::max(death[owner], d);
+        const size_t owner = size_t(m_root[v]);
+        m_birth[owner] = m_birth[owner] < 0 ? b : std::min(m_birth[owner], b);
+        m_death[owner] = std::max(m_death[owner], d);
     }
-    plan.lifetimes.assign(valueCount, Lifetime {});
-    for (size_t v = 0; v < valueCount; ++v) {
-        const size_t owner = size_t(root[v]);
-        if (isActivation(int(v)) && birth[owner] >= 0)
-            plan.lifetimes[v] = Lifetime { birth[owner], death[owner], int(owner) };
+    m_plan.lifetimes.assign(m_valueCount, Lifetime {});
+    for (size_t v = 0; v < m_valueCount; ++v) {
+        const size_t owner = size_t(m_root[v]);
+        if (isActivation(int(v)) && m_birth[owner] >= 0)
+            m_plan.lifetimes[v] = Lifetime { m_birth[owner], m_death[owner], int(owner) };
     }
-    for (size_t v = 0; v < valueCount; ++v) {
-        if (birth[v] < 0 || root[v] != int(v))
-            continue;
-        const Value& value = graph.values[v];
-        Buffer buf;
-        buf.bytes = tensorBytes(tensors[v], precision);
-        buf.category = value.isGraphInput ? Category::Inputs
-            : saved[v]                    ? Category::SavedActivations
-                                          : Category::Activations;
-        buf.birth = birth[v];
-        buf.death = death[v];
-        buf.value = int(v);
-        buffers.push_back(buf);
-        if (saved[v]) {
-            plan.savedActivationBytes = satAdd(plan.savedActivationBytes, buf.bytes);
-            // Each storage is credited to the earliest node that keeps one of its views.
-            int saver = -1;
-            for (size_t a = 0; a < valueCount; ++a) {
-                if (root[a] == int(v) && savedUntilNode[a] >= 0
-                    && (saver < 0 || forwardStep[size_t(savedUntilNode[a])] < forwardStep[size_t(saver)]))
-                    saver = savedUntilNode[a];
-            }
-            if (saver >= 0)
-                plan.savedBytesByNode[size_t(saver)] = satAdd(plan.savedBytesByNode[size_t(saver)], buf.bytes);
-        }
-    }
+}
 
-    // Resident state: weights (with an fp32 master copy when training in 16 or 8 bits) and the optimizer's.
+// One buffer per activation storage; a saved one is credited to the earliest node that keeps
+// one of its views.
+void MemoryPlanner::placeActivations()
+{
+    for (size_t v = 0; v < m_valueCount; ++v) {
+        if (m_birth[v] < 0 || m_root[v] != int(v))
+            continue;
+        const Value& value = m_graph.values[v];
+        Buffer buf;
+        buf.bytes = tensorBytes(m_tensors[v], m_precision);
+        buf.category = value.isGraphInput ? Category::Inputs
+            : m_saved[v]                  ? Category::SavedActivations
+                                          : Category::Activations;
+        buf.birth = m_birth[v];
+        buf.death = m_death[v];
+        buf.value = int(v);
+        m_buffers.push_back(buf);
+        if (!m_saved[v])
+            continue;
+        m_plan.savedActivationBytes = satAdd(m_plan.savedActivationBytes, buf.bytes);
+        int saver = -1;
+        for (size_t a = 0; a < m_valueCount; ++a) {
+            if (m_root[a] == int(v) && m_savedUntilNode[a] >= 0
+                && (saver < 0 || m_forwardStep[size_t(m_savedUntilNode[a])] < m_forwardStep[size_t(saver)]))
+                saver = m_savedUntilNode[a];
+        }
+        if (saver >= 0)
+            m_plan.savedBytesByNode[size_t(saver)] = satAdd(m_plan.savedBytesByNode[size_t(saver)], buf.bytes);
+    }
+}
+
+// Resident state: weights (with an fp32 master copy when training in 16 or 8 bits), the
+// calibration's runtime context, and the optimizer's state.
+void MemoryPlanner::placeResidentState()
+{
     int64_t paramElements = 0, paramStateBytes = 0, largestParam = 0;
-    const bool lowPrecision = precision == Precision::FP16 || precision == Precision::BF16 || precision == Precision::INT8;
-    for (size_t v = 0; v < valueCount; ++v) {
-        if (!isWeight(int(v)) || graph.values[v].isOuterScope || r.tiedCopies[v] >= 0)
+    const bool lowPrecision =
+        m_precision == Precision::FP16 || m_precision == Precision::BF16 || m_precision == Precision::INT8;
+    const Calibration& calibration = m_config.calibration;
+    for (size_t v = 0; v < m_valueCount; ++v) {
+        if (!isWeight(int(v)) || m_graph.values[v].isOuterScope || m_tiedCopies[v] >= 0)
             continue; // a tied copy is one tensor in the framework that runs the model
-        const int64_t bytes = roundUp(tensorBytes(tensors[v], precision), config.calibration.allocationGranularity);
-        plan.weightBytes = satAdd(plan.weightBytes, bytes);
-        if (training && needsGrad[v]) {
-            const int64_t n = std::max<int64_t>(tensors[v].elements(), 0);
+        const int64_t bytes = roundUp(tensorBytes(m_tensors[v], m_precision), calibration.allocationGranularity);
+        m_plan.weightBytes = satAdd(m_plan.weightBytes, bytes);
+        if (m_training && m_needsGrad[v]) {
+            const int64_t n = std::max<int64_t>(m_tensors[v].elements(), 0);
             paramElements = satAdd(paramElements, n);
-            paramStateBytes = satAdd(paramStateBytes, satMul(n, lowPrecision ? 4 : elementBytes(tensors[v].dtype, precision)));
+            paramStateBytes =
+                satAdd(paramStateBytes, satMul(n, lowPrecision ? 4 : elementBytes(m_tensors[v].dtype, m_precision)));
             largestParam = std::max(largestParam, satMul(n, 4));
         }
     }
-    plan.weightBytes = satAdd(plan.weightBytes,
-                              bodyWeightBytes(graph, r.shapes, precision, config.calibration.allocationGranularity));
-    if (training && lowPrecision)
-        plan.weightBytes = satAdd(plan.weightBytes, satMul(paramElements, 4));
-    buffers.push_back({ plan.weightBytes, Category::Weights, 0, lastStep, -1, "weights", -1 });
-    if (config.calibration.contextBytes > 0)
-        buffers.push_back({ config.calibration.contextBytes, Category::Runtime, 0, lastStep, -1, "runtime context", -1 });
-    if (training) {
-        const int copies = config.training.optimizer == Optimizer::SGD ? 0
-            : config.training.optimizer == Optimizer::Momentum         ? 1
-                                                                        : 2;
-        plan.optimizerBytes = satMul(paramStateBytes, copies);
-        if (plan.optimizerBytes > 0)
-            buffers.push_back({ plan.optimizerBytes, Category::OptimizerState, 0, lastStep, -1, "optimizer state", -1 });
-        // Adam's update computes sqrt(v) and then its quotient by the bias correction, two
-        // temporaries the size of the parameter being updated (measured: BERT, 2 x 29.8 MiB).
-        if (copies == 2)
-            buffers.push_back({ satMul(largestParam, 2), Category::OptimizerState, lastStep, lastStep, -1,
-                                "optimizer temporaries", -1 });
-    }
+    // Initializers and constants inside If/Loop/Scan bodies are resident too.
+    m_plan.weightBytes = satAdd(m_plan.weightBytes,
+                                bodyWeightBytes(m_graph, m_shapes, m_precision, calibration.allocationGranularity));
+    if (m_training && lowPrecision)
+        m_plan.weightBytes = satAdd(m_plan.weightBytes, satMul(paramElements, 4));
+    m_buffers.push_back({ m_plan.weightBytes, Category::Weights, 0, m_lastStep, -1, "weights", -1 });
+    if (calibration.contextBytes > 0)
+        m_buffers.push_back({ calibration.contextBytes, Category::Runtime, 0, m_lastStep, -1, "runtime context", -1 });
+    if (!m_training)
+        return;
+    const Optimizer optimizer = m_config.training.optimizer;
+    const int copies = optimizer == Optimizer::SGD ? 0 : optimizer == Optimizer::Momentum ? 1 : 2;
+    m_plan.optimizerBytes = satMul(paramStateBytes, copies);
+    if (m_plan.optimizerBytes > 0)
+        m_buffers.push_back(
+            { m_plan.optimizerBytes, Category::OptimizerState, 0, m_lastStep, -1, "optimizer state", -1 });
+    // Adam's update computes sqrt(v) and then its quotient by the bias correction, two
+    // temporaries the size of the parameter being updated (measured: BERT, 2 x 29.8 MiB).
+    if (copies == 2)
+        m_buffers.push_back({ satMul(largestParam, 2), Category::OptimizerState, m_lastStep, m_lastStep, -1,
+                              "optimizer temporaries", -1 });
+}
 
-    // Extra saved state (batch statistics, pooling indices, dropout masks) and workspace.
-    for (int s = 0; s < forwardSteps; ++s) {
-        const int n = r.layers[size_t(s)].node;
-        if (extraSaved[size_t(n)] > 0)
-            buffers.push_back({ extraSaved[size_t(n)], Category::SavedActivations, s, backwardStep[size_t(n)], -1, "saved",
-                                n });
-        plan.savedActivationBytes = satAdd(plan.savedActivationBytes, extraSaved[size_t(n)]);
-        if (training)
-            plan.savedBytesByNode[size_t(n)] = satAdd(plan.savedBytesByNode[size_t(n)], extraSaved[size_t(n)]);
-        const int64_t ws = convWorkspace(graph.nodes[size_t(n)], tensors, config.training.workspace, precision);
+// Extra saved state (batch statistics, pooling indices, dropout masks) and workspace.
+void MemoryPlanner::placeSavedExtrasAndWorkspace()
+{
+    for (int s = 0; s < m_forwardSteps; ++s) {
+        const int n = m_order[size_t(s)];
+        const int64_t extra = m_extraSaved[size_t(n)];
+        if (extra > 0)
+            m_buffers.push_back({ extra, Category::SavedActivations, s, m_backwardStep[size_t(n)], -1, "saved", n });
+        m_plan.savedActivationBytes = satAdd(m_plan.savedActivationBytes, extra);
+        if (m_training)
+            m_plan.savedBytesByNode[size_t(n)] = satAdd(m_plan.savedBytesByNode[size_t(n)], extra);
+        const int64_t ws = convWorkspace(m_graph.nodes[size_t(n)], m_tensors, m_config.training.workspace, m_precision);
         if (ws > 0) {
-            buffers.push_back({ ws, Category::Workspace, s, s, -1, "workspace", n });
-            if (backwardStep[size_t(n)] >= 0)
-                buffers.push_back({ ws, Category::Workspace, backwardStep[size_t(n)], backwardStep[size_t(n)], -1,
-                                    "workspace", n });
-            plan.workspaceBytes = std::max(plan.workspaceBytes, ws);
+            m_buffers.push_back({ ws, Category::Workspace, s, s, -1, "workspace", n });
+            const int back = m_backwardStep[size_t(n)];
+            if (back >= 0)
+                m_buffers.push_back({ ws, Category::Workspace, back, back, -1, "workspace", n });
+            m_plan.workspaceBytes = std::max(m_plan.workspaceBytes, ws);
         }
     }
+}
 
-    // Gradients. An activation's gradient is born at the backward step of its last forward
-    // consumer and dies once its producer's backward has used it; a parameter's lives until the
-    // optimizer step is done.
-    if (training) {
-        std::vector<int> gradBirth(valueCount, -1), gradDeath(valueCount, -1);
-        for (size_t v = 0; v < valueCount; ++v) {
-            if (!needsGrad[v])
-                continue;
-            const Value& value = graph.values[v];
-            int first = value.isGraphOutput ? forwardSteps : -1; // the loss's gradient arrives first
-            for (int consumer : value.consumers) {
-                if (backwardStep[size_t(consumer)] >= 0 && !isViewOp(graph.nodes[size_t(consumer)]))
-                    first = first < 0 ? backwardStep[size_t(consumer)] : std::min(first, backwardStep[size_t(consumer)]);
-            }
-            if (first < 0)
-                continue;
-            const size_t owner = size_t(gradRoot[v]);
-            int last = lastStep;
-            if (!isWeight(int(v))) {
-                const int producer = graph.values[owner].producer;
-                last = producer >= 0 && backwardStep[size_t(producer)] >= 0 ? backwardStep[size_t(producer)] : first;
-            }
-            gradBirth[owner] = gradBirth[owner] < 0 ? first : std::min(gradBirth[owner], first);
-            gradDeath[owner] = std::max(gradDeath[owner], last);
+// Gradients. An activation's gradient is born at the backward step of its last forward
+// consumer and dies once its producer's backward has used it; a parameter's lives until the
+// optimizer step is done.
+void MemoryPlanner::placeGradients()
+{
+    std::vector<int> gradBirth(m_valueCount, -1), gradDeath(m_valueCount, -1);
+    for (size_t v = 0; v < m_valueCount; ++v) {
+        if (!m_needsGrad[v])
+            continue;
+        const Value& value = m_graph.values[v];
+        int first = value.isGraphOutput ? m_forwardSteps : -1; // the loss's gradient arrives first
+        for (int consumer : value.consumers) {
+            const int back = m_backwardStep[size_t(consumer)];
+            if (back >= 0 && !isViewOp(m_graph.nodes[size_t(consumer)]))
+                first = first < 0 ? back : std::min(first, back);
         }
-        // A tied copy's gradient waits for the original's; both are then summed into a new tensor
-        // (PyTorch's gradient accumulation), so three copies are live at that backward step.
-        for (size_t v = 0; v < valueCount; ++v) {
-            const int original = r.tiedCopies[v];
-            if (original < 0 || gradBirth[v] < 0 || gradBirth[size_t(original)] < 0)
-                continue;
-            const int meet = std::max(gradBirth[v], gradBirth[size_t(original)]);
-            gradDeath[v] = meet;
-            buffers.push_back({ tensorBytes(tensors[v], precision), Category::Gradients, meet, meet, int(v),
-                                "gradient sum", -1 });
+        if (first < 0)
+            continue;
+        const size_t owner = size_t(m_gradRoot[v]);
+        int last = m_lastStep;
+        if (!isWeight(int(v))) {
+            const int producer = m_graph.values[owner].producer;
+            last = producer >= 0 && m_backwardStep[size_t(producer)] >= 0 ? m_backwardStep[size_t(producer)] : first;
         }
-        for (size_t v = 0; v < valueCount; ++v) {
-            if (gradBirth[v] < 0)
-                continue;
-            const bool param = isWeight(int(v));
-            const int64_t bytes = tensorBytes(tensors[v], precision);
-            buffers.push_back({ bytes, param ? Category::Gradients : Category::Activations, gradBirth[v],
-                                std::max(gradBirth[v], gradDeath[v]), int(v), "grad", -1 });
-            if (param && r.tiedCopies[v] < 0)
-                plan.gradientBytes = satAdd(plan.gradientBytes, bytes);
-        }
+        gradBirth[owner] = gradBirth[owner] < 0 ? first : std::min(gradBirth[owner], first);
+        gradDeath[owner] = std::max(gradDeath[owner], last);
     }
+    // A tied copy's gradient waits for the original's; both are then summed into a new tensor
+    // (PyTorch's gradient accumulation), so three copies are live at that backward step.
+    for (size_t v = 0; v < m_valueCount; ++v) {
+        const int original = m_tiedCopies[v];
+        if (original < 0 || gradBirth[v] < 0 || gradBirth[size_t(original)] < 0)
+            continue;
+        const int meet = std::max(gradBirth[v], gradBirth[size_t(original)]);
+        gradDeath[v] = meet;
+        m_buffers.push_back(
+            { tensorBytes(m_tensors[v], m_precision), Category::Gradients, meet, meet, int(v), "gradient sum", -1 });
+    }
+    for (size_t v = 0; v < m_valueCount; ++v) {
+        if (gradBirth[v] < 0)
+            continue;
+        const bool param = isWeight(int(v));
+        const int64_t bytes = tensorBytes(m_tensors[v], m_precision);
+        m_buffers.push_back({ bytes, param ? Category::Gradients : Category::Activations, gradBirth[v],
+                              std::max(gradBirth[v], gradDeath[v]), int(v), "grad", -1 });
+        if (param && m_tiedCopies[v] < 0)
+            m_plan.gradientBytes = satAdd(m_plan.gradientBytes, bytes);
+    }
+}
 
-    // Live bytes per step and category.
+// Live bytes per step and category (buffers rounded to the allocator's granularity), and the peak.
+void MemoryPlanner::buildTimeline()
+{
     const CategoryBytes none {};
-    std::vector<CategoryBytes> born(static_cast<size_t>(steps), none), freed(static_cast<size_t>(steps), none);
-    for (Buffer& b : buffers) {
+    std::vector<CategoryBytes> born(static_cast<size_t>(m_steps), none), freed(static_cast<size_t>(m_steps), none);
+    for (Buffer& b : m_buffers) {
         if (b.category != Category::Weights && b.category != Category::Runtime)
-            b.bytes = roundUp(b.bytes, config.calibration.allocationGranularity); // weights are rounded per tensor
+            b.bytes = roundUp(b.bytes, m_config.calibration.allocationGranularity); // weights are rounded per tensor
         if (b.bytes <= 0 || b.birth < 0 || b.death < b.birth)
             continue;
         const int c = int(b.category);
         born[size_t(b.birth)][size_t(c)] = satAdd(born[size_t(b.birth)][size_t(c)], b.bytes);
         freed[size_t(b.death)][size_t(c)] = satAdd(freed[size_t(b.death)][size_t(c)], b.bytes);
     }
-    plan.timeline.resize(size_t(steps));
+    m_plan.timeline.resize(size_t(m_steps));
     CategoryBytes live {};
     live.fill(0);
-    for (int s = 0; s < steps; ++s) {
-        TimelineStep& step = plan.timeline[size_t(s)];
-        step.phase = s < forwardSteps ? Phase::Forward : s == lastStep && training ? Phase::Optimizer : Phase::Backward;
+    for (int s = 0; s < m_steps; ++s) {
+        TimelineStep& step = m_plan.timeline[size_t(s)];
+        step.phase = s < m_forwardSteps               ? Phase::Forward
+            : s == m_lastStep && m_training ? Phase::Optimizer
+                                            : Phase::Backward;
         for (int c = 0; c < kCategoryCount; ++c) {
             live[size_t(c)] = satAdd(live[size_t(c)], born[size_t(s)][size_t(c)]);
             step.byCategory[size_t(c)] = live[size_t(c)];
@@ -718,26 +785,31 @@ MemoryPlan planMemory(const Graph& graph, const AnalysisResult& r, const Analysi
             if (live[size_t(c)] != kSaturated)
                 live[size_t(c)] -= std::min(live[size_t(c)], freed[size_t(s)][size_t(c)]);
         }
-        if (step.liveBytes > plan.peakBytes || plan.peakStep < 0) {
-            plan.peakBytes = step.liveBytes;
-            plan.peakStep = s;
+        if (step.liveBytes > m_plan.peakBytes || m_plan.peakStep < 0) {
+            m_plan.peakBytes = step.liveBytes;
+            m_plan.peakStep = s;
         }
     }
-    for (int s = 0; s < forwardSteps; ++s)
-        plan.timeline[size_t(s)].node = r.layers[size_t(s)].node;
-    for (size_t n = 0; n < graph.nodes.size(); ++n)
-        if (backwardStep[n] >= 0)
-            plan.timeline[size_t(backwardStep[n])].node = int(n);
+    for (int s = 0; s < m_forwardSteps; ++s)
+        m_plan.timeline[size_t(s)].node = m_order[size_t(s)];
+    for (size_t n = 0; n < m_graph.nodes.size(); ++n)
+        if (m_backwardStep[n] >= 0)
+            m_plan.timeline[size_t(m_backwardStep[n])].node = int(n);
+}
 
-    for (const Buffer& b : buffers) {
-        if (b.bytes <= 0 || b.birth > plan.peakStep || b.death < plan.peakStep)
+// The buffers live at the peak, named, largest first.
+void MemoryPlanner::listLiveAtPeak()
+{
+    const int peak = m_plan.peakStep;
+    for (const Buffer& b : m_buffers) {
+        if (b.bytes <= 0 || b.birth > peak || b.death < peak)
             continue;
         LiveBuffer live;
         live.bytes = b.bytes;
         live.category = b.category;
         live.value = b.value;
-        const std::string subject = b.value >= 0 ? graph.values[size_t(b.value)].name
-            : b.node >= 0                        ? graph.nodes[size_t(b.node)].name
+        const std::string subject = b.value >= 0 ? m_graph.values[size_t(b.value)].name
+            : b.node >= 0                        ? m_graph.nodes[size_t(b.node)].name
                                                  : std::string();
         if (!b.kind)
             live.name = subject;
@@ -745,11 +817,18 @@ MemoryPlan planMemory(const Graph& graph, const AnalysisResult& r, const Analysi
             live.name = b.kind;
         else
             live.name = std::string(b.kind) + "(" + subject + ")";
-        plan.liveAtPeak.push_back(std::move(live));
+        m_plan.liveAtPeak.push_back(std::move(live));
     }
-    std::stable_sort(plan.liveAtPeak.begin(), plan.liveAtPeak.end(),
+    std::stable_sort(m_plan.liveAtPeak.begin(), m_plan.liveAtPeak.end(),
                      [](const LiveBuffer& a, const LiveBuffer& b) { return a.bytes > b.bytes; });
-    return plan;
+}
+
+} // namespace
+
+MemoryPlan planMemory(const Graph& graph, const ShapeResult& shapes, const std::vector<int>& order,
+                      const std::vector<int>& tiedCopies, const AnalysisConfig& config)
+{
+    return MemoryPlanner(graph, shapes, order, tiedCopies, config).plan();
 }
 
 } // namespace fp

@@ -3,19 +3,16 @@
 // The memory plan: what is live at every step of inference (the forward pass) or of one
 // training step (forward, backward in reverse order, optimizer step), broken down by category.
 
+#include "config.h"
+#include "graph.h"
+#include "shapes.h"
+
 #include <array>
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <vector>
 
 namespace fp {
-
-enum class Mode { Inference, Training };
-enum class Optimizer { SGD, Momentum, Adam, AdamW };
-
-// How convolutions are computed, which decides their workspace (seed 003 compares these).
-enum class ConvAlgorithm { Direct, Im2col, FFT, Winograd, FrameworkDefault };
 
 // Runtime is what a calibration file adds: the framework's context (CUDA's, say).
 enum class Category { Weights, Gradients, OptimizerState, SavedActivations, Activations, Workspace, Inputs, Runtime };
@@ -24,31 +21,16 @@ using CategoryBytes = std::array<int64_t, kCategoryCount>;
 
 enum class Phase { Forward, Backward, Optimizer };
 
-const char* modeName(Mode m);
-const char* optimizerName(Optimizer o);
-const char* convAlgorithmName(ConvAlgorithm a);
 const char* categoryName(Category c);
 const char* phaseName(Phase p);
-std::optional<Mode> parseMode(const std::string& name);
-std::optional<Optimizer> parseOptimizer(const std::string& name);
-std::optional<ConvAlgorithm> parseConvAlgorithm(const std::string& name);
 
-// Measured overheads of one device and framework (resources/scripts/calibrate.py writes them):
-// a fixed context, and the allocator's rounding of every buffer.
-struct Calibration {
-    std::string name; // where it came from, shown with the estimate
-    int64_t contextBytes = 0;
-    int64_t allocationGranularity = 1; // bytes; every buffer is rounded up to a multiple
-};
+// Bytes per element of a tensor of `dtype` under the chosen precision.
+int elementBytes(DType dtype, Precision precision);
+// Bytes of a tensor under the chosen precision; 0 while its shape is unknown.
+int64_t tensorBytes(const TensorInfo& t, Precision precision);
 
-// Reads a calibration file's JSON; throws std::runtime_error with the reason.
-Calibration parseCalibration(const std::string& json);
-
-struct TrainingConfig {
-    Mode mode = Mode::Inference;
-    Optimizer optimizer = Optimizer::Adam;
-    ConvAlgorithm workspace = ConvAlgorithm::FrameworkDefault;
-};
+// Whether a node's output is a view of its first input (no new memory: Reshape, Flatten...).
+bool isViewOp(const Node& node);
 
 struct TimelineStep {
     int node = -1; // graph node; -1 for the optimizer step
@@ -89,5 +71,11 @@ struct MemoryPlan {
     int64_t workspaceBytes = 0; // the largest workspace any step needs
     std::vector<int64_t> savedBytesByNode; // per graph node: what its backward keeps, each storage once
 };
+
+// The memory timeline of one configuration. `order` holds the nodes of `graph` in execution
+// order, one forward step each (analyze()'s layers); `shapes` every value's resolved shape (and
+// the subgraphs', whose weights are resident too); `tiedCopies` what tiedWeightCopies(graph) returns.
+MemoryPlan planMemory(const Graph& graph, const ShapeResult& shapes, const std::vector<int>& order,
+                      const std::vector<int>& tiedCopies, const AnalysisConfig& config);
 
 } // namespace fp

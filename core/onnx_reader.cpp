@@ -908,20 +908,39 @@ Model readOnnxFile(const std::string& path, const ReadLimits& limits, ReadProgre
 
 bool looksLikeOnnx(const uint8_t* data, size_t size)
 {
-    if (size == 0 || size > size_t(INT_MAX))
+    size_t pos = 0;
+    // False for a varint over 10 bytes, and for one the end of the bytes cuts off (`pos == size`).
+    const auto varint = [&](uint64_t& v) {
+        v = 0;
+        for (int shift = 0; shift < 64 && pos < size; shift += 7) {
+            const uint8_t b = data[pos++];
+            v |= uint64_t(b & 0x7f) << shift;
+            if ((b & 0x80) == 0)
+                return true;
+        }
         return false;
-    try {
-        Fields f(Span { data, int(size) }, "ModelProto");
-        if (!f.next())
+    };
+    uint64_t tag = 0, value = 0;
+    if (!varint(tag) || tag != (1 << 3 | Varint) || !varint(value) || value < 1 || value > 100)
+        return false; // ir_version
+    while (pos < size) {
+        if (!varint(tag))
+            return pos == size;
+        // ModelProto's numbers: ir_version (1) and model_version (5) are varints, the rest
+        // strings or messages.
+        const uint64_t number = tag >> 3;
+        const bool isVarint = number == 1 || number == 5;
+        if (number == 0 || number > 100 || int(tag & 7) != (isVarint ? Varint : LengthDelimited))
             return false;
-        // A model file starts with ir_version (1), producer fields, or the graph (7).
-        if (f.number() < 1 || f.number() > 20)
-            return false;
-        f.skip();
-        return true;
-    } catch (const ModelError&) {
-        return false;
+        if (!varint(value))
+            return pos == size;
+        if (!isVarint) {
+            if (value > size - pos)
+                return true; // runs past the bytes given: the file goes on
+            pos += size_t(value);
+        }
     }
+    return true;
 }
 
 } // namespace fp

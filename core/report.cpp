@@ -1,5 +1,7 @@
 #include "report.h"
 
+#include "saturating.h"
+
 #include <QJsonArray>
 
 #include <algorithm>

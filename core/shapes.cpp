@@ -1,6 +1,7 @@
 #include "shapes.h"
 
 #include "onnx_fallback.h"
+#include "saturating.h"
 
 #include <algorithm>
 #include <functional>
@@ -10,42 +11,6 @@
 namespace fp {
 
 namespace {
-
-// Arithmetic on values read from the file: an overflow makes the result unknown, never undefined.
-struct Checked {
-    std::optional<int64_t> value;
-    Checked(int64_t v) // NOLINT: implicit, so expressions read as arithmetic
-        : value(v)
-    {
-    }
-    Checked(std::nullopt_t)
-        : value()
-    {
-    }
-    explicit operator bool() const { return value.has_value(); }
-    int64_t operator*() const { return *value; }
-};
-
-template<typename Op>
-Checked apply(Checked a, Checked b, Op op)
-{
-    int64_t r;
-    if (!a || !b || op(*a, *b, &r))
-        return std::nullopt;
-    return r;
-}
-Checked operator+(Checked a, Checked b)
-{
-    return apply(a, b, [](int64_t x, int64_t y, int64_t* r) { return __builtin_add_overflow(x, y, r); });
-}
-Checked operator-(Checked a, Checked b)
-{
-    return apply(a, b, [](int64_t x, int64_t y, int64_t* r) { return __builtin_sub_overflow(x, y, r); });
-}
-Checked operator*(Checked a, Checked b)
-{
-    return apply(a, b, [](int64_t x, int64_t y, int64_t* r) { return __builtin_mul_overflow(x, y, r); });
-}
 
 // ceil(n / d) for n >= 0 and d > 0, without the n + d - 1 that overflows for huge n or d.
 int64_t ceilDiv(int64_t n, int64_t d)

@@ -4,9 +4,10 @@
 // unknown), and small integer tensors get their values so that shape-computing subgraphs
 // (Shape -> Gather -> Concat -> Reshape) resolve.
 
+#include "config.h"
 #include "graph.h"
+#include "saturating.h"
 
-#include <climits>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -30,13 +31,6 @@ struct TensorInfo {
 // The axis of a graph input that --batch sets: 0, or 1 for the [sequence, batch, features]
 // input X of an LSTM, GRU or RNN of layout 0.
 int batchAxis(const Graph& graph, int input);
-
-// What the user picked: the batch, named symbolic dims, and the image resolution.
-struct ShapeConfig {
-    std::optional<int64_t> batch; // dim 0 of every graph input (batchAxis: 1 for a time-major RNN input)
-    std::map<std::string, int64_t> dims; // symbol -> value, e.g. "sequence" -> 512
-    std::optional<int64_t> height, width; // H x W of 4-D image inputs
-};
 
 struct ShapeResult {
     std::vector<TensorInfo> tensors; // one per value of the graph

@@ -1,0 +1,103 @@
+#include "config.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <stdexcept>
+
+namespace fp {
+
+const char* precisionName(Precision p)
+{
+    switch (p) {
+    case Precision::Model: return "model";
+    case Precision::FP32: return "fp32";
+    case Precision::FP16: return "fp16";
+    case Precision::BF16: return "bf16";
+    case Precision::INT8: return "int8";
+    }
+    return "model";
+}
+
+std::optional<Precision> parsePrecision(const std::string& name)
+{
+    for (Precision p : { Precision::Model, Precision::FP32, Precision::FP16, Precision::BF16, Precision::INT8 }) {
+        if (name == precisionName(p))
+            return p;
+    }
+    return std::nullopt;
+}
+
+const char* modeName(Mode m)
+{
+    return m == Mode::Training ? "training" : "inference";
+}
+
+const char* optimizerName(Optimizer o)
+{
+    switch (o) {
+    case Optimizer::SGD: return "sgd";
+    case Optimizer::Momentum: return "momentum";
+    case Optimizer::Adam: return "adam";
+    case Optimizer::AdamW: return "adamw";
+    }
+    return "sgd";
+}
+
+const char* convAlgorithmName(ConvAlgorithm a)
+{
+    switch (a) {
+    case ConvAlgorithm::Direct: return "direct";
+    case ConvAlgorithm::Im2col: return "im2col";
+    case ConvAlgorithm::FFT: return "fft";
+    case ConvAlgorithm::Winograd: return "winograd";
+    case ConvAlgorithm::FrameworkDefault: return "default";
+    }
+    return "default";
+}
+
+std::optional<Mode> parseMode(const std::string& name)
+{
+    for (Mode m : { Mode::Inference, Mode::Training })
+        if (name == modeName(m))
+            return m;
+    return std::nullopt;
+}
+
+std::optional<Optimizer> parseOptimizer(const std::string& name)
+{
+    for (Optimizer o : { Optimizer::SGD, Optimizer::Momentum, Optimizer::Adam, Optimizer::AdamW })
+        if (name == optimizerName(o))
+            return o;
+    return std::nullopt;
+}
+
+std::optional<ConvAlgorithm> parseConvAlgorithm(const std::string& name)
+{
+    for (ConvAlgorithm a : { ConvAlgorithm::Direct, ConvAlgorithm::Im2col, ConvAlgorithm::FFT, ConvAlgorithm::Winograd,
+                             ConvAlgorithm::FrameworkDefault })
+        if (name == convAlgorithmName(a))
+            return a;
+    return std::nullopt;
+}
+
+Calibration parseCalibration(const std::string& json)
+{
+    QJsonParseError error {};
+    const QJsonDocument doc = QJsonDocument::fromJson(QByteArray::fromStdString(json), &error);
+    if (doc.isNull())
+        throw std::runtime_error("the calibration is not valid JSON: " + error.errorString().toStdString());
+    const QJsonObject o = doc.object();
+    if (o.value("format").toString() != QLatin1String("footprint-calibration"))
+        throw std::runtime_error("not a Footprint calibration (its \"format\" must be \"footprint-calibration\")");
+    Calibration c;
+    c.name = o.value("name").toString().toStdString();
+    c.contextBytes = o.value("context_bytes").toInteger(0);
+    c.allocationGranularity = o.value("allocation_granularity_bytes").toInteger(1);
+    if (c.contextBytes < 0 || c.contextBytes > (int64_t(1) << 50) || c.allocationGranularity < 1
+        || c.allocationGranularity > (int64_t(1) << 30))
+        throw std::runtime_error("the calibration's context_bytes or allocation_granularity_bytes is out of range");
+    return c;
+}
+
+} // namespace fp

@@ -1,0 +1,63 @@
+#pragma once
+
+// The configuration vocabulary: what an analysis is asked for (shapes, precision, mode,
+// optimizer, convolution workspace, calibration), with the names the command line, the window
+// and the JSON use for each choice and the parsers of those names.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace fp {
+
+enum class Precision { Model, FP32, FP16, BF16, INT8 };
+
+const char* precisionName(Precision p);
+std::optional<Precision> parsePrecision(const std::string& name);
+
+enum class Mode { Inference, Training };
+enum class Optimizer { SGD, Momentum, Adam, AdamW };
+
+// How convolutions are computed, which decides their workspace (seed 003 compares these).
+enum class ConvAlgorithm { Direct, Im2col, FFT, Winograd, FrameworkDefault };
+
+const char* modeName(Mode m);
+const char* optimizerName(Optimizer o);
+const char* convAlgorithmName(ConvAlgorithm a);
+std::optional<Mode> parseMode(const std::string& name);
+std::optional<Optimizer> parseOptimizer(const std::string& name);
+std::optional<ConvAlgorithm> parseConvAlgorithm(const std::string& name);
+
+// What the user picked: the batch, named symbolic dims, and the image resolution.
+struct ShapeConfig {
+    std::optional<int64_t> batch; // dim 0 of every graph input (batchAxis: 1 for a time-major RNN input)
+    std::map<std::string, int64_t> dims; // symbol -> value, e.g. "sequence" -> 512
+    std::optional<int64_t> height, width; // H x W of 4-D image inputs
+};
+
+// Measured overheads of one device and framework (resources/scripts/calibrate.py writes them):
+// a fixed context, and the allocator's rounding of every buffer.
+struct Calibration {
+    std::string name; // where it came from, shown with the estimate
+    int64_t contextBytes = 0;
+    int64_t allocationGranularity = 1; // bytes; every buffer is rounded up to a multiple
+};
+
+// Reads a calibration file's JSON; throws std::runtime_error with the reason.
+Calibration parseCalibration(const std::string& json);
+
+struct TrainingConfig {
+    Mode mode = Mode::Inference;
+    Optimizer optimizer = Optimizer::Adam;
+    ConvAlgorithm workspace = ConvAlgorithm::FrameworkDefault;
+};
+
+struct AnalysisConfig {
+    ShapeConfig shapes;
+    Precision precision = Precision::Model; // applied to floating-point weights and activations
+    TrainingConfig training; // mode (inference by default), optimizer, convolution workspace
+    Calibration calibration; // none by default
+};
+
+} // namespace fp
