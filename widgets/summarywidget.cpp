@@ -347,8 +347,10 @@ void SummaryWidget::setAnalysis(const Session& session)
     setPerformance(session.performance(), session.deviceName());
 
     QStringList notes;
-    if (!result->warnings.empty())
-        notes << plural(result->warnings.size(), tr("%1 warning"), tr("%1 warnings"));
+    // The eval-export caveat is the first warning, and is said in words below: not counted twice.
+    const size_t warnings = result->warnings.size() - (result->evalExportCaveat.empty() ? 0 : 1);
+    if (warnings > 0)
+        notes << plural(warnings, tr("%1 warning"), tr("%1 warnings"));
     if (!result->unknownShapes.empty())
         notes << plural(result->unknownShapes.size(), tr("%1 unknown shape"), tr("%1 unknown shapes"));
     if (!result->unsupportedOps.empty())
