@@ -242,6 +242,13 @@ SummaryWidget::SummaryWidget(QWidget* parent)
     m_performanceHost->setFixedHeight(m_performance->sizeHint().height());
     layout->addWidget(m_performanceHost);
 
+    // Training asked of an eval-mode export: a sentence of its own, so that it is read.
+    m_caveat = new QLabel(this);
+    m_caveat->setObjectName(QStringLiteral("evalExportCaveat"));
+    m_caveat->setWordWrap(true);
+    m_caveat->hide();
+    layout->addWidget(m_caveat);
+
     m_notes = new QLabel(this);
     m_notes->setObjectName(QStringLiteral("analysisNotes"));
     m_notes->setForegroundRole(QPalette::PlaceholderText);
@@ -300,6 +307,8 @@ void SummaryWidget::clear()
     m_budgetHost->hide();
     m_performance->clear();
     m_performanceHost->hide();
+    m_caveat->clear();
+    m_caveat->hide();
     m_notes->clear();
     m_notes->hide();
     m_result.reset();
@@ -364,10 +373,15 @@ void SummaryWidget::setAnalysis(const Session& session)
                     .arg(QString::fromStdString(calibration.name), bytesText(calibration.contextBytes),
                          bytesText(calibration.allocationGranularity));
     // Training asked of an eval-mode export would be silently low: said in words, not only counted.
-    if (!result->evalExportCaveat.empty())
-        line << tr("⚠ This looks like an eval-mode export (BatchNorm folded, Dropout removed): the training "
-                   "estimate leaves out what they keep for the backward pass and may be low. Export with "
-                   "training=TrainingMode.TRAINING, do_constant_folding=False.");
+    if (result->evalExportCaveat.empty()) {
+        m_caveat->clear();
+        m_caveat->hide();
+    } else {
+        m_caveat->setText(tr("⚠ Looks like an eval-mode export (BatchNorm folded, Dropout removed): the training "
+                             "estimate may be low. Export with training=TRAINING, do_constant_folding=False."));
+        m_caveat->setToolTip(QString::fromStdString(result->evalExportCaveat));
+        m_caveat->show();
+    }
     if (!notes.isEmpty())
         line << QStringLiteral("⚠ ") + notes.join(QStringLiteral("  ·  "));
     if (line.isEmpty()) {

@@ -61,6 +61,7 @@ private:
     QWidget* m_budgetHost = nullptr;
     QLabel* m_performance = nullptr;
     QWidget* m_performanceHost = nullptr;
+    QLabel* m_caveat = nullptr;
     QLabel* m_notes = nullptr;
     QGridLayout* m_figures = nullptr;
     std::shared_ptr<const AnalysisResult> m_result;

@@ -301,6 +301,31 @@ private slots:
         QVERIFY2(tip.contains(QStringLiteral("10 module calls")), qPrintable(tip));
     }
 
+    // Training asked of an eval-mode export (ResNet-50 with its 53 BatchNorms folded) says so in
+    // the summary, in a line of its own; inference of it, and training of a training export, do not.
+    void evalExportCaveatInTheSummary()
+    {
+        MainWindow window(false);
+        fp::AnalysisConfig config;
+        config.training.mode = fp::Mode::Training;
+        window.setAnalysisConfig(config);
+        QCOMPARE(openAndWait(window, QStringLiteral(FOOTPRINT_TEST_MODELS "/resnet50.onnx")), Load::Loaded);
+        auto* caveat = window.findChild<QLabel*>(QStringLiteral("evalExportCaveat"));
+        QVERIFY(caveat && !caveat->isHidden());
+        QVERIFY2(caveat->text().contains(QStringLiteral("eval-mode export")), qPrintable(caveat->text()));
+        QVERIFY(caveat->toolTip().contains(QStringLiteral("53 of 53 convolutions carry a bias")));
+        // Not counted again among the warnings: the export's own are 2, its input's height and
+        // width taken as 224 (the caveat makes the table's 3).
+        QVERIFY2(figure(window, "analysisNotes").contains(QStringLiteral("2 warnings")), qPrintable(figure(window, "analysisNotes")));
+
+        window.setAnalysisConfig(fp::AnalysisConfig {}); // inference leaves nothing out
+        QTRY_VERIFY(caveat->isHidden());
+        window.setAnalysisConfig(config);
+        QTRY_VERIFY(!caveat->isHidden());
+        QCOMPARE(openAndWait(window, QStringLiteral(FOOTPRINT_TEST_MODELS "/resnet50_train.onnx")), Load::Loaded);
+        QVERIFY(caveat->isHidden());
+    }
+
     void budgetFitsOrExceeds()
     {
         MainWindow window(false);
