@@ -53,6 +53,21 @@ std::string knownModelFormats()
     return list;
 }
 
+int openRegularFile(const std::string& path, int flags, int64_t* size)
+{
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | flags);
+    if (fd < 0)
+        throw ModelError("cannot open '" + path + "': " + std::strerror(errno));
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        ::close(fd);
+        throw ModelError("'" + path + "' is not a regular file");
+    }
+    if (size)
+        *size = int64_t(st.st_size);
+    return fd;
+}
+
 namespace {
 
 // "'notes.txt' is not a valid ONNX model: no reader recognises it; the formats known are ONNX (.onnx)"
@@ -70,14 +85,7 @@ namespace {
 // A file's first bytes, at most kSniffBytes of them; the reasons it cannot be read are the readers'.
 size_t readHead(const std::string& path, uint8_t* head)
 {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK); // a FIFO must not block
-    if (fd < 0)
-        throw ModelError("cannot open '" + path + "': " + std::strerror(errno));
-    struct stat st {};
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        ::close(fd);
-        throw ModelError("'" + path + "' is not a regular file");
-    }
+    const int fd = openRegularFile(path, O_NONBLOCK); // a FIFO must not block
     size_t size = 0;
     while (size < kSniffBytes) {
         const ssize_t n = ::read(fd, head + size, kSniffBytes - size);

@@ -81,4 +81,8 @@ Model readModelBytes(const uint8_t* data, size_t size, const std::string& name, 
 // it lossily, and neither this nor toStdString gets the original bytes back.)
 std::string encodeFileName(const QString& path);
 
+// Opens `path` read-only (O_CLOEXEC and `flags`) as a regular file, or throws the ModelError a
+// user reads ("cannot open 'x': reason", "'x' is not a regular file"). The caller closes it.
+int openRegularFile(const std::string& path, int flags = 0, int64_t* size = nullptr);
+
 } // namespace fp

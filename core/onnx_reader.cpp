@@ -803,15 +803,9 @@ class MappedFile {
 public:
     explicit MappedFile(const std::string& path)
     {
-        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            throw ModelError("cannot open '" + path + "': " + std::strerror(errno));
-        struct stat st {};
-        if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-            ::close(fd);
-            throw ModelError("'" + path + "' is not a regular file");
-        }
-        m_size = size_t(st.st_size);
+        int64_t size = 0;
+        const int fd = openRegularFile(path, 0, &size);
+        m_size = size_t(size);
         if (m_size > 0) {
             void* p = ::mmap(nullptr, m_size, PROT_READ, MAP_PRIVATE, fd, 0);
             if (p == MAP_FAILED) {

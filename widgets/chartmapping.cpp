@@ -8,14 +8,12 @@
 
 namespace fp {
 
-namespace {
-
-QString tr(const char* text)
+QString chartmapping::tr(const char* text)
 {
     return QCoreApplication::translate("fp::ChartMapping", text);
 }
 
-} // namespace
+using chartmapping::tr;
 
 QColor categoryColor(Category category)
 {

@@ -26,6 +26,11 @@ class QValueAxis;
 
 namespace fp {
 
+namespace chartmapping {
+// The charts' texts, translated in one context ("fp::ChartMapping") whichever file they are in.
+QString tr(const char* text);
+} // namespace chartmapping
+
 // One colour per memory category, shared by the timeline, the bars and the summary's peak bar,
 // so that a legend read in one view holds in all of them. Red is left out on purpose: it means
 // "over the device's memory".

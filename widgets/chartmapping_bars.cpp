@@ -9,14 +9,7 @@
 
 namespace fp {
 
-namespace {
-
-QString tr(const char* text)
-{
-    return QCoreApplication::translate("fp::ChartMapping", text);
-}
-
-} // namespace
+using chartmapping::tr;
 
 QString layerMetricLabel(LayerMetric metric)
 {
