@@ -179,13 +179,15 @@ int sweepCommand(const QStringList& arguments)
     csv << "batch,precision,mode,params,param_bytes,macs,flops,peak_bytes,peak_step,budget_bytes,exceeds\n";
     std::vector<fp::SweepPoint> points;
     try {
-        const fp::Model model = fp::readModel(fp::encodeFileName(parser.positionalArguments().front()));
+        const auto model =
+            std::make_shared<const fp::Model>(fp::readModel(fp::encodeFileName(parser.positionalArguments().front())));
         for (fp::Precision precision : precisions) {
             for (int64_t batch : batches) {
                 config.precision = precision;
                 config.shapes.batch = batch;
-                const fp::AnalysisResult r = fp::analyze(model, config);
-                const fp::Totals& t = r.totals;
+                // A row is a peak against the budget: no largest-batch search per row.
+                const fp::Session point = fp::makeSession(model, config, budget, {}, fp::FitSearch::Later);
+                const fp::Totals& t = point.result->totals;
                 points.push_back({ batch, precision, t.peakBytes });
                 csv << batch << ',' << fp::precisionName(precision) << ',' << fp::modeName(config.training.mode) << ','
                     << t.params << ',' << t.paramBytes << ',' << t.macs << ',' << t.flops << ',' << t.peakBytes << ','
@@ -229,18 +231,19 @@ int compareCommand(const QStringList& arguments)
     if (const std::optional<int> done
         = parseCommand(parser, arguments, QStringLiteral("compare"), 2, QStringLiteral("MODEL and TRACE")))
         return *done;
-    fp::AnalysisConfig config;
-    if (QString error = fp::readAnalysisOptions(parser, config); !error.isEmpty())
-        return fail(error, 2);
     bool ok = false;
     const double interval = parser.value("sample-interval").toDouble(&ok);
     if (!ok || !(interval > 0))
         return fail(QStringLiteral("--sample-interval needs a positive number of seconds"), 2);
+    fp::Session session;
+    if (const int code = readSession(parser, session); code != 0)
+        return code;
+    const fp::Model& model = *session.model;
+    const fp::AnalysisResult& result = *session.result;
+    const fp::AnalysisConfig& config = session.config;
     try {
-        const fp::Model model = fp::readModel(fp::encodeFileName(parser.positionalArguments()[0]));
         const fp::MemoryTrace trace =
             fp::readMemoryTrace(fp::encodeFileName(parser.positionalArguments()[1]), interval);
-        const fp::AnalysisResult result = fp::analyze(model, config);
         QJsonObject root {
             { "trace",
                 QJsonObject { { "format", fp::traceFormatName(trace.format) },

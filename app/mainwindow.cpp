@@ -70,12 +70,37 @@ QString displayName(const QString& path)
     return isResource(path) ? MainWindow::tr("%1 (sample)").arg(name) : name;
 }
 
+// Whether a file's name carries an extension one of the readers knows (".onnx").
+bool hasModelExtension(const QString& path)
+{
+    for (const ModelFormat& format : modelFormats()) {
+        for (const std::string& extension : format.extensions) {
+            if (path.endsWith(QString::fromStdString(extension), Qt::CaseInsensitive))
+                return true;
+        }
+    }
+    return false;
+}
+
+// The Open dialog's filter: a line per reader, from the registry ("ONNX models (*.onnx)").
+QString modelFileFilter()
+{
+    QStringList filters;
+    for (const ModelFormat& format : modelFormats()) {
+        QStringList patterns;
+        for (const std::string& extension : format.extensions)
+            patterns << QStringLiteral("*") + QString::fromStdString(extension);
+        filters << MainWindow::tr("%1 models (%2)").arg(QString::fromLatin1(format.name), patterns.join(u' '));
+    }
+    return (filters << MainWindow::tr("All files (*)")).join(QStringLiteral(";;"));
+}
+
 QString droppedModel(const QMimeData* mime)
 {
     if (!mime || !mime->hasUrls())
         return {};
     for (const QUrl& url : mime->urls()) {
-        if (url.isLocalFile() && url.toLocalFile().endsWith(QLatin1String(".onnx"), Qt::CaseInsensitive))
+        if (url.isLocalFile() && hasModelExtension(url.toLocalFile()))
             return url.toLocalFile();
     }
     return {};
@@ -439,7 +464,7 @@ void MainWindow::openSample()
 
 void MainWindow::openDialog()
 {
-    const QString path = m_settings->askForFile(tr("Open Model"), tr("ONNX models (*.onnx);;All files (*)"));
+    const QString path = m_settings->askForFile(tr("Open Model"), modelFileFilter());
     if (!path.isEmpty())
         openFile(path);
 }
