@@ -4,7 +4,6 @@
 #include "saturating.h"
 
 #include <algorithm>
-#include <map>
 #include <set>
 #include <unordered_map>
 
@@ -441,73 +440,15 @@ GraphCost analyzeGraph(const Graph& graph, const ShapeResult& shapes, const Shap
 
 namespace {
 
-// Whether a scope's last part is an index ("layer1.0", "blocks.3"): a child of a Sequential or
-// ModuleList, which torchsummary does not hook itself.
-bool isIndexedChild(const std::string& scope)
-{
-    const size_t dot = scope.find_last_of("./");
-    const std::string last = dot == std::string::npos ? scope : scope.substr(dot + 1);
-    return !last.empty() && std::all_of(last.begin(), last.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
 TorchsummaryEstimate estimateTorchsummary(const Graph& graph, const AnalysisResult& r, Precision precision)
 {
     TorchsummaryEstimate e;
-    // torchsummary hooks every module but Sequential, ModuleList and the model itself. A node's
-    // scope ("/layer1/layer1.0/conv1") names the modules it runs in, innermost last; a repeated
-    // call is a scope of its own (/pool, /pool_1). A scope that encloses others is a container:
-    // a Sequential or ModuleList when its children are indexed ("layer1" -> "layer1.0"), hooked
-    // otherwise (a ResNet block, whose output torchsummary counts beside its last layer's).
-    std::vector<std::string> scopeOf(graph.nodes.size());
-    std::map<std::string, bool> containerIndexed; // container scope -> all its children indexed
-    for (size_t n = 0; n < graph.nodes.size(); ++n) {
-        std::string key;
-        for (const std::string& part : scopePath(graph.nodes[n].name)) {
-            if (!key.empty()) {
-                const auto [it, inserted] = containerIndexed.emplace(key, true);
-                it->second = it->second && isIndexedChild(part);
-            }
-            key += '/' + part;
-        }
-        scopeOf[n] = std::move(key);
-    }
-    const auto hooked = [&](const std::string& scope) {
-        const auto it = containerIndexed.find(scope);
-        return it == containerIndexed.end() || !it->second;
-    };
-    const auto inside = [](const std::string& scope, const std::string& module) {
-        return scope.size() >= module.size() && scope.compare(0, module.size(), module) == 0
-            && (scope.size() == module.size() || scope[module.size()] == '/');
-    };
     int64_t moduleOutputs = 0;
-    std::set<std::string> modules;
-    for (const int n : graph.order) {
-        const std::string& scope = scopeOf[size_t(n)];
-        // Each module this node runs in, outermost first: "/a", "/a/b", "/a/b/c".
-        for (size_t end = scope.find('/', 1);; end = scope.find('/', end + 1)) {
-            const std::string module = scope.substr(0, end);
-            if (!module.empty() && hooked(module)) {
-                for (const int out : graph.nodes[size_t(n)].outputs) {
-                    if (out < 0)
-                        continue;
-                    const Value& v = graph.values[size_t(out)];
-                    // A module's output is what leaves it: read outside it, or returned.
-                    const bool leaves = v.isGraphOutput
-                        || std::any_of(v.consumers.begin(), v.consumers.end(),
-                                       [&](int c) { return !inside(scopeOf[size_t(c)], module); });
-                    if (leaves) {
-                        moduleOutputs = satAdd(moduleOutputs, tensorBytes(r.shapes.tensors[size_t(out)], precision));
-                        modules.insert(module);
-                    }
-                }
-            }
-            if (end == std::string::npos)
-                break;
-        }
-    }
-    if (!modules.empty()) {
+    for (const int v : graph.moduleOutputs)
+        moduleOutputs = satAdd(moduleOutputs, tensorBytes(r.shapes.tensors[size_t(v)], precision));
+    if (graph.moduleCalls > 0) {
         e.rule = TorchsummaryEstimate::Rule::ModuleOutputs;
-        e.modules = int(modules.size());
+        e.modules = graph.moduleCalls;
         e.forwardBytes = moduleOutputs;
     } else {
         e.forwardBytes = r.totals.activationBytes;

@@ -1,6 +1,8 @@
 #include "graph.h"
 
 #include <algorithm>
+#include <map>
+#include <set>
 
 namespace fp {
 
@@ -126,6 +128,69 @@ std::vector<std::string> scopePath(const std::string& nodeName)
         start = slash + 1;
     }
     return parts;
+}
+
+namespace {
+
+// Whether a scope's last part is an index ("layer1.0", "blocks.3"): a child of a Sequential or
+// ModuleList, which torchsummary does not hook itself.
+bool isIndexedChild(const std::string& scope)
+{
+    const size_t dot = scope.find_last_of("./");
+    const std::string last = dot == std::string::npos ? scope : scope.substr(dot + 1);
+    return !last.empty() && std::all_of(last.begin(), last.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+} // namespace
+
+void findModuleOutputs(Graph& graph)
+{
+    std::vector<std::string> scopeOf(graph.nodes.size());
+    std::map<std::string, bool> containerIndexed; // container scope -> all its children indexed
+    for (size_t n = 0; n < graph.nodes.size(); ++n) {
+        std::string key;
+        for (const std::string& part : scopePath(graph.nodes[n].name)) {
+            if (!key.empty()) {
+                const auto [it, inserted] = containerIndexed.emplace(key, true);
+                it->second = it->second && isIndexedChild(part);
+            }
+            key += '/' + part;
+        }
+        scopeOf[n] = std::move(key);
+    }
+    const auto hooked = [&](const std::string& scope) {
+        const auto it = containerIndexed.find(scope);
+        return it == containerIndexed.end() || !it->second;
+    };
+    const auto inside = [](const std::string& scope, const std::string& module) {
+        return scope.size() >= module.size() && scope.compare(0, module.size(), module) == 0
+            && (scope.size() == module.size() || scope[module.size()] == '/');
+    };
+    std::set<std::string> modules;
+    graph.moduleOutputs.clear();
+    for (size_t n = 0; n < graph.nodes.size(); ++n) {
+        const std::string& scope = scopeOf[n];
+        // Each module this node runs in, outermost first: "/a", "/a/b", "/a/b/c".
+        for (size_t end = scope.find('/', 1);; end = scope.find('/', end + 1)) {
+            const std::string module = scope.substr(0, end);
+            if (!module.empty() && hooked(module)) {
+                for (const int out : graph.nodes[n].outputs) {
+                    if (out < 0)
+                        continue;
+                    const Value& v = graph.values[size_t(out)];
+                    if (v.isGraphOutput || std::any_of(v.consumers.begin(), v.consumers.end(), [&](int c) {
+                            return !inside(scopeOf[size_t(c)], module);
+                        })) {
+                        graph.moduleOutputs.push_back(out);
+                        modules.insert(module);
+                    }
+                }
+            }
+            if (end == std::string::npos)
+                break;
+        }
+    }
+    graph.moduleCalls = int(modules.size());
 }
 
 } // namespace fp

@@ -120,6 +120,10 @@ struct Graph {
     std::vector<int> initializers;
     std::vector<int> order; // node indices in execution (topological) order
     std::unordered_map<std::string, int> valueIndex;
+    // The outputs of the module calls torchsummary's hooks see, from the exporter's scopes
+    // (moduleCallOutputs): a value once per module it leaves. Found once, when the graph is read.
+    std::vector<int> moduleOutputs;
+    int moduleCalls = 0;
 
     int findValue(const std::string& valueName) const;
 };
@@ -144,5 +148,14 @@ struct Model {
 // The scope path of a node, from exporter names such as "/layer1/layer1.0/conv1/Conv":
 // {"layer1", "layer1.0", "conv1"}. Empty for flat names.
 std::vector<std::string> scopePath(const std::string& nodeName);
+
+// Fills graph.moduleOutputs and graph.moduleCalls. torchsummary hooks every module but
+// Sequential, ModuleList and the model itself. A node's scope ("/layer1/layer1.0/conv1") names
+// the modules it runs in, innermost last; a repeated call is a scope of its own (/pool, /pool_1).
+// A scope that encloses others is a container: a Sequential or ModuleList when its children are
+// indexed ("layer1" -> "layer1.0"), hooked otherwise (a ResNet block, whose output torchsummary
+// counts beside its last layer's). A module's output is what leaves it: read by a node outside
+// it, or returned.
+void findModuleOutputs(Graph& graph);
 
 } // namespace fp

@@ -793,6 +793,7 @@ Graph Reader::assemble(std::string name, std::vector<RawNode> nodes, std::vector
                                  + g.nodes[n].opType + ")");
         }
     }
+    findModuleOutputs(g);
     return g;
 }
 
