@@ -1,5 +1,7 @@
 #include "analysis_options.h"
 
+#include "runtime.h"
+
 #include <QFile>
 #include <QRegularExpression>
 
@@ -30,7 +32,11 @@ void addAnalysisOptions(QCommandLineParser& parser)
         { "precision", "Precision of weights and activations: model (default), fp32, fp16, bf16 or int8.", "P" },
         { "mode", "inference (default) or training (forward, backward and optimizer step).", "MODE" },
         { "optimizer", "Training optimizer: sgd, momentum, adam (default) or adamw.", "OPT" },
-        { "workspace", "Convolution workspace: default (PyTorch's), direct, im2col, fft or winograd.", "POLICY" },
+        { "workspace", "Convolution workspace: default (the runtime's choice per shape), direct, im2col, fft or winograd.",
+          "POLICY" },
+        { "runtime", "The runtime whose kernels, allocator and context are modelled: pytorch-cpu or pytorch-cuda "
+                     "(default: pytorch-cuda with a GPU --device, pytorch-cpu otherwise).",
+          "NAME" },
         { "calibration", "A calibration file (resources/scripts/calibrate.py): adds the measured runtime context "
                          "and rounds buffers as the device's allocator does.",
           "FILE" },
@@ -91,6 +97,12 @@ QString readAnalysisOptions(const QCommandLineParser& parser, AnalysisConfig& co
     if (parser.isSet("calibration")) {
         if (QString error = readCalibrationFile(parser.value("calibration"), config.calibration); !error.isEmpty())
             return error;
+    }
+    if (parser.isSet("runtime")) {
+        const auto r = parseRuntime(parser.value("runtime").toLower().toStdString());
+        if (!r)
+            return QStringLiteral("--runtime must be pytorch-cpu or pytorch-cuda, not '%1'").arg(parser.value("runtime"));
+        config.runtime = builtinRuntime(*r);
     }
     if (parser.isSet("workspace")) {
         const auto w = parseConvAlgorithm(parser.value("workspace").toLower().toStdString());

@@ -682,7 +682,8 @@ void MainWindow::startFit()
         emit fitUpdated();
     });
     // Inputs by value: the model is shared and immutable, the rest is copied.
-    watcher->setFuture(QtConcurrent::run([model = m_session.model, config = m_session.config, bytes = budgetBytes]() {
+    // The configuration the result was analysed with: its runtime resolved by the device.
+    watcher->setFuture(QtConcurrent::run([model = m_session.model, config = m_session.result->config, bytes = budgetBytes]() {
         Outcome outcome;
         QElapsedTimer timer;
         timer.start();

@@ -1,5 +1,7 @@
 #include "windowsettings.h"
 
+#include "runtime.h"
+
 #include <QAction>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -24,6 +26,7 @@ const auto precision = QStringLiteral("analysis/precision");
 const auto mode = QStringLiteral("analysis/mode");
 const auto optimizer = QStringLiteral("analysis/optimizer");
 const auto workspace = QStringLiteral("analysis/workspace");
+const auto runtime = QStringLiteral("analysis/runtime");
 const auto device = QStringLiteral("analysis/device");
 } // namespace Keys
 
@@ -60,6 +63,8 @@ void WindowSettings::restoreAnalysis(AnalysisConfig& config, BudgetChoice& budge
         config.training.optimizer = *o;
     if (const auto w = parseConvAlgorithm(text(Keys::workspace)))
         config.training.workspace = *w;
+    if (const auto r = parseRuntime(text(Keys::runtime)))
+        config.runtime = builtinRuntime(*r);
     if (const Device* d = findDevice(budget.devices, text(Keys::device))) {
         budget.device = *d;
         budget.bytes = d->memoryBytes;
@@ -87,6 +92,7 @@ void WindowSettings::save(const AnalysisConfig& config, const Device* device)
     settings.setValue(Keys::mode, QString::fromLatin1(modeName(config.training.mode)));
     settings.setValue(Keys::optimizer, QString::fromLatin1(optimizerName(config.training.optimizer)));
     settings.setValue(Keys::workspace, QString::fromLatin1(convAlgorithmName(config.training.workspace)));
+    settings.setValue(Keys::runtime, config.runtime ? QString::fromStdString(config.runtime->name()) : QString());
     settings.setValue(Keys::device, device ? QString::fromStdString(device->name) : QString());
 }
 

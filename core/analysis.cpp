@@ -1,5 +1,6 @@
 #include "analysis.h"
 #include "exportcheck.h"
+#include "runtime.h"
 
 #include "saturating.h"
 
@@ -474,6 +475,8 @@ AnalysisResult analyze(const Model& model, const AnalysisConfig& config)
 {
     AnalysisResult r;
     r.config = config;
+    if (!r.config.runtime)
+        r.config.runtime = builtinRuntime(Runtime::PyTorchCpu);
     const Graph& graph = model.graph;
     r.tiedCopies = tiedWeightCopies(graph);
     r.shapes = resolveInputs(graph, config.shapes);
@@ -516,7 +519,7 @@ AnalysisResult analyze(const Model& model, const AnalysisConfig& config)
     order.reserve(r.layers.size());
     for (const LayerResult& l : r.layers)
         order.push_back(l.node);
-    r.memory = planMemory(graph, r.shapes, order, r.tiedCopies, config);
+    r.memory = planMemory(graph, r.shapes, order, r.tiedCopies, r.config);
     t.peakBytes = r.memory.peakBytes;
     t.peakStep = r.memory.peakStep;
     if (t.peakStep >= 0) {

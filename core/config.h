@@ -6,10 +6,13 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
 namespace fp {
+
+struct RuntimeProfile; // runtime.h
 
 enum class Precision { Model, FP32, FP16, BF16, INT8 };
 
@@ -19,7 +22,8 @@ std::optional<Precision> parsePrecision(const std::string& name);
 enum class Mode { Inference, Training };
 enum class Optimizer { SGD, Momentum, Adam, AdamW };
 
-// How convolutions are computed, which decides their workspace (seed 003 compares these).
+// How convolutions are computed, which decides their workspace (seed 003 compares these). The
+// default is the runtime profile's choice for each shape; the others are what-ifs.
 enum class ConvAlgorithm { Direct, Im2col, FFT, Winograd, FrameworkDefault };
 
 const char* modeName(Mode m);
@@ -36,8 +40,9 @@ struct ShapeConfig {
     std::optional<int64_t> height, width; // H x W of 4-D image inputs
 };
 
-// Measured overheads of one device and framework (resources/scripts/calibrate.py writes them):
-// a fixed context, and the allocator's rounding of every buffer.
+// Measured overheads of the user's own device (resources/scripts/calibrate.py --device writes
+// them): a fixed context, and the allocator's rounding of every buffer. They replace the runtime
+// profile's figures.
 struct Calibration {
     std::string name; // where it came from, shown with the estimate
     int64_t contextBytes = 0;
@@ -58,6 +63,9 @@ struct AnalysisConfig {
     Precision precision = Precision::Model; // applied to floating-point weights and activations
     TrainingConfig training; // mode (inference by default), optimizer, convolution workspace
     Calibration calibration; // none by default
+    // The runtime profile (runtime.h); null: pytorch-cpu, unless the session's device is a GPU
+    // (makeSession then picks pytorch-cuda). An AnalysisResult's config always names one.
+    std::shared_ptr<const RuntimeProfile> runtime;
 };
 
 } // namespace fp

@@ -26,6 +26,7 @@ std::vector<Device> parseDevices(const std::string& json)
         Device d;
         d.name = o.value("name").toString().toStdString();
         d.kind = o.value("kind").toString().toStdString();
+        d.gpu = o.value("gpu").toBool(true);
         const double gib = o.value("memory_gib").toDouble();
         if (d.name.empty() || !(gib > 0) || gib > 1e6)
             throw std::runtime_error("a device preset needs a name and a positive memory_gib");

@@ -14,6 +14,7 @@ namespace fp {
 struct Device {
     std::string name;
     std::string kind; // datacenter, workstation, consumer, edge
+    bool gpu = true; // runs PyTorch on CUDA (the default runtime profile follows it)
     int64_t memoryBytes = 0;
     double bandwidthBytesPerSecond = 0;
     double peakFlops[4] = { 0, 0, 0, 0 }; // fp32, fp16, bf16, int8 (ops per second)

@@ -1,5 +1,6 @@
 #include "memory.h"
 
+#include "runtime.h"
 #include "saturating.h"
 
 #include <algorithm>
@@ -108,7 +109,8 @@ int64_t nextPowerOfTwo(int64_t v)
 // Activations an operator keeps for its backward pass, as PyTorch's autograd does. Each rule
 // names the inputs (by position) or outputs kept, given which inputs need a gradient. Anything
 // else a rule keeps that is not a graph tensor (BatchNorm's batch statistics, max-pooling's
-// indices, dropout's mask) is counted as extra bytes. This is the table the README documents.
+// indices, dropout's mask, whose bytes per element the runtime decides) is counted as extra
+// bytes. This is the table the README documents.
 struct SavedRule {
     std::vector<int> inputs;
     std::vector<int> outputs;
@@ -123,7 +125,8 @@ bool isOneOf(const std::string& op, std::initializer_list<const char*> ops)
     return false;
 }
 
-SavedRule savedRule(const Node& node, const std::vector<bool>& inputNeedsGrad, const std::vector<TensorInfo>& tensors)
+SavedRule savedRule(const Node& node, const std::vector<bool>& inputNeedsGrad, const std::vector<TensorInfo>& tensors,
+                    const RuntimeProfile& runtime)
 {
     const std::string& op = node.opType;
     const auto needs = [&](size_t i) { return i < inputNeedsGrad.size() && inputNeedsGrad[i]; };
@@ -174,7 +177,7 @@ SavedRule savedRule(const Node& node, const std::vector<bool>& inputNeedsGrad, c
     } else if (op == "Dropout") {
         const TensorInfo* y = dims(node.output(0));
         if (y && y->isKnown())
-            r.extraBytes = y->elements(); // one byte of mask per element
+            r.extraBytes = satMul(y->elements(), runtime.dropoutMaskBytesPerElement);
     } else if (op == "Gather" || op == "GatherElements" || op == "GatherND") {
         r.inputs.push_back(1); // the indices
     } else if (op == "Where") {
@@ -210,14 +213,13 @@ bool isDifferentiable(const Node& node)
                                    "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Constant" });
 }
 
-// Convolution workspace by algorithm. im2col unfolds the input into a (Cin/g*kh*kw) x (Hout*Wout)
-// matrix per image; FFT transforms input, kernel and output to complex spectra of the padded
-// size; Winograd F(2x2, 3x3) transforms 4x4 tiles (3x3, stride-1 kernels only, others fall
-// back to direct). The framework default is PyTorch's native convolution: im2col one image at
-// a time, none for 1x1 stride-1 kernels.
+// Convolution workspace of a chosen algorithm (the what-ifs of seed 003; the default is the
+// runtime profile's). im2col unfolds the input into a (Cin/g*kh*kw) x (Hout*Wout) matrix per
+// image; FFT transforms input, kernel and output to complex spectra of the padded size; Winograd
+// F(2x2, 3x3) transforms 4x4 tiles (3x3, stride-1 kernels only, others fall back to direct).
 int64_t convWorkspace(const Node& node, const std::vector<TensorInfo>& tensors, ConvAlgorithm algorithm, Precision p)
 {
-    if (node.opType != "Conv" || algorithm == ConvAlgorithm::Direct)
+    if (node.opType != "Conv" || algorithm == ConvAlgorithm::Direct || algorithm == ConvAlgorithm::FrameworkDefault)
         return 0;
     const int x = node.input(0), w = node.input(1), y = node.output(0);
     if (x < 0 || w < 0 || y < 0)
@@ -233,17 +235,8 @@ int64_t convWorkspace(const Node& node, const std::vector<TensorInfo>& tensors, 
     std::vector<int64_t> strides = node.attrInts("strides");
     strides.resize(2, 1);
     const bool pointwise = kh == 1 && kw == 1 && strides[0] == 1 && strides[1] == 1;
-    const int64_t groups = node.attrInt("group", 1);
     const int64_t columnsPerImage = satMul(satMul(cinPerGroup, satMul(kh, kw)), satMul(hout, wout));
     switch (algorithm) {
-    case ConvAlgorithm::FrameworkDefault:
-        // PyTorch (oneDNN): depthwise convolutions copy their input into a blocked layout,
-        // 1x1 convolutions write a blocked output and reorder it; others unfold one image at a time.
-        if (groups == cin && groups > 1)
-            return satMul(satMul(n, satMul(cin, satMul(h, wd))), elem);
-        if (pointwise)
-            return satMul(satMul(n, satMul(cout, satMul(hout, wout))), elem);
-        return satMul(columnsPerImage, elem);
     case ConvAlgorithm::Im2col:
         return pointwise ? 0 : satMul(satMul(n, columnsPerImage), elem);
     case ConvAlgorithm::FFT: {
@@ -260,6 +253,7 @@ int64_t convWorkspace(const Node& node, const std::vector<TensorInfo>& tensors, 
         return satMul(transformed, 16 * elem);
     }
     case ConvAlgorithm::Direct:
+    case ConvAlgorithm::FrameworkDefault:
         return 0;
     }
     return 0;
@@ -347,6 +341,15 @@ std::vector<FusedRole> findFusedPatterns(const Graph& graph, const std::vector<T
     return roles;
 }
 
+// The runtime profile's allocator, or the user's own calibration where one was loaded.
+AllocatorModel allocatorOf(const AnalysisConfig& config, const RuntimeProfile& runtime)
+{
+    const Calibration& c = config.calibration;
+    if (c.name.empty() && c.contextBytes == 0 && c.allocationGranularity <= 1)
+        return runtime.allocator;
+    return { c.allocationGranularity, c.contextBytes };
+}
+
 struct Buffer {
     int64_t bytes = 0;
     Category category = Category::Activations;
@@ -371,6 +374,8 @@ public:
         , m_order(order)
         , m_tiedCopies(tiedCopies)
         , m_config(config)
+        , m_runtime(config.runtime ? *config.runtime : *builtinRuntime(Runtime::PyTorchCpu))
+        , m_allocator(allocatorOf(config, m_runtime))
         , m_precision(config.precision)
         , m_training(config.training.mode == Mode::Training)
         , m_valueCount(graph.values.size())
@@ -385,6 +390,12 @@ private:
     {
         const Value& value = m_graph.values[size_t(v)];
         return value.isInitializer || value.isConstantNode;
+    }
+    // The element type a node's kernel works in: its first output's.
+    DType outputDType(const Node& node) const
+    {
+        const int out = node.output(0);
+        return out >= 0 ? m_tensors[size_t(out)].dtype : DType::Float;
     }
     bool isActivation(int v) const
     {
@@ -412,6 +423,8 @@ private:
     const std::vector<int>& m_order; // node per forward step
     const std::vector<int>& m_tiedCopies;
     const AnalysisConfig& m_config;
+    const RuntimeProfile& m_runtime;
+    const AllocatorModel m_allocator;
     const Precision m_precision;
     const bool m_training;
     const size_t m_valueCount;
@@ -424,6 +437,7 @@ private:
     std::vector<bool> m_nodeBackward; // per node: it has a backward step
     std::vector<int> m_savedUntilNode; // per value: the node whose backward frees it last, or -1
     std::vector<int64_t> m_extraSaved; // per node: saved state that is no graph tensor
+    std::vector<bool> m_fusedMember; // per node: part of a primitive-operator LayerNorm or GELU
     std::vector<int> m_root, m_gradRoot; // per value: the value whose storage (gradient's storage) holds it
     std::vector<int> m_backwardStep; // per node, -1 if none
     int m_steps = 0;
@@ -458,14 +472,17 @@ MemoryPlan MemoryPlanner::plan()
 }
 
 // A view of a weight (exporters hand one mask initializer to every layer through Identity)
-// is the weight itself: no new memory.
+// is the weight itself: no new memory. So is a transposed weight: a training export, which
+// skips constant folding, computes Transpose(weight) before each MatMul where the framework
+// reads the weight through a transposed view (GPT-2 small: 49 of them, 471 MiB).
 void MemoryPlanner::findWeightViews()
 {
     m_weightView.assign(m_valueCount, false);
     for (int n : m_graph.order) {
         const Node& node = m_graph.nodes[size_t(n)];
         const int in = node.input(0), out = node.output(0);
-        if (isViewOp(node) && in >= 0 && out >= 0 && (isWeight(in) || m_weightView[size_t(in)]))
+        const bool view = isViewOp(node) || (node.opType == "Transpose" && node.domain.empty());
+        if (view && in >= 0 && out >= 0 && (isWeight(in) || m_weightView[size_t(in)]))
             m_weightView[size_t(out)] = true;
     }
 }
@@ -507,9 +524,12 @@ void MemoryPlanner::findSavedTensors()
 {
     m_savedUntilNode.assign(m_valueCount, -1);
     m_extraSaved.assign(m_graph.nodes.size(), 0);
+    m_fusedMember.assign(m_graph.nodes.size(), false);
     if (!m_training)
         return;
     const std::vector<FusedRole> fused = findFusedPatterns(m_graph, m_tensors);
+    for (size_t n = 0; n < fused.size(); ++n)
+        m_fusedMember[n] = fused[n].member;
     for (int s = m_forwardSteps - 1; s >= 0; --s) {
         const int n = m_order[size_t(s)];
         if (!m_nodeBackward[size_t(n)])
@@ -518,7 +538,7 @@ void MemoryPlanner::findSavedTensors()
         std::vector<bool> inputNeeds(node.inputs.size());
         for (size_t i = 0; i < node.inputs.size(); ++i)
             inputNeeds[i] = node.inputs[i] >= 0 && m_needsGrad[size_t(node.inputs[i])];
-        SavedRule rule = savedRule(node, inputNeeds, m_tensors);
+        SavedRule rule = savedRule(node, inputNeeds, m_tensors, m_runtime);
         if (fused[size_t(n)].member)
             rule = fused[size_t(n)].rule;
         const auto keep = [&](int v) {
@@ -639,17 +659,16 @@ void MemoryPlanner::placeActivations()
 }
 
 // Resident state: weights (with an fp32 master copy when training in 16 or 8 bits), the
-// calibration's runtime context, and the optimizer's state.
+// runtime's context, and the optimizer's state.
 void MemoryPlanner::placeResidentState()
 {
     int64_t paramElements = 0, paramStateBytes = 0, largestParam = 0;
     const bool lowPrecision =
         m_precision == Precision::FP16 || m_precision == Precision::BF16 || m_precision == Precision::INT8;
-    const Calibration& calibration = m_config.calibration;
     for (size_t v = 0; v < m_valueCount; ++v) {
         if (!isWeight(int(v)) || m_graph.values[v].isOuterScope || m_tiedCopies[v] >= 0)
             continue; // a tied copy is one tensor in the framework that runs the model
-        const int64_t bytes = roundUp(tensorBytes(m_tensors[v], m_precision), calibration.allocationGranularity);
+        const int64_t bytes = roundUp(tensorBytes(m_tensors[v], m_precision), m_allocator.granularityBytes);
         m_plan.weightBytes = satAdd(m_plan.weightBytes, bytes);
         if (m_training && m_needsGrad[v]) {
             const int64_t n = std::max<int64_t>(m_tensors[v].elements(), 0);
@@ -661,12 +680,13 @@ void MemoryPlanner::placeResidentState()
     }
     // Initializers and constants inside If/Loop/Scan bodies are resident too.
     m_plan.weightBytes = satAdd(m_plan.weightBytes,
-                                bodyWeightBytes(m_graph, m_shapes, m_precision, calibration.allocationGranularity));
+                                bodyWeightBytes(m_graph, m_shapes, m_precision, m_allocator.granularityBytes));
     if (m_training && lowPrecision)
         m_plan.weightBytes = satAdd(m_plan.weightBytes, satMul(paramElements, 4));
     m_buffers.push_back({ m_plan.weightBytes, Category::Weights, 0, m_lastStep, -1, "weights", -1 });
-    if (calibration.contextBytes > 0)
-        m_buffers.push_back({ calibration.contextBytes, Category::Runtime, 0, m_lastStep, -1, "runtime context", -1 });
+    const int64_t context = satAdd(m_allocator.contextBytes, m_allocator.libraryWorkspaceBytes);
+    if (context > 0)
+        m_buffers.push_back({ context, Category::Runtime, 0, m_lastStep, -1, "runtime context", -1 });
     if (!m_training)
         return;
     const Optimizer optimizer = m_config.training.optimizer;
@@ -682,9 +702,11 @@ void MemoryPlanner::placeResidentState()
                               "optimizer temporaries", -1 });
 }
 
-// Extra saved state (batch statistics, pooling indices, dropout masks) and workspace.
+// Extra saved state (batch statistics, pooling indices, dropout masks) and each kernel's
+// scratch: the runtime profile's, or the chosen convolution algorithm's workspace.
 void MemoryPlanner::placeSavedExtrasAndWorkspace()
 {
+    const ConvAlgorithm algorithm = m_config.training.workspace;
     for (int s = 0; s < m_forwardSteps; ++s) {
         const int n = m_order[size_t(s)];
         const int64_t extra = m_extraSaved[size_t(n)];
@@ -693,14 +715,25 @@ void MemoryPlanner::placeSavedExtrasAndWorkspace()
         m_plan.savedActivationBytes = satAdd(m_plan.savedActivationBytes, extra);
         if (m_training)
             m_plan.savedBytesByNode[size_t(n)] = satAdd(m_plan.savedBytesByNode[size_t(n)], extra);
-        const int64_t ws = convWorkspace(m_graph.nodes[size_t(n)], m_tensors, m_config.training.workspace, m_precision);
-        if (ws > 0) {
-            m_buffers.push_back({ ws, Category::Workspace, s, s, -1, "workspace", n });
-            const int back = m_backwardStep[size_t(n)];
-            if (back >= 0)
-                m_buffers.push_back({ ws, Category::Workspace, back, back, -1, "workspace", n });
-            m_plan.workspaceBytes = std::max(m_plan.workspaceBytes, ws);
-        }
+        const Node& node = m_graph.nodes[size_t(n)];
+        KernelScratch scratch;
+        if (m_fusedMember[size_t(n)])
+            scratch = {}; // the framework's fused kernel runs instead (no scratch measured for it)
+        else if (node.opType == "Conv" && algorithm != ConvAlgorithm::FrameworkDefault)
+            scratch.forward = scratch.backward = convWorkspace(node, m_tensors, algorithm, m_precision);
+        else
+            scratch = m_runtime.scratch(node, m_tensors, elementBytes(outputDType(node), m_precision),
+                                        [this](int v) { return isWeight(v) || m_weightView[size_t(v)]; });
+        // What a kernel keeps for its backward (max-pooling's indices) is the same allocation
+        // its forward takes in inference: not twice.
+        if (m_nodeBackward[size_t(n)])
+            scratch.forward = std::max<int64_t>(scratch.forward - extra, 0);
+        if (scratch.forward > 0)
+            m_buffers.push_back({ scratch.forward, Category::Workspace, s, s, -1, "workspace", n });
+        const int back = m_backwardStep[size_t(n)];
+        if (back >= 0 && scratch.backward > 0)
+            m_buffers.push_back({ scratch.backward, Category::Workspace, back, back, -1, "workspace", n });
+        m_plan.workspaceBytes = std::max({ m_plan.workspaceBytes, scratch.forward, back >= 0 ? scratch.backward : 0 });
     }
 }
 
@@ -761,7 +794,7 @@ void MemoryPlanner::buildTimeline()
     std::vector<CategoryBytes> born(static_cast<size_t>(m_steps), none), freed(static_cast<size_t>(m_steps), none);
     for (Buffer& b : m_buffers) {
         if (b.category != Category::Weights && b.category != Category::Runtime)
-            b.bytes = roundUp(b.bytes, m_config.calibration.allocationGranularity); // weights are rounded per tensor
+            b.bytes = roundUp(b.bytes, m_allocator.granularityBytes); // weights are rounded per tensor
         if (b.bytes <= 0 || b.birth < 0 || b.death < b.birth)
             continue;
         const int c = int(b.category);

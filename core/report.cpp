@@ -1,5 +1,6 @@
 #include "report.h"
 
+#include "runtime.h"
 #include "saturating.h"
 
 #include <QJsonArray>
@@ -76,10 +77,25 @@ QJsonObject categoriesJson(const CategoryBytes& bytes)
 
 } // namespace
 
+std::string runtimeText(const AnalysisResult& r)
+{
+    const RuntimeProfile& p = *runtimeOf(r);
+    std::string text = p.name() + (p.measured ? " (measured: " : " (documented behaviour, not yet measured: ") + p.source + ")";
+    if (!r.config.calibration.name.empty())
+        text += "; allocator and context from the calibration";
+    return text;
+}
+
+std::shared_ptr<const RuntimeProfile> runtimeOf(const AnalysisResult& r)
+{
+    return r.config.runtime ? r.config.runtime : builtinRuntime(Runtime::PyTorchCpu);
+}
+
 QJsonObject toJson(const Model& model, const AnalysisConfig& config, const AnalysisResult& r, bool timeline,
                    const PerformanceEstimate* performance)
 {
     const Totals& t = r.totals;
+    const RuntimeProfile& runtime = *runtimeOf(r);
     QJsonObject totals {
         { "params", qint64(t.params) },
         { "buffers", qint64(t.buffers) },
@@ -172,11 +188,19 @@ QJsonObject toJson(const Model& model, const AnalysisConfig& config, const Analy
                         { "mode", modeName(config.training.mode) },
                         { "optimizer", optimizerName(config.training.optimizer) },
                         { "workspace", convAlgorithmName(config.training.workspace) },
+                        { "runtime", q(runtime.name()) },
                         { "calibration",
                           QJsonObject { { "name", q(config.calibration.name) },
                                         { "context_bytes", qint64(config.calibration.contextBytes) },
                                         { "allocation_granularity_bytes",
                                           qint64(config.calibration.allocationGranularity) } } } } },
+        { "runtime",
+          QJsonObject { { "name", q(runtime.name()) },
+                        { "measured", runtime.measured },
+                        { "source", q(runtime.source) },
+                        { "dropout_mask_bytes_per_element", runtime.dropoutMaskBytesPerElement },
+                        { "allocation_granularity_bytes", qint64(runtime.allocator.granularityBytes) },
+                        { "context_bytes", qint64(runtime.allocator.contextBytes) } } },
         { "totals", totals },
         { "torchsummary",
           QJsonObject { { "rule",
@@ -376,6 +400,7 @@ std::string formatSummary(const Model& model, const AnalysisResult& r, const Per
                       performance->bandwidth / 1e9);
         out << "Estimated time, energy:   " << text << '\n';
     }
+    out << "Runtime:                  " << runtimeText(r) << '\n';
     if (calibration && (calibration->contextBytes > 0 || calibration->allocationGranularity > 1))
         out << "Calibration:              " << calibration->name << ": runtime context "
             << formatBytes(calibration->contextBytes) << ", buffers rounded up to "

@@ -10,6 +10,8 @@
 
 #include <QJsonObject>
 
+#include <memory>
+
 #include <string>
 
 namespace fp {
@@ -24,6 +26,10 @@ QJsonObject toJson(const Model& model, const AnalysisConfig& config, const Analy
 void addBudgetJson(QJsonObject& root, int64_t budgetBytes, int64_t peakBytes, const BatchFit& fit,
                    const std::string& deviceName = {});
 std::string formatTimeline(const Model& model, const AnalysisResult& result);
+// The runtime profile the result was computed under (analyze() always names one) and a line
+// that says it and whether its table is measured or only documented.
+std::shared_ptr<const RuntimeProfile> runtimeOf(const AnalysisResult& result);
+std::string runtimeText(const AnalysisResult& result);
 // The table output, in the order a reader wants it: the model, the totals, the peak (when, what it
 // is made of, the largest buffers live there), then layers, then what could not be costed.
 // formatTable joins the three parts; footprint-cli puts the budget verdict between them.

@@ -2,6 +2,7 @@
 
 #include "format.h"
 #include "report.h"
+#include "runtime.h"
 #include "shapes.h"
 
 #include <QCoreApplication>
@@ -91,6 +92,8 @@ QString configurationLine(const Model* model, const AnalysisResult* result, cons
     parts << (config.training.mode == Mode::Training
                   ? tr("training (%1)").arg(QString::fromLatin1(optimizerName(config.training.optimizer)))
                   : tr("inference"));
+    const std::shared_ptr<const RuntimeProfile>& runtime = result ? result->config.runtime : config.runtime;
+    parts << QString::fromLatin1(runtimeName(runtime ? runtime->runtime : Runtime::PyTorchCpu));
     if (!config.calibration.name.empty())
         parts << tr("calibrated for %1").arg(QString::fromStdString(config.calibration.name));
     return parts.join(QStringLiteral(", "));
@@ -123,7 +126,7 @@ std::optional<BatchFit> Session::batchFit() const
         return std::nullopt;
     // The window searches on a worker; what is asked before it answers is searched here, so an
     // export never lacks the figure.
-    return largestBatchThatFits(*model, config, budgetBytes());
+    return largestBatchThatFits(*model, result ? result->config : withRuntime(config, budget), budgetBytes());
 }
 
 QJsonObject Session::toJson(bool timeline) const
@@ -131,7 +134,7 @@ QJsonObject Session::toJson(bool timeline) const
     if (!isValid())
         return {};
     const std::shared_ptr<const PerformanceEstimate> estimate = performance();
-    QJsonObject root = fp::toJson(*model, config, *result, timeline, estimate.get());
+    QJsonObject root = fp::toJson(*model, result->config, *result, timeline, estimate.get());
     if (budgetBytes() > 0)
         addBudgetJson(root, budgetBytes(), result->totals.peakBytes, *batchFit(), budget.name);
     return root;
@@ -150,7 +153,7 @@ std::string Session::toTable(int layerRows) const
         return {};
     const std::shared_ptr<const PerformanceEstimate> estimate = performance();
     std::ostringstream out;
-    out << formatSummary(*model, *result, estimate.get(), &config.calibration);
+    out << formatSummary(*model, *result, estimate.get(), &result->config.calibration);
     if (budgetBytes() > 0) {
         const BatchFit found = *batchFit();
         out << "Budget:                   " << formatBytes(budgetBytes())
@@ -162,6 +165,13 @@ std::string Session::toTable(int layerRows) const
     return out.str();
 }
 
+AnalysisConfig withRuntime(AnalysisConfig config, const BudgetChoice& budget)
+{
+    if (!config.runtime)
+        config.runtime = builtinRuntime(budget.device && budget.device->gpu ? Runtime::PyTorchCuda : Runtime::PyTorchCpu);
+    return config;
+}
+
 Session makeSession(std::shared_ptr<const Model> model, const AnalysisConfig& config, const BudgetChoice& budget,
                     const QString& name, FitSearch search)
 {
@@ -171,12 +181,13 @@ Session makeSession(std::shared_ptr<const Model> model, const AnalysisConfig& co
     session.budget = budget;
     if (!model)
         return session;
-    session.result = std::make_shared<const AnalysisResult>(analyze(*model, config));
+    const AnalysisConfig analysed = withRuntime(config, budget);
+    session.result = std::make_shared<const AnalysisResult>(analyze(*model, analysed));
     session.model = std::move(model);
     session.performance(); // once per result: the views and exports share it
     if (budget.bytes) {
         if (search == FitSearch::Now)
-            session.fit = largestBatchThatFits(*session.model, config, *budget.bytes);
+            session.fit = largestBatchThatFits(*session.model, analysed, *budget.bytes);
         else
             session.fitPending = true;
     }

@@ -38,7 +38,7 @@ struct BudgetChoice {
 struct Session {
     QString name; // the model as titles name it ("resnet50.onnx")
     std::shared_ptr<const Model> model;
-    AnalysisConfig config;
+    AnalysisConfig config; // as asked: a null runtime follows the device (result->config names it)
     std::shared_ptr<const AnalysisResult> result;
     BudgetChoice budget;
     std::optional<BatchFit> fit; // the largest batch that fits the budget, when searched
@@ -91,6 +91,10 @@ private:
 // precision, the mode (and optimizer) and the calibration. Session::configurationText() and the
 // timeline's pinned-comparison legend say it so.
 QString configurationText(const Model& model, const AnalysisResult& result, const AnalysisConfig& config);
+
+// The runtime an analysis runs under: the one chosen (config.runtime), else pytorch-cuda when
+// the budget's device is a GPU and pytorch-cpu otherwise. makeSession analyses with it.
+AnalysisConfig withRuntime(AnalysisConfig config, const BudgetChoice& budget);
 
 // Whether makeSession searches the largest batch that fits itself (the command line) or leaves
 // it pending for the caller to search on a worker (the window).

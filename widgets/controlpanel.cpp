@@ -1,5 +1,6 @@
 #include "controlpanel.h"
 
+#include "runtime.h"
 #include "shapes.h"
 
 #include "formatting.h"
@@ -224,7 +225,7 @@ void ControlPanel::createComputeControls()
     m_workspace = newComboBox(QStringLiteral("workspaceComboBox"), this);
     m_workspace->setToolTip(tr("How convolutions are computed, which decides their scratch memory"));
     const std::pair<ConvAlgorithm, QString> algorithms[] = {
-        { ConvAlgorithm::FrameworkDefault, tr("Default (PyTorch, CPU)") },
+        { ConvAlgorithm::FrameworkDefault, tr("Default (the runtime's)") },
         { ConvAlgorithm::Direct, tr("Direct (none)") },
         { ConvAlgorithm::Im2col, tr("im2col") },
         { ConvAlgorithm::FFT, tr("FFT") },
@@ -235,6 +236,19 @@ void ControlPanel::createComputeControls()
     form->addRow(tr("&Workspace"), m_workspace);
     connect(m_workspace, &QComboBox::currentIndexChanged, this, [this]() {
         m_config.training.workspace = ConvAlgorithm(m_workspace->currentData().toInt());
+        edited(false);
+    });
+
+    m_runtime = newComboBox(QStringLiteral("runtimeComboBox"), this);
+    m_runtime->setToolTip(tr("The framework whose kernels' scratch, dropout masks, allocator and context "
+                             "are modelled; by device: PyTorch CUDA on a GPU, PyTorch CPU otherwise"));
+    m_runtime->addItem(tr("By device"), -1);
+    m_runtime->addItem(tr("PyTorch CPU"), int(Runtime::PyTorchCpu));
+    m_runtime->addItem(tr("PyTorch CUDA"), int(Runtime::PyTorchCuda));
+    form->addRow(tr("&Runtime"), m_runtime);
+    connect(m_runtime, &QComboBox::currentIndexChanged, this, [this]() {
+        const int data = m_runtime->currentData().toInt();
+        m_config.runtime = data < 0 ? nullptr : builtinRuntime(Runtime(data));
         edited(false);
     });
 }
@@ -414,6 +428,8 @@ void ControlPanel::syncComputeControls()
     m_optimizer->setEnabled(m_config.training.mode == Mode::Training);
     const QSignalBlocker workspaceBlocker(m_workspace);
     m_workspace->setCurrentIndex(std::max(0, m_workspace->findData(int(m_config.training.workspace))));
+    const QSignalBlocker runtimeBlocker(m_runtime);
+    m_runtime->setCurrentIndex(std::max(0, m_runtime->findData(m_config.runtime ? int(m_config.runtime->runtime) : -1)));
 }
 
 void ControlPanel::setModel(const Model* model)

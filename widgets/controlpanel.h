@@ -143,6 +143,7 @@ private:
     QComboBox* m_mode = nullptr;
     QComboBox* m_optimizer = nullptr;
     QComboBox* m_workspace = nullptr;
+    QComboBox* m_runtime = nullptr;
     QComboBox* m_device = nullptr;
     QLineEdit* m_customSize = nullptr;
     QLabel* m_customLabel = nullptr;

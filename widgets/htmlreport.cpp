@@ -1,5 +1,7 @@
 #include "htmlreport.h"
 
+#include "report.h"
+
 #include "chartmapping.h"
 #include "formatting.h"
 #include "graphview.h"
@@ -168,6 +170,7 @@ AnalysisReport::AnalysisReport(const Session& source, const GraphView* graph, in
             rows += row(tr("Budget"), esc(budgetName.isEmpty()
                                               ? bytesText(source.budgetBytes())
                                               : tr("%1, %2").arg(budgetName, bytesText(source.budgetBytes()))));
+        rows += row(tr("Runtime"), esc(QString::fromStdString(runtimeText(*source.result))));
         if (!source.config.calibration.name.empty())
             rows += row(tr("Calibration"), esc(QString::fromStdString(source.config.calibration.name)));
         m_sections.push_back({ tr("Configuration"), table(rows), {} });

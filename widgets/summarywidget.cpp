@@ -1,5 +1,8 @@
 #include "summarywidget.h"
 
+#include "report.h"
+#include "runtime.h"
+
 #include "chartmapping.h"
 #include "formatting.h"
 #include "layertablemodel.h"
@@ -365,8 +368,12 @@ void SummaryWidget::setAnalysis(const Session& session)
     if (!result->unsupportedOps.empty())
         notes << plural(result->unsupportedOps.size(), tr("%1 operator without a cost formula"),
                         tr("%1 operators without a cost formula"));
-    // A calibration is a correction, not a warning: it is named first, without the sign.
+    // The runtime whose rules made the figures, and whether they were measured: named first.
     QStringList line;
+    const std::shared_ptr<const RuntimeProfile> runtime = runtimeOf(*result);
+    line << (runtime->measured ? tr("Runtime %1 (measured)") : tr("Runtime %1 (documented, not yet measured)"))
+                .arg(QString::fromStdString(runtime->name()));
+    // A calibration is a correction, not a warning: it is named without the sign.
     const Calibration& calibration = result->config.calibration;
     if (!calibration.name.empty())
         line << tr("Calibrated for %1: runtime context %2, every buffer rounded up to %3")
@@ -390,6 +397,7 @@ void SummaryWidget::setAnalysis(const Session& session)
     } else {
         m_notes->setText(line.join(QStringLiteral("  ·  ")));
         QStringList tip;
+        tip << QString::fromStdString(runtimeText(*result));
         appendList(tip, tr("Warnings:"), result->warnings);
         appendList(tip, tr("Tensors whose shape stayed unknown:"), result->unknownShapes);
         appendList(tip, tr("Operators without a cost formula (not in the MAC and FLOP totals):"),

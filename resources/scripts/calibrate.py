@@ -1,25 +1,70 @@
 #!/usr/bin/env python3
-"""Measure a device's fixed memory overheads with PyTorch and write a Footprint calibration file
-(`footprint-cli analyze MODEL --calibration FILE`, also in the GUI's command line).
+"""Measure a runtime's memory behaviour with PyTorch and write a Footprint calibration or runtime profile.
 
-Usage: calibrate.py [--device cpu|cuda] [-o calibration.json]
+Two modes:
 
-What it measures:
-  context_bytes                 CUDA: memory the driver and runtime hold once PyTorch has
-                                initialised the device (total - free - PyTorch's reserve). CPU: 0.
-  allocation_granularity_bytes  the allocator's rounding: the size it charges for a 1-byte tensor
-                                (CUDA's caching allocator: 512).
-  conv_workspace                informational: for a grid of convolution shapes, the memory a
-                                forward pass needed beyond its input, weight and output
-                                (cuDNN's algorithm choice), beside Footprint's im2col figure.
-Footprint applies the first two: every buffer is rounded up and the context is added as the
-"runtime" category, so the estimate moves by exactly the measured overhead.
+  calibrate.py [--device cpu|cuda] [-o calibration.json]
+      The device's fixed overheads (format "footprint-calibration", `footprint-cli analyze MODEL
+      --calibration FILE`):
+        context_bytes                 CUDA: memory the driver and runtime hold once PyTorch has
+                                      initialised the device (total - free - PyTorch's reserve). CPU: 0.
+        allocation_granularity_bytes  the allocator's rounding: the size it charges for a 1-byte
+                                      tensor (CUDA's caching allocator: 512).
+        conv_workspace                informational: for a grid of convolution shapes, the memory a
+                                      forward pass needed beyond its input, weight and output
+                                      (cuDNN's algorithm choice), beside Footprint's im2col figure.
+
+  calibrate.py --runtime pytorch-cpu|pytorch-cuda [-o resources/runtimes/pytorch-cpu.json] [--quick]
+  calibrate.py --refit resources/runtimes/pytorch-cpu.points.json [-o FILE]
+      A runtime profile (format "footprint-runtime", schema in resources/runtimes/README.md): the
+      micro-benchmark calibration of seed 000 -- single layers (Conv1d/Conv2d over many shapes,
+      ConvTranspose2d, Linear, MatMul, Softmax, LayerNorm, BatchNorm, GroupNorm, pooling,
+      elementwise ops, Dropout) are run one at a time, fp32, at several batch sizes, and for each
+      the transient memory ("scratch") of its forward and of its backward is measured.  Analytical
+      rules (scratch = sum of coefficients x input / output / weight / im2col-columns bytes + const)
+      are then fitted CONSERVATIVELY to those points (every point of a rule is covered where
+      possible, with the smallest over-estimate) and extrapolate to whole networks in the C++ core.
+      The raw points go to FILE with ".points.json" in place of ".json" so the fit can be redone
+      with --refit.
+
+How a point is measured
+  CPU: torch.profiler.profile(activities=[CPU], profile_memory=True); the "[memory]" events of
+  prof.profiler.kineto_results.events() (nbytes < 0 = free), in order, as in
+  tests/measure/measure_memory.py.  Running sum from 0 at profiler start.
+  CUDA: torch.cuda.reset_peak_memory_stats(), then memory_allocated() / max_memory_allocated()
+  around the synchronised call.
+  - forward scratch: one warm-up call, then one profiled call; scratch = peak above start - the
+    bytes still allocated above start at the end (the output(s), plus what autograd keeps, e.g.
+    the dropout mask, which Footprint counts as saved activations, not scratch).  Measured with
+    torch.no_grad() (inference) and with grad (training forward); the rule covers both.
+  - backward scratch: forward with requires_grad input and parameters, then profile
+    y.backward(grad_output) (grad_output allocated before the profile); scratch = peak above start
+    - the gradients that stay (input grad + weight/bias grads).
+  torch.set_num_threads(1) by default (--threads): the peaks are then exactly repeatable.  NOTE:
+  PyTorch's convolution backend choice depends on the thread count (batch<16 1x1 convs go to
+  oneDNN instead of slow_conv2d when threads > 1), and oneDNN's gemm-based kernels keep per-thread
+  buffers, so a profile measured at 1 thread is for 1 thread.
 """
-import argparse, json
+import argparse
+import datetime
+import itertools
+import json
+import math
+import os
+import platform
+import sys
+import time
 
-import torch
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import torch  # noqa: E402
+
+F = torch.nn.functional
 
 
+# ================================================================================================
+# legacy mode: fixed overheads (footprint-calibration)
+# ================================================================================================
 def charged_bytes_cpu(n):
     with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU], profile_memory=True) as prof:
         t = torch.empty(n, dtype=torch.uint8)
@@ -28,14 +73,17 @@ def charged_bytes_cpu(n):
     return max(sizes) if sizes else n
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--device", choices=["cpu", "cuda"], default="cuda" if torch.cuda.is_available() else "cpu")
-    p.add_argument("-o", "--output", default="calibration.json")
-    a = p.parse_args()
-    torch.set_num_threads(1)
+def charged_bytes_cuda(n):
+    before = torch.cuda.memory_allocated()
+    t = torch.empty(n, dtype=torch.uint8, device="cuda")
+    charged = torch.cuda.memory_allocated() - before
+    del t
+    return charged
+
+
+def legacy_calibration(device, output):
     out = {"format": "footprint-calibration", "version": 1, "torch": torch.__version__}
-    if a.device == "cuda":
+    if device == "cuda":
         torch.cuda.init()
         torch.empty(1, device="cuda")
         free, total = torch.cuda.mem_get_info()
@@ -66,9 +114,718 @@ def main():
         out["name"] = "cpu (torch " + torch.__version__ + ")"
         out["context_bytes"] = 0
         out["allocation_granularity_bytes"] = charged_bytes_cpu(1)
-    with open(a.output, "w") as f:
+    with open(output, "w") as f:
         json.dump(out, f, indent=1)
     print(json.dumps({k: v for k, v in out.items() if k != "conv_workspace"}))
+
+
+# ================================================================================================
+# meters: run a callable once and report (result, peak above start, end above start, op names)
+# ================================================================================================
+class CpuMeter:
+    device = "cpu"
+
+    def run(self, fn):
+        with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU], profile_memory=True) as prof:
+            r = fn()
+        s = peak = 0
+        names = set()
+        for e in prof.profiler.kineto_results.events():
+            if e.name() == "[memory]":
+                s += e.nbytes()
+                peak = max(peak, s)
+            else:
+                names.add(e.name())
+        return r, peak, s, names
+
+
+class CudaMeter:
+    device = "cuda"
+
+    def run(self, fn):
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+        base = torch.cuda.memory_allocated()
+        r = fn()
+        torch.cuda.synchronize()
+        peak = torch.cuda.max_memory_allocated() - base
+        end = torch.cuda.memory_allocated() - base
+        return r, peak, end, set()
+
+
+def nbytes(t):
+    return t.numel() * t.element_size()
+
+
+def backend_of(names):
+    """The convolution implementation PyTorch dispatched to, from the profiler's op names (CPU only)."""
+    for key, label in (("mkldnn_convolution", "mkldnn"), ("slow_conv_dilated2d", "slow_dilated2d"),
+                       ("_slow_conv2d_forward", "slow2d"), ("slow_conv_transpose2d", "slow_transpose2d"),
+                       ("_nnpack", "nnpack"), ("xnnpack", "xnnpack"), ("mkldnn", "mkldnn")):
+        if any(key in n for n in names):
+            return label
+    return ""
+
+
+def measure_module(meter, module, inputs, grad_inputs=True, modes=("inference", "train")):
+    """Forward scratch (no_grad and with grad), what the training forward keeps beyond its outputs,
+    and the backward's scratch, for module(*inputs).  Returns a dict of byte counts."""
+    dev = meter.device
+    out = {}
+    names = set()
+    if "inference" in modes:
+        module.eval()              # inference: Dropout is the identity, BatchNorm uses running stats
+        with torch.no_grad():
+            module(*inputs)
+            y, peak, end, names = meter.run(lambda: module(*inputs))
+        ys = y if isinstance(y, (tuple, list)) else (y,)
+        out["output_bytes"] = sum(nbytes(t) for t in ys)
+        out["fwd_inference"] = peak - end
+        out["inference_end_minus_output"] = end - out["output_bytes"]
+        del y, ys
+    if "train" in modes:
+        module.train()
+        if getattr(module, "_train_eval", False):
+            module.eval()          # e.g. BatchNorm in eval mode but with gradients
+        xs = [x.detach().clone().requires_grad_(grad_inputs and x.is_floating_point()) for x in inputs]
+        # warm-up forward + backward
+        y = module(*xs)
+        ys = y if isinstance(y, (tuple, list)) else (y,)
+        sum(t.float().sum() for t in ys).backward()
+        module.zero_grad(set_to_none=True)
+        for x in xs:
+            x.grad = None
+        del y, ys
+        y, peak, end, n2 = meter.run(lambda: module(*xs))
+        names |= n2
+        ys = y if isinstance(y, (tuple, list)) else (y,)
+        ob = sum(nbytes(t) for t in ys)
+        out.setdefault("output_bytes", ob)
+        out["fwd_train"] = peak - end
+        out["train_saved_beyond_output"] = end - ob
+        gs = [torch.randn_like(t) for t in ys]
+        _, peak, end, n3 = meter.run(lambda: torch.autograd.backward(list(ys), gs))
+        names |= n3
+        grads = sum(nbytes(x.grad) for x in xs if x.grad is not None)
+        grads += sum(nbytes(p.grad) for p in module.parameters() if p.grad is not None)
+        out["grads_bytes"] = grads
+        out["bwd"] = peak - grads
+        out["bwd_end_minus_grads"] = end - grads
+        del y, ys, gs, xs
+    out["backend"] = backend_of(names) if dev == "cpu" else ""
+    out["forward"] = max(out.get("fwd_inference", 0), out.get("fwd_train", 0))
+    return out
+
+
+# ================================================================================================
+# the micro-benchmark grid
+# ================================================================================================
+def conv_specs(quick=False):
+    """(rank, N, Cin, Cout, (H, W) or L, kernel, stride, dilation, groups, transposed) tuples."""
+    S = []
+
+    def c2(n, cin, cout, hw, k, s=1, d=1, g=1):
+        hw = (hw, hw) if isinstance(hw, int) else tuple(hw)
+        k = (k, k) if isinstance(k, int) else tuple(k)
+        s = (s, s) if isinstance(s, int) else tuple(s)
+        d = (d, d) if isinstance(d, int) else tuple(d)
+        S.append({"rank": 4, "n": n, "cin": cin, "cout": cout, "spatial": list(hw), "kernel": list(k),
+                  "stride": list(s), "dilation": list(d), "groups": g})
+
+    def c1(n, cin, cout, length, k, s=1, d=1, g=1):
+        S.append({"rank": 3, "n": n, "cin": cin, "cout": cout, "spatial": [length], "kernel": [k],
+                  "stride": [s], "dilation": [d], "groups": g})
+
+    batches = (1, 8)
+    if quick:
+        for n in batches:
+            c2(n, 64, 64, 28, 3); c2(n, 64, 64, 28, 1); c2(n, 3, 32, 64, 7, 2); c2(n, 32, 32, 28, 3, g=32)
+            c2(n, 16, 16, 8, 3); c1(n, 64, 64, 200, 5)
+        return S
+    # square kernels over the usual stages (channels, image)
+    for n in batches:
+        for cin, hw in [(16, 56), (64, 56), (128, 28), (256, 14), (512, 7)]:
+            for k in (1, 3):
+                for s in (1, 2):
+                    c2(n, cin, cin if s == 1 else min(2 * cin, 512), hw, k, s)
+        for cin, hw in [(16, 56), (64, 28), (128, 14)]:
+            for k in (5, 7):
+                for s in ((1, 2) if cin < 128 else (1,)):
+                    c2(n, cin, cin if s == 1 else 2 * cin, hw, k, s)
+        # first layers (3 input channels), channel growth / shrink, bottleneck 1x1s
+        c2(n, 3, 64, 112 if n > 1 else 224, 7, 2)
+        c2(n, 3, 32, 112 if n > 1 else 224, 3, 2)
+        c2(n, 3, 16, 64, 3, 1)
+        c2(n, 1, 16, (64, 200) if n > 1 else (128, 400), 3)           # spectrogram first layer
+        c2(n, 256, 64, 28, 1); c2(n, 64, 256, 28, 1); c2(n, 512, 128, 14, 1)
+        c2(n, 64, 128, 28, 3); c2(n, 128, 64, 28, 3)
+        # dilation
+        c2(n, 64, 64, 28, 3, d=2); c2(n, 256, 256, 14, 3, d=2); c2(n, 32, 32, 56, 3, d=(1, 2))
+        c2(n, 64, 64, 28, 5, d=2); c2(n, 16, 16, 20, 3, d=2)
+        # non-square 1xk / kx1 (Inception, spectrogram front ends)
+        for k in (3, 7, 11, 31):
+            c2(n, 64, 64, 17 if k < 31 else 32, (1, k)); c2(n, 64, 64, 17 if k < 31 else 32, (k, 1))
+        c2(n, 16, 16, (64, 200) if n > 1 else (128, 400), (1, 7)); c2(n, 16, 16, (64, 200) if n > 1 else (128, 400), (7, 1))
+        c2(n, 32, 32, (32, 100), (3, 11), s=(1, 2))
+        c2(n, 32, 64, (64, 64), 3, s=(1, 2)); c2(n, 32, 32, (40, 120), (1, 31), s=(1, 2))
+        # grouped (ResNeXt 32x4d) and depthwise (MobileNet, ConvNeXt 7x7)
+        c2(n, 128, 128, 28, 3, g=32); c2(n, 256, 256, 14, 3, g=32); c2(n, 128, 128, 28, 3, s=2, g=32)
+        c2(n, 64, 64, 28, 1, g=32)
+        for cin, hw in ((32, 56), (96, 28), (384, 14)):
+            for k in (3, 5, 7):
+                c2(n, cin, cin, hw, k, 1, g=cin)
+            c2(n, cin, cin, hw, 3, 2, g=cin)
+        c2(n, 64, 64, 28, 3, d=2, g=64)
+        # small inputs (batch-1 <= 20480 elements goes to slow_conv2d single-threaded)
+        c2(n, 16, 16, 32, 3); c2(n, 64, 64, 16, 3); c2(n, 128, 128, 8, 3, 2); c2(n, 512, 512, 4, 3)
+        c2(n, 64, 64, 16, 5); c2(n, 32, 32, 16, 3, d=2); c2(n, 64, 64, 16, 1, 2)
+    # the batch boundaries of the 1x1 rule (N >= 16 goes to oneDNN)
+    for n in (2, 4, 15, 16, 32):
+        c2(n, 64, 64, 28, 1)
+    c2(2, 64, 64, 28, 3); c2(32, 64, 64, 14, 3); c2(32, 32, 32, 28, 3, g=32)
+    # a few large ones (extrapolation check)
+    c2(1, 32, 32, 224, 3); c2(8, 32, 32, 112, 3); c2(1, 256, 256, 56, 1); c2(16, 128, 128, 56, 1)
+    c2(8, 3, 64, 224, 7, 2); c2(1, 32, 32, 224, 3, g=32)
+    # Conv1d (ONNX Conv of rank 3): speech / audio front ends, TCNs, Conformer depthwise
+    for n in batches:
+        for k in (3, 5, 11, 31):
+            c1(n, 64, 64, 400, k); c1(n, 64, 64, 400, k, s=2)
+        c1(n, 256, 256, 200, 3); c1(n, 512, 512, 50, 5); c1(n, 64, 64, 400, 3, d=2); c1(n, 64, 64, 400, 3, d=4)
+        c1(n, 128, 128, 200, 3, d=8); c1(n, 1, 64, 4000 if n > 1 else 16000, 10, s=5); c1(n, 80, 256, 300, 3)
+        c1(n, 256, 256, 200, 31, g=256); c1(n, 256, 256, 200, 3, g=256); c1(n, 256, 512, 200, 1)
+        c1(n, 64, 64, 100, 3); c1(n, 128, 128, 100, 5, s=2); c1(n, 128, 128, 200, 3, g=32)
+        for k in (7, 15, 21):
+            c1(n, 128, 128, 300, k)
+        c1(n, 512, 512, 200, 3, s=2); c1(n, 32, 64, 1000, 7, s=4); c1(n, 256, 256, 300, 5, d=2)
+        c1(n, 144, 144, 300, 31, g=144); c1(n, 144, 288, 300, 1); c1(n, 64, 32, 800, 9)
+    # wider coverage of the oneDNN rules: batch sizes, channel ratios, strides, dilations, kernels
+    for n in (2, 4, 32):
+        c2(n, 64, 64, 28, 3); c2(n, 64, 128, 28, 3, 2); c2(n, 128, 128, 14, 3); c2(n, 256, 256, 7, 3)
+        c2(n, 64, 256, 14, 1, 2); c2(n, 32, 32, 28, 3, g=32); c2(n, 64, 64, 14, 5, g=64, s=2)
+        c2(n, 64, 64, 14, (1, 7)); c2(n, 64, 64, 14, (7, 1)); c2(n, 64, 64, 14, 3, d=2)
+        c2(n, 3, 32, 64, 3, 2); c1(n, 128, 128, 200, 11); c1(n, 128, 128, 200, 3, d=2)
+    for n in (16, 32):
+        c2(n, 64, 256, 14, 1); c2(n, 256, 64, 14, 1); c2(n, 256, 1024, 7, 1); c2(n, 32, 16, 28, 1)
+    for n in (1, 8):
+        c2(n, 32, 128, 28, 3); c2(n, 256, 32, 14, 3); c2(n, 16, 96, 56, 5, 2)          # expansions / reductions
+        c2(n, 3, 24, 224 if n == 1 else 112, 3, 2); c2(n, 3, 96, 224 if n == 1 else 112, 4, 4)   # stems
+        c2(n, 3, 768, 224 if n == 1 else 112, 16, 16)                                   # ViT patch embedding
+        c2(n, 256, 256, 32, 3, d=4); c2(n, 128, 128, 32, 3, d=6); c2(n, 512, 512, 16, 3, d=12)  # DeepLab ASPP
+        c2(n, 64, 64, 32, 3, s=(2, 1)); c2(n, 64, 64, (32, 64), 5, s=(1, 2)); c2(n, 16, 32, (128, 100), 3, s=(2, 1))
+        for k in (3, 5, 15):
+            c2(n, 32, 32, (48, 96), (1, k)); c2(n, 32, 32, (48, 96), (k, 1))
+        c2(n, 128, 128, 17, (1, 7), s=2); c2(n, 48, 48, (64, 128), (3, 1), d=(2, 1))
+        c2(n, 64, 64, 28, 3, g=2); c2(n, 64, 64, 28, 3, g=4); c2(n, 96, 96, 28, 1, g=3); c2(n, 256, 256, 14, 3, g=8, s=2)
+        c2(n, 144, 144, 56, 5, 2, g=144); c2(n, 64, 64, 112, 7, g=64); c2(n, 16, 16, 112, 3, g=16)
+    return S
+
+
+def conv_point(meter, sp):
+    dev = meter.device
+    torch.manual_seed(0)
+    cls = torch.nn.Conv1d if sp["rank"] == 3 else torch.nn.Conv2d
+    pad = [(k // 2) * d for k, d in zip(sp["kernel"], sp["dilation"])]
+    m = cls(sp["cin"], sp["cout"], sp["kernel"], stride=sp["stride"], padding=pad, dilation=sp["dilation"],
+            groups=sp["groups"]).to(dev)
+    x = torch.randn(sp["n"], sp["cin"], *sp["spatial"], device=dev)
+    r = measure_module(meter, m, [x])
+    with torch.no_grad():
+        y = m(x)
+    outsp = list(y.shape[2:])
+    g = sp["groups"]
+    col_img = sp["cin"] // g * math.prod(sp["kernel"]) * math.prod(outsp) * 4
+    p = dict(sp)
+    # "weight" is the ONNX Conv's second input (the kernel, without the bias), as the C++ core sizes it
+    p.update({"out_spatial": outsp, "input_bytes": nbytes(x), "weight_bytes": nbytes(m.weight),
+              "bias_bytes": nbytes(m.bias),
+              "columns_image": col_img, "columns_batch": col_img * sp["n"],
+              "output_elements": y.numel(), "input_elements": x.numel()})
+    p.update(r)
+    return p
+
+
+def convT_specs(quick=False):
+    S = []
+    for n in ((1, 8) if not quick else (8,)):
+        S += [(n, 64, 32, 28, 4, 2, 1), (n, 128, 64, 14, 2, 2, 0), (n, 32, 16, 56, 3, 1, 1), (n, 256, 128, 7, 4, 2, 1),
+              (n, 16, 3, 64, 4, 2, 1)]
+    return S
+
+
+def convT_point(meter, sp):
+    n, cin, cout, hw, k, s, pad = sp
+    torch.manual_seed(0)
+    m = torch.nn.ConvTranspose2d(cin, cout, k, stride=s, padding=pad).to(meter.device)
+    x = torch.randn(n, cin, hw, hw, device=meter.device)
+    r = measure_module(meter, m, [x])
+    with torch.no_grad():
+        y = m(x)
+    p = {"op": "ConvTranspose", "shape": [n, cin, hw, hw], "cout": cout, "kernel": k, "stride": s, "padding": pad,
+         "input_bytes": nbytes(x), "weight_bytes": nbytes(m.weight), "bias_bytes": nbytes(m.bias),
+         "out_shape": list(y.shape),
+         # the columns of a gemm-based transposed conv: Cout*k*k x Hin*Win per image
+         "columns_image": cout * k * k * hw * hw * 4}
+    p.update(r)
+    return p
+
+
+class Lambda(torch.nn.Module):
+    def __init__(self, fn, params=(), train=False, train_eval=False):
+        super().__init__()
+        self.fn = fn
+        self.ps = torch.nn.ParameterList(list(params))
+        self._keep_train = train
+        self._train_eval = train_eval
+
+    def forward(self, *xs):
+        return self.fn(*xs)
+
+
+def op_specs(quick=False):
+    """(ONNX op name, variant label, module factory, input shapes factory) -- factories take the device."""
+    L = []
+    bt = [(1, 128), (8, 128), (4, 512)] if not quick else [(2, 64)]
+    for b, t in bt:
+        L.append(("Gemm", "linear 2d", lambda d, t=t: torch.nn.Linear(768, 3072).to(d), [(b * t, 768)]))
+        L.append(("Gemm", "linear 2d shrink", lambda d: torch.nn.Linear(3072, 768).to(d), [(b * t, 3072)]))
+        L.append(("MatMul", "linear 3d (MatMul+Add)", lambda d: torch.nn.Linear(768, 768).to(d), [(b, t, 768)]))
+        L.append(("MatMul", "attention q@k^T 4d", lambda d: Lambda(lambda q, k: q @ k.transpose(-1, -2)),
+                  [(b, 12, t, 64), (b, 12, t, 64)]))
+        L.append(("MatMul", "attention p@v 4d", lambda d: Lambda(lambda p, v: p @ v), [(b, 12, t, t), (b, 12, t, 64)]))
+        L.append(("MatMul", "3d bmm", lambda d: Lambda(lambda a, c: a @ c), [(b * 4, t, 64), (b * 4, 64, t)]))
+        L.append(("Softmax", "last dim 4d", lambda d: Lambda(lambda x: torch.softmax(x, -1)), [(b, 12, t, t)]))
+        L.append(("LayerNormalization", "last dim", lambda d: torch.nn.LayerNorm(768).to(d), [(b, t, 768)]))
+        L.append(("Gelu", "erf", lambda d: torch.nn.GELU(), [(b, t, 3072)]))
+        L.append(("Gelu", "tanh", lambda d: torch.nn.GELU(approximate="tanh"), [(b, t, 3072)]))
+        L.append(("Dropout", "p=0.1 train", lambda d: Lambda(torch.nn.Dropout(0.1), train=True), [(b, t, 768)]))
+        L.append(("Add", "residual", lambda d: Lambda(lambda a, c: a + c), [(b, t, 768), (b, t, 768)]))
+        L.append(("Add", "broadcast bias", lambda d: Lambda(lambda a, c: a + c), [(b, t, 768), (768,)]))
+        L.append(("Mul", "same shape", lambda d: Lambda(lambda a, c: a * c), [(b, t, 768), (b, t, 768)]))
+        L.append(("Attention", "matmul+softmax+matmul (no fused SDPA in torch 1.13)",
+                  lambda d: Lambda(lambda q, k, v: torch.softmax(q @ k.transpose(-1, -2) * 0.125, -1) @ v),
+                  [(b, 12, t, 64)] * 3))
+    imgs = [(1, 64, 56), (8, 64, 56), (8, 256, 14), (32, 32, 28)] if not quick else [(2, 32, 28)]
+    for n, c, hw in imgs:
+        sh = [(n, c, hw, hw)]
+        L.append(("BatchNormalization", "eval", lambda d, c=c: Lambda(torch.nn.BatchNorm2d(c).to(d), train_eval=True), sh))
+        L.append(("BatchNormalization", "train", lambda d, c=c: Lambda(torch.nn.BatchNorm2d(c).to(d), train=True), sh))
+        L.append(("GroupNormalization", "32 groups", lambda d, c=c: torch.nn.GroupNorm(32, c).to(d), sh))
+        L.append(("InstanceNormalization", "affine", lambda d, c=c: torch.nn.InstanceNorm2d(c, affine=True).to(d), sh))
+        L.append(("MaxPool", "k3 s2 p1", lambda d: torch.nn.MaxPool2d(3, 2, 1), sh))
+        L.append(("MaxPool", "k2 s2", lambda d: torch.nn.MaxPool2d(2, 2), sh))
+        L.append(("AveragePool", "k3 s2 p1", lambda d: torch.nn.AvgPool2d(3, 2, 1), sh))
+        L.append(("AveragePool", "k2 s2", lambda d: torch.nn.AvgPool2d(2, 2), sh))
+        L.append(("GlobalAveragePool", "adaptive 1x1", lambda d: torch.nn.AdaptiveAvgPool2d(1), sh))
+        L.append(("Relu", "", lambda d: torch.nn.ReLU(), sh))
+        L.append(("Sigmoid", "", lambda d: torch.nn.Sigmoid(), sh))
+        L.append(("Tanh", "", lambda d: torch.nn.Tanh(), sh))
+        L.append(("HardSwish", "", lambda d: torch.nn.Hardswish(), sh))
+        L.append(("Silu", "x*sigmoid(x) (ONNX Sigmoid+Mul)", lambda d: torch.nn.SiLU(), sh))
+        L.append(("Clip", "relu6", lambda d: torch.nn.ReLU6(), sh))
+        L.append(("Dropout", "p=0.2 train, 4d", lambda d: Lambda(torch.nn.Dropout(0.2), train=True), sh))
+        L.append(("Add", "residual 4d", lambda d: Lambda(lambda a, c: a + c), sh + sh))
+        L.append(("Mul", "SE channel scale", lambda d, n=n, c=c: Lambda(lambda a, s: a * s), sh + [(n, c, 1, 1)]))
+        L.append(("Concat", "channels", lambda d: Lambda(lambda a, c: torch.cat([a, c], 1)), sh + sh))
+        L.append(("MaxPool", "k3 s1 p1", lambda d: torch.nn.MaxPool2d(3, 1, 1), sh))
+        L.append(("AveragePool", "k3 s1 p1", lambda d: torch.nn.AvgPool2d(3, 1, 1), sh))
+    return L
+
+
+def op_point(meter, spec):
+    op, variant, make, shapes = spec
+    torch.manual_seed(0)
+    m = make(meter.device)
+    xs = [torch.randn(*s, device=meter.device) for s in shapes]
+    r = measure_module(meter, m, xs)
+    # "weight" as the C++ core sizes it: the ONNX node's second input -- the second operand of a
+    # binary op, else the module's weight (Gemm's B, the norms' scale)
+    w = xs[1] if len(xs) > 1 else next((q for n_, q in m.named_parameters() if n_.endswith("weight")), None)
+    p = {"op": op, "variant": variant, "shapes": [list(s) for s in shapes], "input_bytes": nbytes(xs[0]),
+         "inputs_bytes": sum(nbytes(x) for x in xs), "weight_bytes": nbytes(w) if w is not None else 0,
+         "params_bytes": sum(nbytes(q) for q in m.parameters()),
+         "elements": xs[0].numel()}
+    p.update(r)
+    return p
+
+
+# ================================================================================================
+# conv rules: the match predicates (evaluated exactly as the C++ core does) and the fit
+# ================================================================================================
+def conv_facts(p):
+    k, s, d = p["kernel"], p["stride"], p["dilation"]
+    g, cin = p["groups"], p["cin"]
+    return {"rank": p["rank"], "pointwise": all(v == 1 for v in k), "strided": any(v > 1 for v in s),
+            "dilated": any(v > 1 for v in d), "depthwise": g == cin and cin > 1, "grouped": 1 < g < cin,
+            "square": len(k) == 2 and k[0] == k[1], "batch": p["n"], "in_channels": cin,
+            "output_elements": p["output_elements"], "input_elements": p["input_elements"]}
+
+
+def rule_matches(match, p):
+    f = conv_facts(p)
+    for key, v in match.items():
+        if key in ("rank", "pointwise", "strided", "dilated", "depthwise", "grouped", "square"):
+            if f[key] != v:
+                return False
+        elif key == "batch_max" and f["batch"] > v:
+            return False
+        elif key == "batch_min" and f["batch"] < v:
+            return False
+        elif key == "in_channels_max" and f["in_channels"] > v:
+            return False
+        elif key == "in_channels_min" and f["in_channels"] < v:
+            return False
+        elif key == "output_elements_max" and f["output_elements"] > v:
+            return False
+        elif key == "input_elements_max" and f["input_elements"] > v:
+            return False
+    return True
+
+
+# Ordered like PyTorch 1.13's ConvParams::use_mkldnn (aten/src/ATen/native/Convolution.cpp), for
+# fp32 CPU tensors and 1 thread:
+#   use_mkldnn = (strided || dilated || N >= 16 || kernel != 1x1 || threads > 1)
+#             && (groups > 1 || (kh > 3 && kw > 3) || N > 1 || N*C*H*W > 20480)
+# else slow_conv_dilated2d (dilated: im2col of ONE image at a time) or slow_conv2d (im2col of the
+# WHOLE batch; a 1x1 stride-1 unpadded kernel uses the input as its columns).  Conv1d is viewed as
+# a 2-d conv of height 1.  Within oneDNN the rules split by what the chosen kernel reorders.
+ONEDNN = ["input", "output", "weight", "columns_image", "const"]
+SLOW = ["input", "output", "weight", "columns_image", "columns_batch", "const"]
+CONV_RULES = [
+    {"name": "slow_conv2d 1x1 (THNN: the input is its own im2col columns; batch < 16, 1 thread)",
+     "match": {"pointwise": True, "strided": False, "dilated": False, "batch_max": 15, "grouped": False,
+               "depthwise": False}, "features": SLOW},
+    {"name": "slow_conv2d / slow_conv_dilated2d im2col (batch 1, input <= 20480 elements, groups 1)",
+     "match": {"batch_max": 1, "input_elements_max": 20480, "grouped": False, "depthwise": False},
+     "features": SLOW},
+    {"name": "oneDNN depthwise (jit, blocked nChw8c)", "match": {"depthwise": True}, "features": ONEDNN},
+    {"name": "oneDNN grouped", "match": {"grouped": True}, "features": ONEDNN},
+    {"name": "oneDNN dilated (jit forward, gemm backward: im2col columns + weight-gradient buffers)",
+     "match": {"dilated": True}, "features": ONEDNN},
+    {"name": "oneDNN conv1d (rank 3, run as 1 x L; gemm backward for long kernels)", "match": {"rank": 3},
+     "features": ONEDNN},
+    {"name": "oneDNN first layer (<= 4 input channels: plain-layout input)", "match": {"in_channels_max": 4},
+     "features": ONEDNN},
+    {"name": "oneDNN non-square kernel (1xk / kx1: jit or gemm)", "match": {"square": False}, "features": ONEDNN},
+    {"name": "oneDNN batch 1 (jit; gemm backward-weights for some shapes)", "match": {"batch_max": 1},
+     "features": ONEDNN},
+    {"name": "oneDNN direct (jit, blocked layouts: reorders of input, output and weights)", "match": {},
+     "features": ONEDNN},
+]
+
+# CUDA (cuDNN, torch.backends.cudnn.benchmark = False: cudnnGetConvolution*Algorithm_v7 heuristics;
+# the workspace goes through the caching allocator, so max_memory_allocated sees it).
+CUDA_CONV_RULES = [
+    {"name": "cuDNN depthwise", "match": {"depthwise": True}, "features": ONEDNN},
+    {"name": "cuDNN grouped", "match": {"grouped": True}, "features": ONEDNN},
+    {"name": "cuDNN conv1d (rank 3)", "match": {"rank": 3}, "features": ONEDNN},
+    {"name": "cuDNN dilated", "match": {"dilated": True}, "features": ONEDNN},
+    {"name": "cuDNN pointwise", "match": {"pointwise": True}, "features": ONEDNN},
+    {"name": "cuDNN (implicit / precomputed GEMM, FFT, Winograd workspaces)", "match": {}, "features": ONEDNN},
+]
+
+FEATURES = ["input", "output", "weight", "columns_image", "columns_batch", "const"]
+
+
+def feature_values(p, direction):
+    return {"input": p["input_bytes"], "output": p["output_bytes"], "weight": p["weight_bytes"],
+            "columns_image": p.get("columns_image", 0), "columns_batch": p.get("columns_batch", 0), "const": 1}
+
+
+def _round_up(c, feature):
+    """Round a coefficient UP (keeps coverage): byte constants to 1 KiB, ratios to the next 1/8 when
+    >= 1/4 (buffers come in whole tensors, halves and quarters: blocked layouts, stride-2 copies),
+    otherwise to 3 decimals."""
+    if c <= 0:
+        return 0.0
+    if feature == "const":
+        return int(math.ceil(c / 1024.0) * 1024)
+    if c >= 0.25:
+        return math.ceil(c * 8 - 1e-6) / 8.0
+    return math.ceil(c * 1000 - 1e-6) / 1000.0
+
+
+def fit_conservative(points, target, features, max_terms=2):
+    """Non-negative coefficients over a subset of `features` (at most max_terms, plus an optional
+    "const") such that sum(coef * feature) >= target for every point, minimising the summed
+    over-estimate relative to each point's (target + output) bytes.  Solved exactly by vertex
+    enumeration (an LP's optimum lies on a vertex: as many tight points as non-zero coefficients).
+    A larger subset is taken only when it lowers the mean over-estimate by >= 2 percentage points."""
+    import numpy as np
+    if not points:
+        return {}, {}
+    target = denoised(target)
+    m = np.array([float(target(p)) for p in points])
+    if m.max() <= 0:
+        return {}, {"points": len(points), "worst_under": 0.0, "worst_over": 0.0}
+    den = np.maximum(m + np.array([float(p["output_bytes"]) for p in points]), 1.0)
+    X = {f: np.array([float(feature_values(p, None)[f]) for p in points]) for f in features}
+    best = None
+    subsets = []
+    base = [f for f in features if f != "const"]
+    for k in range(1, max_terms + 1):
+        for sub in itertools.combinations(base, k):
+            subsets.append(sub)
+            if "const" in features and k < max_terms:
+                subsets.append(sub + ("const",))
+    for sub in subsets:
+        A = np.stack([X[f] for f in sub], 1)  # n x k
+        k = len(sub)
+        n = len(points)
+        if math.comb(n, k) == 0:
+            continue
+        if math.comb(n, k) > 1500000:  # too many vertices: a random sample (any feasible one still covers)
+            rng = np.random.default_rng(0)
+            idx = np.sort(np.stack([rng.choice(n, k, replace=False) for _ in range(1500000 // 4)]), 1)
+        else:
+            idx = np.array(list(itertools.combinations(range(n), k)))
+        cand = []
+        for chunk in np.array_split(idx, max(1, len(idx) // 4000)):
+            M = A[chunk]  # c x k x k
+            b = m[chunk]
+            det_ok = np.abs(np.linalg.det(M)) > 1e-9 * np.abs(M).max(axis=(1, 2)) ** k
+            if not det_ok.any():
+                continue
+            sol = np.linalg.solve(M[det_ok], b[det_ok][..., None])[..., 0]
+            sol = sol[(sol >= -1e-12).all(1)]
+            if len(sol):
+                cand.append(sol)
+        if not cand:
+            continue
+        sol = np.clip(np.concatenate(cand), 0, None)
+        sol = np.unique(np.round(sol, 12), axis=0)
+        pred = sol @ A.T  # c x n
+        feas = (pred >= m[None, :] * (1 - 1e-9) - 1e-6).all(1)
+        if not feas.any():
+            continue
+        sol, pred = sol[feas], pred[feas]
+        obj = ((pred - m[None, :]) / den[None, :]).mean(1)
+        i = int(obj.argmin())
+        coefs = {f: _round_up(c, f) for f, c in zip(sub, sol[i]) if c > 1e-9}
+        pr = sum(coefs[f] * X[f] for f in coefs)
+        score = float(((pr - m) / den).mean())
+        if best is None or score < best[0] - 0.02 * (len(coefs) > len(best[1])) - 1e-12 or \
+                (abs(score - best[0]) < 1e-12 and len(coefs) < len(best[1])):
+            if best is not None and len(coefs) > len(best[1]) and score > best[0] - 0.02:
+                continue
+            best = (score, coefs)
+    if best is None:  # nothing covers every point with <= max_terms features: scale the best single one
+        f = max(base, key=lambda f: (X[f] > 0).sum())
+        best = (0.0, {f: _round_up(float((m / np.maximum(X[f], 1)).max()), f)})
+    coefs = best[1]
+    return coefs, coverage(points, target, coefs)
+
+
+NOISE_FRACTION, NOISE_BYTES = 0.01, 65536
+
+
+def denoised(target):
+    """Scratch below 1% of the layer's input + output + weight bytes AND below 64 KiB counts as
+    zero (per-row statistics such as LayerNorm's mean/rstd, 0-dim scalars, 8-byte wrapped numbers):
+    modelling it would only add noise terms."""
+    def t(p):
+        v = max(float(target(p)), 0.0)
+        if v < NOISE_BYTES and v < NOISE_FRACTION * (p["input_bytes"] + p["output_bytes"] + p["weight_bytes"]):
+            return 0.0
+        return v
+    return t
+
+
+def predict(p, coefs):
+    fv = feature_values(p, None)
+    return sum(c * fv[f] for f, c in coefs.items())
+
+
+def coverage(points, target, coefs):
+    target = denoised(target)
+    under = over = 0.0
+    for p in points:
+        t, e = target(p), predict(p, coefs)
+        if t > 0:
+            r = (e - t) / t
+            under, over = min(under, r), max(over, r)
+        elif e > 0:  # measured zero: relative to the layer's output
+            over = max(over, e / max(p["output_bytes"], 1))
+    return {"points": len(points), "worst_under": round(abs(under), 4), "worst_over": round(over, 4)}
+
+
+def fit_conv_rules(points, rules=CONV_RULES):
+    out = []
+    remaining = list(points)
+    for rule in rules:
+        mine = [p for p in remaining if rule_matches(rule["match"], p)]
+        remaining = [p for p in remaining if not rule_matches(rule["match"], p)]
+        entry = {"name": rule["name"], "match": rule["match"]}
+        feats = rule.get("features", FEATURES)
+        fw, cf = fit_conservative(mine, lambda p: p["forward"], feats, max_terms=4)
+        bw, cb = fit_conservative(mine, lambda p: p["bwd"], feats, max_terms=4)
+        backends = sorted({p.get("backend", "") for p in mine} - {""})
+        entry.update({"forward": fw, "backward": bw, "points": len(mine),
+                      "worst_under": max(cf.get("worst_under", 0), cb.get("worst_under", 0)),
+                      "worst_over": max(cf.get("worst_over", 0), cb.get("worst_over", 0)),
+                      "forward_fit": cf, "backward_fit": cb, "backends_seen": backends})
+        out.append(entry)
+    return out
+
+
+OP_FEATURES = ["input", "output", "weight", "const"]
+OP_FEATURE_SETS = {
+    # the backward of A @ B^T copies the transposed operand's gradient: sized like an input
+    "MatMul": ["input", "const"],
+    # per-(instance, channel) statistics: scale with the input, not with the (C-sized) weight
+    "InstanceNormalization": ["input", "output", "const"],
+    "GroupNormalization": ["input", "output", "const"],
+    # slow_conv_transpose2d: im2col columns of one image (Cout/g * kh * kw * Hin * Win floats)
+    "ConvTranspose": ["input", "output", "weight", "columns_image", "const"],
+}
+
+
+def fit_ops(points):
+    ops = {}
+    by = {}
+    for p in points:
+        by.setdefault(p["op"], []).append(p)
+    for op, pts in sorted(by.items()):
+        if op in ("Attention",):
+            continue  # a composite, reported in the points only
+        feats = OP_FEATURE_SETS.get(op, OP_FEATURES)
+        fw, cf = fit_conservative(pts, lambda p: p["forward"], feats)
+        bw, cb = fit_conservative(pts, lambda p: p.get("bwd", 0), feats)
+        if not fw and not bw:
+            continue
+        ops[op] = {"forward": fw, "backward": bw, "points": len(pts),
+                   "worst_under": max(cf.get("worst_under", 0), cb.get("worst_under", 0)),
+                   "worst_over": max(cf.get("worst_over", 0), cb.get("worst_over", 0)),
+                   "variants": sorted({p["variant"] for p in pts})}
+    return ops
+
+
+# ================================================================================================
+# runtime profile
+# ================================================================================================
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def measure_all(runtime, quick, threads, log=print):
+    meter = CudaMeter() if runtime == "pytorch-cuda" else CpuMeter()
+    if runtime == "pytorch-cuda":
+        torch.backends.cudnn.benchmark = False
+    t0 = time.time()
+    conv, convT, ops = [], [], []
+    specs = conv_specs(quick)
+    for i, sp in enumerate(specs):
+        t = time.time()
+        p = conv_point(meter, sp)
+        conv.append(p)
+        log(f"conv {i + 1}/{len(specs)} rank{sp['rank']} n{sp['n']} {sp['cin']}->{sp['cout']} {sp['spatial']} "
+            f"k{sp['kernel']} s{sp['stride']} d{sp['dilation']} g{sp['groups']}: {p['backend']} "
+            f"fwd {p['forward']} bwd {p['bwd']} out {p['output_bytes']} ({time.time() - t:.2f}s)")
+    for sp in convT_specs(quick):
+        p = convT_point(meter, sp)
+        convT.append(p)
+        log(f"convT {sp}: {p['backend']} fwd {p['forward']} bwd {p['bwd']}")
+    for sp in op_specs(quick):
+        p = op_point(meter, sp)
+        ops.append(p)
+        log(f"{sp[0]} {sp[1]} {sp[3]}: fwd {p['forward']} bwd {p['bwd']} saved+ {p['train_saved_beyond_output']}")
+    granularity = charged_bytes_cuda(1) if runtime == "pytorch-cuda" else charged_bytes_cpu(1)
+    meta = {"runtime": runtime, "torch": torch.__version__, "threads": threads,
+            "device": torch.cuda.get_device_name() if runtime == "pytorch-cuda" else cpu_model(),
+            "date": datetime.date.today().isoformat(), "wall_seconds": round(time.time() - t0, 1),
+            "mkldnn": torch.backends.mkldnn.is_available(), "granularity_bytes": granularity,
+            "quick": quick}
+    if runtime == "pytorch-cuda":
+        torch.cuda.empty_cache()
+        free, total = torch.cuda.mem_get_info()
+        meta["context_bytes"] = total - free - torch.cuda.memory_reserved()
+    return {"format": "footprint-runtime-points", "version": 1, "meta": meta,
+            "conv": conv, "conv_transpose": convT, "ops": ops}
+
+
+def build_profile(points):
+    meta = points["meta"]
+    ops_pts = list(points["ops"]) + [dict(p, op="ConvTranspose", variant=str(p["kernel"])) for p in points["conv_transpose"]]
+    drop = [p for p in points["ops"] if p["op"] == "Dropout"]
+    mask = max((p["train_saved_beyond_output"] / p["elements"] for p in drop), default=0)
+    rules = fit_conv_rules(points["conv"], CUDA_CONV_RULES if meta["runtime"] == "pytorch-cuda" else CONV_RULES)
+    prof = {
+        "format": "footprint-runtime", "version": 1, "runtime": meta["runtime"], "measured": True,
+        "source": f"resources/scripts/calibrate.py --runtime {meta['runtime']}, torch {meta['torch']}, "
+                  f"{meta['device']}, {meta['threads']} thread{'s' if meta['threads'] != 1 else ''}, {meta['date']}",
+        "allocator": {"granularity_bytes": meta["granularity_bytes"], "context_bytes": meta.get("context_bytes", 0)},
+        "dropout_mask_bytes_per_element": int(math.ceil(mask - 1e-9)),
+        "conv": [{k: r[k] for k in ("name", "match", "forward", "backward", "points", "worst_under", "worst_over")}
+                 for r in rules],
+        "ops": fit_ops(ops_pts),
+    }
+    if meta["runtime"] == "pytorch-cuda":
+        # the caching allocator's documented constants (c10/cuda/CUDACachingAllocator.cpp), kept
+        # beside the measured rounding and context, as in the documented pytorch-cuda.json
+        prof["allocator"].update({"small_segment_bytes": 2097152, "small_request_max_bytes": 1048576,
+                                  "large_segment_bytes": 20971520, "large_rounding_bytes": 2097152,
+                                  "large_request_min_for_own_segment_bytes": 10485760,
+                                  "cublas_workspace_bytes": 8519680})
+    return prof, rules
+
+
+def refit_report(rules, prof):
+    lines = []
+    for r in rules:
+        lines.append(f"  {r['name']}: fwd {r['forward']} bwd {r['backward']} points {r['points']} "
+                     f"under {r['worst_under']} over {r['worst_over']} backends {r['backends_seen']}")
+    for op, e in prof["ops"].items():
+        lines.append(f"  {op}: fwd {e['forward']} bwd {e['backward']} points {e['points']} "
+                     f"under {e['worst_under']} over {e['worst_over']}")
+    return "\n".join(lines)
+
+
+def points_path(out):
+    return out[:-5] + ".points.json" if out.endswith(".json") else out + ".points.json"
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--device", choices=["cpu", "cuda"], default=None,
+                   help="legacy mode: fixed overheads only (footprint-calibration)")
+    p.add_argument("--runtime", choices=["pytorch-cpu", "pytorch-cuda"],
+                   help="micro-benchmark the layers and write a runtime profile (footprint-runtime)")
+    p.add_argument("--refit", metavar="POINTS", help="refit a profile from a saved .points.json (no measuring)")
+    p.add_argument("--quick", action="store_true", help="a handful of shapes (checks the method, ~10 s)")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("-o", "--output", default=None)
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    if a.refit:
+        with open(a.refit) as f:
+            pts = json.load(f)
+        out = a.output or os.path.join("resources", "runtimes", pts["meta"]["runtime"] + ".json")
+        prof, rules = build_profile(pts)
+        with open(out, "w") as f:
+            json.dump(prof, f, indent=1)
+        print(refit_report(rules, prof))
+        return
+    if a.runtime:
+        out = a.output or os.path.join("resources", "runtimes", a.runtime + ".json")
+        if a.runtime == "pytorch-cuda" and not torch.cuda.is_available():
+            sys.exit("calibrate.py: --runtime pytorch-cuda needs a CUDA device")
+        pts = measure_all(a.runtime, a.quick, a.threads, log=lambda s: print(s, flush=True))
+        with open(points_path(out), "w") as f:
+            json.dump(pts, f, separators=(",", ":"))
+        prof, rules = build_profile(pts)
+        with open(out, "w") as f:
+            json.dump(prof, f, indent=1)
+        print(refit_report(rules, prof))
+        print(f"wrote {out} and {points_path(out)} ({pts['meta']['wall_seconds']} s of measuring)")
+        return
+    device = a.device or ("cuda" if torch.cuda.is_available() else "cpu")
+    legacy_calibration(device, a.output or "calibration.json")
 
 
 if __name__ == "__main__":

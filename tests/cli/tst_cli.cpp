@@ -276,7 +276,8 @@ private slots:
     // In 2 MiB (--fit-memory, 2,097,152 B) it is floor((2,097,152 - 3,048) / 2,048) = 1,022.
     void deviceAddsLatencyAndEnergy()
     {
-        const Run r = cli({ "analyze", model("tiny_conv.onnx"), "--format", "json", "--device", "rtx-4090" });
+        const Run r = cli({ "analyze", model("tiny_conv.onnx"), "--format", "json", "--device", "rtx-4090", "--runtime",
+                            "pytorch-cpu" });
         QCOMPARE(r.exitCode, 0);
         const QJsonObject root = QJsonDocument::fromJson(r.out).object();
         const auto near = [](double value, double expected) { return std::abs(value - expected) <= 1e-9 * expected; };
@@ -307,10 +308,13 @@ private slots:
         QCOMPARE(root.value("max_batch").toInteger(), 1048576);
         QCOMPARE(root.value("max_batch_is_search_limit").toBool(), true);
 
+        // No device: pytorch-cpu. At batch N the Conv step holds weights 3,048 + X 768N + C 1,024N
+        // + oneDNN's reordered output (<= 4 input channels: calibrate.py's rule) 1,024N B, so
+        // 3,048 + 2,816N <= 2 MiB (2,097,152 B) gives N = 743.
         const Run small = cli({ "analyze", model("tiny_conv.onnx"), "--format", "json", "--fit-memory", "2MiB" });
         QCOMPARE(small.exitCode, 0);
         const QJsonObject fit = QJsonDocument::fromJson(small.out).object();
-        QCOMPARE(fit.value("max_batch").toInteger(), 1022);
+        QCOMPARE(fit.value("max_batch").toInteger(), 743);
         QCOMPARE(fit.value("max_batch_is_search_limit").toBool(), false);
     }
 
@@ -338,6 +342,52 @@ private slots:
         }
     }
 
+    // The runtime follows the device, and --runtime overrides it. tiny_mlp at batch 2 holds, at
+    // its MatMul: weights W 48, b 12, W2 60 B, X 32, H 24 (ReLU in place), Y 40 B = 216 B on the
+    // CPU (no rounding, no context). A GPU preset gets pytorch-cuda's documented allocator
+    // (REFERENCES.md: CUDACachingAllocator rounds every block up to 512 B) and context: each of
+    // the 6 tensors takes 512 B = 3,072 B, plus a 500 MB context (524,288,000 B) and cuBLAS's
+    // default workspace (:4096:2:16:8 = 8,519,680 B).
+    void runtimeFollowsTheDevice_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("runtime");
+        QTest::addColumn<bool>("measured");
+        QTest::addColumn<qint64>("peak");
+        const qint64 cuda = 3072 + 524288000 + 8519680;
+        QTest::newRow("no device") << QStringList {} << "pytorch-cpu" << true << qint64(216);
+        QTest::newRow("a GPU") << QStringList { "--device", "A100-80GB" } << "pytorch-cuda" << false << cuda;
+        QTest::newRow("a CPU board") << QStringList { "--device", "Raspberry-Pi-5-8GB" } << "pytorch-cpu" << true
+                                     << qint64(216);
+        QTest::newRow("chosen") << QStringList { "--runtime", "pytorch-cuda" } << "pytorch-cuda" << false << cuda;
+        QTest::newRow("chosen over the GPU")
+            << QStringList { "--device", "A100-80GB", "--runtime", "pytorch-cpu" } << "pytorch-cpu" << true << qint64(216);
+    }
+    void runtimeFollowsTheDevice()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, runtime);
+        QFETCH(bool, measured);
+        QFETCH(qint64, peak);
+        const Run r = cli(QStringList { "analyze", model("tiny_mlp.onnx"), "--format", "json" } + args);
+        QCOMPARE(r.exitCode, 0);
+        const QJsonObject root = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(root.value("config").toObject().value("runtime").toString(), runtime);
+        QCOMPARE(root.value("runtime").toObject().value("measured").toBool(), measured);
+        QCOMPARE(root.value("totals").toObject().value("peak_bytes").toInteger(), peak);
+        const Run table = cli(QStringList { "analyze", model("tiny_mlp.onnx") } + args);
+        QVERIFY2(table.out.contains("Runtime:                  " + runtime.toUtf8()
+                                   + (measured ? " (measured: " : " (documented behaviour, not yet measured: ")),
+                 table.out.constData());
+    }
+
+    void unknownRuntime()
+    {
+        const Run r = cli({ "analyze", model("tiny_mlp.onnx"), "--runtime", "tensorrt" });
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("--runtime must be pytorch-cpu or pytorch-cuda, not 'tensorrt'"), r.err.constData());
+    }
+
     // Every key the README's JSON table documents, in the runs that produce it: inference with a
     // device and --timeline (tiny_conv), and a training step (tiny_mlp). Values by hand where
     // the model is small enough: make_models.py writes tiny_conv at opset 13, IR 7, producer
@@ -346,7 +396,8 @@ private slots:
     // 0): weights 3,048 + X 768 + C 1,024 + the im2col workspace 6,912 = 11,752 B.
     void jsonHasEveryDocumentedKey()
     {
-        Run r = cli({ "analyze", model("tiny_conv.onnx"), "--format", "json", "--device", "RTX-4090", "--timeline" });
+        Run r = cli({ "analyze", model("tiny_conv.onnx"), "--format", "json", "--device", "RTX-4090", "--timeline",
+                      "--runtime", "pytorch-cpu" });
         QCOMPARE(r.exitCode, 0);
         QJsonObject root = QJsonDocument::fromJson(r.out).object();
         const auto keys = [](const QJsonObject& o, std::initializer_list<const char*> names, const char* where) {

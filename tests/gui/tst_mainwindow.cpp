@@ -649,6 +649,10 @@ private slots:
         budget.bytes = budget.device->memoryBytes;
         window.setBudget(budget);
         QCOMPARE(openAndWait(window, kTinyMlp), Load::Loaded);
+        // The trace below is a CPU's: the runtime is chosen, not the GPU's by default.
+        auto* runtime = window.findChild<QComboBox*>(QStringLiteral("runtimeComboBox"));
+        QVERIFY(runtime);
+        runtime->setCurrentIndex(runtime->findText(QStringLiteral("PyTorch CPU")));
         QVERIFY(window.showView(QStringLiteral("roofline")));
         auto* roofline = window.findChild<fp::RooflineChart*>();
         auto* timeline = window.findChild<fp::TimelineChart*>();
@@ -695,7 +699,7 @@ private slots:
         QVERIFY(pin && unpin && !unpin->isEnabled());
         pin->trigger();
         QVERIFY(timeline->hasComparison());
-        QCOMPARE(timeline->comparisonLabel(), QStringLiteral("batch 2, model precision, inference"));
+        QCOMPARE(timeline->comparisonLabel(), QStringLiteral("batch 2, model precision, inference, pytorch-cpu"));
         QVERIFY(unpin->isEnabled());
         window.findChild<QSpinBox*>(QStringLiteral("batchSpinBox"))->setValue(8);
         QCOMPARE(window.result()->totals.peakBytes, mlpPeak(8));

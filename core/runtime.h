@@ -1,0 +1,105 @@
+#pragma once
+
+// Runtime profiles: every rule of the estimate that depends on the framework and device that
+// run the model, in one place per runtime. A profile is a table (resources/runtimes/*.json,
+// compiled in) that resources/scripts/calibrate.py measures with micro-benchmarks of single
+// layers (seed 000), or that starts from documented behaviour until it is measured:
+// - which convolution algorithm a shape gets, and the scratch it takes, forward and backward;
+// - the temporaries of other kernels (softmax, norms, matrix products, pooling...);
+// - the dropout mask's bytes per element;
+// - the allocator's rounding and the runtime's fixed context.
+
+#include "graph.h"
+#include "shapes.h"
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace fp {
+
+enum class Runtime { PyTorchCpu, PyTorchCuda };
+
+const char* runtimeName(Runtime r); // "pytorch-cpu", "pytorch-cuda"
+std::optional<Runtime> parseRuntime(const std::string& name);
+
+// A kernel's scratch beyond its inputs and outputs: a sum of coefficient x size in bytes.
+// "Columns" are a convolution's unfolded input (im2col): Cin/group x kernel x output pixels.
+struct ScratchFormula {
+    double input = 0; // the first input
+    double output = 0; // the first output
+    double weight = 0; // the weight (a convolution's second input)
+    double columnsImage = 0; // the columns of one image
+    double columnsBatch = 0; // the columns of the whole batch
+    int64_t constant = 0;
+};
+
+// The sizes a formula is applied to, in bytes.
+struct KernelSizes {
+    int64_t input = 0, output = 0, weight = 0, columnsImage = 0, columnsBatch = 0;
+};
+
+int64_t applyScratch(const ScratchFormula& f, const KernelSizes& sizes);
+
+// A class of convolutions (one algorithm of the runtime) and its scratch. Every predicate
+// given must hold; the profile's first matching rule applies.
+struct ConvRule {
+    std::string name; // the algorithm, as the profile names it ("onednn-blocked", "im2col-gemm"...)
+    std::optional<int> rank; // the ONNX input's rank: 3 for Conv1d, 4 for Conv2d
+    std::optional<bool> pointwise, strided, dilated, depthwise, grouped, square;
+    std::optional<int64_t> batchMin, batchMax, inChannelsMin, inChannelsMax, outputElementsMax, inputElementsMax;
+    ScratchFormula forward, backward;
+};
+
+// An operator's scratch. Where given, `weightOperand` must say whether its second input is a
+// weight (a Linear layer's MatMul) or computed (attention's q @ k^T), and `broadcast` whether
+// its two inputs differ in size (squeeze-and-excitation's channel scale).
+struct OpScratch {
+    std::optional<bool> weightOperand;
+    std::optional<bool> broadcast;
+    ScratchFormula forward, backward;
+};
+
+// The allocator's rounding and the runtime's fixed context (CUDA's driver and kernels).
+struct AllocatorModel {
+    int64_t granularityBytes = 1; // every buffer is rounded up to a multiple
+    int64_t contextBytes = 0;
+    int64_t libraryWorkspaceBytes = 0; // held once the first kernel runs (cuBLAS's workspace)
+};
+
+// A node's scratch under a profile: forward, backward (training), and the rule that decided it.
+struct KernelScratch {
+    int64_t forward = 0;
+    int64_t backward = 0;
+    std::string rule; // the convolution algorithm or the operator's entry; empty: none
+};
+
+struct RuntimeProfile {
+    Runtime runtime = Runtime::PyTorchCpu;
+    bool measured = false; // false: documented behaviour, not yet measured on this runtime
+    std::string source; // how the table was made
+    AllocatorModel allocator;
+    int dropoutMaskBytesPerElement = 1;
+    std::vector<ConvRule> conv;
+    std::map<std::string, OpScratch> ops; // by ONNX operator type
+
+    std::string name() const { return runtimeName(runtime); }
+    // The scratch of one node, by the first matching convolution rule or its operator's entry.
+    // `isWeight` says whether a value is a weight (an initializer or a view of one).
+    KernelScratch scratch(const Node& node, const std::vector<TensorInfo>& tensors, int elementBytes,
+                          const std::function<bool(int)>& isWeight) const;
+    // The matching convolution rule, or nullptr (not a convolution of known shape, or no rule).
+    const ConvRule* convRule(const Node& node, const std::vector<TensorInfo>& tensors) const;
+};
+
+// Reads a profile's JSON ("format": "footprint-runtime"); throws std::runtime_error with the reason.
+RuntimeProfile parseRuntimeProfile(const std::string& json);
+
+// The compiled-in profile of a runtime (resources/runtimes/<name>.json).
+std::shared_ptr<const RuntimeProfile> builtinRuntime(Runtime runtime);
+
+} // namespace fp
