@@ -1,5 +1,6 @@
 #include "rooflinechart.h"
 
+#include "assignifchanged.h"
 #include "formatting.h"
 #include "layertablemodel.h"
 
@@ -246,10 +247,8 @@ void RooflineChart::rebuild()
 
 void RooflineChart::setSelectedNode(int node)
 {
-    if (node == m_selectedNode)
-        return;
-    m_selectedNode = node;
-    updateSelection();
+    if (assignIfChanged(m_selectedNode, node))
+        updateSelection();
 }
 
 void RooflineChart::updateSelection()

@@ -1,5 +1,6 @@
 #include "timelinechart.h"
 
+#include "assignifchanged.h"
 #include "layertablemodel.h"
 #include "formatting.h"
 
@@ -481,12 +482,9 @@ void TimelineChart::setTrace(std::shared_ptr<const MemoryTrace> trace, const QSt
 
 void TimelineChart::clearTrace()
 {
-    if (!m_trace)
-        return;
-    m_trace.reset();
-    m_traceText.clear();
-    rebuild();
-    emit overlaysChanged();
+    // No trace is a trace too: the same redraw and signal, and none when there was nothing to clear.
+    if (m_trace)
+        setTrace(nullptr, QString());
 }
 
 void TimelineChart::pinComparison(const QString& label)
@@ -521,18 +519,14 @@ void TimelineChart::clearComparison()
 
 void TimelineChart::setZoomed(bool zoomed)
 {
-    if (zoomed == m_zoomed)
-        return;
-    m_zoomed = zoomed;
-    rebuild();
+    if (assignIfChanged(m_zoomed, zoomed))
+        rebuild();
 }
 
 void TimelineChart::setSelectedNode(int node)
 {
-    if (node == m_selectedNode)
-        return;
-    m_selectedNode = node;
-    updateSelection();
+    if (assignIfChanged(m_selectedNode, node))
+        updateSelection();
 }
 
 void TimelineChart::updateSelection()
