@@ -8,9 +8,7 @@
 #include <QLineSeries>
 #include <QLocale>
 #include <QLogValueAxis>
-#include <QMouseEvent>
 #include <QScatterSeries>
-#include <QToolTip>
 
 #include <algorithm>
 #include <cmath>
@@ -52,7 +50,7 @@ void showInLegend(QChart* chart, QAbstractSeries* series, bool visible)
 } // namespace
 
 RooflineChart::RooflineChart(QWidget* parent)
-    : QChartView(parent)
+    : ItemChartView(parent)
 {
     setObjectName(QStringLiteral("rooflineChart"));
     m_chart = chart(); // the view's own chart; setChart() would not delete it
@@ -313,24 +311,9 @@ QString RooflineChart::toolTipText(int point) const
     return text;
 }
 
-void RooflineChart::mouseMoveEvent(QMouseEvent* event)
+void RooflineChart::itemClicked(int point)
 {
-    QChartView::mouseMoveEvent(event);
-    const int point = pointAt(event->position().toPoint());
-    if (point < 0)
-        QToolTip::hideText();
-    else
-        QToolTip::showText(event->globalPosition().toPoint(), toolTipText(point), this);
-}
-
-void RooflineChart::mousePressEvent(QMouseEvent* event)
-{
-    QChartView::mousePressEvent(event);
-    if (event->button() != Qt::LeftButton)
-        return;
-    const int point = pointAt(event->position().toPoint());
-    if (point >= 0)
-        emit nodeSelected(m_points[size_t(point)].node);
+    emit nodeSelected(m_points[size_t(point)].node);
 }
 
 } // namespace fp

@@ -2,9 +2,8 @@
 
 #include "analysis.h"
 #include "chartmapping.h"
+#include "itemchartview.h"
 #include "performance.h"
-
-#include <QChartView>
 
 #include <memory>
 #include <vector>
@@ -24,7 +23,7 @@ namespace fp {
 // layer with its figures, clicking selects its node. Layers without FLOPs (views, shape
 // arithmetic) have no place on log axes and are counted in the title. Without a device there
 // is no roof: the title says to choose one.
-class RooflineChart : public QChartView {
+class RooflineChart : public ItemChartView {
     Q_OBJECT
 public:
     explicit RooflineChart(QWidget* parent = nullptr);
@@ -53,7 +52,8 @@ public:
     QPoint viewPosition(int point) const;
     // The point under (or within a few pixels of) a view position; -1 if none.
     int pointAt(const QPoint& position) const;
-    QString toolTipText(int point) const;
+    int itemAt(const QPoint& position) const override { return pointAt(position); }
+    QString toolTipText(int point) const override;
     QLineSeries* roofSeries() const { return m_roof; }
     QScatterSeries* computeBoundSeries() const { return m_computeBound; }
     QScatterSeries* memoryBoundSeries() const { return m_memoryBound; }
@@ -63,8 +63,7 @@ signals:
     void nodeSelected(int node);
 
 protected:
-    void mouseMoveEvent(QMouseEvent* event) override;
-    void mousePressEvent(QMouseEvent* event) override;
+    void itemClicked(int point) override;
     void showEvent(QShowEvent* event) override;
 
 private:

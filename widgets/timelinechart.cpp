@@ -10,9 +10,7 @@
 #include <QLegendMarker>
 #include <QLineSeries>
 #include <QLocale>
-#include <QMouseEvent>
 #include <QScatterSeries>
-#include <QToolTip>
 #include <QValueAxis>
 
 #include <algorithm>
@@ -66,7 +64,7 @@ QString phaseText(Phase phase)
 } // namespace
 
 TimelineChart::TimelineChart(QWidget* parent)
-    : QChartView(parent)
+    : ItemChartView(parent)
 {
     setObjectName(QStringLiteral("timelineChart"));
     // The chart the view made for itself: setChart() would release it without deleting it.
@@ -647,24 +645,8 @@ QString TimelineChart::toolTipText(int step) const
     return text;
 }
 
-void TimelineChart::mouseMoveEvent(QMouseEvent* event)
+void TimelineChart::itemClicked(int step)
 {
-    QChartView::mouseMoveEvent(event);
-    const int step = stepAt(event->position().toPoint());
-    if (step < 0)
-        QToolTip::hideText();
-    else
-        QToolTip::showText(event->globalPosition().toPoint(), toolTipText(step), this);
-}
-
-void TimelineChart::mousePressEvent(QMouseEvent* event)
-{
-    QChartView::mousePressEvent(event);
-    if (event->button() != Qt::LeftButton)
-        return;
-    const int step = stepAt(event->position().toPoint());
-    if (step < 0)
-        return;
     const int node = m_result->memory.timeline[size_t(step)].node;
     if (node >= 0) // the optimizer step runs no node
         emit nodeSelected(node);
