@@ -50,7 +50,7 @@ void showInLegend(QChart* chart, QAbstractSeries* series, bool visible)
 } // namespace
 
 RooflineChart::RooflineChart(QWidget* parent)
-    : ItemChartView(parent)
+    : AnalysisChartView(parent)
 {
     setObjectName(QStringLiteral("rooflineChart"));
     m_chart = chart(); // the view's own chart; setChart() would not delete it
@@ -150,13 +150,6 @@ void RooflineChart::setAnalysis(std::shared_ptr<const Model> model, std::shared_
     rebuild();
 }
 
-void RooflineChart::showEvent(QShowEvent* event)
-{
-    QChartView::showEvent(event);
-    if (m_stale)
-        rebuild();
-}
-
 QString RooflineChart::titleText() const
 {
     if (!m_result)
@@ -178,8 +171,7 @@ QString RooflineChart::titleText() const
 
 void RooflineChart::rebuild()
 {
-    m_stale = !isVisible() && m_result;
-    if (m_stale)
+    if (deferWhileHidden(bool(m_result)))
         return;
     m_points.clear();
     m_skipped = 0;

@@ -1,8 +1,8 @@
 #pragma once
 
 #include "analysis.h"
+#include "analysischartview.h"
 #include "chartmapping.h"
-#include "itemchartview.h"
 #include "performance.h"
 
 #include <memory>
@@ -23,7 +23,7 @@ namespace fp {
 // layer with its figures, clicking selects its node. Layers without FLOPs (views, shape
 // arithmetic) have no place on log axes and are counted in the title. Without a device there
 // is no roof: the title says to choose one.
-class RooflineChart : public ItemChartView {
+class RooflineChart : public AnalysisChartView {
     Q_OBJECT
 public:
     explicit RooflineChart(QWidget* parent = nullptr);
@@ -64,10 +64,9 @@ signals:
 
 protected:
     void itemClicked(int point) override;
-    void showEvent(QShowEvent* event) override;
 
 private:
-    void rebuild();
+    void rebuild() override;
     void updateSelection();
 
     std::shared_ptr<const Model> m_model;
@@ -76,7 +75,6 @@ private:
     QString m_deviceName;
     double m_efficiency = 1;
     int m_selectedNode = -1;
-    bool m_stale = false; // an analysis arrived while hidden
 
     std::vector<RooflinePoint> m_points;
     int m_skipped = 0;

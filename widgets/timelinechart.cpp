@@ -64,7 +64,7 @@ QString phaseText(Phase phase)
 } // namespace
 
 TimelineChart::TimelineChart(QWidget* parent)
-    : ItemChartView(parent)
+    : AnalysisChartView(parent)
 {
     setObjectName(QStringLiteral("timelineChart"));
     // The chart the view made for itself: setChart() would release it without deleting it.
@@ -235,18 +235,10 @@ int TimelineChart::bucketBudget() const
     return std::max(kMinBuckets, viewport()->width());
 }
 
-void TimelineChart::showEvent(QShowEvent* event)
-{
-    QChartView::showEvent(event);
-    if (m_stale)
-        rebuild();
-}
-
 void TimelineChart::rebuild()
 {
     // A closed dock draws nothing: the chart catches up when it is shown again.
-    m_stale = !isVisible() && m_result;
-    if (m_stale)
+    if (deferWhileHidden(bool(m_result)))
         return;
     const std::vector<TimelineStep> none;
     const std::vector<TimelineStep>& steps = m_result ? m_result->memory.timeline : none;

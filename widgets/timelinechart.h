@@ -1,8 +1,8 @@
 #pragma once
 
 #include "analysis.h"
+#include "analysischartview.h"
 #include "chartmapping.h"
-#include "itemchartview.h"
 #include "traces.h"
 
 #include <array>
@@ -26,7 +26,7 @@ namespace fp {
 // and what is live; clicking selects the node. Timelines longer than the chart is wide are
 // drawn one bucket of steps per pixel, each bucket drawn as its largest step, so the peak
 // survives the downsampling (a GPT-2 training step has thousands of steps).
-class TimelineChart : public ItemChartView {
+class TimelineChart : public AnalysisChartView {
     Q_OBJECT
 public:
     explicit TimelineChart(QWidget* parent = nullptr);
@@ -100,10 +100,9 @@ signals:
 protected:
     void itemClicked(int step) override;
     void resizeEvent(QResizeEvent* event) override;
-    void showEvent(QShowEvent* event) override;
 
 private:
-    void rebuild();
+    void rebuild() override;
     void updateSelection();
     void updateBandLabels();
     void updateOverlays(int stepCount);
@@ -116,7 +115,6 @@ private:
     int64_t m_limit = 0;
     QString m_limitName;
     int m_selectedNode = -1;
-    bool m_stale = false; // an analysis arrived while hidden
 
     std::vector<TimelineBucket> m_buckets;
     std::vector<PhaseBand> m_bands;

@@ -1,11 +1,17 @@
-#include "itemchartview.h"
+#include "analysischartview.h"
 
 #include <QMouseEvent>
 #include <QToolTip>
 
 namespace fp {
 
-void ItemChartView::mouseMoveEvent(QMouseEvent* event)
+bool AnalysisChartView::deferWhileHidden(bool something)
+{
+    m_stale = !isVisible() && something;
+    return m_stale;
+}
+
+void AnalysisChartView::mouseMoveEvent(QMouseEvent* event)
 {
     QChartView::mouseMoveEvent(event);
     const int item = itemAt(event->position().toPoint());
@@ -15,7 +21,7 @@ void ItemChartView::mouseMoveEvent(QMouseEvent* event)
         QToolTip::showText(event->globalPosition().toPoint(), toolTipText(item), this);
 }
 
-void ItemChartView::mousePressEvent(QMouseEvent* event)
+void AnalysisChartView::mousePressEvent(QMouseEvent* event)
 {
     QChartView::mousePressEvent(event);
     if (event->button() != Qt::LeftButton)
@@ -23,6 +29,13 @@ void ItemChartView::mousePressEvent(QMouseEvent* event)
     const int item = itemAt(event->position().toPoint());
     if (item >= 0)
         itemClicked(item);
+}
+
+void AnalysisChartView::showEvent(QShowEvent* event)
+{
+    QChartView::showEvent(event);
+    if (m_stale)
+        rebuild();
 }
 
 } // namespace fp
