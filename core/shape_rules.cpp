@@ -36,6 +36,16 @@ bool validAxis(int64_t axis, int64_t rank)
     return axis >= 0 && axis < rank;
 }
 
+std::optional<int64_t> axisOf(const Ctx& c, const TensorInfo& x, int64_t fallback)
+{
+    if (!x.rankKnown)
+        return std::nullopt;
+    const int64_t axis = normAxis(c.node.attrInt("axis", fallback), x.rank());
+    if (!validAxis(axis, x.rank()))
+        return std::nullopt;
+    return axis;
+}
+
 // Multidirectional (numpy) broadcasting; unknown dims stay unknown unless the other is > 1.
 std::optional<std::vector<int64_t>> broadcast(const std::vector<const TensorInfo*>& inputs)
 {
@@ -472,31 +482,27 @@ void reduce(Ctx& c)
 void argReduce(Ctx& c)
 {
     const TensorInfo& x = c.in(0);
-    if (!x.rankKnown)
-        return;
-    const int64_t axis = normAxis(c.node.attrInt("axis", 0), x.rank());
-    if (!validAxis(axis, x.rank()))
+    const std::optional<int64_t> axis = axisOf(c, x, 0);
+    if (!axis)
         return;
     std::vector<int64_t> out = x.dims;
     if (c.node.attrInt("keepdims", 1) != 0)
-        out[size_t(axis)] = 1;
+        out[size_t(*axis)] = 1;
     else
-        out.erase(out.begin() + axis);
+        out.erase(out.begin() + *axis);
     c.setOut(0, DType::Int64, out);
 }
 
 void topK(Ctx& c)
 {
     const TensorInfo& x = c.in(0);
-    if (!x.rankKnown)
-        return;
-    const int64_t axis = normAxis(c.node.attrInt("axis", -1), x.rank());
-    if (!validAxis(axis, x.rank()))
+    const std::optional<int64_t> axis = axisOf(c, x, -1);
+    if (!axis)
         return;
     std::vector<int64_t> out = x.dims;
     const auto& k = c.opset < 10 ? std::optional<std::vector<int64_t>>(std::vector<int64_t> { c.node.attrInt("k", -1) })
                                  : c.vals(1);
-    out[size_t(axis)] = k && k->size() == 1 ? k->front() : -1;
+    out[size_t(*axis)] = k && k->size() == 1 ? k->front() : -1;
     c.setOut(0, x.dtype, out);
     c.setOut(1, DType::Int64, out);
 }

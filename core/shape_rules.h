@@ -80,6 +80,9 @@ int64_t ceilDiv(int64_t n, int64_t d); // for n >= 0 and d > 0, without n + d - 
 std::vector<int64_t> rowMajorStrides(const std::vector<int64_t>& dims); // saturating
 int64_t normAxis(int64_t axis, int64_t rank);
 bool validAxis(int64_t axis, int64_t rank);
+// The node's "axis" attribute (`fallback` when absent), normalized against `x`; nullopt when x's
+// rank is unknown or the axis falls outside it, where a rule leaves its outputs unknown.
+std::optional<int64_t> axisOf(const Ctx& c, const TensorInfo& x, int64_t fallback);
 // Multidirectional (numpy) broadcasting; unknown dims stay unknown unless the other is > 1.
 std::optional<std::vector<int64_t>> broadcast(const std::vector<const TensorInfo*>& inputs);
 

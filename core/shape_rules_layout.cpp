@@ -165,22 +165,20 @@ void unsqueeze(Ctx& c)
 void concat(Ctx& c)
 {
     const TensorInfo& first = c.in(0);
-    if (!first.rankKnown)
-        return;
-    const int64_t axis = normAxis(c.node.attrInt("axis", 0), first.rank());
-    if (!validAxis(axis, first.rank()))
+    const std::optional<int64_t> axis = axisOf(c, first, 0);
+    if (!axis)
         return;
     std::vector<int64_t> out = first.dims;
-    out[size_t(axis)] = 0;
+    out[size_t(*axis)] = 0;
     std::vector<int64_t> values;
     bool haveValues = first.rank() == 1;
     for (size_t i = 0; i < c.node.inputs.size(); ++i) {
         const TensorInfo& t = c.in(i);
         if (!t.rankKnown || t.rank() != first.rank())
             return;
-        out[size_t(axis)] = satAdd(out[size_t(axis)], t.dims[size_t(axis)]);
+        out[size_t(*axis)] = satAdd(out[size_t(*axis)], t.dims[size_t(*axis)]);
         for (int64_t k = 0; k < first.rank(); ++k) {
-            if (k != axis && out[size_t(k)] < 0)
+            if (k != *axis && out[size_t(k)] < 0)
                 out[size_t(k)] = t.dims[size_t(k)];
         }
         if (haveValues && t.values)
@@ -196,14 +194,12 @@ void concat(Ctx& c)
 void split(Ctx& c)
 {
     const TensorInfo& x = c.in(0);
-    if (!x.rankKnown)
-        return;
-    const int64_t axis = normAxis(c.node.attrInt("axis", 0), x.rank());
-    if (!validAxis(axis, x.rank()))
+    const std::optional<int64_t> axis = axisOf(c, x, 0);
+    if (!axis)
         return;
     const size_t parts = c.node.outputs.size();
     std::optional<std::vector<int64_t>> sizes = c.intsFrom("split", 1);
-    const int64_t total = x.dims[size_t(axis)];
+    const int64_t total = x.dims[size_t(*axis)];
     if (!sizes) {
         if (c.hasIn(1))
             return;
@@ -218,7 +214,7 @@ void split(Ctx& c)
         return;
     for (size_t i = 0; i < parts; ++i) {
         std::vector<int64_t> out = x.dims;
-        out[size_t(axis)] = (*sizes)[i];
+        out[size_t(*axis)] = (*sizes)[i];
         c.setOut(i, x.dtype, out);
     }
 }
@@ -316,14 +312,12 @@ void gather(Ctx& c)
 {
     const TensorInfo& data = c.in(0);
     const TensorInfo& idx = c.in(1);
-    if (!data.rankKnown || !idx.rankKnown)
+    const std::optional<int64_t> axis = axisOf(c, data, 0);
+    if (!axis || !idx.rankKnown)
         return;
-    const int64_t axis = normAxis(c.node.attrInt("axis", 0), data.rank());
-    if (!validAxis(axis, data.rank()))
-        return;
-    std::vector<int64_t> out(data.dims.begin(), data.dims.begin() + axis);
+    std::vector<int64_t> out(data.dims.begin(), data.dims.begin() + *axis);
     out.insert(out.end(), idx.dims.begin(), idx.dims.end());
-    out.insert(out.end(), data.dims.begin() + axis + 1, data.dims.end());
+    out.insert(out.end(), data.dims.begin() + *axis + 1, data.dims.end());
     c.setOut(0, data.dtype, out);
     if (data.values && idx.values && data.rank() == 1) {
         std::vector<int64_t> v;

@@ -165,6 +165,19 @@ QByteArray withFallbackFonts(const QByteArray& svg)
     return text.toUtf8();
 }
 
+// Draws `picture` over a white `page` on a vector device (SVG, PDF): the same drawing in both
+// formats. False when no painter can start on the device.
+bool paintOnWhite(QPaintDevice& device, const QRectF& page, const Picture& picture)
+{
+    QPainter painter;
+    if (!painter.begin(&device))
+        return false;
+    painter.fillRect(page, Qt::white);
+    picture.paint(painter);
+    painter.end();
+    return true;
+}
+
 } // namespace
 
 std::optional<PictureFormat> pictureFormatForPath(const QString& path)
@@ -241,12 +254,8 @@ QByteArray encodePicture(const Picture& picture, PictureFormat format, double sc
         svg.setResolution(96);
         svg.setTitle(picture.title);
         svg.setDescription(picture.description);
-        QPainter painter;
-        if (!painter.begin(&svg))
+        if (!paintOnWhite(svg, page, picture))
             return failed(tr("cannot start an SVG drawing"));
-        painter.fillRect(page, Qt::white);
-        picture.paint(painter);
-        painter.end();
         buffer.close();
         bytes = withFallbackFonts(bytes);
         break;
@@ -259,12 +268,8 @@ QByteArray encodePicture(const Picture& picture, PictureFormat format, double sc
         pdf.setResolution(96);
         pdf.setPageSize(QPageSize(picture.size * 72.0 / 96.0, QPageSize::Point, picture.title, QPageSize::ExactMatch));
         pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
-        QPainter painter;
-        if (!painter.begin(&pdf))
+        if (!paintOnWhite(pdf, page, picture))
             return failed(tr("cannot start a PDF page"));
-        painter.fillRect(page, Qt::white);
-        picture.paint(painter);
-        painter.end();
         break;
     }
     }

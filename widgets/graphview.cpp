@@ -1,5 +1,6 @@
 #include "graphview.h"
 
+#include "assignifchanged.h"
 #include "graphitems.h"
 #include "graphoverlays.h"
 #include "report.h"
@@ -730,35 +731,28 @@ void GraphView::placeOverlays()
 
 void GraphView::setMetric(GraphMetric metric)
 {
-    if (metric == m_metric)
+    if (!assignIfChanged(m_metric, metric))
         return;
-    m_metric = metric;
     recolor();
     emit metricChanged(metric);
 }
 
 void GraphView::setLogScale(bool logarithmic)
 {
-    if (logarithmic == m_logScale)
-        return;
-    m_logScale = logarithmic;
-    recolor();
+    if (assignIfChanged(m_logScale, logarithmic))
+        recolor();
 }
 
 void GraphView::setColorMap(ColorMap map)
 {
-    if (map == m_colorMap)
-        return;
-    m_colorMap = map;
-    recolor();
+    if (assignIfChanged(m_colorMap, map))
+        recolor();
 }
 
 void GraphView::setEdgeLabelsVisible(bool visible)
 {
-    if (visible == m_edgeLabels)
-        return;
-    m_edgeLabels = visible;
-    placeEdgeLabels();
+    if (assignIfChanged(m_edgeLabels, visible))
+        placeEdgeLabels();
 }
 
 QVector<int> GraphView::findNodes(const QString& text) const

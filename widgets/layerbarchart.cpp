@@ -1,5 +1,6 @@
 #include "layerbarchart.h"
 
+#include "assignifchanged.h"
 #include "formatting.h"
 #include "layertablemodel.h"
 
@@ -164,10 +165,8 @@ void LayerBarChart::setMetric(LayerMetric metric)
 {
     const QSignalBlocker blocker(m_metricBox);
     m_metricBox->setCurrentIndex(m_metricBox->findData(int(metric)));
-    if (metric == m_metric)
-        return;
-    m_metric = metric;
-    refresh();
+    if (assignIfChanged(m_metric, metric))
+        refresh();
 }
 
 void LayerBarChart::setBarCount(int count)
@@ -175,20 +174,16 @@ void LayerBarChart::setBarCount(int count)
     count = std::clamp(count, 1, kMaxBars);
     const QSignalBlocker blocker(m_countBox);
     m_countBox->setValue(count);
-    if (count == m_count)
-        return;
-    m_count = count;
-    refresh();
+    if (assignIfChanged(m_count, count))
+        refresh();
 }
 
 void LayerBarChart::setOrder(BarOrder order)
 {
     const QSignalBlocker blocker(m_orderBox);
     m_orderBox->setCurrentIndex(m_orderBox->findData(int(order)));
-    if (order == m_order)
-        return;
-    m_order = order;
-    refresh();
+    if (assignIfChanged(m_order, order))
+        refresh();
 }
 
 double LayerBarChart::axisMaximum() const
@@ -368,9 +363,8 @@ void LayerBarChart::placeLabels()
 
 void LayerBarChart::setSelectedNode(int node)
 {
-    if (node == m_selectedNode)
+    if (!assignIfChanged(m_selectedNode, node))
         return;
-    m_selectedNode = node;
     updateSelection();
     placeLabels();
 }

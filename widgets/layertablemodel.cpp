@@ -240,6 +240,29 @@ qint64 LayerTableModel::outputElements(const LayerResult& layer) const
     return m_result->shapes.tensors[size_t(out)].elements();
 }
 
+int64_t LayerTableModel::figure(const LayerResult& layer, int column) const
+{
+    switch (column) {
+    case ParamsColumn:
+        return layer.params;
+    case ReadColumn:
+        return layer.readBytes;
+    case WriteColumn:
+        return layer.writeBytes;
+    case StorageColumn:
+        return layer.weightBytes;
+    case InferenceColumn:
+        return layer.outputBytes;
+    case SavedColumn:
+        return savedBytes(layer);
+    case MacsColumn:
+        return layer.costKnown ? layer.macs : -1;
+    case FlopsColumn:
+        return layer.costKnown ? layer.flops : -1;
+    }
+    return -1;
+}
+
 QVariant LayerTableModel::displayData(const LayerResult& layer, int step, int column) const
 {
     switch (column) {
@@ -250,22 +273,17 @@ QVariant LayerTableModel::displayData(const LayerResult& layer, int step, int co
     case ShapeColumn:
         return outputShapes(layer);
     case ParamsColumn:
-        return countText(layer.params);
+        return countText(figure(layer, column));
     case ReadColumn:
-        return bytesText(layer.readBytes);
     case WriteColumn:
-        return bytesText(layer.writeBytes);
     case StorageColumn:
-        return bytesText(layer.weightBytes);
     case InferenceColumn:
-        return bytesText(layer.outputBytes);
     case SavedColumn:
-        return bytesText(savedBytes(layer));
+        return bytesText(figure(layer, column));
     case MacsColumn:
-        // A dash, not "0": the operator has no cost formula, so zero would be a claim.
-        return layer.costKnown ? countText(layer.macs) : QStringLiteral("–");
     case FlopsColumn:
-        return layer.costKnown ? countText(layer.flops) : QStringLiteral("–");
+        // A dash, not "0": the operator has no cost formula, so zero would be a claim.
+        return layer.costKnown ? countText(figure(layer, column)) : QStringLiteral("–");
     case TimeColumn:
         return performance(step, true) ? percentText(m_performance->timeShare(size_t(step))) : QStringLiteral("–");
     case LatencyColumn:
@@ -285,21 +303,14 @@ QVariant LayerTableModel::sortData(const LayerResult& layer, int step, int colum
     case ShapeColumn:
         return outputElements(layer);
     case ParamsColumn:
-        return qint64(layer.params);
     case ReadColumn:
-        return qint64(layer.readBytes);
     case WriteColumn:
-        return qint64(layer.writeBytes);
     case StorageColumn:
-        return qint64(layer.weightBytes);
     case InferenceColumn:
-        return qint64(layer.outputBytes);
     case SavedColumn:
-        return qint64(savedBytes(layer));
     case MacsColumn:
-        return layer.costKnown ? qint64(layer.macs) : qint64(-1);
     case FlopsColumn:
-        return layer.costKnown ? qint64(layer.flops) : qint64(-1);
+        return qint64(figure(layer, column));
     // -1 for no estimate: below every figure, as a missing MAC count sorts.
     case TimeColumn:
         return performance(step, true) ? m_performance->timeShare(size_t(step)) : -1.0;

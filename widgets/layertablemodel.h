@@ -89,6 +89,9 @@ private:
     QVariant sortData(const LayerResult& layer, int step, int column) const;
     QString copyData(const LayerResult& layer, int step, int column) const;
     int64_t savedBytes(const LayerResult& layer) const;
+    // The whole number behind a count or size column (parameters, bytes, MACs, FLOPs), which the
+    // display formats and sorting and copying take as is; -1 for a cost without a formula.
+    int64_t figure(const LayerResult& layer, int column) const;
     // The layer's estimate, or null where there is none (or no roofline, with `needsRoofline`).
     const LayerPerformance* performance(int step, bool needsRoofline) const;
     // Per column, whether any figure differs between `old` and the result shown now.

@@ -1,5 +1,6 @@
 #include "nodedetails.h"
 
+#include "assignifchanged.h"
 #include "formatting.h"
 
 #include <QUrl>
@@ -105,10 +106,8 @@ void NodeDetailsView::clearAnalysis()
 
 void NodeDetailsView::setNode(int node)
 {
-    if (node == m_node)
-        return;
-    m_node = node;
-    refresh();
+    if (assignIfChanged(m_node, node))
+        refresh();
 }
 
 QString NodeDetailsView::nodeLink(int node) const

@@ -1,5 +1,6 @@
 #include "rooflinechart.h"
 
+#include "assignifchanged.h"
 #include "formatting.h"
 #include "layertablemodel.h"
 
@@ -7,9 +8,7 @@
 #include <QLineSeries>
 #include <QLocale>
 #include <QLogValueAxis>
-#include <QMouseEvent>
 #include <QScatterSeries>
-#include <QToolTip>
 
 #include <algorithm>
 #include <cmath>
@@ -51,7 +50,7 @@ void showInLegend(QChart* chart, QAbstractSeries* series, bool visible)
 } // namespace
 
 RooflineChart::RooflineChart(QWidget* parent)
-    : QChartView(parent)
+    : AnalysisChartView(parent)
 {
     setObjectName(QStringLiteral("rooflineChart"));
     m_chart = chart(); // the view's own chart; setChart() would not delete it
@@ -151,13 +150,6 @@ void RooflineChart::setAnalysis(std::shared_ptr<const Model> model, std::shared_
     rebuild();
 }
 
-void RooflineChart::showEvent(QShowEvent* event)
-{
-    QChartView::showEvent(event);
-    if (m_stale)
-        rebuild();
-}
-
 QString RooflineChart::titleText() const
 {
     if (!m_result)
@@ -179,8 +171,7 @@ QString RooflineChart::titleText() const
 
 void RooflineChart::rebuild()
 {
-    m_stale = !isVisible() && m_result;
-    if (m_stale)
+    if (deferWhileHidden(bool(m_result)))
         return;
     m_points.clear();
     m_skipped = 0;
@@ -246,10 +237,8 @@ void RooflineChart::rebuild()
 
 void RooflineChart::setSelectedNode(int node)
 {
-    if (node == m_selectedNode)
-        return;
-    m_selectedNode = node;
-    updateSelection();
+    if (assignIfChanged(m_selectedNode, node))
+        updateSelection();
 }
 
 void RooflineChart::updateSelection()
@@ -314,24 +303,9 @@ QString RooflineChart::toolTipText(int point) const
     return text;
 }
 
-void RooflineChart::mouseMoveEvent(QMouseEvent* event)
+void RooflineChart::itemClicked(int point)
 {
-    QChartView::mouseMoveEvent(event);
-    const int point = pointAt(event->position().toPoint());
-    if (point < 0)
-        QToolTip::hideText();
-    else
-        QToolTip::showText(event->globalPosition().toPoint(), toolTipText(point), this);
-}
-
-void RooflineChart::mousePressEvent(QMouseEvent* event)
-{
-    QChartView::mousePressEvent(event);
-    if (event->button() != Qt::LeftButton)
-        return;
-    const int point = pointAt(event->position().toPoint());
-    if (point >= 0)
-        emit nodeSelected(m_points[size_t(point)].node);
+    emit nodeSelected(m_points[size_t(point)].node);
 }
 
 } // namespace fp

@@ -1,10 +1,9 @@
 #pragma once
 
 #include "analysis.h"
+#include "analysischartview.h"
 #include "chartmapping.h"
 #include "performance.h"
-
-#include <QChartView>
 
 #include <memory>
 #include <vector>
@@ -24,7 +23,7 @@ namespace fp {
 // layer with its figures, clicking selects its node. Layers without FLOPs (views, shape
 // arithmetic) have no place on log axes and are counted in the title. Without a device there
 // is no roof: the title says to choose one.
-class RooflineChart : public QChartView {
+class RooflineChart : public AnalysisChartView {
     Q_OBJECT
 public:
     explicit RooflineChart(QWidget* parent = nullptr);
@@ -53,7 +52,8 @@ public:
     QPoint viewPosition(int point) const;
     // The point under (or within a few pixels of) a view position; -1 if none.
     int pointAt(const QPoint& position) const;
-    QString toolTipText(int point) const;
+    int itemAt(const QPoint& position) const override { return pointAt(position); }
+    QString toolTipText(int point) const override;
     QLineSeries* roofSeries() const { return m_roof; }
     QScatterSeries* computeBoundSeries() const { return m_computeBound; }
     QScatterSeries* memoryBoundSeries() const { return m_memoryBound; }
@@ -63,12 +63,10 @@ signals:
     void nodeSelected(int node);
 
 protected:
-    void mouseMoveEvent(QMouseEvent* event) override;
-    void mousePressEvent(QMouseEvent* event) override;
-    void showEvent(QShowEvent* event) override;
+    void itemClicked(int point) override;
 
 private:
-    void rebuild();
+    void rebuild() override;
     void updateSelection();
 
     std::shared_ptr<const Model> m_model;
@@ -77,7 +75,6 @@ private:
     QString m_deviceName;
     double m_efficiency = 1;
     int m_selectedNode = -1;
-    bool m_stale = false; // an analysis arrived while hidden
 
     std::vector<RooflinePoint> m_points;
     int m_skipped = 0;

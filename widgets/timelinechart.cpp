@@ -1,5 +1,6 @@
 #include "timelinechart.h"
 
+#include "assignifchanged.h"
 #include "layertablemodel.h"
 #include "formatting.h"
 
@@ -9,9 +10,7 @@
 #include <QLegendMarker>
 #include <QLineSeries>
 #include <QLocale>
-#include <QMouseEvent>
 #include <QScatterSeries>
-#include <QToolTip>
 #include <QValueAxis>
 
 #include <algorithm>
@@ -65,7 +64,7 @@ QString phaseText(Phase phase)
 } // namespace
 
 TimelineChart::TimelineChart(QWidget* parent)
-    : QChartView(parent)
+    : AnalysisChartView(parent)
 {
     setObjectName(QStringLiteral("timelineChart"));
     // The chart the view made for itself: setChart() would release it without deleting it.
@@ -236,18 +235,10 @@ int TimelineChart::bucketBudget() const
     return std::max(kMinBuckets, viewport()->width());
 }
 
-void TimelineChart::showEvent(QShowEvent* event)
-{
-    QChartView::showEvent(event);
-    if (m_stale)
-        rebuild();
-}
-
 void TimelineChart::rebuild()
 {
     // A closed dock draws nothing: the chart catches up when it is shown again.
-    m_stale = !isVisible() && m_result;
-    if (m_stale)
+    if (deferWhileHidden(bool(m_result)))
         return;
     const std::vector<TimelineStep> none;
     const std::vector<TimelineStep>& steps = m_result ? m_result->memory.timeline : none;
@@ -481,12 +472,9 @@ void TimelineChart::setTrace(std::shared_ptr<const MemoryTrace> trace, const QSt
 
 void TimelineChart::clearTrace()
 {
-    if (!m_trace)
-        return;
-    m_trace.reset();
-    m_traceText.clear();
-    rebuild();
-    emit overlaysChanged();
+    // No trace is a trace too: the same redraw and signal, and none when there was nothing to clear.
+    if (m_trace)
+        setTrace(nullptr, QString());
 }
 
 void TimelineChart::pinComparison(const QString& label)
@@ -521,18 +509,14 @@ void TimelineChart::clearComparison()
 
 void TimelineChart::setZoomed(bool zoomed)
 {
-    if (zoomed == m_zoomed)
-        return;
-    m_zoomed = zoomed;
-    rebuild();
+    if (assignIfChanged(m_zoomed, zoomed))
+        rebuild();
 }
 
 void TimelineChart::setSelectedNode(int node)
 {
-    if (node == m_selectedNode)
-        return;
-    m_selectedNode = node;
-    updateSelection();
+    if (assignIfChanged(m_selectedNode, node))
+        updateSelection();
 }
 
 void TimelineChart::updateSelection()
@@ -653,24 +637,8 @@ QString TimelineChart::toolTipText(int step) const
     return text;
 }
 
-void TimelineChart::mouseMoveEvent(QMouseEvent* event)
+void TimelineChart::itemClicked(int step)
 {
-    QChartView::mouseMoveEvent(event);
-    const int step = stepAt(event->position().toPoint());
-    if (step < 0)
-        QToolTip::hideText();
-    else
-        QToolTip::showText(event->globalPosition().toPoint(), toolTipText(step), this);
-}
-
-void TimelineChart::mousePressEvent(QMouseEvent* event)
-{
-    QChartView::mousePressEvent(event);
-    if (event->button() != Qt::LeftButton)
-        return;
-    const int step = stepAt(event->position().toPoint());
-    if (step < 0)
-        return;
     const int node = m_result->memory.timeline[size_t(step)].node;
     if (node >= 0) // the optimizer step runs no node
         emit nodeSelected(node);

@@ -1,10 +1,9 @@
 #pragma once
 
 #include "analysis.h"
+#include "analysischartview.h"
 #include "chartmapping.h"
 #include "traces.h"
-
-#include <QChartView>
 
 #include <array>
 #include <memory>
@@ -27,7 +26,7 @@ namespace fp {
 // and what is live; clicking selects the node. Timelines longer than the chart is wide are
 // drawn one bucket of steps per pixel, each bucket drawn as its largest step, so the peak
 // survives the downsampling (a GPT-2 training step has thousands of steps).
-class TimelineChart : public QChartView {
+class TimelineChart : public AnalysisChartView {
     Q_OBJECT
 public:
     explicit TimelineChart(QWidget* parent = nullptr);
@@ -58,8 +57,9 @@ public:
     bool exceedsLimit() const { return m_exceeds; }
     // The step under a point of the view; -1 outside the plot.
     int stepAt(const QPoint& position) const;
+    int itemAt(const QPoint& position) const override { return stepAt(position); }
     // The tooltip for a step: where it is, its node, and the live memory by category.
-    QString toolTipText(int step) const;
+    QString toolTipText(int step) const override;
 
     // A measured memory trace drawn over the estimate as a line, its time span stretched over
     // the steps (traceOnSteps()), with the two peaks side by side in a label: estimate,
@@ -98,13 +98,11 @@ signals:
     void overlaysChanged();
 
 protected:
-    void mouseMoveEvent(QMouseEvent* event) override;
-    void mousePressEvent(QMouseEvent* event) override;
+    void itemClicked(int step) override;
     void resizeEvent(QResizeEvent* event) override;
-    void showEvent(QShowEvent* event) override;
 
 private:
-    void rebuild();
+    void rebuild() override;
     void updateSelection();
     void updateBandLabels();
     void updateOverlays(int stepCount);
@@ -117,7 +115,6 @@ private:
     int64_t m_limit = 0;
     QString m_limitName;
     int m_selectedNode = -1;
-    bool m_stale = false; // an analysis arrived while hidden
 
     std::vector<TimelineBucket> m_buckets;
     std::vector<PhaseBand> m_bands;

@@ -32,12 +32,7 @@ void writeFile(const std::string& path, const std::string& bytes)
 // readModel's message for a file it must refuse; empty if it read the file.
 QString refusal(const std::string& path)
 {
-    try {
-        readModel(path);
-    } catch (const ModelError& e) {
-        return QString::fromStdString(e.what());
-    }
-    return {};
+    return test::refusalOf([&] { readModel(path); });
 }
 
 bool sniffedAsOnnx(const std::string& bytes)

@@ -16,12 +16,7 @@ namespace {
 // The reader's message for bytes it must refuse; empty if it accepted them.
 QString refusal(const std::string& bytes)
 {
-    try {
-        readBytes(bytes);
-    } catch (const ModelError& e) {
-        return QString::fromStdString(e.what());
-    }
-    return {};
+    return test::refusalOf([&] { readBytes(bytes); });
 }
 
 std::string fileBytes(const char* file)

@@ -273,14 +273,10 @@ std::string overflowModel(const QString& site, Dims* expected)
     return b.bytes();
 }
 
+// The ONNX reader's message for a file it must refuse; empty if it read the file.
 QString refusal(const std::string& path)
 {
-    try {
-        readOnnxFile(path);
-    } catch (const ModelError& e) {
-        return QString::fromStdString(e.what());
-    }
-    return {};
+    return test::refusalOf([&] { readOnnxFile(path); });
 }
 
 } // namespace

@@ -154,15 +154,10 @@ private slots:
         QCOMPARE(in.declaredShape[0].symbol, std::string("unk__12"));
         QCOMPARE(r.shapes.tensors[size_t(m.graph.inputs.front())].dims, (Dims { 5, 128, 96, 3 }));
         // Conv 3->16, kernel 3, stride 2, pad 1: (128+2-3)/2+1 = 64, (96+2-3)/2+1 = 48.
-        bool sawConv = false;
-        for (const LayerResult& l : r.layers) {
-            const Node& n = m.graph.nodes[size_t(l.node)];
-            if (n.opType == "Conv") {
-                QCOMPARE(r.shapes.tensors[size_t(n.outputs[0])].dims, (Dims { 5, 16, 64, 48 }));
-                sawConv = true;
-            }
-        }
-        QVERIFY(sawConv);
+        const std::vector<const Node*> convs = test::layerNodesOfType(m, r, "Conv");
+        QVERIFY(!convs.empty());
+        for (const Node* conv : convs)
+            QCOMPARE(r.shapes.tensors[size_t(conv->outputs[0])].dims, (Dims { 5, 16, 64, 48 }));
         QCOMPARE(r.shapes.tensors[size_t(m.graph.outputs.front())].dims, (Dims { 5, 10 }));
     }
 
@@ -207,15 +202,10 @@ private slots:
         const AnalysisResult r = analyze(m, config);
         QVERIFY(r.unknownShapes.empty());
         // After the stem (stride 4) and four stages (stride 8 more): 512/32 = 16, 384/32 = 12.
-        bool found = false;
-        for (const LayerResult& l : r.layers) {
-            const Node& n = m.graph.nodes[size_t(l.node)];
-            if (n.opType == "GlobalAveragePool") {
-                QCOMPARE(r.shapes.tensors[size_t(n.inputs[0])].dims, (Dims { 1, 2048, 16, 12 }));
-                found = true;
-            }
-        }
-        QVERIFY(found);
+        const std::vector<const Node*> pools = test::layerNodesOfType(m, r, "GlobalAveragePool");
+        QVERIFY(!pools.empty());
+        for (const Node* pool : pools)
+            QCOMPARE(r.shapes.tensors[size_t(pool->inputs[0])].dims, (Dims { 1, 2048, 16, 12 }));
     }
 
     // A custom-domain operator without declared output shapes: its output is listed as

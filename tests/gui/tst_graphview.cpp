@@ -82,6 +82,22 @@ bool waitForLayout(GraphView& view)
     return QTest::qWaitFor([&]() { return !view.isLayoutRunning(); }, kLayoutTimeoutMs);
 }
 
+bool waitForLayout(fp::GraphWidget& widget)
+{
+    return waitForLayout(*widget.view());
+}
+
+// Shows `view` (a GraphView, or a GraphWidget around one) at `size` with `l` in it, and waits for
+// the layout; false when it did not end in time. The start of the tests that look at a layout.
+template <typename View>
+bool showLaidOut(View& view, const Loaded& l, QSize size)
+{
+    view.resize(size);
+    view.show();
+    view.setModel(l.model, l.result);
+    return waitForLayout(view);
+}
+
 int itemsOfType(const GraphView& view, int type)
 {
     int count = 0;
@@ -409,11 +425,11 @@ private slots:
     {
         const Loaded l = load("tiny_conv.onnx");
         GraphView view;
-        view.resize(800, 600);
-        view.show();
         QSignalSpy started(&view, &GraphView::layoutStarted);
         QSignalSpy finished(&view, &GraphView::layoutFinished);
-        view.setModel(l.model, *l.result);
+        view.resize(800, 600);
+        view.show();
+        view.setModel(l.model, *l.result); // the overload that takes the analysis by reference
         QVERIFY(waitForLayout(view));
         QCOMPARE(started.count(), 1);
         QCOMPARE(finished.count(), 1);
@@ -437,11 +453,8 @@ private slots:
     {
         const Loaded l = load("tiny_conv.onnx");
         fp::GraphWidget widget;
-        widget.resize(900, 700);
-        widget.show();
-        widget.setModel(l.model, l.result);
+        QVERIFY(showLaidOut(widget, l, { 900, 700 }));
         GraphView& view = *widget.view();
-        QVERIFY(waitForLayout(view));
         QVERIFY(!view.edgeLabelsVisible());
         std::vector<QGraphicsItem*> edges;
         QStringList labels;
@@ -499,10 +512,7 @@ private slots:
     {
         const Loaded l = load("resnet50_train.onnx");
         GraphView view;
-        view.resize(1000, 700);
-        view.show();
-        view.setModel(l.model, l.result);
-        QVERIFY(waitForLayout(view));
+        QVERIFY(showLaidOut(view, l, { 1000, 700 }));
         QCOMPARE(view.nodeItemCount(), 177);
         QVERIFY(view.groups().contains(QStringLiteral("layer1")));
         QVERIFY(view.groups().contains(QStringLiteral("layer1/layer1.0/downsample")));
@@ -551,10 +561,7 @@ private slots:
     {
         const Loaded l = load("resnet50_train.onnx");
         GraphView view;
-        view.resize(1000, 700);
-        view.show();
-        view.setModel(l.model, l.result);
-        QVERIFY(waitForLayout(view));
+        QVERIFY(showLaidOut(view, l, { 1000, 700 }));
 
         const QVector<int> found = view.findNodes(QStringLiteral("MaxPool"));
         QCOMPARE(found, QVector<int> { 3 });
@@ -599,10 +606,7 @@ private slots:
     {
         const Loaded l = load("resnet50_train.onnx");
         GraphView view;
-        view.resize(900, 700);
-        view.show();
-        view.setModel(l.model, l.result);
-        QVERIFY(waitForLayout(view));
+        QVERIFY(showLaidOut(view, l, { 900, 700 }));
         auto* miniMap = view.findChild<QWidget*>(QStringLiteral("graphMiniMap"));
         QVERIFY(miniMap);
         QVERIFY(miniMap->isVisible()); // ResNet-50 opens readable, from the top: not all in view
@@ -629,12 +633,9 @@ private slots:
     {
         const Loaded l = load("resnet50_train.onnx");
         GraphView view;
-        view.resize(1000, 700);
-        view.show();
         view.setMetric(fp::GraphMetric::ActivationBytes);
         view.setLogScale(false);
-        view.setModel(l.model, l.result);
-        QVERIFY(waitForLayout(view));
+        QVERIFY(showLaidOut(view, l, { 1000, 700 }));
         const int layouts = view.layoutCount();
         const double maximum = view.colorScale().maximum;
         QGraphicsItem* conv = itemNamed(view, QStringLiteral("/conv1/Conv"));
@@ -670,10 +671,7 @@ private slots:
     {
         const Loaded l = load("gpt2_12l.onnx");
         GraphView view;
-        view.resize(1000, 700);
-        view.show();
-        view.setModel(l.model, l.result);
-        QVERIFY(waitForLayout(view));
+        QVERIFY(showLaidOut(view, l, { 1000, 700 }));
         // The top-level groups (h.0 ... h.11, ln_f) are closed: 12 layers of about 56 nodes each
         // would not fit firstPictureItems (60) one level down.
         QVERIFY(view.nodeItemCount() <= view.options().firstPictureItems);
@@ -704,10 +702,7 @@ private slots:
     {
         const Loaded l = load("resnet50_train.onnx");
         fp::GraphWidget widget;
-        widget.resize(1200, 800);
-        widget.show();
-        widget.setModel(l.model, l.result);
-        QVERIFY(waitForLayout(*widget.view()));
+        QVERIFY(showLaidOut(widget, l, { 1200, 800 }));
         QSignalSpy selected(&widget, &fp::GraphWidget::nodeSelected);
         auto* search = widget.findChild<QLineEdit*>(QStringLiteral("graphSearch"));
         QVERIFY(search);

@@ -46,6 +46,21 @@ qint64 sortValue(const QAbstractItemModel& model, int row, int column)
     return model.index(row, column).data(LayerTableModel::SortRole).toLongLong();
 }
 
+// The table behind a sorting, filtering proxy set up as the window's layer view sets it up
+// (LayerTableModel's sort and filter roles, a case-insensitive filter).
+struct ProxiedTable {
+    LayerTableModel table;
+    QSortFilterProxyModel proxy;
+
+    ProxiedTable()
+    {
+        proxy.setSourceModel(&table);
+        proxy.setSortRole(LayerTableModel::SortRole);
+        proxy.setFilterRole(LayerTableModel::FilterRole);
+        proxy.setFilterCaseSensitivity(Qt::CaseInsensitive);
+    }
+};
+
 } // namespace
 
 class TestLayerTableModel : public QObject {
@@ -70,12 +85,9 @@ private slots:
 
     void proxyTester()
     {
-        LayerTableModel table;
-        QSortFilterProxyModel proxy;
-        proxy.setSourceModel(&table);
-        proxy.setSortRole(LayerTableModel::SortRole);
-        proxy.setFilterRole(LayerTableModel::FilterRole);
-        proxy.setFilterCaseSensitivity(Qt::CaseInsensitive);
+        ProxiedTable view;
+        LayerTableModel& table = view.table;
+        QSortFilterProxyModel& proxy = view.proxy;
         QAbstractItemModelTester tester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
         table.setAnalysis(m_model, analyze(*m_model));
         proxy.sort(LayerTableModel::MacsColumn, Qt::DescendingOrder);
@@ -141,11 +153,9 @@ private slots:
 
     void sortDescendingByParams()
     {
-        LayerTableModel table;
-        table.setAnalysis(m_model, analyze(*m_model));
-        QSortFilterProxyModel proxy;
-        proxy.setSourceModel(&table);
-        proxy.setSortRole(LayerTableModel::SortRole);
+        ProxiedTable view;
+        view.table.setAnalysis(m_model, analyze(*m_model));
+        QSortFilterProxyModel& proxy = view.proxy;
         proxy.sort(LayerTableModel::ParamsColumn, Qt::DescendingOrder);
         QCOMPARE(proxy.index(0, LayerTableModel::OpColumn).data().toString(), QStringLiteral("Gemm"));
         QCOMPARE(sortValue(proxy, 0, LayerTableModel::ParamsColumn), 650);
@@ -157,12 +167,9 @@ private slots:
 
     void filterByNameOrOp()
     {
-        LayerTableModel table;
-        table.setAnalysis(m_model, analyze(*m_model));
-        QSortFilterProxyModel proxy;
-        proxy.setSourceModel(&table);
-        proxy.setFilterRole(LayerTableModel::FilterRole);
-        proxy.setFilterCaseSensitivity(Qt::CaseInsensitive);
+        ProxiedTable view;
+        view.table.setAnalysis(m_model, analyze(*m_model));
+        QSortFilterProxyModel& proxy = view.proxy;
         proxy.setFilterFixedString(QStringLiteral("maxpool"));
         QCOMPARE(proxy.rowCount(), 1);
         QCOMPARE(proxy.index(0, LayerTableModel::OpColumn).data().toString(), QStringLiteral("MaxPool"));
@@ -276,11 +283,9 @@ private slots:
 
     void copiesExactFigures()
     {
-        LayerTableModel table;
-        table.setAnalysis(m_model, analyze(*m_model));
-        QSortFilterProxyModel proxy;
-        proxy.setSourceModel(&table);
-        proxy.setSortRole(LayerTableModel::SortRole);
+        ProxiedTable view;
+        view.table.setAnalysis(m_model, analyze(*m_model));
+        QSortFilterProxyModel& proxy = view.proxy;
         proxy.sort(LayerTableModel::ParamsColumn, Qt::DescendingOrder); // Gemm, then Conv
         const QString tsv = LayerTableModel::rowsAsTsv(proxy, { 0, 1 }, { LayerTableModel::FlopsColumn });
         const QStringList lines = tsv.split(u'\n', Qt::SkipEmptyParts);

@@ -130,6 +130,15 @@ void writeGarbage(QTemporaryFile& file)
     file.close();
 }
 
+// A budget of the whole memory of `device`, as picking a device in the control panel sets it.
+fp::BudgetChoice deviceBudget(const std::string& device)
+{
+    fp::BudgetChoice budget;
+    budget.device = *fp::findDevice(budget.devices, device);
+    budget.bytes = budget.device->memoryBytes;
+    return budget;
+}
+
 } // namespace
 
 class TestMainWindow : public QObject {
@@ -644,10 +653,7 @@ private slots:
         window.resize(1400, 900);
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
-        fp::BudgetChoice budget;
-        budget.device = *fp::findDevice(budget.devices, "RTX-4090");
-        budget.bytes = budget.device->memoryBytes;
-        window.setBudget(budget);
+        window.setBudget(deviceBudget("RTX-4090"));
         QCOMPARE(openAndWait(window, kTinyMlp), Load::Loaded);
         // The trace below is a CPU's: the runtime is chosen, not the GPU's by default.
         auto* runtime = window.findChild<QComboBox*>(QStringLiteral("runtimeComboBox"));
@@ -774,10 +780,7 @@ private slots:
         config.training.mode = fp::Mode::Training;
         config.training.optimizer = fp::Optimizer::AdamW;
         window.setAnalysisConfig(config);
-        fp::BudgetChoice budget;
-        budget.device = *fp::findDevice(budget.devices, "A100-80GB");
-        budget.bytes = budget.device->memoryBytes;
-        window.setBudget(budget);
+        window.setBudget(deviceBudget("A100-80GB"));
         QCOMPARE(openAndWait(window, kGpt2), Load::Loaded);
 
         QCOMPARE(window.findChild<QSpinBox*>(QStringLiteral("batchSpinBox"))->value(), 8);
@@ -894,10 +897,7 @@ private slots:
             config.training.optimizer = fp::Optimizer::SGD;
             config.training.workspace = fp::ConvAlgorithm::Winograd;
             window.setAnalysisConfig(config);
-            fp::BudgetChoice budget;
-            budget.device = *fp::findDevice(budget.devices, "RTX-4090");
-            budget.bytes = budget.device->memoryBytes;
-            window.setBudget(budget);
+            window.setBudget(deviceBudget("RTX-4090"));
             window.close();
         }
         {
