@@ -1,7 +1,6 @@
 #include "config.h"
 
-#include <QJsonDocument>
-#include <QJsonObject>
+#include "footprintjson.h"
 
 #include <stdexcept>
 
@@ -83,13 +82,7 @@ std::optional<ConvAlgorithm> parseConvAlgorithm(const std::string& name)
 
 Calibration parseCalibration(const std::string& json)
 {
-    QJsonParseError error {};
-    const QJsonDocument doc = QJsonDocument::fromJson(QByteArray::fromStdString(json), &error);
-    if (doc.isNull())
-        throw std::runtime_error("the calibration is not valid JSON: " + error.errorString().toStdString());
-    const QJsonObject o = doc.object();
-    if (o.value("format").toString() != QLatin1String("footprint-calibration"))
-        throw std::runtime_error("not a Footprint calibration (its \"format\" must be \"footprint-calibration\")");
+    const QJsonObject o = parseFootprintJson(json, "footprint-calibration", "calibration");
     Calibration c;
     c.name = o.value("name").toString().toStdString();
     c.contextBytes = o.value("context_bytes").toInteger(0);

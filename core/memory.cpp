@@ -125,8 +125,22 @@ bool isOneOf(const std::string& op, std::initializer_list<const char*> ops)
     return false;
 }
 
-SavedRule savedRule(const Node& node, const std::vector<bool>& inputNeedsGrad, const std::vector<TensorInfo>& tensors,
-                    const RuntimeProfile& runtime)
+// Dropout with a ratio of 0 (ViT's and Swin's defaults, exported with training=TRAINING) hands its
+// input back unchanged in PyTorch: no mask, no new tensor.
+bool isZeroDropout(const Graph& graph, const Node& node)
+{
+    if (node.opType != "Dropout" || !node.domain.empty())
+        return false;
+    const int ratio = node.input(1);
+    if (ratio >= 0) {
+        const std::optional<std::vector<int64_t>>& data = graph.values[size_t(ratio)].intData;
+        return data && data->size() == 1 && data->front() == 0; // whole-number float scalars are read
+    }
+    return node.attrFloat("ratio", 0.5f) == 0.0f;
+}
+
+SavedRule savedRule(const Graph& graph, const Node& node, const std::vector<bool>& inputNeedsGrad,
+                    const std::vector<TensorInfo>& tensors, const RuntimeProfile& runtime)
 {
     const std::string& op = node.opType;
     const auto needs = [&](size_t i) { return i < inputNeedsGrad.size() && inputNeedsGrad[i]; };
@@ -176,7 +190,7 @@ SavedRule savedRule(const Node& node, const std::vector<bool>& inputNeedsGrad, c
             r.extraBytes = satMul(y->elements(), 8); // int64 argmax indices
     } else if (op == "Dropout") {
         const TensorInfo* y = dims(node.output(0));
-        if (y && y->isKnown())
+        if (y && y->isKnown() && !isZeroDropout(graph, node))
             r.extraBytes = satMul(y->elements(), runtime.dropoutMaskBytesPerElement);
     } else if (op == "Gather" || op == "GatherElements" || op == "GatherND") {
         r.inputs.push_back(1); // the indices
@@ -259,12 +273,15 @@ int64_t convWorkspace(const Node& node, const std::vector<TensorInfo>& tensors, 
     return 0;
 }
 
-// PyTorch's fused LayerNorm and GELU keep their input (plus LayerNorm's statistics), but
-// exports before opset 17 (LayerNorm) and 20 (GELU) write them as primitive operators which,
-// taken one by one, would keep two to three times as much. Those patterns are recognised and
-// given the fused operator's rule: the first node keeps what the fused one keeps, the others nothing.
+// PyTorch's fused LayerNorm, GELU, SiLU and Hardswish keep their input (plus LayerNorm's
+// statistics), but exports before opset 17 (LayerNorm), 20 (GELU) and 14 (Hardswish), and every
+// SiLU, write them as primitive operators which, taken one by one, would keep two to three times
+// as much and materialise intermediates the fused kernel never writes. Those patterns are
+// recognised and given the fused operator's rule: the first node keeps what the fused one keeps,
+// the others nothing, and only the last node's output takes memory.
 struct FusedRole {
     bool member = false;
+    bool last = false; // writes the fused operator's output
     SavedRule rule;
 };
 
@@ -290,6 +307,7 @@ std::vector<FusedRole> findFusedPatterns(const Graph& graph, const std::vector<T
             roles[size_t(n)].rule = start ? first : SavedRule {};
             start = false;
         }
+        roles[size_t(*(group.end() - 1))].last = true;
     };
     for (size_t i = 0; i < graph.nodes.size(); ++i) {
         const Node& node = graph.nodes[i];
@@ -336,6 +354,17 @@ std::vector<FusedRole> findFusedPatterns(const Graph& graph, const std::vector<T
                 mark({ div, int(i), add, mul, half }, rule);
             else
                 mark({ div, int(i), add, mul }, rule);
+        } else if ((node.opType == "Sigmoid" || node.opType == "HardSigmoid") && node.domain.empty() && x >= 0) {
+            // x -> Sigmoid -> Mul(x, .): SiLU; x -> HardSigmoid -> Mul(x, .): Hardswish
+            const int mul = consumerOf(out(int(i)), "Mul");
+            if (mul < 0 || roles[size_t(i)].member)
+                continue;
+            const Node& product = graph.nodes[size_t(mul)];
+            if (product.input(0) != x && product.input(1) != x)
+                continue;
+            SavedRule rule;
+            rule.inputs = { 0 };
+            mark({ int(i), mul }, rule);
         }
     }
     return roles;
@@ -400,11 +429,12 @@ private:
     bool isActivation(int v) const
     {
         const Value& value = m_graph.values[size_t(v)];
-        return !isWeight(v) && !m_weightView[size_t(v)] && !value.isOuterScope
+        return !isWeight(v) && !m_weightView[size_t(v)] && !m_fusedInterior[size_t(v)] && !value.isOuterScope
             && (value.isGraphInput || value.producer >= 0);
     }
 
     void findWeightViews();
+    void findFusedKernels();
     void findGradients();
     void findSavedTensors();
     void shareStorage();
@@ -437,7 +467,8 @@ private:
     std::vector<bool> m_nodeBackward; // per node: it has a backward step
     std::vector<int> m_savedUntilNode; // per value: the node whose backward frees it last, or -1
     std::vector<int64_t> m_extraSaved; // per node: saved state that is no graph tensor
-    std::vector<bool> m_fusedMember; // per node: part of a primitive-operator LayerNorm or GELU
+    std::vector<FusedRole> m_fused; // per node: its part in a primitive-operator LayerNorm, GELU...
+    std::vector<bool> m_fusedInterior; // per value: written and read only inside one fused kernel
     std::vector<int> m_root, m_gradRoot; // per value: the value whose storage (gradient's storage) holds it
     std::vector<int> m_backwardStep; // per node, -1 if none
     int m_steps = 0;
@@ -455,6 +486,7 @@ MemoryPlan MemoryPlanner::plan()
     for (int s = 0; s < m_forwardSteps; ++s)
         m_forwardStep[size_t(m_order[size_t(s)])] = s;
     findWeightViews();
+    findFusedKernels();
     findGradients();
     findSavedTensors();
     m_plan.savedBytesByNode.assign(m_graph.nodes.size(), 0);
@@ -484,6 +516,25 @@ void MemoryPlanner::findWeightViews()
         const bool view = isViewOp(node) || (node.opType == "Transpose" && node.domain.empty());
         if (view && in >= 0 && out >= 0 && (isWeight(in) || m_weightView[size_t(in)]))
             m_weightView[size_t(out)] = true;
+    }
+}
+
+// Primitive-operator patterns of fused kernels, and the values only their insides see.
+void MemoryPlanner::findFusedKernels()
+{
+    m_fused = findFusedPatterns(m_graph, m_tensors);
+    m_fusedInterior.assign(m_valueCount, false);
+    for (size_t n = 0; n < m_fused.size(); ++n) {
+        if (!m_fused[n].member || m_fused[n].last)
+            continue;
+        for (int out : m_graph.nodes[n].outputs) {
+            if (out < 0 || m_graph.values[size_t(out)].isGraphOutput)
+                continue;
+            bool inside = true;
+            for (int c : m_graph.values[size_t(out)].consumers)
+                inside = inside && m_fused[size_t(c)].member;
+            m_fusedInterior[size_t(out)] = inside;
+        }
     }
 }
 
@@ -524,12 +575,8 @@ void MemoryPlanner::findSavedTensors()
 {
     m_savedUntilNode.assign(m_valueCount, -1);
     m_extraSaved.assign(m_graph.nodes.size(), 0);
-    m_fusedMember.assign(m_graph.nodes.size(), false);
     if (!m_training)
         return;
-    const std::vector<FusedRole> fused = findFusedPatterns(m_graph, m_tensors);
-    for (size_t n = 0; n < fused.size(); ++n)
-        m_fusedMember[n] = fused[n].member;
     for (int s = m_forwardSteps - 1; s >= 0; --s) {
         const int n = m_order[size_t(s)];
         if (!m_nodeBackward[size_t(n)])
@@ -538,9 +585,9 @@ void MemoryPlanner::findSavedTensors()
         std::vector<bool> inputNeeds(node.inputs.size());
         for (size_t i = 0; i < node.inputs.size(); ++i)
             inputNeeds[i] = node.inputs[i] >= 0 && m_needsGrad[size_t(node.inputs[i])];
-        SavedRule rule = savedRule(node, inputNeeds, m_tensors, m_runtime);
-        if (fused[size_t(n)].member)
-            rule = fused[size_t(n)].rule;
+        SavedRule rule = savedRule(m_graph, node, inputNeeds, m_tensors, m_runtime);
+        if (m_fused[size_t(n)].member)
+            rule = m_fused[size_t(n)].rule;
         const auto keep = [&](int v) {
             if (v >= 0 && isActivation(v))
                 m_savedUntilNode[size_t(v)] = n; // later loop iterations are earlier nodes
@@ -567,7 +614,7 @@ void MemoryPlanner::shareStorage()
         if (in < 0 || out < 0 || !isActivation(in))
             continue;
         const Value& input = m_graph.values[size_t(in)];
-        if (isViewOp(node)) {
+        if (isViewOp(node) || isZeroDropout(m_graph, node)) {
             m_root[size_t(out)] = m_root[size_t(in)];
             m_gradRoot[size_t(out)] = m_gradRoot[size_t(in)];
         } else if (isOneOf(node.opType, { "Relu", "Clip", "LeakyRelu" }) && node.domain.empty()
@@ -717,7 +764,7 @@ void MemoryPlanner::placeSavedExtrasAndWorkspace()
             m_plan.savedBytesByNode[size_t(n)] = satAdd(m_plan.savedBytesByNode[size_t(n)], extra);
         const Node& node = m_graph.nodes[size_t(n)];
         KernelScratch scratch;
-        if (m_fusedMember[size_t(n)])
+        if (m_fused[size_t(n)].member)
             scratch = {}; // the framework's fused kernel runs instead (no scratch measured for it)
         else if (node.opType == "Conv" && algorithm != ConvAlgorithm::FrameworkDefault)
             scratch.forward = scratch.backward = convWorkspace(node, m_tensors, algorithm, m_precision);
@@ -744,7 +791,7 @@ void MemoryPlanner::placeGradients()
 {
     std::vector<int> gradBirth(m_valueCount, -1), gradDeath(m_valueCount, -1);
     for (size_t v = 0; v < m_valueCount; ++v) {
-        if (!m_needsGrad[v])
+        if (!m_needsGrad[v] || m_fusedInterior[v]) // a fused kernel's backward has no inner gradients
             continue;
         const Value& value = m_graph.values[v];
         int first = value.isGraphOutput ? m_forwardSteps : -1; // the loss's gradient arrives first

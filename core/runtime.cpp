@@ -1,10 +1,9 @@
 #include "runtime.h"
 
+#include "footprintjson.h"
 #include "saturating.h"
 
 #include <QJsonArray>
-#include <QJsonDocument>
-#include <QJsonObject>
 
 #include <cmath>
 #include <stdexcept>
@@ -32,7 +31,10 @@ int64_t applyScratch(const ScratchFormula& f, const KernelSizes& s)
     // Coefficients come from a file: a product beyond int64 saturates, as every size does.
     const double bytes = f.input * double(s.input) + f.output * double(s.output) + f.weight * double(s.weight)
         + f.columnsImage * double(s.columnsImage) + f.columnsBatch * double(s.columnsBatch) + double(f.constant);
-    return satFromDouble(std::ceil(bytes));
+    int64_t largest = 0;
+    for (const ScratchFormula& alternative : f.maxOf)
+        largest = std::max(largest, applyScratch(alternative, s));
+    return satAdd(satFromDouble(std::ceil(bytes)), largest);
 }
 
 namespace {
@@ -41,7 +43,8 @@ struct ConvShape {
     int rank = 0;
     int64_t batch = 0, inChannels = 0, group = 1;
     int64_t inputElements = 0, outputElements = 0;
-    bool pointwise = true, strided = false, dilated = false, square = true;
+    bool pointwise = true, strided = false, dilated = false, square = true, unitHeight = false;
+    int64_t kernelExtent = 1;
     KernelSizes sizes; // in elements until scaled
 };
 
@@ -69,9 +72,11 @@ std::optional<ConvShape> convShape(const Node& node, const std::vector<TensorInf
     for (size_t i = 2; i < kernel.dims.size(); ++i) {
         kernelElements = satMul(kernelElements, kernel.dims[i]);
         c.pointwise = c.pointwise && kernel.dims[i] == 1;
+        c.kernelExtent = std::max(c.kernelExtent, kernel.dims[i]);
         outPixels = satMul(outPixels, (transposed ? in : out).dims[i]);
     }
     c.square = kernel.dims.size() == 4 ? kernel.dims[2] == kernel.dims[3] : false;
+    c.unitHeight = in.rank() == 3 || in.dims[2] == 1;
     for (int64_t s : node.attrInts("strides"))
         c.strided = c.strided || s > 1;
     for (int64_t d : node.attrInts("dilations"))
@@ -94,7 +99,9 @@ bool matches(const ConvRule& r, const ConvShape& c)
     const auto is = [](const std::optional<bool>& want, bool have) { return !want || *want == have; };
     return (!r.rank || *r.rank == c.rank) && is(r.pointwise, c.pointwise) && is(r.strided, c.strided)
         && is(r.dilated, c.dilated) && is(r.depthwise, depthwise) && is(r.grouped, grouped)
-        && is(r.square, c.square) && (!r.batchMin || c.batch >= *r.batchMin)
+        && is(r.square, c.square) && is(r.unitHeight, c.unitHeight)
+        && (!r.kernelExtentMin || c.kernelExtent >= *r.kernelExtentMin)
+        && (!r.kernelExtentMax || c.kernelExtent <= *r.kernelExtentMax) && (!r.batchMin || c.batch >= *r.batchMin)
         && (!r.batchMax || c.batch <= *r.batchMax) && (!r.inChannelsMin || c.inChannels >= *r.inChannelsMin)
         && (!r.inChannelsMax || c.inChannels <= *r.inChannelsMax)
         && (!r.outputElementsMax || c.outputElements <= *r.outputElementsMax)
@@ -142,6 +149,14 @@ ScratchFormula parseFormula(const QJsonValue& value)
     f.columnsImage = coefficient(o, "columns_image");
     f.columnsBatch = coefficient(o, "columns_batch");
     f.constant = bytesField(o, "const", 0, int64_t(1) << 50);
+    const QJsonArray alternatives = o.value("max").toArray();
+    if (alternatives.size() > 8)
+        throw std::runtime_error("a scratch formula's \"max\" has more than 8 alternatives");
+    for (const QJsonValue& alternative : alternatives) {
+        if (alternative.toObject().contains("max"))
+            throw std::runtime_error("a scratch formula's \"max\" alternatives cannot nest");
+        f.maxOf.push_back(parseFormula(alternative));
+    }
     return f;
 }
 
@@ -166,6 +181,9 @@ ConvRule parseConvRule(const QJsonObject& o)
     flag("depthwise", r.depthwise);
     flag("grouped", r.grouped);
     flag("square", r.square);
+    flag("unit_height", r.unitHeight);
+    bound("kernel_extent_min", r.kernelExtentMin);
+    bound("kernel_extent_max", r.kernelExtentMax);
     bound("batch_min", r.batchMin);
     bound("batch_max", r.batchMax);
     bound("in_channels_min", r.inChannelsMin);
@@ -232,13 +250,7 @@ KernelScratch RuntimeProfile::scratch(const Node& node, const std::vector<Tensor
 
 RuntimeProfile parseRuntimeProfile(const std::string& json)
 {
-    QJsonParseError error {};
-    const QJsonDocument doc = QJsonDocument::fromJson(QByteArray::fromStdString(json), &error);
-    if (doc.isNull())
-        throw std::runtime_error("the runtime profile is not valid JSON: " + error.errorString().toStdString());
-    const QJsonObject o = doc.object();
-    if (o.value("format").toString() != QLatin1String("footprint-runtime"))
-        throw std::runtime_error("not a Footprint runtime profile (its \"format\" must be \"footprint-runtime\")");
+    const QJsonObject o = parseFootprintJson(json, "footprint-runtime", "runtime profile");
     RuntimeProfile p;
     const std::optional<Runtime> runtime = parseRuntime(o.value("runtime").toString().toStdString());
     if (!runtime)

@@ -27,7 +27,8 @@ enum class Runtime { PyTorchCpu, PyTorchCuda };
 const char* runtimeName(Runtime r); // "pytorch-cpu", "pytorch-cuda"
 std::optional<Runtime> parseRuntime(const std::string& name);
 
-// A kernel's scratch beyond its inputs and outputs: a sum of coefficient x size in bytes.
+// A kernel's scratch beyond its inputs and outputs: a sum of coefficient x size in bytes, plus
+// the largest of some alternatives (oneDNN reorders whichever of input and output is larger).
 // "Columns" are a convolution's unfolded input (im2col): Cin/group x kernel x output pixels.
 struct ScratchFormula {
     double input = 0; // the first input
@@ -36,6 +37,7 @@ struct ScratchFormula {
     double columnsImage = 0; // the columns of one image
     double columnsBatch = 0; // the columns of the whole batch
     int64_t constant = 0;
+    std::vector<ScratchFormula> maxOf; // plus the largest of these
 };
 
 // The sizes a formula is applied to, in bytes.
@@ -51,6 +53,8 @@ struct ConvRule {
     std::string name; // the algorithm, as the profile names it ("onednn-blocked", "im2col-gemm"...)
     std::optional<int> rank; // the ONNX input's rank: 3 for Conv1d, 4 for Conv2d
     std::optional<bool> pointwise, strided, dilated, depthwise, grouped, square;
+    std::optional<bool> unitHeight; // a 1-D convolution: rank 3, or an image one pixel high
+    std::optional<int64_t> kernelExtentMin, kernelExtentMax; // the kernel's largest side
     std::optional<int64_t> batchMin, batchMax, inChannelsMin, inChannelsMax, outputElementsMax, inputElementsMax;
     ScratchFormula forward, backward;
 };
