@@ -225,7 +225,7 @@ void ControlPanel::createComputeControls()
     m_workspace = newComboBox(QStringLiteral("workspaceComboBox"), this);
     m_workspace->setToolTip(tr("How convolutions are computed, which decides their scratch memory"));
     const std::pair<ConvAlgorithm, QString> algorithms[] = {
-        { ConvAlgorithm::FrameworkDefault, tr("Default (the runtime's)") },
+        { ConvAlgorithm::FrameworkDefault, tr("By runtime") },
         { ConvAlgorithm::Direct, tr("Direct (none)") },
         { ConvAlgorithm::Im2col, tr("im2col") },
         { ConvAlgorithm::FFT, tr("FFT") },
