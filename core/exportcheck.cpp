@@ -26,6 +26,19 @@ bool foldableFromWeights(const Graph& graph, const Node& node)
     });
 }
 
+// A node only a training export writes: BatchNorm updating its running statistics (extra
+// outputs before opset 14, training_mode=1 after), or Dropout told it is training.
+bool isTrainingNode(const Graph& graph, const Node& node)
+{
+    if (node.opType == "BatchNormalization")
+        return node.outputs.size() > 1 || node.attrInt("training_mode", 0) == 1;
+    if (node.opType == "Dropout" && node.input(2) >= 0) {
+        const std::optional<std::vector<int64_t>>& mode = graph.values[size_t(node.input(2))].intData;
+        return mode && mode->size() == 1 && mode->front() != 0;
+    }
+    return false;
+}
+
 } // namespace
 
 std::vector<std::string> evalExportSigns(const Model& model)
@@ -33,17 +46,27 @@ std::vector<std::string> evalExportSigns(const Model& model)
     const Graph& graph = model.graph;
     if (!fromPyTorch(model))
         return {};
-    int convolutions = 0, withBias = 0;
+    int convolutions = 0, withBias = 0, inferenceNorms = 0, dropouts = 0;
     for (const Node& node : graph.nodes) {
-        if (node.opType == "BatchNormalization" || node.opType == "Dropout" || foldableFromWeights(graph, node))
+        if (isTrainingNode(graph, node) || foldableFromWeights(graph, node))
             return {}; // kept by a training export (or an inference one without folding)
+        if (node.opType == "BatchNormalization")
+            ++inferenceNorms;
+        dropouts += node.opType == "Dropout" ? 1 : 0;
         if (node.opType == "Conv") {
             ++convolutions;
             withBias += node.input(2) >= 0 ? 1 : 0;
         }
     }
-    std::vector<std::string> signs { "exported by PyTorch",
-                                     "no BatchNormalization node, no Dropout node and no unfolded weight transpose" };
+    std::vector<std::string> signs { "exported by PyTorch" };
+    if (inferenceNorms > 0)
+        signs.push_back(std::to_string(inferenceNorms)
+                        + " BatchNormalization nodes in inference form (one output, no training_mode), none "
+                          "folded where no convolution precedes them");
+    else if (dropouts > 0)
+        signs.push_back(std::to_string(dropouts) + " Dropout nodes not in training mode, no BatchNormalization node");
+    else
+        signs.push_back("no BatchNormalization node, no Dropout node and no unfolded weight transpose");
     if (withBias > 0)
         signs.push_back(std::to_string(withBias) + " of " + std::to_string(convolutions)
                         + " convolutions carry a bias, as a BatchNorm folded into them leaves");
