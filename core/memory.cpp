@@ -617,6 +617,13 @@ void MemoryPlanner::shareStorage()
         if (isViewOp(node) || isZeroDropout(m_graph, node)) {
             m_root[size_t(out)] = m_root[size_t(in)];
             m_gradRoot[size_t(out)] = m_gradRoot[size_t(in)];
+        } else if (isOneOf(node.opType, { "Split", "Slice" }) && node.domain.empty()) {
+            // PyTorch's chunk, split and slicing return views: each part keeps its input's
+            // whole storage alive, and a part saved for backward saves all of it. Their
+            // gradients are new tensors (the backward scatters into zeros).
+            for (int part : node.outputs)
+                if (part >= 0)
+                    m_root[size_t(part)] = m_root[size_t(in)];
         } else if (isOneOf(node.opType, { "Relu", "Clip", "LeakyRelu" }) && node.domain.empty()
                    && input.consumers.size() == 1 && !input.isGraphInput && !input.isGraphOutput
                    && m_savedUntilNode[size_t(in)] < 0) {
