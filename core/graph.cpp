@@ -193,4 +193,43 @@ void findModuleOutputs(Graph& graph)
     graph.moduleCalls = int(modules.size());
 }
 
+void findModuleArguments(Graph& graph)
+{
+    std::vector<std::vector<std::string>> scopes(graph.nodes.size());
+    std::map<std::string, int> lastNode; // module scope -> its last node in execution order
+    for (int n : graph.order) {
+        scopes[size_t(n)] = scopePath(graph.nodes[size_t(n)].name);
+        std::string key;
+        for (const std::string& part : scopes[size_t(n)]) {
+            key += '/' + part;
+            lastNode[key] = n;
+        }
+    }
+    std::vector<int> position(graph.nodes.size(), 0);
+    for (size_t i = 0; i < graph.order.size(); ++i)
+        position[size_t(graph.order[i])] = int(i);
+    graph.heldUntilNode.assign(graph.values.size(), -1);
+    static const std::vector<std::string> kNoScope;
+    for (size_t v = 0; v < graph.values.size(); ++v) {
+        const Value& value = graph.values[v];
+        const std::vector<std::string>& from = value.producer >= 0 ? scopes[size_t(value.producer)] : kNoScope;
+        int held = -1;
+        for (int c : value.consumers) {
+            const std::vector<std::string>& to = scopes[size_t(c)];
+            size_t common = 0;
+            while (common < from.size() && common < to.size() && from[common] == to[common])
+                ++common;
+            if (common == to.size())
+                continue; // read inside the producer's own module: an ordinary local
+            std::string outermost;
+            for (size_t i = 0; i <= common; ++i)
+                outermost += '/' + to[i];
+            const int last = lastNode[outermost];
+            if (held < 0 || position[size_t(last)] > position[size_t(held)])
+                held = last;
+        }
+        graph.heldUntilNode[v] = held;
+    }
+}
+
 } // namespace fp

@@ -124,6 +124,9 @@ struct Graph {
     // (moduleCallOutputs): a value once per module it leaves. Found once, when the graph is read.
     std::vector<int> moduleOutputs;
     int moduleCalls = 0;
+    // Per value: the last node of the outermost module call it is an argument of, or -1
+    // (findModuleArguments). PyTorch's caller holds a module's argument until the call returns.
+    std::vector<int> heldUntilNode;
 
     int findValue(const std::string& valueName) const;
 };
@@ -157,5 +160,11 @@ std::vector<std::string> scopePath(const std::string& nodeName);
 // counts beside its last layer's). A module's output is what leaves it: read by a node outside
 // it, or returned.
 void findModuleOutputs(Graph& graph);
+
+// Fills graph.heldUntilNode. A tensor handed to a module (`x = block(x)` in a Sequential, a
+// block's `forward(self, x)`) stays referenced by the caller until the module returns, however
+// early the module's nodes last read it: the modules a consumer's scope enters beyond the
+// producer's take it as an argument, and the outermost of them holds it longest.
+void findModuleArguments(Graph& graph);
 
 } // namespace fp

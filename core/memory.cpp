@@ -663,6 +663,10 @@ void MemoryPlanner::findLifetimes()
         int d = b;
         for (int consumer : value.consumers)
             d = std::max(d, m_forwardStep[size_t(consumer)]);
+        // A module's argument lives until the module returns (findModuleArguments).
+        const int held = v < m_graph.heldUntilNode.size() ? m_graph.heldUntilNode[v] : -1;
+        if (held >= 0)
+            d = std::max(d, m_forwardStep[size_t(held)]);
         if (value.isGraphOutput || value.isGraphInput)
             d = m_lastStep; // the caller holds its inputs and receives the outputs
         if (m_savedUntilNode[v] >= 0) {

@@ -794,6 +794,7 @@ Graph Reader::assemble(std::string name, std::vector<RawNode> nodes, std::vector
         }
     }
     findModuleOutputs(g);
+    findModuleArguments(g);
     return g;
 }
 

@@ -21,9 +21,13 @@ Two modes:
       ConvTranspose2d, Linear, MatMul, Softmax, LayerNorm, BatchNorm, GroupNorm, pooling,
       elementwise ops, Dropout) are run one at a time, fp32, at several batch sizes, and for each
       the transient memory ("scratch") of its forward and of its backward is measured.  Analytical
-      rules (scratch = sum of coefficients x input / output / weight / im2col-columns bytes + const)
-      are then fitted CONSERVATIVELY to those points (every point of a rule is covered where
-      possible, with the smallest over-estimate) and extrapolate to whole networks in the C++ core.
+      rules (scratch = coefficients x input / output / weight / im2col-columns bytes + const, plus
+      the largest of some such alternatives: oneDNN holds blocked copies of the input and weights
+      OR of the output, not both) are then fitted CONSERVATIVELY to those points (every point of a
+      rule covered, with the smallest over-estimate relative to the layer's input + output +
+      weight; see CONV_RULES and fit_template) and extrapolate to whole networks in the C++ core.
+      Operator entries get a "match" (weight_operand / broadcast) where the points of one side
+      take no scratch (op_match).
       The raw points go to FILE with ".points.json" in place of ".json" so the fit can be redone
       with --refit.
 
@@ -457,29 +461,76 @@ def conv_facts(p):
     return {"rank": p["rank"], "pointwise": all(v == 1 for v in k), "strided": any(v > 1 for v in s),
             "dilated": any(v > 1 for v in d), "depthwise": g == cin and cin > 1, "grouped": 1 < g < cin,
             "square": len(k) == 2 and k[0] == k[1], "batch": p["n"], "in_channels": cin,
+            # a Conv1d, or a Conv2d over an input of height 1 (PyTorch runs both as 1 x L)
+            "unit_height": p["rank"] == 3 or p["spatial"][0] == 1, "kernel_extent": max(k),
             "output_elements": p["output_elements"], "input_elements": p["input_elements"]}
+
+
+_BOUNDS = {"batch": "batch", "in_channels": "in_channels", "kernel_extent": "kernel_extent",
+           "output_elements": "output_elements", "input_elements": "input_elements"}
 
 
 def rule_matches(match, p):
     f = conv_facts(p)
     for key, v in match.items():
-        if key in ("rank", "pointwise", "strided", "dilated", "depthwise", "grouped", "square"):
+        if key in ("rank", "pointwise", "strided", "dilated", "depthwise", "grouped", "square", "unit_height"):
             if f[key] != v:
                 return False
-        elif key == "batch_max" and f["batch"] > v:
+        elif key.endswith("_max") and f[_BOUNDS[key[:-4]]] > v:
             return False
-        elif key == "batch_min" and f["batch"] < v:
-            return False
-        elif key == "in_channels_max" and f["in_channels"] > v:
-            return False
-        elif key == "in_channels_min" and f["in_channels"] < v:
-            return False
-        elif key == "output_elements_max" and f["output_elements"] > v:
-            return False
-        elif key == "input_elements_max" and f["input_elements"] > v:
+        elif key.endswith("_min") and f[_BOUNDS[key[:-4]]] < v:
             return False
     return True
 
+
+# ------------------------------------------------------------------------------------------------
+# max-structured rules.  oneDNN's buffers are not a sum: the forward holds blocked copies of the
+# input and the weights OR of the output (whichever is live at the peak), the backward the
+# blocked gradients OR the weight gradient's reorder OR, on its gemm path, one image's im2col
+# columns + weight-gradient buffers.  A scratch formula is `linear terms + max(alternatives)`
+# (resources/runtimes/README.md, core/runtime.cpp applyScratch).  A rule's forward and backward
+# are each fitted from a TEMPLATE: the formula with, for each coefficient, the values it may take
+# (a list), or FIT for the one coefficient solved exactly (the smallest that covers every point,
+# rounded up).  Every combination is tried; among those that cover every point of the rule, the
+# one with the smallest mean over-estimate relative to the layer's own I + O + W wins (ties: fewer
+# terms, then the smaller worst case).  Coefficients are whole buffers (0, 1, 4 weight-gradient
+# copies ...): the data choose WHICH buffers, not fractions of them.
+# ------------------------------------------------------------------------------------------------
+FIT = "fit"
+ON = [0, 1]  # a buffer present or not
+SMALL = [0, 1024, 4096]  # bias-sized leftovers (a few hundred bytes), in whole KiB
+# the terms of the plain linear fit (fit_conservative), for the CUDA rules and as a fallback
+ONEDNN = ["input", "output", "weight", "columns_image", "const"]
+SLOW = ["input", "output", "weight", "columns_image", "columns_batch", "const"]
+
+# oneDNN jit forward: the input's blocked copy + the reordered weights (+ a strided 1x1 kernel's
+# "reduce to unit stride" copy of one image), or the blocked output.  Its gemm path (taken when the
+# left padding exceeds the jit kernel's unroll: 1 x k kernels wider than 7 with "same" padding,
+# dilation >= 4) reads the plain input and weights: the output + gemm's column scratchpad (a
+# constant of about 250 KiB at batch 1, none at batch 8).
+ONEDNN_FWD = {"const": SMALL, "max": [{"input": ON, "weight": ON, "columns_image": ON}, {"output": 1, "const": FIT}]}
+# oneDNN backward: grad_input + grad_output blocked (jit), or their larger one, or the weight
+# gradient's reorder, or (gemm) one image's im2col columns + weight-gradient buffers.  A template
+# list: the fit takes the best of either (the gemm alternative always holds its columns).
+_JIT_BWD = [{"input": [0, 0.5, 1, 1.5, 2], "output": [0, 0.5, 1, 1.5, 2], "columns_image": ON, "const": FIT},
+            {"output": ON}, {"weight": ON}]
+ONEDNN_BWD = [{"const": SMALL, "max": _JIT_BWD},
+              {"const": SMALL, "max": _JIT_BWD + [{"columns_image": 1, "weight": [0, 1, 4]}]}]
+# oneDNN gemm backward (dilated kernels): one image's columns + the weight gradient's buffers, or
+# an output-sized buffer (the points at batch 8 and 32 show it where it is the larger)
+GEMM_BWD = {"const": SMALL, "max": [{"output": 1}, {"columns_image": 1, "weight": [0, 1, 4]}]}
+# the long 1-D rule also holds kernels 12..14, measured neither way (11 runs jit backward, 15 gemm):
+# grad_input + grad_output blocked (jit) or the gemm buffers, whichever is larger
+GEMM_OR_JIT_BWD = {"const": SMALL, "max": [{"input": 1, "output": 1}, {"columns_image": 1, "weight": [0, 1, 4]}]}
+# batch 1 with a stride: jit (grad_input + grad_output blocked, or the weight gradient's reorder),
+# but gemm for asymmetric strides (s = (1, 2), (2, 1), a strided Conv1d), which the predicates
+# cannot tell from symmetric ones: its columns (whose points all exceed I + O, but the jit
+# buffers stay in the formula for the shapes where they do not)
+BATCH1_STRIDED_BWD = {"const": SMALL, "max": [{"input": 1, "output": 1}, {"weight": ON},
+                                              {"columns_image": 1, "weight": [0, 1, 4]}]}
+# THNN slow_conv2d / slow_conv_dilated2d: the im2col columns (of the batch; of one image for the
+# dilated one, the same at batch 1)
+IM2COL = {"columns_batch": ON, "const": SMALL}
 
 # Ordered like PyTorch 1.13's ConvParams::use_mkldnn (aten/src/ATen/native/Convolution.cpp), for
 # fp32 CPU tensors and 1 thread:
@@ -487,29 +538,37 @@ def rule_matches(match, p):
 #             && (groups > 1 || (kh > 3 && kw > 3) || N > 1 || N*C*H*W > 20480)
 # else slow_conv_dilated2d (dilated: im2col of ONE image at a time) or slow_conv2d (im2col of the
 # WHOLE batch; a 1x1 stride-1 unpadded kernel uses the input as its columns).  Conv1d is viewed as
-# a 2-d conv of height 1.  Within oneDNN the rules split by what the chosen kernel reorders.
-ONEDNN = ["input", "output", "weight", "columns_image", "const"]
-SLOW = ["input", "output", "weight", "columns_image", "columns_batch", "const"]
+# a 2-d conv of height 1.  Within oneDNN the rules split by the algorithm oneDNN 2.6 picks (jit or
+# gemm, forward and backward apart), as far as the match predicates can tell it.
 CONV_RULES = [
     {"name": "slow_conv2d 1x1 (THNN: the input is its own im2col columns; batch < 16, 1 thread)",
      "match": {"pointwise": True, "strided": False, "dilated": False, "batch_max": 15, "grouped": False,
-               "depthwise": False}, "features": SLOW},
+               "depthwise": False}, "forward": IM2COL, "backward": IM2COL},
     {"name": "slow_conv2d / slow_conv_dilated2d im2col (batch 1, input <= 20480 elements, groups 1)",
      "match": {"batch_max": 1, "input_elements_max": 20480, "grouped": False, "depthwise": False},
-     "features": SLOW},
-    {"name": "oneDNN depthwise (jit, blocked nChw8c)", "match": {"depthwise": True}, "features": ONEDNN},
-    {"name": "oneDNN grouped", "match": {"grouped": True}, "features": ONEDNN},
-    {"name": "oneDNN dilated (jit forward, gemm backward: im2col columns + weight-gradient buffers)",
-     "match": {"dilated": True}, "features": ONEDNN},
-    {"name": "oneDNN conv1d (rank 3, run as 1 x L; gemm backward for long kernels)", "match": {"rank": 3},
-     "features": ONEDNN},
-    {"name": "oneDNN first layer (<= 4 input channels: plain-layout input)", "match": {"in_channels_max": 4},
-     "features": ONEDNN},
-    {"name": "oneDNN non-square kernel (1xk / kx1: jit or gemm)", "match": {"square": False}, "features": ONEDNN},
-    {"name": "oneDNN batch 1 (jit; gemm backward-weights for some shapes)", "match": {"batch_max": 1},
-     "features": ONEDNN},
-    {"name": "oneDNN direct (jit, blocked layouts: reorders of input, output and weights)", "match": {},
-     "features": ONEDNN},
+     "forward": IM2COL, "backward": IM2COL},
+    {"name": "oneDNN depthwise 3x3 (jit, blocked nChw8c: grad_input and grad_output blocked)",
+     "match": {"depthwise": True, "kernel_extent_max": 3}, "forward": ONEDNN_FWD, "backward": ONEDNN_BWD},
+    {"name": "oneDNN depthwise 5x5 and larger (jit: one gradient blocked, not both; gemm-like columns for a few)",
+     "match": {"depthwise": True}, "forward": ONEDNN_FWD, "backward": ONEDNN_BWD},
+    {"name": "oneDNN grouped (jit; a grouped 1x1 below batch 16 runs slow_conv2d)",
+     "match": {"grouped": True}, "forward": ONEDNN_FWD, "backward": ONEDNN_BWD},
+    {"name": "oneDNN first layer (<= 4 input channels: plain-layout input, blocked output)",
+     "match": {"in_channels_max": 4}, "forward": ONEDNN_FWD, "backward": ONEDNN_BWD},
+    {"name": "oneDNN gemm, long 1-D kernel (1 x k, k >= 12: gemm forward, no weight reorder; gemm backward)",
+     "match": {"unit_height": True, "kernel_extent_min": 12}, "forward": ONEDNN_FWD, "backward": GEMM_OR_JIT_BWD},
+    {"name": "oneDNN dilated (jit forward when the padding is <= 3, else gemm; gemm backward)",
+     "match": {"dilated": True}, "forward": ONEDNN_FWD, "backward": GEMM_BWD},
+    {"name": "oneDNN 1-D kernel 9..11 (gemm forward, no weight reorder; jit backward)",
+     "match": {"unit_height": True, "kernel_extent_min": 9}, "forward": ONEDNN_FWD, "backward": ONEDNN_BWD},
+    {"name": "oneDNN 1xk / kx1, k >= 9 (1xk: gemm, kx1: jit; the predicates cannot tell them apart)",
+     "match": {"square": False, "kernel_extent_min": 9}, "forward": ONEDNN_FWD, "backward": ONEDNN_BWD},
+    {"name": "oneDNN 1x1 strided (jit + a reduce-to-unit-stride copy of one image)",
+     "match": {"pointwise": True, "strided": True}, "forward": ONEDNN_FWD, "backward": ONEDNN_BWD},
+    {"name": "oneDNN batch 1 strided (jit; gemm backward for asymmetric strides)",
+     "match": {"batch_max": 1, "strided": True}, "forward": ONEDNN_FWD, "backward": BATCH1_STRIDED_BWD},
+    {"name": "oneDNN direct (jit, blocked layouts: the input + the reordered weights, or the output)",
+     "match": {}, "forward": ONEDNN_FWD, "backward": ONEDNN_BWD},
 ]
 
 # CUDA (cuDNN, torch.backends.cudnn.benchmark = False: cudnnGetConvolution*Algorithm_v7 heuristics;
@@ -630,22 +689,165 @@ def denoised(target):
     return t
 
 
-def predict(p, coefs):
+def _template_slots(template):
+    """[(where, feature, values)] of a template: where = -1 for the linear part, j for the j-th
+    alternative of its "max"; values a tuple, or FIT."""
+    slots = []
+    for where, part in [(-1, template)] + list(enumerate(template.get("max", []))):
+        for f, v in part.items():
+            if f == "max":
+                continue
+            slots.append((where, f, FIT if v == FIT else tuple(v) if isinstance(v, (list, tuple)) else (v,)))
+    if sum(v == FIT for _, _, v in slots) > 1:
+        raise ValueError("a template solves at most one coefficient (FIT)")
+    return slots
+
+
+def _round_up_array(c, feature):
+    import numpy as np
+    if feature == "const":
+        return np.ceil(c / 1024.0 - 1e-9) * 1024
+    return np.where(c >= 0.25, np.ceil(c * 8 - 1e-6) / 8.0, np.ceil(c * 1000 - 1e-6) / 1000.0) * (c > 0)
+
+
+def held_bytes(p):
+    """What the layer holds anyway while it runs: its input, output and weight."""
+    return float(p["input_bytes"] + p["output_bytes"] + p["weight_bytes"])
+
+
+def fit_template(points, target, template, chunk=4096):
+    """The best formula of `template` (see FIT above; or of a list of templates) over `points`, or
+    None when no combination covers every point.  Returns (formula, score)."""
+    import numpy as np
+    if not points:
+        return {}, ()
+    if isinstance(template, list):
+        fits = [f for f in (fit_template(points, target, t, chunk) for t in template) if f is not None]
+        return min(fits, key=lambda f: f[1]) if fits else None
+    target = denoised(target)
+    m = np.array([float(target(p)) for p in points])
+    held = np.maximum(np.array([held_bytes(p) for p in points]), 1.0)
+    slots = _template_slots(template)
+    fixed = [s for s in slots if s[2] != FIT]
+    free = next((s for s in slots if s[2] == FIT), None)
+    n_alt = len(template.get("max", []))
+    X = {f: np.array([float(feature_values(p, None)[f]) for p in points]) for _, f, _ in slots}
+    tol = 1e-9 * np.maximum(m, 1.0)
+    grids = [np.array(v, dtype=float) for _, _, v in fixed]
+    total = int(np.prod([len(g) for g in grids])) if grids else 1
+    best = None
+    for start in range(0, total, chunk):
+        idx = np.arange(start, min(total, start + chunk))
+        coefs = np.zeros((len(idx), len(fixed)))
+        rest = idx.copy()
+        for s in range(len(fixed) - 1, -1, -1):  # mixed-radix digits: the last slot varies fastest
+            coefs[:, s] = grids[s][rest % len(grids[s])]
+            rest //= len(grids[s])
+        parts = np.zeros((n_alt + 1, len(idx), len(points)))  # [linear, alt 0, alt 1, ...]
+        for s, (where, f, _) in enumerate(fixed):
+            parts[where + 1] += coefs[:, s, None] * X[f][None, :]
+        lin = parts[0]
+        alts = parts[1:]
+        free_c = np.zeros(len(idx))
+        if free is None:
+            est = lin + (alts.max(0) if n_alt else 0.0)
+            ok = (est >= m - tol).all(1)
+        else:
+            where, f, _ = free
+            xf = X[f][None, :] if f != "const" else np.ones((1, len(points)))
+            if where < 0:
+                base = lin + (alts.max(0) if n_alt else 0.0)
+                need = m[None, :] - base
+                must = need > tol
+            else:
+                others = lin + (np.delete(alts, where, 0).max(0) if n_alt > 1 else 0.0)
+                base = lin + alts[where]
+                need = m[None, :] - base
+                must = (others < m - tol) & (need > tol)
+            ok = ~(must & (xf <= 0)).any(1)
+            ratio = np.where(must & (xf > 0), need / np.where(xf > 0, xf, 1.0), 0.0)
+            free_c = _round_up_array(ratio.max(1), f)
+            if where < 0:
+                est = base + free_c[:, None] * xf
+            else:
+                est = np.maximum(others, base + free_c[:, None] * xf)
+            ok &= (est >= m - tol).all(1)
+        if not ok.any():
+            continue
+        over = (est - m) / held
+        obj = over.mean(1)
+        nnz = (coefs != 0).sum(1) + (free_c != 0)
+        worst = over.max(1)
+        # ties (points where I = O cannot tell 1*I + 1*O from 2*O): the evener coefficients, then
+        # fewer terms, then the smaller worst case
+        ratios = np.array([f != "const" for _, f, _ in fixed], dtype=bool)
+        spread = (coefs[:, ratios] ** 2).sum(1)
+        for i in np.flatnonzero(ok):
+            key = (round(float(obj[i]), 9), float(spread[i]), int(nnz[i]), round(float(worst[i]), 9))
+            if best is None or key < best[0]:
+                best = (key, coefs[i].copy(), float(free_c[i]))
+    if best is None:
+        return None
+    formula_parts = [dict() for _ in range(n_alt + 1)]
+    for s, (where, f, _) in enumerate(fixed):
+        if best[1][s]:
+            formula_parts[where + 1][f] = float(best[1][s])
+    if free is not None and best[2]:
+        formula_parts[free[0] + 1][free[1]] = int(best[2]) if free[1] == "const" else best[2]
+    return _formula(formula_parts[0], [a for a in formula_parts[1:] if a]), best[0]
+
+
+def _formula(linear, alternatives):
+    """The JSON formula: coefficients as plain numbers; one alternative left joins the linear part."""
+    out = dict(linear)
+    if len(alternatives) == 1:
+        for f, c in alternatives[0].items():
+            out[f] = out.get(f, 0) + c
+    elif alternatives:
+        out["max"] = alternatives
+    return {f: (int(c) if f == "const" else round(c, 6)) if f != "max" else c for f, c in out.items()}
+
+
+def predict(p, formula):
+    """A scratch formula's bytes for a point, as core/runtime.cpp applyScratch computes them:
+    the linear terms + the largest alternative of "max"."""
     fv = feature_values(p, None)
-    return sum(c * fv[f] for f, c in coefs.items())
+    linear = sum(c * fv[f] for f, c in formula.items() if f != "max")
+    return linear + max([predict(p, alt) for alt in formula.get("max", [])] + [0.0])
 
 
 def coverage(points, target, coefs):
+    """Fit quality: worst under- and over-estimate relative to the measured scratch (a point
+    measured at 0 counts relative to its output), and the over-estimate relative to the bytes the
+    layer holds anyway (input + output + weight: what matters for a whole network's peak)."""
     target = denoised(target)
     under = over = 0.0
+    held = []
     for p in points:
         t, e = target(p), predict(p, coefs)
         if t > 0:
             r = (e - t) / t
             under, over = min(under, r), max(over, r)
-        elif e > 0:  # measured zero: relative to the layer's output
+        elif e > 0:
             over = max(over, e / max(p["output_bytes"], 1))
-    return {"points": len(points), "worst_under": round(abs(under), 4), "worst_over": round(over, 4)}
+        held.append((e - t) / max(held_bytes(p), 1.0))
+    held.sort()
+    return {"points": len(points), "worst_under": round(abs(under), 4), "worst_over": round(over, 4),
+            "worst_over_held": round(max(held, default=0.0), 4),
+            "median_over_held": round(held[len(held) // 2] if held else 0.0, 4)}
+
+
+def _fit_direction(points, target, rule, key):
+    """One direction of a rule: its template when it has one (a LP over "features" otherwise, or
+    when the template cannot cover the points: a new runtime, say, whose buffers differ)."""
+    template = rule.get(key)
+    if template is not None:
+        fitted = fit_template(points, target, template)
+        if fitted is not None:
+            return fitted[0], coverage(points, target, fitted[0])
+        print(f"calibrate.py: warning: the {key} template of \"{rule['name']}\" leaves some of its {len(points)} "
+              f"points uncovered; fitting a sum of terms instead", file=sys.stderr)
+    return fit_conservative(points, target, rule.get("features", FEATURES), max_terms=4)
 
 
 def fit_conv_rules(points, rules=CONV_RULES):
@@ -655,15 +857,17 @@ def fit_conv_rules(points, rules=CONV_RULES):
         mine = [p for p in remaining if rule_matches(rule["match"], p)]
         remaining = [p for p in remaining if not rule_matches(rule["match"], p)]
         entry = {"name": rule["name"], "match": rule["match"]}
-        feats = rule.get("features", FEATURES)
-        fw, cf = fit_conservative(mine, lambda p: p["forward"], feats, max_terms=4)
-        bw, cb = fit_conservative(mine, lambda p: p["bwd"], feats, max_terms=4)
+        fw, cf = _fit_direction(mine, lambda p: p["forward"], rule, "forward")
+        bw, cb = _fit_direction(mine, lambda p: p["bwd"], rule, "backward")
         backends = sorted({p.get("backend", "") for p in mine} - {""})
         entry.update({"forward": fw, "backward": bw, "points": len(mine),
                       "worst_under": max(cf.get("worst_under", 0), cb.get("worst_under", 0)),
                       "worst_over": max(cf.get("worst_over", 0), cb.get("worst_over", 0)),
+                      "worst_over_held": max(cf.get("worst_over_held", 0), cb.get("worst_over_held", 0)),
                       "forward_fit": cf, "backward_fit": cb, "backends_seen": backends})
         out.append(entry)
+    if remaining:
+        print(f"calibrate.py: warning: {len(remaining)} points match no rule", file=sys.stderr)
     return out
 
 
@@ -679,6 +883,33 @@ OP_FEATURE_SETS = {
 }
 
 
+def op_facts(p):
+    """The operator-entry predicates of core/runtime.cpp, for a measured point: is the ONNX node's
+    second input a weight (an initializer: a module's parameter, e.g. Linear's), and do its first
+    two inputs differ in size (a broadcast operand)."""
+    shapes = p.get("shapes") or [p.get("shape", [])]
+    if len(shapes) >= 2:
+        return {"weight_operand": False, "broadcast": math.prod(shapes[0]) != math.prod(shapes[1])}
+    return {"weight_operand": p.get("weight_bytes", 0) > 0, "broadcast": False}
+
+
+def op_match(points):
+    """The "match" an op's entry needs, or {}: when the points split by a predicate (weight_operand
+    first, then broadcast) into a side with scratch and a side with none, the entry is for the
+    side with scratch and the match keeps it off the other (MatMul: attention's q @ k^T copies a
+    gradient, a Linear layer's product with its weight takes nothing; Mul: a broadcast operand's
+    backward reduces a full-size product, a same-shape Mul takes nothing)."""
+    zero = denoised(lambda p: p["forward"]), denoised(lambda p: p.get("bwd", 0))
+    has = [any(t(p) > 0 for t in zero) for p in points]
+    for key in ("weight_operand", "broadcast"):
+        for value in (True, False):
+            side = [h for p, h in zip(points, has) if op_facts(p)[key] == value]
+            rest = [h for p, h in zip(points, has) if op_facts(p)[key] != value]
+            if side and rest and any(side) and not any(rest):
+                return {key: value}
+    return {}
+
+
 def fit_ops(points):
     ops = {}
     by = {}
@@ -687,16 +918,30 @@ def fit_ops(points):
     for op, pts in sorted(by.items()):
         if op in ("Attention",):
             continue  # a composite, reported in the points only
+        match = op_match(pts)
+        mine = [p for p in pts if all(op_facts(p)[k] == v for k, v in match.items())]
         feats = OP_FEATURE_SETS.get(op, OP_FEATURES)
-        fw, cf = fit_conservative(pts, lambda p: p["forward"], feats)
-        bw, cb = fit_conservative(pts, lambda p: p.get("bwd", 0), feats)
+        fw, cf = fit_conservative(mine, lambda p: p["forward"], feats)
+        bw, cb = fit_conservative(mine, lambda p: p.get("bwd", 0), feats)
         if not fw and not bw:
             continue
-        ops[op] = {"forward": fw, "backward": bw, "points": len(pts),
+        ops[op] = {"forward": fw, "backward": bw, "points": len(mine),
                    "worst_under": max(cf.get("worst_under", 0), cb.get("worst_under", 0)),
                    "worst_over": max(cf.get("worst_over", 0), cb.get("worst_over", 0)),
-                   "variants": sorted({p["variant"] for p in pts})}
+                   "variants": sorted({p["variant"] for p in mine})}
+        if match:
+            ops[op]["match"] = match
+            if op in OP_NOTES:
+                ops[op]["note"] = OP_NOTES[op]
     return ops
+
+
+OP_NOTES = {
+    "MatMul": "q @ k^T in attention: the backward copies one input-sized gradient; a Linear layer's product "
+              "(a weight operand) takes nothing",
+    "Mul": "a broadcast operand (squeeze-and-excitation's scale): the backward's product before the reduction; "
+           "same-shape products take nothing",
+}
 
 
 # ================================================================================================
@@ -761,7 +1006,8 @@ def build_profile(points):
                   f"{meta['device']}, {meta['threads']} thread{'s' if meta['threads'] != 1 else ''}, {meta['date']}",
         "allocator": {"granularity_bytes": meta["granularity_bytes"], "context_bytes": meta.get("context_bytes", 0)},
         "dropout_mask_bytes_per_element": int(math.ceil(mask - 1e-9)),
-        "conv": [{k: r[k] for k in ("name", "match", "forward", "backward", "points", "worst_under", "worst_over")}
+        "conv": [{k: r[k] for k in ("name", "match", "forward", "backward", "points", "worst_under", "worst_over",
+                                    "worst_over_held") if k in r}
                  for r in rules],
         "ops": fit_ops(ops_pts),
     }
@@ -775,14 +1021,30 @@ def build_profile(points):
     return prof, rules
 
 
+def _terms(formula):
+    """A formula as text: 1*I + max(1*O, 1*W) ..."""
+    names = {"input": "I", "output": "O", "weight": "W", "columns_image": "Ci", "columns_batch": "Cb"}
+    t = [f"{formula['const']}" if f == "const" else f"{c:g}*{names[f]}" for f, c in formula.items()
+         if f != "max" for c in [formula[f]]]
+    if formula.get("max"):
+        t.append("max(" + ", ".join(_terms(a) for a in formula["max"]) + ")")
+    return " + ".join(t) or "0"
+
+
 def refit_report(rules, prof):
-    lines = []
+    lines = ["conv rules (over: vs the measured scratch | vs the layer's I+O+W; fwd / bwd):"]
     for r in rules:
-        lines.append(f"  {r['name']}: fwd {r['forward']} bwd {r['backward']} points {r['points']} "
-                     f"under {r['worst_under']} over {r['worst_over']} backends {r['backends_seen']}")
+        cf, cb = r["forward_fit"], r["backward_fit"]
+        lines.append(f"  {r['name']}\n      match {json.dumps(r['match'])}  points {r['points']}  "
+                     f"backends {r['backends_seen']}\n"
+                     f"      forward  {_terms(r['forward'])}\n      backward {_terms(r['backward'])}\n"
+                     f"      worst under {cf['worst_under']} / {cb['worst_under']}   worst over {cf['worst_over']} / "
+                     f"{cb['worst_over']}   worst over vs I+O+W {cf['worst_over_held']} / {cb['worst_over_held']}   "
+                     f"median over vs I+O+W {cf['median_over_held']} / {cb['median_over_held']}")
+    lines.append("ops:")
     for op, e in prof["ops"].items():
-        lines.append(f"  {op}: fwd {e['forward']} bwd {e['backward']} points {e['points']} "
-                     f"under {e['worst_under']} over {e['worst_over']}")
+        lines.append(f"  {op}: fwd {_terms(e['forward'])} bwd {_terms(e['backward'])} match {e.get('match', {})} "
+                     f"points {e['points']} under {e['worst_under']} over {e['worst_over']}")
     return "\n".join(lines)
 
 
