@@ -775,11 +775,9 @@ void MemoryPlanner::placeSavedExtrasAndWorkspace()
             m_plan.savedBytesByNode[size_t(n)] = satAdd(m_plan.savedBytesByNode[size_t(n)], extra);
         const Node& node = m_graph.nodes[size_t(n)];
         KernelScratch scratch;
-        if (m_fused[size_t(n)].member)
-            scratch = {}; // the framework's fused kernel runs instead (no scratch measured for it)
-        else if (node.opType == "Conv" && algorithm != ConvAlgorithm::FrameworkDefault)
+        if (node.opType == "Conv" && algorithm != ConvAlgorithm::FrameworkDefault)
             scratch.forward = scratch.backward = convWorkspace(node, m_tensors, algorithm, m_precision);
-        else
+        else if (!m_fused[size_t(n)].member) // inside a fused pattern the framework's one kernel runs
             scratch = m_runtime.scratch(node, m_tensors, elementBytes(outputDType(node), m_precision),
                                         [this](int v) { return isWeight(v) || m_weightView[size_t(v)]; });
         // What a kernel keeps for its backward (max-pooling's indices) is the same allocation

@@ -202,17 +202,6 @@ std::shared_ptr<const RuntimeProfile> parseBuiltin(const char* json)
 
 } // namespace
 
-const ConvRule* RuntimeProfile::convRule(const Node& node, const std::vector<TensorInfo>& tensors) const
-{
-    const std::optional<ConvShape> c = convShape(node, tensors);
-    if (!c || node.opType != "Conv")
-        return nullptr;
-    for (const ConvRule& r : conv)
-        if (matches(r, *c))
-            return &r;
-    return nullptr;
-}
-
 KernelScratch RuntimeProfile::scratch(const Node& node, const std::vector<TensorInfo>& tensors, int elementBytes,
                                       const std::function<bool(int)>& isWeight) const
 {
@@ -225,7 +214,7 @@ KernelScratch RuntimeProfile::scratch(const Node& node, const std::vector<Tensor
             if (!matches(r, *c))
                 continue;
             const KernelSizes sizes = scaled(c->sizes, elementBytes);
-            return { applyScratch(r.forward, sizes), applyScratch(r.backward, sizes), r.name };
+            return { applyScratch(r.forward, sizes), applyScratch(r.backward, sizes) };
         }
         return s;
     }
@@ -245,7 +234,7 @@ KernelScratch RuntimeProfile::scratch(const Node& node, const std::vector<Tensor
     sizes.input = bytes(x);
     sizes.output = bytes(y);
     sizes.weight = bytes(w);
-    return { applyScratch(it->second.forward, sizes), applyScratch(it->second.backward, sizes), it->first };
+    return { applyScratch(it->second.forward, sizes), applyScratch(it->second.backward, sizes) };
 }
 
 RuntimeProfile parseRuntimeProfile(const std::string& json)

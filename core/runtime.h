@@ -75,11 +75,10 @@ struct AllocatorModel {
     int64_t libraryWorkspaceBytes = 0; // held once the first kernel runs (cuBLAS's workspace)
 };
 
-// A node's scratch under a profile: forward, backward (training), and the rule that decided it.
+// A node's scratch under a profile: in its forward and in its backward (training).
 struct KernelScratch {
     int64_t forward = 0;
     int64_t backward = 0;
-    std::string rule; // the convolution algorithm or the operator's entry; empty: none
 };
 
 struct RuntimeProfile {
@@ -96,8 +95,6 @@ struct RuntimeProfile {
     // `isWeight` says whether a value is a weight (an initializer or a view of one).
     KernelScratch scratch(const Node& node, const std::vector<TensorInfo>& tensors, int elementBytes,
                           const std::function<bool(int)>& isWeight) const;
-    // The matching convolution rule, or nullptr (not a convolution of known shape, or no rule).
-    const ConvRule* convRule(const Node& node, const std::vector<TensorInfo>& tensors) const;
 };
 
 // Reads a profile's JSON ("format": "footprint-runtime"); throws std::runtime_error with the reason.

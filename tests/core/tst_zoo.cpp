@@ -59,7 +59,10 @@ struct Figure {
         for (const Error& e : errors)
             a.push_back(std::abs(e.relative));
         std::sort(a.begin(), a.end());
-        return a.empty() ? 0 : a[std::min(a.size() - 1, size_t(std::ceil(q * double(a.size()))) - (q > 0 ? 1 : 0))];
+        if (a.empty())
+            return 0;
+        const size_t rank = std::max<size_t>(size_t(std::ceil(q * double(a.size()))), 1); // 1-based
+        return a[std::min(rank, a.size()) - 1];
     }
     const Error& worstUnder() const
     {
