@@ -41,12 +41,20 @@ bool isTrainingNode(const Graph& graph, const Node& node)
 
 } // namespace
 
+bool hasFoldedBatchNorm(const Graph& graph, const Node& node)
+{
+    if (node.opType != "Conv" || !node.domain.empty() || node.input(1) < 0)
+        return false;
+    const Value& weight = graph.values[size_t(node.input(1))];
+    return weight.isInitializer && weight.name.rfind("onnx::Conv_", 0) == 0;
+}
+
 std::vector<std::string> evalExportSigns(const Model& model)
 {
     const Graph& graph = model.graph;
     if (!fromPyTorch(model))
         return {};
-    int convolutions = 0, withBias = 0, inferenceNorms = 0, dropouts = 0;
+    int convolutions = 0, withBias = 0, folded = 0, inferenceNorms = 0, dropouts = 0;
     for (const Node& node : graph.nodes) {
         if (isTrainingNode(graph, node) || foldableFromWeights(graph, node))
             return {}; // kept by a training export (or an inference one without folding)
@@ -56,6 +64,7 @@ std::vector<std::string> evalExportSigns(const Model& model)
         if (node.opType == "Conv") {
             ++convolutions;
             withBias += node.input(2) >= 0 ? 1 : 0;
+            folded += hasFoldedBatchNorm(graph, node) ? 1 : 0;
         }
     }
     std::vector<std::string> signs { "exported by PyTorch" };
@@ -67,7 +76,11 @@ std::vector<std::string> evalExportSigns(const Model& model)
         signs.push_back(std::to_string(dropouts) + " Dropout nodes not in training mode, no BatchNormalization node");
     else
         signs.push_back("no BatchNormalization node, no Dropout node and no unfolded weight transpose");
-    if (withBias > 0)
+    if (folded > 0)
+        signs.push_back(std::to_string(folded) + " of " + std::to_string(convolutions)
+                        + " convolutions have a weight renamed by constant folding (onnx::Conv_N), a BatchNorm "
+                          "folded into them");
+    else if (withBias > 0)
         signs.push_back(std::to_string(withBias) + " of " + std::to_string(convolutions)
                         + " convolutions carry a bias, as a BatchNorm folded into them leaves");
     return signs;

@@ -17,6 +17,11 @@ namespace fp {
 // weight transpose left unfolded).
 std::vector<std::string> evalExportSigns(const Model& model);
 
+// Whether PyTorch's constant folding folded a BatchNorm into this convolution: it renames the
+// folded weight "onnx::Conv_N", where an unfolded one keeps its parameter's name. PyTorch itself
+// runs the BatchNorm as a second kernel with its own output.
+bool hasFoldedBatchNorm(const Graph& graph, const Node& node);
+
 // The caveat a training estimate of such a graph carries: what it leaves out and how to export
 // for training. Empty when `signs` is.
 std::string evalExportCaveat(const std::vector<std::string>& signs);

@@ -1,5 +1,6 @@
 #include "memory.h"
 
+#include "exportcheck.h"
 #include "runtime.h"
 #include "saturating.h"
 
@@ -443,6 +444,7 @@ private:
     void placeActivations();
     void placeResidentState();
     void placeSavedExtrasAndWorkspace();
+    void placeFoldedBatchNorm(int n, int step, int64_t convScratch);
     void placeGradients();
     void buildTimeline();
     void listLiveAtPeak();
@@ -786,11 +788,43 @@ void MemoryPlanner::placeSavedExtrasAndWorkspace()
             scratch.forward = std::max<int64_t>(scratch.forward - extra, 0);
         if (scratch.forward > 0)
             m_buffers.push_back({ scratch.forward, Category::Workspace, s, s, -1, "workspace", n });
+        if (m_runtime.runsFoldedBatchNorm && hasFoldedBatchNorm(m_graph, node))
+            placeFoldedBatchNorm(n, s, scratch.forward);
         const int back = m_backwardStep[size_t(n)];
         if (back >= 0 && scratch.backward > 0)
             m_buffers.push_back({ scratch.backward, Category::Workspace, back, back, -1, "workspace", n });
         m_plan.workspaceBytes = std::max({ m_plan.workspaceBytes, scratch.forward, back >= 0 ? scratch.backward : 0 });
     }
+}
+
+// The BatchNorm an eval export folded into convolution `n` runs in PyTorch as its own kernel
+// after it: its output, the size of the convolution's, lives beside the convolution's until
+// that is freed. In training the BatchNorm saves its input, one more saved tensor; in
+// inference it is a transient, less the convolution's dead inputs and its scratch, which are
+// freed by then.
+void MemoryPlanner::placeFoldedBatchNorm(int n, int step, int64_t convScratch)
+{
+    const Node& node = m_graph.nodes[size_t(n)];
+    const int out = node.output(0);
+    if (out < 0 || !isActivation(out))
+        return;
+    const int64_t bytes = tensorBytes(m_tensors[size_t(out)], m_precision);
+    const int back = m_backwardStep[size_t(n)];
+    if (back >= 0) {
+        m_buffers.push_back({ bytes, Category::SavedActivations, step, back, -1, "folded BatchNorm input", n });
+        m_plan.savedActivationBytes = satAdd(m_plan.savedActivationBytes, bytes);
+        m_plan.savedBytesByNode[size_t(n)] = satAdd(m_plan.savedBytesByNode[size_t(n)], bytes);
+        return;
+    }
+    std::set<int> freed;
+    for (int in : node.inputs)
+        if (in >= 0 && isActivation(in) && m_death[size_t(m_root[size_t(in)])] == step)
+            freed.insert(m_root[size_t(in)]);
+    int64_t freedBytes = convScratch;
+    for (int root : freed)
+        freedBytes = satAdd(freedBytes, tensorBytes(m_tensors[size_t(root)], m_precision));
+    if (bytes > freedBytes)
+        m_buffers.push_back({ bytes - freedBytes, Category::Activations, step, step, -1, "folded BatchNorm", n });
 }
 
 // Gradients. An activation's gradient is born at the backward step of its last forward

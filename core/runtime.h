@@ -87,6 +87,9 @@ struct RuntimeProfile {
     std::string source; // how the table was made
     AllocatorModel allocator;
     int dropoutMaskBytesPerElement = 1;
+    // PyTorch runs a BatchNorm that an eval export folded into its convolution as a second
+    // kernel: one more tensor of the convolution's output size (saved for backward in training).
+    bool runsFoldedBatchNorm = false;
     std::vector<ConvRule> conv;
     std::map<std::string, OpScratch> ops; // by ONNX operator type
 

@@ -1006,6 +1006,9 @@ def build_profile(points):
                   f"{meta['device']}, {meta['threads']} thread{'s' if meta['threads'] != 1 else ''}, {meta['date']}",
         "allocator": {"granularity_bytes": meta["granularity_bytes"], "context_bytes": meta.get("context_bytes", 0)},
         "dropout_mask_bytes_per_element": int(math.ceil(mask - 1e-9)),
+        # eager mode never fuses: a BatchNorm that an eval export folded into its convolution
+        # still runs as its own kernel, with its own output (tests/zoo: wav2letter, wave_cnn)
+        "runs_folded_batchnorm": True,
         "conv": [{k: r[k] for k in ("name", "match", "forward", "backward", "points", "worst_under", "worst_over",
                                     "worst_over_held") if k in r}
                  for r in rules],
