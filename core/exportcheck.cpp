@@ -76,13 +76,11 @@ std::vector<std::string> evalExportSigns(const Model& model)
         signs.push_back(std::to_string(dropouts) + " Dropout nodes not in training mode, no BatchNormalization node");
     else
         signs.push_back("no BatchNormalization node, no Dropout node and no unfolded weight transpose");
-    if (folded > 0)
-        signs.push_back(std::to_string(folded) + " of " + std::to_string(convolutions)
-                        + " convolutions have a weight renamed by constant folding (onnx::Conv_N), a BatchNorm "
-                          "folded into them");
-    else if (withBias > 0)
+    if (withBias > 0)
         signs.push_back(std::to_string(withBias) + " of " + std::to_string(convolutions)
                         + " convolutions carry a bias, as a BatchNorm folded into them leaves");
+    if (folded > 0)
+        signs.push_back(std::to_string(folded) + " weights renamed by constant folding (onnx::Conv_N)");
     return signs;
 }
 
@@ -93,8 +91,9 @@ std::string evalExportCaveat(const std::vector<std::string>& signs)
     std::string text = "this graph looks like an eval-mode export (";
     for (size_t i = 0; i < signs.size(); ++i)
         text += (i ? "; " : "") + signs[i];
-    return text + "): the training estimate leaves out what BatchNorm and Dropout keep for the backward pass "
-                  "and any layer the export folded away, so it may be low. Export for training with "
+    return text + "): the training estimate adds back the input each folded BatchNorm keeps where its "
+                  "weight was renamed, but leaves out what Dropout keeps for the backward pass and any layer the "
+                  "export folded away without a trace, so it may be low. Export for training with "
                   "torch.onnx.export(..., training=torch.onnx.TrainingMode.TRAINING, do_constant_folding=False)";
 }
 

@@ -126,6 +126,17 @@ bool isOneOf(const std::string& op, std::initializer_list<const char*> ops)
     return false;
 }
 
+// Whether a convolution reads PyTorch's permute(0, 3, 1, 2) of an NHWC tensor: a view with
+// channels-last strides, which PyTorch convolves in channels-last form.
+bool readsChannelsLastView(const Graph& graph, const Node& node)
+{
+    const int x = node.input(0);
+    if (node.opType != "Conv" || x < 0 || graph.values[size_t(x)].producer < 0)
+        return false;
+    const Node& producer = graph.nodes[size_t(graph.values[size_t(x)].producer)];
+    return producer.opType == "Transpose" && producer.attrInts("perm") == std::vector<int64_t> { 0, 3, 1, 2 };
+}
+
 // Dropout with a ratio of 0 (ViT's and Swin's defaults, exported with training=TRAINING) hands its
 // input back unchanged in PyTorch: no mask, no new tensor.
 bool isZeroDropout(const Graph& graph, const Node& node)
@@ -781,7 +792,8 @@ void MemoryPlanner::placeSavedExtrasAndWorkspace()
             scratch.forward = scratch.backward = convWorkspace(node, m_tensors, algorithm, m_precision);
         else if (!m_fused[size_t(n)].member) // inside a fused pattern the framework's one kernel runs
             scratch = m_runtime.scratch(node, m_tensors, elementBytes(outputDType(node), m_precision),
-                                        [this](int v) { return isWeight(v) || m_weightView[size_t(v)]; });
+                                        [this](int v) { return isWeight(v) || m_weightView[size_t(v)]; },
+                                        readsChannelsLastView(m_graph, node));
         // What a kernel keeps for its backward (max-pooling's indices) is the same allocation
         // its forward takes in inference: not twice.
         if (m_nodeBackward[size_t(n)])

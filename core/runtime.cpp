@@ -44,6 +44,7 @@ struct ConvShape {
     int64_t batch = 0, inChannels = 0, group = 1;
     int64_t inputElements = 0, outputElements = 0;
     bool pointwise = true, strided = false, dilated = false, square = true, unitHeight = false;
+    bool channelsLast = false;
     int64_t kernelExtent = 1;
     KernelSizes sizes; // in elements until scaled
 };
@@ -99,7 +100,7 @@ bool matches(const ConvRule& r, const ConvShape& c)
     const auto is = [](const std::optional<bool>& want, bool have) { return !want || *want == have; };
     return (!r.rank || *r.rank == c.rank) && is(r.pointwise, c.pointwise) && is(r.strided, c.strided)
         && is(r.dilated, c.dilated) && is(r.depthwise, depthwise) && is(r.grouped, grouped)
-        && is(r.square, c.square) && is(r.unitHeight, c.unitHeight)
+        && is(r.square, c.square) && is(r.unitHeight, c.unitHeight) && is(r.channelsLast, c.channelsLast)
         && (!r.kernelExtentMin || c.kernelExtent >= *r.kernelExtentMin)
         && (!r.kernelExtentMax || c.kernelExtent <= *r.kernelExtentMax) && (!r.batchMin || c.batch >= *r.batchMin)
         && (!r.batchMax || c.batch <= *r.batchMax) && (!r.inChannelsMin || c.inChannels >= *r.inChannelsMin)
@@ -182,6 +183,7 @@ ConvRule parseConvRule(const QJsonObject& o)
     flag("grouped", r.grouped);
     flag("square", r.square);
     flag("unit_height", r.unitHeight);
+    flag("channels_last", r.channelsLast);
     bound("kernel_extent_min", r.kernelExtentMin);
     bound("kernel_extent_max", r.kernelExtentMax);
     bound("batch_min", r.batchMin);
@@ -203,10 +205,12 @@ std::shared_ptr<const RuntimeProfile> parseBuiltin(const char* json)
 } // namespace
 
 KernelScratch RuntimeProfile::scratch(const Node& node, const std::vector<TensorInfo>& tensors, int elementBytes,
-                                      const std::function<bool(int)>& isWeight) const
+                                      const std::function<bool(int)>& isWeight, bool channelsLastInput) const
 {
     KernelScratch s;
-    const std::optional<ConvShape> c = convShape(node, tensors);
+    std::optional<ConvShape> c = convShape(node, tensors);
+    if (c)
+        c->channelsLast = channelsLastInput;
     // Convolutions by their rules; a transposed one runs one algorithm (PyTorch's CPU: im2col
     // always), so its operator entry holds, with the columns known.
     if (c && node.opType == "Conv") {

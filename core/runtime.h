@@ -54,6 +54,9 @@ struct ConvRule {
     std::optional<int> rank; // the ONNX input's rank: 3 for Conv1d, 4 for Conv2d
     std::optional<bool> pointwise, strided, dilated, depthwise, grouped, square;
     std::optional<bool> unitHeight; // a 1-D convolution: rank 3, or an image one pixel high
+    // The input is a channels-last view: PyTorch's permute(0, 3, 1, 2) of an NHWC tensor, which
+    // an export writes as Transpose(perm = 0,3,1,2) (ConvNeXt's LayerNorm2d before a downsample).
+    std::optional<bool> channelsLast;
     std::optional<int64_t> kernelExtentMin, kernelExtentMax; // the kernel's largest side
     std::optional<int64_t> batchMin, batchMax, inChannelsMin, inChannelsMax, outputElementsMax, inputElementsMax;
     ScratchFormula forward, backward;
@@ -95,9 +98,10 @@ struct RuntimeProfile {
 
     std::string name() const { return runtimeName(runtime); }
     // The scratch of one node, by the first matching convolution rule or its operator's entry.
-    // `isWeight` says whether a value is a weight (an initializer or a view of one).
+    // `isWeight` says whether a value is a weight (an initializer or a view of one), and
+    // `channelsLastInput` whether a convolution reads a channels-last view (ConvRule::channelsLast).
     KernelScratch scratch(const Node& node, const std::vector<TensorInfo>& tensors, int elementBytes,
-                          const std::function<bool(int)>& isWeight) const;
+                          const std::function<bool(int)>& isWeight, bool channelsLastInput = false) const;
 };
 
 // Reads a profile's JSON ("format": "footprint-runtime"); throws std::runtime_error with the reason.

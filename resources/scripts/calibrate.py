@@ -321,6 +321,19 @@ def conv_specs(quick=False):
         c2(n, 128, 128, 17, (1, 7), s=2); c2(n, 48, 48, (64, 128), (3, 1), d=(2, 1))
         c2(n, 64, 64, 28, 3, g=2); c2(n, 64, 64, 28, 3, g=4); c2(n, 96, 96, 28, 1, g=3); c2(n, 256, 256, 14, 3, g=8, s=2)
         c2(n, 144, 144, 56, 5, 2, g=144); c2(n, 64, 64, 112, 7, g=64); c2(n, 16, 16, 112, 3, g=16)
+    S += channels_last_specs(quick)
+    return S
+
+
+def channels_last_specs(quick=False):
+    S = []
+    for n in ((1,) if quick else (1, 8)):
+        for cin, cout, hw, k, s in [(96, 192, 32, 2, 2), (384, 768, 8, 2, 2), (192, 384, 16, 2, 2), (64, 64, 56, 3, 1),
+                                    (64, 128, 28, 3, 1), (128, 128, 14, 1, 1), (256, 64, 14, 1, 1), (64, 64, 28, 5, 1)]:
+            if quick and k != 2:
+                continue
+            S.append({"rank": 4, "n": n, "cin": cin, "cout": cout, "spatial": [hw, hw], "kernel": [k, k],
+                      "stride": [s, s], "dilation": [1, 1], "groups": 1, "channels_last": True})
     return S
 
 
@@ -331,7 +344,12 @@ def conv_point(meter, sp):
     pad = [(k // 2) * d for k, d in zip(sp["kernel"], sp["dilation"])]
     m = cls(sp["cin"], sp["cout"], sp["kernel"], stride=sp["stride"], padding=pad, dilation=sp["dilation"],
             groups=sp["groups"]).to(dev)
-    x = torch.randn(sp["n"], sp["cin"], *sp["spatial"], device=dev)
+    if sp.get("channels_last"):
+        # a channels-last view, as ConvNeXt's LayerNorm2d hands its downsampling convolution:
+        # permute(0, 3, 1, 2) of an NHWC tensor (ONNX: Transpose, perm = 0,3,1,2)
+        x = torch.randn(sp["n"], *sp["spatial"], sp["cin"], device=dev).permute(0, 3, 1, 2)
+    else:
+        x = torch.randn(sp["n"], sp["cin"], *sp["spatial"], device=dev)
     r = measure_module(meter, m, [x])
     with torch.no_grad():
         y = m(x)
@@ -463,7 +481,8 @@ def conv_facts(p):
             "square": len(k) == 2 and k[0] == k[1], "batch": p["n"], "in_channels": cin,
             # a Conv1d, or a Conv2d over an input of height 1 (PyTorch runs both as 1 x L)
             "unit_height": p["rank"] == 3 or p["spatial"][0] == 1, "kernel_extent": max(k),
-            "output_elements": p["output_elements"], "input_elements": p["input_elements"]}
+            "output_elements": p["output_elements"], "input_elements": p["input_elements"],
+            "channels_last": bool(p.get("channels_last", False))}
 
 
 _BOUNDS = {"batch": "batch", "in_channels": "in_channels", "kernel_extent": "kernel_extent",
@@ -473,7 +492,8 @@ _BOUNDS = {"batch": "batch", "in_channels": "in_channels", "kernel_extent": "ker
 def rule_matches(match, p):
     f = conv_facts(p)
     for key, v in match.items():
-        if key in ("rank", "pointwise", "strided", "dilated", "depthwise", "grouped", "square", "unit_height"):
+        if key in ("rank", "pointwise", "strided", "dilated", "depthwise", "grouped", "square", "unit_height",
+                   "channels_last"):
             if f[key] != v:
                 return False
         elif key.endswith("_max") and f[_BOUNDS[key[:-4]]] > v:
@@ -528,6 +548,11 @@ GEMM_OR_JIT_BWD = {"const": SMALL, "max": [{"input": 1, "output": 1}, {"columns_
 # buffers stay in the formula for the shapes where they do not)
 BATCH1_STRIDED_BWD = {"const": SMALL, "max": [{"input": 1, "output": 1}, {"weight": ON},
                                               {"columns_image": 1, "weight": [0, 1, 4]}]}
+# channels-last: weight.contiguous(channels_last) and oneDNN's own reorder of it, both live with
+# the output
+CHANNELS_LAST_FWD = {"const": SMALL, "weight": [0, 1, 2], "max": [{"input": ON}, {"output": ON}]}
+# ... and in the backward three weight-sized buffers (its copies and the gradient's reorder)
+CHANNELS_LAST_BWD = {"const": SMALL, "weight": [0, 1, 2, 3, 4], "max": [{"input": ON}, {"output": ON}]}
 # THNN slow_conv2d / slow_conv_dilated2d: the im2col columns (of the batch; of one image for the
 # dilated one, the same at batch 1)
 IM2COL = {"columns_batch": ON, "const": SMALL}
@@ -541,6 +566,11 @@ IM2COL = {"columns_batch": ON, "const": SMALL}
 # a 2-d conv of height 1.  Within oneDNN the rules split by the algorithm oneDNN 2.6 picks (jit or
 # gemm, forward and backward apart), as far as the match predicates can tell it.
 CONV_RULES = [
+    # before every other rule: a channels-last input changes the algorithm whatever the shape
+    {"name": "channels-last 1x1 (slow_conv2d below batch 16: the permuted input is its own columns, no weight copy)",
+     "match": {"channels_last": True, "pointwise": True, "batch_max": 15}, "forward": IM2COL, "backward": IM2COL},
+    {"name": "oneDNN channels-last (the weight made channels-last, then reordered: two copies)",
+     "match": {"channels_last": True}, "forward": CHANNELS_LAST_FWD, "backward": CHANNELS_LAST_BWD},
     {"name": "slow_conv2d 1x1 (THNN: the input is its own im2col columns; batch < 16, 1 thread)",
      "match": {"pointwise": True, "strided": False, "dilated": False, "batch_max": 15, "grouped": False,
                "depthwise": False}, "forward": IM2COL, "backward": IM2COL},

@@ -292,6 +292,70 @@ private slots:
         QCOMPARE(r.memory.timeline[1].byCategory[size_t(Category::Workspace)], int64_t(0));
     }
 
+    // X[1,16,32,32] -> Relu -> A -> Conv 1x1 16->64 -> Y[1,64,32,32]. Named "onnx::Conv_7", the
+    // weight is one PyTorch's constant folding rewrote: a BatchNorm was folded into the
+    // convolution, and PyTorch runs it as a second kernel with its own output. Eager PyTorch
+    // (conv, then BatchNorm, measured in tests/zoo on wav2letter and QuartzNet) peaks at the
+    // BatchNorm, where A (16*1024*4 = 65,536 B) is freed and Y and the BatchNorm's output
+    // (64*1024*4 = 262,144 B each) are live beside X; a convolution under its parameter's name
+    // peaks at the Conv (X + A + Y). Training saves the BatchNorm's input: 262,144 B more.
+    void foldedBatchNorm_data()
+    {
+        QTest::addColumn<QString>("weight");
+        QTest::addColumn<qint64>("activationPeak");
+        QTest::newRow("folded") << "onnx::Conv_7" << qint64(65536 + 262144 + 262144);
+        QTest::newRow("not folded") << "conv.weight" << qint64(65536 + 65536 + 262144);
+    }
+    void foldedBatchNorm()
+    {
+        QFETCH(QString, weight);
+        QFETCH(qint64, activationPeak);
+        ModelBuilder b;
+        b.input("x", { 1, 16, 32, 32 });
+        b.weight(weight.toStdString(), { 64, 16, 1, 1 });
+        b.node("Relu", { "x" }, { "a" });
+        b.node("Conv", { "a", weight.toStdString() }, { "y" });
+        b.output("y");
+        const Model m = readBytes(b.bytes());
+        const AnalysisResult r = analyze(m, {});
+        QCOMPARE(r.totals.peakActivationBytes, activationPeak);
+        const int64_t saved = analyze(m, training()).memory.savedActivationBytes;
+        const int64_t convSaves = 65536; // its input, A
+        QCOMPARE(saved, weight.startsWith("onnx::") ? convSaves + 262144 : convSaves);
+    }
+
+    // ConvNeXt's downsampling: LayerNorm2d permutes NHWC back to NCHW, and the Conv 384->768,
+    // 2x2 stride 2 reads that channels-last view. PyTorch (CPU, 1 thread; the profiler) then
+    // makes the weight channels-last and oneDNN reorders it: 2 x 768*384*2*2*4 = 9,437,184 B of
+    // scratch (measured peak 9,486,336 B less the 49,152 B output). From a contiguous input the
+    // same convolution holds the input and the reordered weight instead: 98,304 + 4,718,592 B
+    // (measured peak 4,866,048 B less the output).
+    void channelsLastConvolution_data()
+    {
+        QTest::addColumn<bool>("permuted");
+        QTest::addColumn<qint64>("scratch");
+        QTest::newRow("channels-last view") << true << qint64(9437184);
+        QTest::newRow("contiguous") << false << qint64(98304 + 4718592);
+    }
+    void channelsLastConvolution()
+    {
+        QFETCH(bool, permuted);
+        QFETCH(qint64, scratch);
+        ModelBuilder b;
+        b.weight("w", { 768, 384, 2, 2 });
+        if (permuted) {
+            b.input("x", { 1, 8, 8, 384 });
+            ModelBuilder::attr(b.node("Transpose", { "x" }, { "nchw" }), "perm", { 0, 3, 1, 2 });
+        } else {
+            b.input("nchw", { 1, 384, 8, 8 });
+        }
+        ModelBuilder::attr(b.node("Conv", { "nchw", "w" }, { "y" }), "strides", { 2, 2 });
+        b.output("y");
+        const AnalysisResult r = analyze(readBytes(b.bytes()), {});
+        const TimelineStep& conv = r.memory.timeline[permuted ? 1 : 0];
+        QCOMPARE(conv.byCategory[size_t(Category::Workspace)], scratch);
+    }
+
     // X[batch, 1024] -> Relu -> Y: input and output both live, 8 KiB per sample, no weights.
     void largestBatchByHand_data()
     {
