@@ -193,6 +193,30 @@ void findModuleOutputs(Graph& graph)
     graph.moduleCalls = int(modules.size());
 }
 
+namespace {
+
+// Whether `value`, computed by an operator in a module's own forward (scope `from`), read only
+// inside that module and handed to one of its submodules, is a Python local: `t = torch.cat(xs);
+// y = self.conv(self.norm(t))` keeps `t` until the forward returns (DenseNet's concatenated
+// features through its bottleneck). Tensors the forward's own operators pass among themselves
+// are not judged: fused kernels (nn.MultiheadAttention in eval) hold none of them.
+bool isLocal(const Value& value, const std::vector<std::string>& from,
+             const std::vector<std::vector<std::string>>& scopes)
+{
+    if (value.isGraphOutput || value.consumers.empty())
+        return false;
+    bool toChild = false;
+    for (int c : value.consumers) {
+        const std::vector<std::string>& to = scopes[size_t(c)];
+        if (to.size() < from.size() || !std::equal(from.begin(), from.end(), to.begin()))
+            return false; // read outside the module: its return value
+        toChild = toChild || to.size() > from.size();
+    }
+    return toChild;
+}
+
+} // namespace
+
 void findModuleArguments(Graph& graph)
 {
     std::vector<std::vector<std::string>> scopes(graph.nodes.size());
@@ -225,6 +249,14 @@ void findModuleArguments(Graph& graph)
             for (size_t i = 0; i <= common; ++i)
                 outermost += '/' + to[i];
             const int last = lastNode[outermost];
+            if (held < 0 || position[size_t(last)] > position[size_t(held)])
+                held = last;
+        }
+        if (value.producer >= 0 && !from.empty() && isLocal(value, from, scopes)) {
+            std::string module;
+            for (const std::string& part : from)
+                module += '/' + part;
+            const int last = lastNode[module];
             if (held < 0 || position[size_t(last)] > position[size_t(held)])
                 held = last;
         }

@@ -164,7 +164,9 @@ void findModuleOutputs(Graph& graph);
 // Fills graph.heldUntilNode. A tensor handed to a module (`x = block(x)` in a Sequential, a
 // block's `forward(self, x)`) stays referenced by the caller until the module returns, however
 // early the module's nodes last read it: the modules a consumer's scope enters beyond the
-// producer's take it as an argument, and the outermost of them holds it longest.
+// producer's take it as an argument, and the outermost of them holds it longest. A tensor a
+// forward's own operator computes and hands to a submodule is a local of that forward, held
+// until it returns (DenseNet's concatenated features).
 void findModuleArguments(Graph& graph);
 
 } // namespace fp

@@ -250,6 +250,33 @@ private slots:
         QCOMPARE(r.memory.lifetimes[size_t(m.graph.findValue("w"))].born, -1); // a weight: no activation storage
     }
 
+    // Python's references, read from the exporter's scopes. A DenseNet layer:
+    //     def forward(self, a, b):            # /layer
+    //         t = torch.cat([a, b], 1)        # /layer/Concat
+    //         u = self.conv1(self.norm1(t))   # /layer/norm1/Sigmoid, /layer/conv1/Sigmoid
+    //         return self.conv2(u)            # /layer/conv2/Sigmoid
+    // Steps: Concat 0, norm1 1, conv1 2, conv2 3, then /out 4. t is a local: it is referenced
+    // until the forward returns (its last node, step 3), although norm1 (step 1) reads it last.
+    // norm1's output n is a temporary, conv1's argument only until conv1 returns (step 2).
+    void pythonLocals()
+    {
+        ModelBuilder b;
+        b.input("a", { 1, 4 });
+        b.input("b", { 1, 4 });
+        b.node("Concat", { "a", "b" }, { "t" }, "/layer/Concat").add_attribute()->set_name("axis");
+        b.proto().mutable_graph()->mutable_node(0)->mutable_attribute(0)->set_type(onnx::AttributeProto::INT);
+        b.node("Sigmoid", { "t" }, { "n" }, "/layer/norm1/Sigmoid");
+        b.node("Sigmoid", { "n" }, { "u" }, "/layer/conv1/Sigmoid");
+        b.node("Sigmoid", { "u" }, { "v" }, "/layer/conv2/Sigmoid");
+        b.node("Sigmoid", { "v" }, { "y" }, "/out/Sigmoid");
+        b.output("y");
+        const Model m = readBytes(b.bytes());
+        const AnalysisResult r = analyze(m, {});
+        const auto dies = [&](const char* v) { return r.memory.lifetimes[size_t(m.graph.findValue(v))].dies; };
+        QCOMPARE(dies("t"), 3);
+        QCOMPARE(dies("n"), 2);
+    }
+
     // Inference has the same timeline with forward steps only: 120 + X 32 + H 24, then Y 40.
     void inferenceTimeline()
     {
