@@ -215,6 +215,40 @@ bool isLocal(const Value& value, const std::vector<std::string>& from,
     return toChild;
 }
 
+bool isElementwise(const Node& node)
+{
+    static const std::set<std::string> ops { "Add", "Sub", "Mul", "Div", "Pow", "Where", "Relu", "Sigmoid", "Tanh",
+                                             "Erf", "Sqrt", "Neg", "Exp", "Cast", "Clip", "Max", "Min" };
+    return node.domain.empty() && ops.count(node.opType) > 0;
+}
+
+// Whether `value` is a local of the forward that reads it with its own operators: the module
+// that runs its consumers, which must hold submodules (a forward of Python code around them,
+// such as BERT's self-attention around query, key and value; a module without any may be one
+// fused kernel) and contain its producer. The one reader an elementwise operator is taken as a
+// rebinding (`x = x / c`), which frees the old tensor.
+bool readByForward(const Graph& graph, const Value& value, const std::vector<std::string>& from,
+                   const std::vector<std::vector<std::string>>& scopes, const std::set<std::string>& hasSubmodules)
+{
+    // PyTorch's view, permute and chunk return views: the storage they look into is the local
+    static const std::set<std::string> views { "Reshape", "Transpose", "Squeeze", "Unsqueeze", "Flatten",
+                                               "Identity", "Slice", "Split", "Gather", "Expand", "Shape" };
+    if (value.isGraphOutput || value.consumers.empty() || views.count(graph.nodes[size_t(value.producer)].opType))
+        return false;
+    const std::vector<std::string>& owner = scopes[size_t(value.consumers.front())];
+    if (owner.empty() || from.size() < owner.size() || !std::equal(owner.begin(), owner.end(), from.begin()))
+        return false;
+    std::string module;
+    for (const std::string& part : owner)
+        module += '/' + part;
+    if (!hasSubmodules.count(module))
+        return false;
+    for (int c : value.consumers)
+        if (scopes[size_t(c)] != owner)
+            return false;
+    return !(value.consumers.size() == 1 && isElementwise(graph.nodes[size_t(value.consumers.front())]));
+}
+
 } // namespace
 
 void findModuleArguments(Graph& graph)
@@ -228,6 +262,13 @@ void findModuleArguments(Graph& graph)
             key += '/' + part;
             lastNode[key] = n;
         }
+    }
+    std::set<std::string> hasSubmodules; // scopes with a deeper scope inside
+    for (const auto& [scope, last] : lastNode) {
+        (void)last;
+        const size_t slash = scope.rfind('/');
+        if (slash != std::string::npos && slash > 0)
+            hasSubmodules.insert(scope.substr(0, slash));
     }
     std::vector<int> position(graph.nodes.size(), 0);
     for (size_t i = 0; i < graph.order.size(); ++i)
@@ -251,6 +292,13 @@ void findModuleArguments(Graph& graph)
             const int last = lastNode[outermost];
             if (held < 0 || position[size_t(last)] > position[size_t(held)])
                 held = last;
+        }
+        if (value.producer >= 0 && held < 0 && readByForward(graph, value, from, scopes, hasSubmodules)) {
+            const std::vector<std::string>& owner = scopes[size_t(value.consumers.front())];
+            std::string module;
+            for (const std::string& part : owner)
+                module += '/' + part;
+            held = lastNode[module];
         }
         if (value.producer >= 0 && !from.empty() && isLocal(value, from, scopes)) {
             std::string module;

@@ -277,6 +277,33 @@ private slots:
         QCOMPARE(dies("n"), 2);
     }
 
+    // BERT's self-attention keeps its projections and scores in locals:
+    //     def forward(self, x):                 # /attn
+    //         q = self.query(x)                 # /attn/query/Sigmoid    step 0
+    //         scores = torch.softmax(q, -1)     # /attn/Softmax          step 1
+    //         s = scores / 8                    # /attn/Div              step 2 (rebinds nothing: a new name)
+    //         return self.out(s)                # /attn/out/Sigmoid      step 3
+    // q is read by the forward's own operator, not by a submodule: a local, referenced until the
+    // forward returns (step 3). The scores' one reader is elementwise, which a Python forward
+    // usually writes as `x = x / c`: taken as rebound, they die at step 2.
+    void attentionLocals()
+    {
+        ModelBuilder b;
+        b.input("x", { 1, 4 });
+        b.node("Sigmoid", { "x" }, { "q" }, "/attn/query/Sigmoid");
+        b.node("Softmax", { "q" }, { "scores" }, "/attn/Softmax");
+        b.weight("eight", { 1 });
+        b.node("Div", { "scores", "eight" }, { "s" }, "/attn/Div");
+        b.node("Sigmoid", { "s" }, { "o" }, "/attn/out/Sigmoid");
+        b.node("Sigmoid", { "o" }, { "y" }, "/head/Sigmoid");
+        b.output("y");
+        const Model m = readBytes(b.bytes());
+        const AnalysisResult r = analyze(m, {});
+        const auto dies = [&](const char* v) { return r.memory.lifetimes[size_t(m.graph.findValue(v))].dies; };
+        QCOMPARE(dies("q"), 3);
+        QCOMPARE(dies("scores"), 2);
+    }
+
     // Inference has the same timeline with forward steps only: 120 + X 32 + H 24, then Y 40.
     void inferenceTimeline()
     {
