@@ -195,6 +195,15 @@ void findModuleOutputs(Graph& graph)
 
 namespace {
 
+// "/a/b" for the first `count` parts of a scope path: a module's key in lastNode.
+std::string scopeKey(const std::vector<std::string>& parts, size_t count)
+{
+    std::string key;
+    for (size_t i = 0; i < count; ++i)
+        key += '/' + parts[i];
+    return key;
+}
+
 // Whether `value`, computed by an operator in a module's own forward (scope `from`), read only
 // inside that module and handed to one of its submodules, is a Python local: `t = torch.cat(xs);
 // y = self.conv(self.norm(t))` keeps `t` until the forward returns (DenseNet's concatenated
@@ -238,10 +247,7 @@ bool readByForward(const Graph& graph, const Value& value, const std::vector<std
     const std::vector<std::string>& owner = scopes[size_t(value.consumers.front())];
     if (owner.empty() || from.size() < owner.size() || !std::equal(owner.begin(), owner.end(), from.begin()))
         return false;
-    std::string module;
-    for (const std::string& part : owner)
-        module += '/' + part;
-    if (!hasSubmodules.count(module))
+    if (!hasSubmodules.count(scopeKey(owner, owner.size())))
         return false;
     for (int c : value.consumers)
         if (scopes[size_t(c)] != owner)
@@ -264,11 +270,10 @@ void findModuleArguments(Graph& graph)
         }
     }
     std::set<std::string> hasSubmodules; // scopes with a deeper scope inside
-    for (const auto& [scope, last] : lastNode) {
-        (void)last;
-        const size_t slash = scope.rfind('/');
+    for (const auto& entry : lastNode) {
+        const size_t slash = entry.first.rfind('/');
         if (slash != std::string::npos && slash > 0)
-            hasSubmodules.insert(scope.substr(0, slash));
+            hasSubmodules.insert(entry.first.substr(0, slash));
     }
     std::vector<int> position(graph.nodes.size(), 0);
     for (size_t i = 0; i < graph.order.size(); ++i)
@@ -279,6 +284,12 @@ void findModuleArguments(Graph& graph)
         const Value& value = graph.values[v];
         const std::vector<std::string>& from = value.producer >= 0 ? scopes[size_t(value.producer)] : kNoScope;
         int held = -1;
+        // Held until the module of the first `count` parts of `scope` returns, if that is later.
+        const auto holdUntilReturn = [&](const std::vector<std::string>& scope, size_t count) {
+            const int last = lastNode[scopeKey(scope, count)];
+            if (held < 0 || position[size_t(last)] > position[size_t(held)])
+                held = last;
+        };
         for (int c : value.consumers) {
             const std::vector<std::string>& to = scopes[size_t(c)];
             size_t common = 0;
@@ -286,28 +297,14 @@ void findModuleArguments(Graph& graph)
                 ++common;
             if (common == to.size())
                 continue; // read inside the producer's own module: an ordinary local
-            std::string outermost;
-            for (size_t i = 0; i <= common; ++i)
-                outermost += '/' + to[i];
-            const int last = lastNode[outermost];
-            if (held < 0 || position[size_t(last)] > position[size_t(held)])
-                held = last;
+            holdUntilReturn(to, common + 1);
         }
         if (value.producer >= 0 && held < 0 && readByForward(graph, value, from, scopes, hasSubmodules)) {
             const std::vector<std::string>& owner = scopes[size_t(value.consumers.front())];
-            std::string module;
-            for (const std::string& part : owner)
-                module += '/' + part;
-            held = lastNode[module];
+            holdUntilReturn(owner, owner.size());
         }
-        if (value.producer >= 0 && !from.empty() && isLocal(value, from, scopes)) {
-            std::string module;
-            for (const std::string& part : from)
-                module += '/' + part;
-            const int last = lastNode[module];
-            if (held < 0 || position[size_t(last)] > position[size_t(held)])
-                held = last;
-        }
+        if (value.producer >= 0 && !from.empty() && isLocal(value, from, scopes))
+            holdUntilReturn(from, from.size());
         graph.heldUntilNode[v] = held;
     }
 }
