@@ -40,6 +40,22 @@ void addAnalysisOptions(QCommandLineParser& parser)
         { "calibration", "A calibration file (resources/scripts/calibrate.py): adds the measured runtime context "
                          "and rounds buffers as the device's allocator does.",
           "FILE" },
+        { "autocast", "Mixed precision as torch.autocast runs it: fp16 or bf16 (fp32 weights, gradients and optimizer "
+                      "state; the runtime's operator lists pick each kernel's precision). --precision is pure "
+                      "low-precision training with an fp32 master copy instead.",
+          "P" },
+        { "checkpoint", "Activation checkpointing: each outermost scope or node matching GLOB is one segment, "
+                        "recomputed in the backward pass (repeatable; * crosses /, e.g. '/h.*').",
+          "GLOB" },
+        { "freeze", "Frozen layers: the weights that only nodes matching GLOB use get no gradient (repeatable).", "GLOB" },
+        { "train-only", "Train only the weights that nodes matching GLOB use; freeze the rest (repeatable).", "GLOB" },
+        { "micro-batch", "Gradient accumulation: run the batch in micro-batches of N.", "N" },
+        { "data-parallel", "Data-parallel GPUs (per-GPU figures; --batch is each GPU's).", "N" },
+        { "zero", "ZeRO stage over the data-parallel GPUs: 0 (default), 1 (optimizer state), 2 (+ gradients), "
+                  "3 (+ parameters).",
+          "STAGE" },
+        { "offload", "ZeRO CPU offload: none (default), optimizer, or params (ZeRO-3).", "WHAT" },
+        { "fsdp", "PyTorch FSDP: full (ZeRO-3) or grad-op (ZeRO-2).", "STRATEGY" },
         { "device", "A device preset (e.g. A100-80GB, RTX-4090, Jetson-Orin-Nano-8GB): its memory is the budget.",
           "NAME" },
         { "fit-memory", "A memory budget such as 24GiB or 512MB; reports the largest batch that fits.", "SIZE" },
@@ -110,6 +126,77 @@ QString readAnalysisOptions(const QCommandLineParser& parser, AnalysisConfig& co
             return QStringLiteral("--workspace must be default, direct, im2col, fft or winograd, not '%1'")
                 .arg(parser.value("workspace"));
         config.training.workspace = *w;
+    }
+    return readRecipeOptions(parser, config);
+}
+
+QString readRecipeOptions(const QCommandLineParser& parser, AnalysisConfig& config)
+{
+    Recipe& recipe = config.training.recipe;
+    if (parser.isSet("autocast")) {
+        const auto p = parsePrecision(parser.value("autocast").toLower().toStdString());
+        if (!p || (*p != Precision::FP16 && *p != Precision::BF16))
+            return QStringLiteral("--autocast must be fp16 or bf16, not '%1'").arg(parser.value("autocast"));
+        if (config.precision != Precision::Model && config.precision != Precision::FP32)
+            return QStringLiteral("--autocast runs an fp32 model in mixed precision: leave --precision at model or fp32");
+        recipe.autocast = *p;
+    }
+    const auto globs = [&](const char* option, std::vector<std::string>& into) -> QString {
+        for (const QString& g : parser.values(QLatin1String(option))) {
+            if (g.trimmed().isEmpty())
+                return QStringLiteral("--%1 needs a pattern").arg(QLatin1String(option));
+            into.push_back(g.toStdString());
+        }
+        return {};
+    };
+    for (const auto& [option, into] : { std::pair { "checkpoint", &recipe.checkpoint },
+                                        std::pair { "freeze", &recipe.freeze },
+                                        std::pair { "train-only", &recipe.trainOnly } })
+        if (QString error = globs(option, *into); !error.isEmpty())
+            return error;
+    if (parser.isSet("micro-batch")) {
+        qint64 micro = 0;
+        if (!parseDim(parser.value("micro-batch"), micro))
+            return QStringLiteral("--micro-batch needs a positive whole number, not '%1'").arg(parser.value("micro-batch"));
+        recipe.microBatch = micro;
+    }
+    if (parser.isSet("data-parallel")) {
+        bool ok = false;
+        const int gpus = parser.value("data-parallel").toInt(&ok);
+        if (!ok || gpus < 1 || gpus > 1 << 20)
+            return QStringLiteral("--data-parallel needs a number of GPUs from 1, not '%1'").arg(parser.value("data-parallel"));
+        recipe.dataParallel = gpus;
+    }
+    if (parser.isSet("zero") && parser.isSet("fsdp"))
+        return QStringLiteral("--fsdp names a ZeRO stage itself: give --zero or --fsdp, not both");
+    if (parser.isSet("zero")) {
+        bool ok = false;
+        const int stage = parser.value("zero").toInt(&ok);
+        if (!ok || stage < 0 || stage > 3)
+            return QStringLiteral("--zero must be 0, 1, 2 or 3, not '%1'").arg(parser.value("zero"));
+        recipe.zeroStage = stage;
+    }
+    if (parser.isSet("fsdp")) {
+        const QString s = parser.value("fsdp").toLower();
+        if (s != QLatin1String("full") && s != QLatin1String("grad-op"))
+            return QStringLiteral("--fsdp must be full or grad-op, not '%1'").arg(parser.value("fsdp"));
+        recipe.zeroStage = s == QLatin1String("full") ? 3 : 2;
+    }
+    if (parser.isSet("offload")) {
+        const auto o = parseOffload(parser.value("offload").toLower().toStdString());
+        if (!o)
+            return QStringLiteral("--offload must be none, optimizer or params, not '%1'").arg(parser.value("offload"));
+        if (*o == Offload::Params && recipe.zeroStage != 3)
+            return QStringLiteral("--offload params needs --zero 3 (or --fsdp full): only ZeRO-3 shards the parameters");
+        if (*o != Offload::None && recipe.zeroStage == 0)
+            return QStringLiteral("--offload moves ZeRO's shards to the host: give --zero 1, 2 or 3 too");
+        recipe.offload = *o;
+    }
+    if (config.training.mode != Mode::Training) {
+        for (const char* option : { "checkpoint", "freeze", "train-only", "micro-batch", "data-parallel", "zero",
+                                    "offload", "fsdp" })
+            if (parser.isSet(QLatin1String(option)))
+                return QStringLiteral("--%1 is a training recipe: add --mode training").arg(QLatin1String(option));
     }
     return {};
 }

@@ -15,6 +15,11 @@ void addAnalysisOptions(QCommandLineParser& parser);
 // Reads the options into `config`; returns an error message, empty on success.
 QString readAnalysisOptions(const QCommandLineParser& parser, AnalysisConfig& config);
 
+// Reads the training recipe's options (--autocast, --checkpoint, --freeze, --train-only,
+// --micro-batch, --data-parallel, --zero, --offload, --fsdp) into config.training.recipe;
+// readAnalysisOptions calls it. Returns an error message, empty on success.
+QString readRecipeOptions(const QCommandLineParser& parser, AnalysisConfig& config);
+
 // Reads a calibration file (--calibration, File > Load Calibration); unnamed ones take the
 // file's name. Returns an error message naming the file, empty on success.
 QString readCalibrationFile(const QString& path, Calibration& calibration);

@@ -471,6 +471,55 @@ std::string torchsummaryRuleText(const TorchsummaryEstimate& e)
     return "every node's output: the graph's names carry no module scopes";
 }
 
+namespace {
+
+// What a training recipe asked for that the model or the runtime cannot give: a pattern that
+// matches no node, an autocast dtype or backward the runtime lacks.
+void addRecipeWarnings(const Graph& graph, AnalysisResult& r)
+{
+    const Recipe& recipe = r.config.training.recipe;
+    const bool training = r.config.training.mode == Mode::Training;
+    const auto unmatched = [&](const char* option, const std::vector<std::string>& patterns) {
+        for (const std::string& p : patterns) {
+            const bool any = std::any_of(graph.nodes.begin(), graph.nodes.end(),
+                                         [&](const Node& n) { return !matchedScope({ p }, n.name).empty(); });
+            if (!any)
+                r.warnings.push_back(std::string("--") + option + " '" + p
+                                     + "' matches no node's name or scope: it changes nothing");
+        }
+    };
+    unmatched("checkpoint", recipe.checkpoint);
+    unmatched("freeze", recipe.freeze);
+    unmatched("train-only", recipe.trainOnly);
+    if (training && !recipe.checkpoint.empty() && r.memory.checkpointSegments == 0)
+        r.warnings.push_back("no checkpoint segment has anything to differentiate: nothing is recomputed");
+    if (training && recipe.microBatch && !r.config.shapes.batch)
+        r.warnings.push_back("--micro-batch without --batch: the model's batch is one micro-batch");
+    if (!recipe.autocast)
+        return;
+    const RuntimeProfile& runtime = *r.config.runtime;
+    const AutocastPolicy& policy = runtime.autocast;
+    const std::string dtype = precisionName(*recipe.autocast);
+    if (policy.dtypes.empty())
+        r.warnings.push_back(runtime.name() + " has no autocast policy: every kernel is taken to run in fp32");
+    else if (!policy.accepts(*recipe.autocast))
+        r.warnings.push_back(runtime.name() + "'s autocast does not take " + dtype
+                             + " (PyTorch refuses it): the estimate uses its operator lists all the same");
+    if (!policy.dtypes.empty() && !policy.measured)
+        r.warnings.push_back(runtime.name() + "'s autocast lists are documented, not measured");
+    if (training) {
+        std::set<std::string> missing;
+        for (const Node& n : graph.nodes)
+            if (policy.noLowPrecisionBackward.count(n.opType))
+                missing.insert(n.opType);
+        for (const std::string& op : missing)
+            r.warnings.push_back(runtime.name() + " has no " + dtype + " backward for " + op
+                                 + (op == "Clip" ? " (ReLU6)" : "") + ": PyTorch cannot run this training step");
+    }
+}
+
+} // namespace
+
 AnalysisResult analyze(const Model& model, const AnalysisConfig& config)
 {
     AnalysisResult r;
@@ -479,7 +528,12 @@ AnalysisResult analyze(const Model& model, const AnalysisConfig& config)
         r.config.runtime = builtinRuntime(Runtime::PyTorchCpu);
     const Graph& graph = model.graph;
     r.tiedCopies = tiedWeightCopies(graph);
-    r.shapes = resolveInputs(graph, config.shapes);
+    // Gradient accumulation: the plan is of one micro-batch (the last may be smaller).
+    ShapeConfig shapes = config.shapes;
+    const std::optional<int64_t> micro = config.training.recipe.microBatch;
+    if (config.training.mode == Mode::Training && micro && *micro > 0)
+        shapes.batch = std::min(*micro, shapes.batch.value_or(*micro));
+    r.shapes = resolveInputs(graph, shapes);
     inferShapes(graph, model.opsetVersion(), r.shapes);
     r.warnings = model.warnings;
     if (config.training.mode == Mode::Training) {
@@ -520,6 +574,7 @@ AnalysisResult analyze(const Model& model, const AnalysisConfig& config)
     for (const LayerResult& l : r.layers)
         order.push_back(l.node);
     r.memory = planMemory(graph, r.shapes, order, r.tiedCopies, r.config);
+    addRecipeWarnings(graph, r);
     t.peakBytes = r.memory.peakBytes;
     t.peakStep = r.memory.peakStep;
     if (t.peakStep >= 0) {

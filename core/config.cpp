@@ -80,6 +80,24 @@ std::optional<ConvAlgorithm> parseConvAlgorithm(const std::string& name)
     return std::nullopt;
 }
 
+const char* offloadName(Offload o)
+{
+    switch (o) {
+    case Offload::None: return "none";
+    case Offload::Optimizer: return "optimizer";
+    case Offload::Params: return "params";
+    }
+    return "none";
+}
+
+std::optional<Offload> parseOffload(const std::string& name)
+{
+    for (Offload o : { Offload::None, Offload::Optimizer, Offload::Params })
+        if (name == offloadName(o))
+            return o;
+    return std::nullopt;
+}
+
 Calibration parseCalibration(const std::string& json)
 {
     const QJsonObject o = parseFootprintJson(json, "footprint-calibration", "calibration");

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace fp {
 
@@ -52,10 +53,34 @@ struct Calibration {
 // Reads a calibration file's JSON; throws std::runtime_error with the reason.
 Calibration parseCalibration(const std::string& json);
 
+// Where ZeRO's CPU offload puts the sharded state: nowhere, the optimizer's state (with the fp32
+// master copy and the gradients it updates from), or that and the parameters (ZeRO-3 only).
+enum class Offload { None, Optimizer, Params };
+const char* offloadName(Offload o);
+std::optional<Offload> parseOffload(const std::string& name);
+
+// How a model is trained, beyond its optimizer (issue 16's recipes). Globs match a node by its
+// name or any of its enclosing scopes (graph.h's globMatchesNode).
+struct Recipe {
+    // torch.autocast's mixed precision (FP16 or BF16): fp32 weights, gradients and optimizer
+    // state; the runtime profile's operator lists decide each kernel's precision.
+    std::optional<Precision> autocast;
+    std::vector<std::string> checkpoint; // each outermost matched scope is recomputed in backward
+    std::vector<std::string> freeze; // the weights only matched nodes use get no gradient
+    std::vector<std::string> trainOnly; // only the weights matched nodes use get a gradient
+    std::optional<int64_t> microBatch; // gradient accumulation: the batch runs in micro-batches
+    int dataParallel = 1; // GPUs the state is sharded over (ZeRO); every figure is per GPU
+    int zeroStage = 0; // 0 (replicated), 1 (optimizer state), 2 (+ gradients), 3 (+ parameters)
+    Offload offload = Offload::None;
+
+    bool freezes() const { return !freeze.empty() || !trainOnly.empty(); }
+};
+
 struct TrainingConfig {
     Mode mode = Mode::Inference;
     Optimizer optimizer = Optimizer::Adam;
     ConvAlgorithm workspace = ConvAlgorithm::FrameworkDefault;
+    Recipe recipe;
 };
 
 struct AnalysisConfig {

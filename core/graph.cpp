@@ -130,6 +130,44 @@ std::vector<std::string> scopePath(const std::string& nodeName)
     return parts;
 }
 
+bool globMatches(const std::string& pattern, const std::string& text)
+{
+    size_t p = 0, t = 0, star = std::string::npos, resume = 0;
+    while (t < text.size()) {
+        if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
+            ++p;
+            ++t;
+        } else if (p < pattern.size() && pattern[p] == '*') {
+            star = p++;
+            resume = t;
+        } else if (star != std::string::npos) { // let the last star take one more character
+            p = star + 1;
+            t = ++resume;
+        } else {
+            return false;
+        }
+    }
+    while (p < pattern.size() && pattern[p] == '*')
+        ++p;
+    return p == pattern.size();
+}
+
+std::string matchedScope(const std::vector<std::string>& patterns, const std::string& nodeName)
+{
+    if (patterns.empty())
+        return {};
+    const auto matches = [&](const std::string& text) {
+        return std::any_of(patterns.begin(), patterns.end(), [&](const std::string& p) { return globMatches(p, text); });
+    };
+    std::string scope;
+    for (const std::string& part : scopePath(nodeName)) {
+        scope += '/' + part;
+        if (matches(scope))
+            return scope;
+    }
+    return matches(nodeName) ? nodeName : std::string();
+}
+
 namespace {
 
 // Whether a scope's last part is an index ("layer1.0", "blocks.3"): a child of a Sequential or

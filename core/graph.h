@@ -152,6 +152,14 @@ struct Model {
 // {"layer1", "layer1.0", "conv1"}. Empty for flat names.
 std::vector<std::string> scopePath(const std::string& nodeName);
 
+// Whether `pattern` matches all of `text`: `*` any run of characters, '/' included, `?` one.
+bool globMatches(const std::string& pattern, const std::string& text);
+
+// The outermost of a node's scopes ("/layer1", then "/layer1/layer1.0"...), else its own name,
+// that one of `patterns` matches; empty when none does. Checkpoint segments and frozen layers
+// match nodes so (`/h.*` matches the scope "/h.0").
+std::string matchedScope(const std::vector<std::string>& patterns, const std::string& nodeName);
+
 // Fills graph.moduleOutputs and graph.moduleCalls. torchsummary hooks every module but
 // Sequential, ModuleList and the model itself. A node's scope ("/layer1/layer1.0/conv1") names
 // the modules it runs in, innermost last; a repeated call is a scope of its own (/pool, /pool_1).

@@ -5,6 +5,7 @@
 #include "saturating.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <unordered_map>
 
@@ -31,6 +32,7 @@ const char* phaseName(Phase p)
     case Phase::Forward: return "forward";
     case Phase::Backward: return "backward";
     case Phase::Optimizer: return "optimizer";
+    case Phase::Recompute: return "recompute";
     }
     return "forward";
 }
@@ -292,8 +294,11 @@ int64_t convWorkspace(const Node& node, const std::vector<TensorInfo>& tensors, 
 // recognised and given the fused operator's rule: the first node keeps what the fused one keeps,
 // the others nothing, and only the last node's output takes memory.
 struct FusedRole {
+    const char* op = nullptr; // the fused operator's ONNX type: its autocast class
     bool member = false;
     bool last = false; // writes the fused operator's output
+    int first = -1; // the pattern's first node, which reads its input
+    int source = -1; // the pattern's input: the fused operator's
     SavedRule rule;
 };
 
@@ -309,13 +314,17 @@ std::vector<FusedRole> findFusedPatterns(const Graph& graph, const std::vector<T
         return -1;
     };
     const auto out = [&](int n) { return n < 0 ? -1 : graph.nodes[size_t(n)].output(0); };
-    const auto mark = [&](std::initializer_list<int> group, SavedRule first) {
+    const auto mark = [&](std::initializer_list<int> group, SavedRule first, const char* op) {
         for (int n : group)
             if (n < 0)
                 return;
         bool start = true;
+        const int head = *group.begin();
         for (int n : group) {
+            roles[size_t(n)].first = head;
+            roles[size_t(n)].source = graph.nodes[size_t(head)].input(0);
             roles[size_t(n)].member = true;
+            roles[size_t(n)].op = op;
             roles[size_t(n)].rule = start ? first : SavedRule {};
             start = false;
         }
@@ -346,9 +355,9 @@ std::vector<FusedRole> findFusedPatterns(const Graph& graph, const std::vector<T
             const int scale = consumerOf(out(div), "Mul");
             const int shift = consumerOf(out(scale), "Add");
             if (scale >= 0 && shift >= 0)
-                mark({ int(i), sub, pow, mean2, eps, sqrt, div, scale, shift }, rule);
+                mark({ int(i), sub, pow, mean2, eps, sqrt, div, scale, shift }, rule, "LayerNormalization");
             else
-                mark({ int(i), sub, pow, mean2, eps, sqrt, div }, rule);
+                mark({ int(i), sub, pow, mean2, eps, sqrt, div }, rule, "LayerNormalization");
         } else if (node.opType == "Erf") {
             // x -> Div(x, sqrt 2) -> Erf -> Add(1) -> Mul(x, .) [-> Mul(0.5)]: exact GELU
             const int div = graph.values[size_t(x)].producer;
@@ -363,9 +372,9 @@ std::vector<FusedRole> findFusedPatterns(const Graph& graph, const std::vector<T
             rule.inputs = { 0 }; // the Div's input: GELU's own input
             const int half = consumerOf(out(mul), "Mul");
             if (half >= 0)
-                mark({ div, int(i), add, mul, half }, rule);
+                mark({ div, int(i), add, mul, half }, rule, "Gelu");
             else
-                mark({ div, int(i), add, mul }, rule);
+                mark({ div, int(i), add, mul }, rule, "Gelu");
         } else if ((node.opType == "Sigmoid" || node.opType == "HardSigmoid") && node.domain.empty() && x >= 0) {
             // x -> Sigmoid -> Mul(x, .): SiLU; x -> HardSigmoid -> Mul(x, .): Hardswish
             const int mul = consumerOf(out(int(i)), "Mul");
@@ -376,7 +385,7 @@ std::vector<FusedRole> findFusedPatterns(const Graph& graph, const std::vector<T
                 continue;
             SavedRule rule;
             rule.inputs = { 0 };
-            mark({ int(i), mul }, rule);
+            mark({ int(i), mul }, rule, node.opType == "Sigmoid" ? "Silu" : "HardSwish");
         }
     }
     return roles;
@@ -419,6 +428,7 @@ public:
         , m_allocator(allocatorOf(config, m_runtime))
         , m_precision(config.precision)
         , m_training(config.training.mode == Mode::Training)
+        , m_recipe(config.training.recipe)
         , m_valueCount(graph.values.size())
         , m_forwardSteps(int(order.size()))
     {
@@ -432,11 +442,13 @@ private:
         const Value& value = m_graph.values[size_t(v)];
         return value.isInitializer || value.isConstantNode;
     }
-    // The element type a node's kernel works in: its first output's.
-    DType outputDType(const Node& node) const
+    // The bytes per element a node's kernel works in: its first output's (autocast's choice).
+    int kernelElementBytes(const Node& node) const
     {
         const int out = node.output(0);
-        return out >= 0 ? m_tensors[size_t(out)].dtype : DType::Float;
+        if (out >= 0 && m_low[size_t(out)])
+            return 2;
+        return elementBytes(out >= 0 ? m_tensors[size_t(out)].dtype : DType::Float, m_precision);
     }
     bool isActivation(int v) const
     {
@@ -445,17 +457,34 @@ private:
             && (value.isGraphInput || value.producer >= 0);
     }
 
+    // The weight whose storage a weight view reads.
+    int weightRoot(int v) const
+    {
+        while (v >= 0 && !isWeight(v) && m_weightView[size_t(v)])
+            v = m_graph.nodes[size_t(m_graph.values[size_t(v)].producer)].input(0);
+        return v;
+    }
+    int backwardStepOrEnd(int node) const
+    {
+        return m_backwardStep[size_t(node)] >= 0 ? m_backwardStep[size_t(node)] : m_forwardSteps - 1;
+    }
+
     void findWeightViews();
     void findFusedKernels();
+    void findTrainableWeights();
+    void findPrecisions();
     void findGradients();
+    void findCheckpointSegments();
     void findSavedTensors();
     void shareStorage();
     void numberSteps();
     void findLifetimes();
     void placeActivations();
+    void placeCasts();
     void placeResidentState();
+    void placeGatheredParameters();
     void placeSavedExtrasAndWorkspace();
-    void placeFoldedBatchNorm(int n, int step, int64_t convScratch);
+    void placeFoldedBatchNorm(int n, int step, int rerun, int64_t convScratch);
     void placeGradients();
     void buildTimeline();
     void listLiveAtPeak();
@@ -470,6 +499,7 @@ private:
     const AllocatorModel m_allocator;
     const Precision m_precision;
     const bool m_training;
+    const Recipe& m_recipe;
     const size_t m_valueCount;
     const int m_forwardSteps;
 
@@ -489,25 +519,59 @@ private:
     std::vector<int> m_birth, m_death; // per storage owner: the steps between which it is held
     std::vector<bool> m_saved; // per storage owner: kept for the backward pass
     std::vector<Buffer> m_buffers;
+    std::vector<Phase> m_stepPhase; // per step
+    std::vector<int> m_stepNode; // per step: its node, -1 for the optimizer step
+
+    // Frozen layers: which weights get a gradient (in inference: which require one).
+    std::vector<bool> m_trainable; // per value
+    // Autocast: each value's bytes, and the casts kernels make of inputs in the other precision.
+    struct Cast {
+        int node = -1; // the first kernel that reads it
+        int source = -1; // the value cast (a weight view's weight)
+        bool cachedWeight = false; // autocast's weight cache: one copy per autocast region
+        int64_t bytes = 0;
+        int savedUntil = -1; // the node whose backward frees it last, -1 if none keeps it
+    };
+    std::vector<int64_t> m_bytes; // per value: its bytes at its precision
+    std::vector<bool> m_low; // per value: computed in autocast's low precision
+    std::vector<Cast> m_casts;
+    std::vector<std::vector<int>> m_castOfInput; // per node, per input: its cast in m_casts, or -1
+    // Activation checkpointing: segments, their recomputation, and the recomputed copies' spans.
+    std::vector<int> m_segment; // per node: its segment, -1 outside any
+    std::vector<std::vector<int>> m_segmentNodes; // per segment: its nodes in forward order
+    std::vector<int> m_segmentEnd; // per segment: its last backward step
+    std::vector<int> m_recomputeStep; // per node, -1 if none
+    std::vector<int> m_recomputeSavedUntil; // per value: as m_savedUntilNode, for the recomputed copy
+    std::vector<int> m_rBirth, m_rDeath; // per storage owner: the recomputed copy's span
+    std::vector<bool> m_rSaved;
 };
 
 MemoryPlan MemoryPlanner::plan()
 {
     if (m_forwardSteps == 0)
         return std::move(m_plan);
+    if (m_training && m_recipe.microBatch && *m_recipe.microBatch > 0) {
+        const int64_t batch = m_config.shapes.batch.value_or(*m_recipe.microBatch);
+        m_plan.accumulationSteps = int(std::min<int64_t>(ceilDiv(batch, *m_recipe.microBatch), 1 << 30));
+    }
     m_forwardStep.assign(m_graph.nodes.size(), -1);
     for (int s = 0; s < m_forwardSteps; ++s)
         m_forwardStep[size_t(m_order[size_t(s)])] = s;
     findWeightViews();
     findFusedKernels();
+    findTrainableWeights();
+    findPrecisions();
     findGradients();
+    findCheckpointSegments();
     findSavedTensors();
     m_plan.savedBytesByNode.assign(m_graph.nodes.size(), 0);
     shareStorage();
     numberSteps();
     findLifetimes();
     placeActivations();
+    placeCasts();
     placeResidentState();
+    placeGatheredParameters();
     placeSavedExtrasAndWorkspace();
     if (m_training)
         placeGradients();
@@ -551,6 +615,127 @@ void MemoryPlanner::findFusedKernels()
     }
 }
 
+// Frozen layers: a weight is trained unless every node that reads it is frozen (matched by
+// --freeze, or not by --train-only). A tied copy and its original are one parameter.
+void MemoryPlanner::findTrainableWeights()
+{
+    m_trainable.assign(m_valueCount, false);
+    std::vector<bool> frozen(m_graph.nodes.size(), false);
+    if (m_recipe.freezes()) {
+        for (size_t n = 0; n < m_graph.nodes.size(); ++n) {
+            const std::string& name = m_graph.nodes[n].name;
+            frozen[n] = (!m_recipe.trainOnly.empty() && matchedScope(m_recipe.trainOnly, name).empty())
+                || !matchedScope(m_recipe.freeze, name).empty();
+        }
+    }
+    for (size_t v = 0; v < m_valueCount; ++v) {
+        const Value& value = m_graph.values[v];
+        if (!isWeight(int(v)) || !isFloating(value.dtype) || value.declaredShape.empty())
+            continue;
+        for (int c : value.consumers)
+            m_trainable[v] = m_trainable[v] || !frozen[size_t(c)];
+    }
+    for (size_t v = 0; v < m_valueCount; ++v) {
+        const int original = m_tiedCopies[v];
+        if (original >= 0 && (m_trainable[v] || m_trainable[size_t(original)]))
+            m_trainable[v] = m_trainable[size_t(original)] = true;
+    }
+}
+
+// Bytes per value at the chosen precision. Under autocast (an fp32 model in torch.autocast) each
+// kernel runs in the low precision or in fp32 by the runtime's policy, or else in its widest
+// input's (type promotion), and an input in the other precision is cast first: a new tensor,
+// which the backward keeps in the input's place. A weight that requires grad is cast once and
+// the copy cached while the autocast region lasts.
+void MemoryPlanner::findPrecisions()
+{
+    m_low.assign(m_valueCount, false);
+    m_castOfInput.assign(m_graph.nodes.size(), {});
+    if (const std::optional<Precision> autocast = m_recipe.autocast) {
+        const AutocastPolicy& policy = m_runtime.autocast;
+        std::unordered_map<int, int> weightCast; // weight -> its cached cast
+        const auto cast = [&](int n, size_t i, int v, bool toLow) {
+            const int w = weightRoot(v);
+            const bool cached = w >= 0 && isWeight(w) && policy.weightCache && m_trainable[size_t(w)] && toLow;
+            if (cached) {
+                if (const auto it = weightCast.find(w); it != weightCast.end()) {
+                    m_castOfInput[size_t(n)][i] = it->second;
+                    return;
+                }
+                weightCast[w] = int(m_casts.size());
+            }
+            const int64_t elements = m_tensors[size_t(v)].isKnown() ? m_tensors[size_t(v)].elements() : 0;
+            m_castOfInput[size_t(n)][i] = int(m_casts.size());
+            m_casts.push_back({ n, w >= 0 && isWeight(w) ? w : v, cached, satMul(elements, toLow ? 2 : 4), -1 });
+        };
+        for (int n : m_graph.order) {
+            const Node& node = m_graph.nodes[size_t(n)];
+            const FusedRole& role = m_fused[size_t(n)];
+            m_castOfInput[size_t(n)].assign(node.inputs.size(), -1);
+            const bool floatingIn = [&] {
+                for (int in : node.inputs)
+                    if (in >= 0 && isFloating(m_tensors[size_t(in)].dtype))
+                        return true;
+                return false;
+            }();
+            bool outLow = false;
+            if (role.member) {
+                // A fused kernel: its class is the fused operator's; its first node reads the input.
+                const AutocastPolicy::Class c = policy.classOf(role.op);
+                const bool inLow = role.source >= 0 && m_low[size_t(role.source)];
+                if (n == role.first && role.source >= 0 && node.input(0) == role.source
+                    && ((c == AutocastPolicy::Class::Lower && !inLow) || (c == AutocastPolicy::Class::Fp32 && inLow)))
+                    cast(n, 0, role.source, !inLow);
+                outLow = c == AutocastPolicy::Class::Lower || (c == AutocastPolicy::Class::Promote && inLow);
+            } else if (node.opType == "Cast" || !floatingIn) {
+                outLow = false; // an explicit type, or no floating input to follow
+            } else {
+                const AutocastPolicy::Class c = policy.classOf(node.opType);
+                if (c == AutocastPolicy::Class::Promote) {
+                    // The widest input of rank 1 or more (a 0-d tensor does not promote). The
+                    // parameters of a kernel that takes its activation's type do not count, nor
+                    // a Linear's bias, which an export adds after the MatMul that PyTorch ran
+                    // as one low-precision kernel with it.
+                    const auto fromProduct = [&](int v) {
+                        const int producer = v >= 0 ? m_graph.values[size_t(v)].producer : -1;
+                        return producer >= 0 && isOneOf(m_graph.nodes[size_t(producer)].opType, { "MatMul", "Gemm" });
+                    };
+                    const bool linearBias =
+                        node.opType == "Add" && (fromProduct(node.input(0)) || fromProduct(node.input(1)));
+                    const bool ignoreWeights = linearBias || policy.followActivation.count(node.opType) > 0;
+                    bool any = false, allLow = true;
+                    for (int in : node.inputs) {
+                        if (in < 0 || !isFloating(m_tensors[size_t(in)].dtype))
+                            continue;
+                        const TensorInfo& t = m_tensors[size_t(in)];
+                        const int w = weightRoot(in);
+                        if ((t.isKnown() && t.rank() == 0) || (ignoreWeights && w >= 0 && isWeight(w)))
+                            continue;
+                        any = true;
+                        allLow = allLow && m_low[size_t(in)];
+                    }
+                    outLow = any && allLow;
+                } else {
+                    outLow = c == AutocastPolicy::Class::Lower;
+                    for (size_t i = 0; i < node.inputs.size(); ++i) {
+                        const int in = node.inputs[i];
+                        if (in >= 0 && isFloating(m_tensors[size_t(in)].dtype) && m_low[size_t(in)] != outLow)
+                            cast(n, i, in, outLow);
+                    }
+                }
+            }
+            for (int out : node.outputs)
+                if (out >= 0 && isFloating(m_tensors[size_t(out)].dtype))
+                    m_low[size_t(out)] = outLow;
+        }
+    }
+    m_bytes.assign(m_valueCount, 0);
+    for (size_t v = 0; v < m_valueCount; ++v) {
+        const TensorInfo& t = m_tensors[v];
+        m_bytes[v] = m_low[v] ? (t.isKnown() ? satMul(t.elements(), 2) : 0) : tensorBytes(t, m_precision);
+    }
+}
+
 // Which tensors carry a gradient: trainable weights, and what differentiable nodes compute from them.
 void MemoryPlanner::findGradients()
 {
@@ -558,9 +743,8 @@ void MemoryPlanner::findGradients()
     m_nodeBackward.assign(m_graph.nodes.size(), false);
     if (!m_training)
         return;
-    for (int v = 0; v < int(m_valueCount); ++v)
-        m_needsGrad[size_t(v)] = isWeight(v) && isFloating(m_graph.values[size_t(v)].dtype)
-            && !m_graph.values[size_t(v)].declaredShape.empty();
+    for (size_t v = 0; v < m_valueCount; ++v)
+        m_needsGrad[v] = m_trainable[v];
     for (int n : m_graph.order) {
         const Node& node = m_graph.nodes[size_t(n)];
         if (!isDifferentiable(node))
@@ -583,10 +767,44 @@ void MemoryPlanner::findGradients()
     }
 }
 
+// Checkpoint segments: every outermost scope a --checkpoint pattern matches, whose forward has
+// something to differentiate. The backward reruns it just before its gradients.
+void MemoryPlanner::findCheckpointSegments()
+{
+    m_segment.assign(m_graph.nodes.size(), -1);
+    m_plan.recomputed.assign(m_graph.nodes.size(), false);
+    if (!m_training || m_recipe.checkpoint.empty())
+        return;
+    std::map<std::string, std::vector<int>> byScope;
+    std::vector<std::string> scopes; // first seen first
+    for (int n : m_order) {
+        const std::string scope = matchedScope(m_recipe.checkpoint, m_graph.nodes[size_t(n)].name);
+        if (scope.empty())
+            continue;
+        auto [it, inserted] = byScope.try_emplace(scope);
+        if (inserted)
+            scopes.push_back(scope);
+        it->second.push_back(n);
+    }
+    for (const std::string& scope : scopes) {
+        std::vector<int>& nodes = byScope[scope];
+        if (std::none_of(nodes.begin(), nodes.end(), [&](int n) { return bool(m_nodeBackward[size_t(n)]); }))
+            continue;
+        for (int n : nodes) {
+            m_segment[size_t(n)] = int(m_segmentNodes.size());
+            m_plan.recomputed[size_t(n)] = true;
+        }
+        m_segmentNodes.push_back(std::move(nodes));
+    }
+    m_plan.checkpointSegments = int(m_segmentNodes.size());
+}
+
 // Saved tensors, and the node of each whose backward frees it last (the earliest in forward order).
+// A checkpoint segment's forward keeps nothing of its own: what its nodes save is recomputed.
 void MemoryPlanner::findSavedTensors()
 {
     m_savedUntilNode.assign(m_valueCount, -1);
+    m_recomputeSavedUntil.assign(m_valueCount, -1);
     m_extraSaved.assign(m_graph.nodes.size(), 0);
     if (!m_training)
         return;
@@ -601,12 +819,22 @@ void MemoryPlanner::findSavedTensors()
         SavedRule rule = savedRule(m_graph, node, inputNeeds, m_tensors, m_runtime);
         if (m_fused[size_t(n)].member)
             rule = m_fused[size_t(n)].rule;
+        const int segment = m_segment[size_t(n)];
         const auto keep = [&](int v) {
-            if (v >= 0 && isActivation(v))
-                m_savedUntilNode[size_t(v)] = n; // later loop iterations are earlier nodes
+            if (v < 0 || !isActivation(v))
+                return;
+            const int producer = m_graph.values[size_t(v)].producer;
+            const bool recomputed = segment >= 0 && producer >= 0 && m_segment[size_t(producer)] == segment;
+            // later loop iterations are earlier nodes
+            (recomputed ? m_recomputeSavedUntil : m_savedUntilNode)[size_t(v)] = n;
         };
-        for (int i : rule.inputs)
-            keep(node.input(size_t(i)));
+        for (int i : rule.inputs) {
+            const std::vector<int>& casts = m_castOfInput[size_t(n)];
+            if (size_t(i) < casts.size() && casts[size_t(i)] >= 0)
+                m_casts[size_t(casts[size_t(i)])].savedUntil = n; // autocast keeps the cast copy
+            else
+                keep(node.input(size_t(i)));
+        }
         for (int o : rule.outputs)
             keep(node.output(size_t(o)));
         m_extraSaved[size_t(n)] = rule.extraBytes;
@@ -645,18 +873,37 @@ void MemoryPlanner::shareStorage()
     }
 }
 
-// Step numbering: forward steps, then backward steps in reverse, then the optimizer step.
+// Step numbering: forward steps, then backward steps in reverse, then the optimizer step. A
+// checkpoint segment's forward runs again when the backward reaches it.
 void MemoryPlanner::numberSteps()
 {
     m_backwardStep.assign(m_graph.nodes.size(), -1);
+    m_recomputeStep.assign(m_graph.nodes.size(), -1);
+    m_segmentEnd.assign(m_segmentNodes.size(), -1);
+    m_stepPhase.assign(size_t(m_forwardSteps), Phase::Forward);
+    m_stepNode = m_order;
+    const auto step = [&](int node, Phase phase) {
+        m_stepPhase.push_back(phase);
+        m_stepNode.push_back(node);
+        return m_steps++;
+    };
     m_steps = m_forwardSteps;
     if (m_training) {
+        std::vector<bool> rerun(m_segmentNodes.size(), false);
         for (int s = m_forwardSteps - 1; s >= 0; --s) {
             const int n = m_order[size_t(s)];
+            const int segment = m_segment[size_t(n)];
+            if (segment >= 0 && !rerun[size_t(segment)]) {
+                rerun[size_t(segment)] = true;
+                for (int k : m_segmentNodes[size_t(segment)])
+                    m_recomputeStep[size_t(k)] = step(k, Phase::Recompute);
+            }
             if (m_nodeBackward[size_t(n)])
-                m_backwardStep[size_t(n)] = m_steps++;
+                m_backwardStep[size_t(n)] = step(n, Phase::Backward);
+            if (segment >= 0)
+                m_segmentEnd[size_t(segment)] = std::max(m_segmentEnd[size_t(segment)], m_steps - 1);
         }
-        ++m_steps; // optimizer
+        step(-1, Phase::Optimizer);
     }
     m_lastStep = m_steps - 1;
 }
@@ -686,9 +933,42 @@ void MemoryPlanner::findLifetimes()
             d = std::max(d, m_backwardStep[size_t(m_savedUntilNode[v])]);
             m_saved[size_t(m_root[v])] = true;
         }
+        // A checkpoint segment keeps its inputs until its backward is done.
+        for (int consumer : value.consumers) {
+            const int segment = m_segment[size_t(consumer)];
+            if (segment >= 0 && (value.producer < 0 || m_segment[size_t(value.producer)] != segment)) {
+                d = std::max(d, m_segmentEnd[size_t(segment)]);
+                m_saved[size_t(m_root[v])] = true;
+            }
+        }
         const size_t owner = size_t(m_root[v]);
         m_birth[owner] = m_birth[owner] < 0 ? b : std::min(m_birth[owner], b);
         m_death[owner] = std::max(m_death[owner], d);
+    }
+    // The recomputed copies: from the rerun of their producer to their last reader in the rerun,
+    // or the backward that keeps them. A storage made outside the segment is held already.
+    m_rBirth.assign(m_valueCount, -1);
+    m_rDeath.assign(m_valueCount, -1);
+    m_rSaved.assign(m_valueCount, false);
+    for (size_t v = 0; v < m_valueCount && !m_segmentNodes.empty(); ++v) {
+        const Value& value = m_graph.values[v];
+        const int owner = m_root[v];
+        const int ownerProducer = m_graph.values[size_t(owner)].producer;
+        if (!isActivation(int(v)) || value.producer < 0 || m_recomputeStep[size_t(value.producer)] < 0
+            || ownerProducer < 0 || m_recomputeStep[size_t(ownerProducer)] < 0)
+            continue;
+        const int segment = m_segment[size_t(value.producer)];
+        const int b = m_recomputeStep[size_t(value.producer)];
+        int d = b;
+        for (int consumer : value.consumers)
+            if (m_segment[size_t(consumer)] == segment)
+                d = std::max(d, m_recomputeStep[size_t(consumer)]);
+        if (m_recomputeSavedUntil[v] >= 0) {
+            d = std::max(d, backwardStepOrEnd(m_recomputeSavedUntil[v]));
+            m_rSaved[size_t(owner)] = true;
+        }
+        m_rBirth[size_t(owner)] = m_rBirth[size_t(owner)] < 0 ? b : std::min(m_rBirth[size_t(owner)], b);
+        m_rDeath[size_t(owner)] = std::max(m_rDeath[size_t(owner)], d);
     }
     m_plan.lifetimes.assign(m_valueCount, Lifetime {});
     for (size_t v = 0; v < m_valueCount; ++v) {
@@ -707,7 +987,7 @@ void MemoryPlanner::placeActivations()
             continue;
         const Value& value = m_graph.values[v];
         Buffer buf;
-        buf.bytes = tensorBytes(m_tensors[v], m_precision);
+        buf.bytes = m_bytes[v];
         buf.category = value.isGraphInput ? Category::Inputs
             : m_saved[v]                  ? Category::SavedActivations
                                           : Category::Activations;
@@ -727,33 +1007,83 @@ void MemoryPlanner::placeActivations()
         if (saver >= 0)
             m_plan.savedBytesByNode[size_t(saver)] = satAdd(m_plan.savedBytesByNode[size_t(saver)], buf.bytes);
     }
+    for (size_t v = 0; v < m_valueCount; ++v) {
+        if (m_rBirth[v] >= 0)
+            m_buffers.push_back({ m_bytes[v], m_rSaved[v] ? Category::SavedActivations : Category::Activations,
+                                  m_rBirth[v], m_rDeath[v], int(v), "recomputed", -1 });
+    }
+}
+
+// Autocast's casts: a weight's cached copy lives from its first use until the autocast region
+// ends with the forward (or, kept for backward, until that backward); an activation's cast lives
+// for its kernel's step, or until the backward that keeps it (in a checkpoint segment, from the
+// rerun).
+void MemoryPlanner::placeCasts()
+{
+    for (const Cast& c : m_casts) {
+        const int step = m_forwardStep[size_t(c.node)];
+        if (step < 0)
+            continue;
+        const int until = c.savedUntil >= 0 ? backwardStepOrEnd(c.savedUntil) : -1;
+        if (c.cachedWeight) {
+            m_buffers.push_back({ c.bytes, Category::Weights, step, std::max(m_forwardSteps - 1, until), c.source,
+                                  "autocast copy", -1 });
+            m_plan.castCopyBytes = satAdd(m_plan.castCopyBytes, c.bytes);
+            continue;
+        }
+        const int rerun = m_recomputeStep[size_t(c.node)];
+        const bool keptFromForward = until >= 0 && rerun < 0;
+        m_buffers.push_back({ c.bytes, keptFromForward ? Category::SavedActivations : Category::Activations, step,
+                              keptFromForward ? until : step, c.source, "cast", -1 });
+        if (rerun >= 0)
+            m_buffers.push_back({ c.bytes, until >= 0 ? Category::SavedActivations : Category::Activations, rerun,
+                                  std::max(rerun, until), c.source, "cast", -1 });
+        if (keptFromForward) {
+            m_plan.savedActivationBytes = satAdd(m_plan.savedActivationBytes, c.bytes);
+            m_plan.savedBytesByNode[size_t(c.savedUntil)] = satAdd(m_plan.savedBytesByNode[size_t(c.savedUntil)], c.bytes);
+        }
+    }
 }
 
 // Resident state: weights (with an fp32 master copy when training in 16 or 8 bits), the
-// runtime's context, and the optimizer's state.
+// runtime's context, and the optimizer's state. ZeRO shards them over the data-parallel GPUs
+// (Rajbhandari et al. 2019): stage 1 the optimizer's state and the master copy, stage 3 the
+// parameters too (stage 2's gradients are placeGradients'). CPU offload moves the sharded
+// optimizer state (and with `params`, the parameters) to host memory.
 void MemoryPlanner::placeResidentState()
 {
-    int64_t paramElements = 0, paramStateBytes = 0, largestParam = 0;
+    int64_t paramElements = 0, paramStateBytes = 0, largestParam = 0, mainWeights = 0;
     const bool lowPrecision =
         m_precision == Precision::FP16 || m_precision == Precision::BF16 || m_precision == Precision::INT8;
     for (size_t v = 0; v < m_valueCount; ++v) {
         if (!isWeight(int(v)) || m_graph.values[v].isOuterScope || m_tiedCopies[v] >= 0)
             continue; // a tied copy is one tensor in the framework that runs the model
-        const int64_t bytes = roundUp(tensorBytes(m_tensors[v], m_precision), m_allocator.granularityBytes);
-        m_plan.weightBytes = satAdd(m_plan.weightBytes, bytes);
+        mainWeights = satAdd(mainWeights, roundUp(m_bytes[v], m_allocator.granularityBytes));
+        const int64_t n = std::max<int64_t>(m_tensors[v].elements(), 0);
+        if (m_trainable[v])
+            m_plan.trainableParams = satAdd(m_plan.trainableParams, n);
         if (m_training && m_needsGrad[v]) {
-            const int64_t n = std::max<int64_t>(m_tensors[v].elements(), 0);
             paramElements = satAdd(paramElements, n);
             paramStateBytes =
                 satAdd(paramStateBytes, satMul(n, lowPrecision ? 4 : elementBytes(m_tensors[v].dtype, m_precision)));
             largestParam = std::max(largestParam, satMul(n, 4));
         }
     }
+    const int64_t gpus = m_training ? std::max(m_recipe.dataParallel, 1) : 1;
+    const int stage = m_training ? m_recipe.zeroStage : 0;
+    const auto shard = [&](int64_t bytes) { return ceilDiv(bytes, gpus); };
+    const bool offloadState = m_training && m_recipe.offload != Offload::None;
+    const bool offloadParams = m_training && m_recipe.offload == Offload::Params && stage == 3;
+    if (stage >= 3)
+        mainWeights = shard(mainWeights);
+    int64_t master = m_training && lowPrecision ? satMul(paramElements, 4) : 0;
+    if (stage >= 1)
+        master = shard(master);
     // Initializers and constants inside If/Loop/Scan bodies are resident too.
-    m_plan.weightBytes = satAdd(m_plan.weightBytes,
-                                bodyWeightBytes(m_graph, m_shapes, m_precision, m_allocator.granularityBytes));
-    if (m_training && lowPrecision)
-        m_plan.weightBytes = satAdd(m_plan.weightBytes, satMul(paramElements, 4));
+    m_plan.weightBytes = bodyWeightBytes(m_graph, m_shapes, m_precision, m_allocator.granularityBytes);
+    const auto add = [](int64_t& into, int64_t bytes) { into = satAdd(into, bytes); };
+    add(offloadParams ? m_plan.hostBytes : m_plan.weightBytes, mainWeights);
+    add(offloadState ? m_plan.hostBytes : m_plan.weightBytes, master);
     m_buffers.push_back({ m_plan.weightBytes, Category::Weights, 0, m_lastStep, -1, "weights", -1 });
     const int64_t context = satAdd(m_allocator.contextBytes, m_allocator.libraryWorkspaceBytes);
     if (context > 0)
@@ -762,15 +1092,49 @@ void MemoryPlanner::placeResidentState()
         return;
     const Optimizer optimizer = m_config.training.optimizer;
     const int copies = optimizer == Optimizer::SGD ? 0 : optimizer == Optimizer::Momentum ? 1 : 2;
-    m_plan.optimizerBytes = satMul(paramStateBytes, copies);
+    int64_t state = satMul(paramStateBytes, copies);
+    if (stage >= 1)
+        state = shard(state);
+    add(offloadState ? m_plan.hostBytes : m_plan.optimizerBytes, state);
     if (m_plan.optimizerBytes > 0)
         m_buffers.push_back(
             { m_plan.optimizerBytes, Category::OptimizerState, 0, m_lastStep, -1, "optimizer state", -1 });
+    if (offloadState)
+        return; // the optimizer steps on the host
     // Adam's update computes sqrt(v) and then its quotient by the bias correction, two
     // temporaries the size of the parameter being updated (measured: BERT, 2 x 29.8 MiB).
-    if (copies == 2)
+    // ZeRO's optimizer steps over flat fp32 partitions instead, which it makes of the gradients
+    // first: DeepSpeed's step() converts the 16-bit gradient partition to fp32.
+    if (copies == 2 && stage == 0)
         m_buffers.push_back({ satMul(largestParam, 2), Category::OptimizerState, m_lastStep, m_lastStep, -1,
                               "optimizer temporaries", -1 });
+    if (stage >= 1 && lowPrecision)
+        m_buffers.push_back({ shard(satMul(paramElements, 4)), Category::Gradients, m_lastStep, m_lastStep, -1,
+                              "fp32 gradient partition", -1 });
+}
+
+// ZeRO-3 gathers a node's parameters from every GPU for its forward, its rerun and its
+// backward, and frees them after (the layer DeepSpeed's largest_layer_params counts).
+void MemoryPlanner::placeGatheredParameters()
+{
+    if (!m_training || m_recipe.zeroStage < 3 || m_recipe.dataParallel <= 1)
+        return;
+    for (int n : m_order) {
+        std::set<int> weights;
+        for (int in : m_graph.nodes[size_t(n)].inputs) {
+            const int w = weightRoot(in);
+            if (w >= 0 && isWeight(w) && !m_graph.values[size_t(w)].isOuterScope && m_tiedCopies[size_t(w)] < 0)
+                weights.insert(w);
+        }
+        int64_t bytes = 0;
+        for (int w : weights)
+            bytes = satAdd(bytes, m_bytes[size_t(w)]);
+        if (bytes <= 0)
+            continue;
+        for (int step : { m_forwardStep[size_t(n)], m_recomputeStep[size_t(n)], m_backwardStep[size_t(n)] })
+            if (step >= 0)
+                m_buffers.push_back({ bytes, Category::Weights, step, step, -1, "gathered parameters", n });
+    }
 }
 
 // Extra saved state (batch statistics, pooling indices, dropout masks) and each kernel's
@@ -781,27 +1145,32 @@ void MemoryPlanner::placeSavedExtrasAndWorkspace()
     for (int s = 0; s < m_forwardSteps; ++s) {
         const int n = m_order[size_t(s)];
         const int64_t extra = m_extraSaved[size_t(n)];
+        // In a checkpoint segment, what the node keeps is made again by the rerun.
+        const int rerun = m_recomputeStep[size_t(n)];
         if (extra > 0)
-            m_buffers.push_back({ extra, Category::SavedActivations, s, m_backwardStep[size_t(n)], -1, "saved", n });
-        m_plan.savedActivationBytes = satAdd(m_plan.savedActivationBytes, extra);
-        if (m_training)
+            m_buffers.push_back({ extra, Category::SavedActivations, rerun >= 0 ? rerun : s, m_backwardStep[size_t(n)],
+                                  -1, "saved", n });
+        if (rerun < 0) {
+            m_plan.savedActivationBytes = satAdd(m_plan.savedActivationBytes, extra);
             m_plan.savedBytesByNode[size_t(n)] = satAdd(m_plan.savedBytesByNode[size_t(n)], extra);
+        }
         const Node& node = m_graph.nodes[size_t(n)];
         KernelScratch scratch;
         if (node.opType == "Conv" && algorithm != ConvAlgorithm::FrameworkDefault)
             scratch.forward = scratch.backward = convWorkspace(node, m_tensors, algorithm, m_precision);
         else if (!m_fused[size_t(n)].member) // inside a fused pattern the framework's one kernel runs
-            scratch = m_runtime.scratch(node, m_tensors, elementBytes(outputDType(node), m_precision),
+            scratch = m_runtime.scratch(node, m_tensors, kernelElementBytes(node),
                                         [this](int v) { return isWeight(v) || m_weightView[size_t(v)]; },
                                         readsChannelsLastView(m_graph, node));
         // What a kernel keeps for its backward (max-pooling's indices) is the same allocation
         // its forward takes in inference: not twice.
         if (m_nodeBackward[size_t(n)])
             scratch.forward = std::max<int64_t>(scratch.forward - extra, 0);
-        if (scratch.forward > 0)
-            m_buffers.push_back({ scratch.forward, Category::Workspace, s, s, -1, "workspace", n });
+        for (int step : { s, rerun })
+            if (step >= 0 && scratch.forward > 0)
+                m_buffers.push_back({ scratch.forward, Category::Workspace, step, step, -1, "workspace", n });
         if (m_runtime.runsFoldedBatchNorm && hasFoldedBatchNorm(m_graph, node))
-            placeFoldedBatchNorm(n, s, scratch.forward);
+            placeFoldedBatchNorm(n, s, rerun, scratch.forward);
         const int back = m_backwardStep[size_t(n)];
         if (back >= 0 && scratch.backward > 0)
             m_buffers.push_back({ scratch.backward, Category::Workspace, back, back, -1, "workspace", n });
@@ -814,16 +1183,19 @@ void MemoryPlanner::placeSavedExtrasAndWorkspace()
 // that is freed. In training the BatchNorm saves its input, one more saved tensor; in
 // inference it is a transient, less the convolution's dead inputs and its scratch, which are
 // freed by then.
-void MemoryPlanner::placeFoldedBatchNorm(int n, int step, int64_t convScratch)
+void MemoryPlanner::placeFoldedBatchNorm(int n, int step, int rerun, int64_t convScratch)
 {
     const Node& node = m_graph.nodes[size_t(n)];
     const int out = node.output(0);
     if (out < 0 || !isActivation(out))
         return;
-    const int64_t bytes = tensorBytes(m_tensors[size_t(out)], m_precision);
+    const int64_t bytes = m_bytes[size_t(out)];
     const int back = m_backwardStep[size_t(n)];
     if (back >= 0) {
-        m_buffers.push_back({ bytes, Category::SavedActivations, step, back, -1, "folded BatchNorm input", n });
+        m_buffers.push_back({ bytes, Category::SavedActivations, rerun >= 0 ? rerun : step, back, -1,
+                              "folded BatchNorm input", n });
+        if (rerun >= 0)
+            return;
         m_plan.savedActivationBytes = satAdd(m_plan.savedActivationBytes, bytes);
         m_plan.savedBytesByNode[size_t(n)] = satAdd(m_plan.savedBytesByNode[size_t(n)], bytes);
         return;
@@ -834,7 +1206,7 @@ void MemoryPlanner::placeFoldedBatchNorm(int n, int step, int64_t convScratch)
             freed.insert(m_root[size_t(in)]);
     int64_t freedBytes = convScratch;
     for (int root : freed)
-        freedBytes = satAdd(freedBytes, tensorBytes(m_tensors[size_t(root)], m_precision));
+        freedBytes = satAdd(freedBytes, m_bytes[size_t(root)]);
     if (bytes > freedBytes)
         m_buffers.push_back({ bytes - freedBytes, Category::Activations, step, step, -1, "folded BatchNorm", n });
 }
@@ -875,17 +1247,42 @@ void MemoryPlanner::placeGradients()
         const int meet = std::max(gradBirth[v], gradBirth[size_t(original)]);
         gradDeath[v] = meet;
         m_buffers.push_back(
-            { tensorBytes(m_tensors[v], m_precision), Category::Gradients, meet, meet, int(v), "gradient sum", -1 });
+            { m_bytes[v], Category::Gradients, meet, meet, int(v), "gradient sum", -1 });
     }
+    // Gradient accumulation: from the second micro-batch on, the parameters' gradients are there
+    // from the start, and each backward adds a new gradient into them. ZeRO-2 and 3 reduce-scatter
+    // each gradient as it is made and keep only this GPU's shard.
+    const bool accumulating = m_plan.accumulationSteps > 1;
+    const bool sharded = m_recipe.zeroStage >= 2 && m_recipe.dataParallel > 1;
+    int64_t paramGradients = 0;
     for (size_t v = 0; v < m_valueCount; ++v) {
         if (gradBirth[v] < 0)
             continue;
         const bool param = isWeight(int(v));
-        const int64_t bytes = tensorBytes(m_tensors[v], m_precision);
-        m_buffers.push_back({ bytes, param ? Category::Gradients : Category::Activations, gradBirth[v],
-                              std::max(gradBirth[v], gradDeath[v]), int(v), "grad", -1 });
-        if (param && m_tiedCopies[v] < 0)
-            m_plan.gradientBytes = satAdd(m_plan.gradientBytes, bytes);
+        const int64_t bytes = m_bytes[v];
+        const int death = std::max(gradBirth[v], gradDeath[v]);
+        if (!param) {
+            m_buffers.push_back({ bytes, Category::Activations, gradBirth[v], death, int(v), "grad", -1 });
+            continue;
+        }
+        if (m_tiedCopies[v] < 0)
+            paramGradients = satAdd(paramGradients, bytes);
+        if (sharded || accumulating)
+            m_buffers.push_back({ bytes, Category::Gradients, gradBirth[v], gradBirth[v], int(v),
+                                  sharded ? "grad before reduce-scatter" : "new grad", -1 });
+        if (!sharded)
+            m_buffers.push_back({ bytes, Category::Gradients, accumulating ? 0 : gradBirth[v], death, int(v), "grad", -1 });
+    }
+    m_plan.gradientBytes = paramGradients;
+    if (sharded) {
+        const int64_t shard = ceilDiv(paramGradients, std::max(m_recipe.dataParallel, 1));
+        if (m_recipe.offload != Offload::None) {
+            m_plan.hostBytes = satAdd(m_plan.hostBytes, shard);
+            m_plan.gradientBytes = 0;
+        } else {
+            m_plan.gradientBytes = shard;
+            m_buffers.push_back({ shard, Category::Gradients, 0, m_lastStep, -1, "gradient shard", -1 });
+        }
     }
 }
 
@@ -908,9 +1305,8 @@ void MemoryPlanner::buildTimeline()
     live.fill(0);
     for (int s = 0; s < m_steps; ++s) {
         TimelineStep& step = m_plan.timeline[size_t(s)];
-        step.phase = s < m_forwardSteps               ? Phase::Forward
-            : s == m_lastStep && m_training ? Phase::Optimizer
-                                            : Phase::Backward;
+        step.phase = m_stepPhase[size_t(s)];
+        step.node = m_stepNode[size_t(s)];
         for (int c = 0; c < kCategoryCount; ++c) {
             live[size_t(c)] = satAdd(live[size_t(c)], born[size_t(s)][size_t(c)]);
             step.byCategory[size_t(c)] = live[size_t(c)];
@@ -925,11 +1321,6 @@ void MemoryPlanner::buildTimeline()
             m_plan.peakStep = s;
         }
     }
-    for (int s = 0; s < m_forwardSteps; ++s)
-        m_plan.timeline[size_t(s)].node = m_order[size_t(s)];
-    for (size_t n = 0; n < m_graph.nodes.size(); ++n)
-        if (m_backwardStep[n] >= 0)
-            m_plan.timeline[size_t(m_backwardStep[n])].node = int(n);
 }
 
 // The buffers live at the peak, named, largest first.

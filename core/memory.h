@@ -19,7 +19,9 @@ enum class Category { Weights, Gradients, OptimizerState, SavedActivations, Acti
 constexpr int kCategoryCount = 8;
 using CategoryBytes = std::array<int64_t, kCategoryCount>;
 
-enum class Phase { Forward, Backward, Optimizer };
+// Recompute: a checkpointed segment's forward, run again in the backward pass just before its
+// gradients (torch.utils.checkpoint).
+enum class Phase { Forward, Backward, Optimizer, Recompute };
 
 const char* categoryName(Category c);
 const char* phaseName(Phase p);
@@ -70,6 +72,14 @@ struct MemoryPlan {
     int64_t savedActivationBytes = 0; // activations kept for the backward pass, each storage once
     int64_t workspaceBytes = 0; // the largest workspace any step needs
     std::vector<int64_t> savedBytesByNode; // per graph node: what its backward keeps, each storage once
+
+    // The training recipe's figures (config.h's Recipe).
+    int64_t trainableParams = 0; // elements of the weights that get a gradient (a tied pair once)
+    int64_t hostBytes = 0; // state ZeRO's CPU offload keeps in host memory, per GPU
+    int accumulationSteps = 1; // micro-batches per optimizer step (the plan is of one micro-batch)
+    int checkpointSegments = 0;
+    std::vector<bool> recomputed; // per graph node: its forward runs again in the backward pass
+    int64_t castCopyBytes = 0; // autocast: the low-precision weight copies its cache holds
 };
 
 // The memory timeline of one configuration. `order` holds the nodes of `graph` in execution

@@ -27,15 +27,23 @@ PerformanceEstimate estimatePerformance(const AnalysisResult& result, const Anal
 {
     PerformanceEstimate e;
     // Energy follows the arithmetic's own width; the time, the units that run it.
-    const int p = precisionIndex(config.precision);
-    e.peakPrecision = peakPrecisionIndex(performance.device, config.precision);
+    // Autocast runs the matrix products, which dominate the time, in its low precision.
+    const Precision compute = config.training.recipe.autocast.value_or(config.precision);
+    const int p = precisionIndex(compute);
+    e.peakPrecision = peakPrecisionIndex(performance.device, compute);
     e.peakFlops = performance.device.peakFlops[e.peakPrecision] * performance.efficiency;
     e.bandwidth = performance.device.bandwidthBytesPerSecond * performance.efficiency;
-    const double passes = config.training.mode == Mode::Training ? 3.0 : 1.0;
+    // Training: forward, and a backward of two forwards' work (the gradients of inputs and of
+    // weights), plus one more forward where a checkpoint segment reruns it; once per micro-batch.
+    const bool training = config.training.mode == Mode::Training;
+    const double microBatches = training ? double(result.memory.accumulationSteps) : 1.0;
+    const std::vector<bool>& recomputed = result.memory.recomputed;
     const EnergyCosts& costs = performance.energy;
     e.layers.reserve(result.layers.size());
     for (const LayerResult& l : result.layers) {
         LayerPerformance lp;
+        const bool rerun = size_t(l.node) < recomputed.size() && recomputed[size_t(l.node)];
+        const double passes = (training ? (rerun ? 4.0 : 3.0) : 1.0) * microBatches;
         const double flops = double(l.flops) * passes;
         const double bytes = (double(l.readBytes) + double(l.writeBytes)) * passes;
         const double computeTime = e.peakFlops > 0 ? flops / e.peakFlops : 0;

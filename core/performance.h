@@ -60,7 +60,8 @@ int precisionIndex(Precision precision);
 int peakPrecisionIndex(const Device& device, Precision precision);
 
 // Training costs each layer three times its forward work (the backward pass computes the
-// gradients of inputs and of weights, each about one forward's worth).
+// gradients of inputs and of weights, each about one forward's worth), four times in a checkpoint
+// segment (its forward reruns), and that once per micro-batch.
 PerformanceEstimate estimatePerformance(const AnalysisResult& result, const AnalysisConfig& config,
                                         const PerformanceConfig& performance);
 

@@ -67,6 +67,25 @@ std::string stepNodeName(const Model& model, const TimelineStep& step)
     return n.name.empty() ? n.opType + "_" + std::to_string(step.node) : n.name;
 }
 
+QJsonObject recipeJson(const Recipe& recipe)
+{
+    const auto list = [](const std::vector<std::string>& items) {
+        QJsonArray a;
+        for (const std::string& i : items)
+            a.append(QString::fromStdString(i));
+        return a;
+    };
+    QJsonObject o { { "autocast", recipe.autocast ? QJsonValue(precisionName(*recipe.autocast)) : QJsonValue() },
+                    { "checkpoint", list(recipe.checkpoint) },
+                    { "freeze", list(recipe.freeze) },
+                    { "train_only", list(recipe.trainOnly) },
+                    { "micro_batch", recipe.microBatch ? QJsonValue(qint64(*recipe.microBatch)) : QJsonValue() },
+                    { "data_parallel", recipe.dataParallel },
+                    { "zero", recipe.zeroStage },
+                    { "offload", offloadName(recipe.offload) } };
+    return o;
+}
+
 QJsonObject categoriesJson(const CategoryBytes& bytes)
 {
     QJsonObject o;
@@ -189,6 +208,7 @@ QJsonObject toJson(const Model& model, const AnalysisConfig& config, const Analy
                         { "optimizer", optimizerName(config.training.optimizer) },
                         { "workspace", convAlgorithmName(config.training.workspace) },
                         { "runtime", q(runtime.name()) },
+                        { "recipe", recipeJson(config.training.recipe) },
                         { "calibration",
                           QJsonObject { { "name", q(config.calibration.name) },
                                         { "context_bytes", qint64(config.calibration.contextBytes) },
@@ -224,7 +244,12 @@ QJsonObject toJson(const Model& model, const AnalysisConfig& config, const Analy
                                               { "optimizer_bytes", qint64(m.optimizerBytes) },
                                               { "saved_activation_bytes", qint64(m.savedActivationBytes) },
                                               { "workspace_bytes", qint64(m.workspaceBytes) },
-                                              { "peak_bytes", qint64(m.peakBytes) } });
+                                              { "peak_bytes", qint64(m.peakBytes) },
+                                              { "trainable_params", qint64(m.trainableParams) },
+                                              { "host_bytes", qint64(m.hostBytes) },
+                                              { "autocast_copy_bytes", qint64(m.castCopyBytes) },
+                                              { "accumulation_steps", m.accumulationSteps },
+                                              { "checkpoint_segments", m.checkpointSegments } });
     }
     if (performance) {
         if (performance->hasRoofline())

@@ -5,6 +5,7 @@
 
 #include <QJsonArray>
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -241,6 +242,38 @@ KernelScratch RuntimeProfile::scratch(const Node& node, const std::vector<Tensor
     return { applyScratch(it->second.forward, sizes), applyScratch(it->second.backward, sizes) };
 }
 
+bool AutocastPolicy::accepts(Precision p) const
+{
+    return std::find(dtypes.begin(), dtypes.end(), p) != dtypes.end();
+}
+
+namespace {
+
+AutocastPolicy parseAutocast(const QJsonObject& o)
+{
+    AutocastPolicy a;
+    a.measured = o.value("measured").toBool(false);
+    a.source = o.value("source").toString().toStdString();
+    a.weightCache = o.value("weight_cache").toBool(true);
+    for (const QJsonValue& d : o.value("dtypes").toArray()) {
+        const std::optional<Precision> p = parsePrecision(d.toString().toStdString());
+        if (!p || (*p != Precision::FP16 && *p != Precision::BF16))
+            throw std::runtime_error("the autocast \"dtypes\" may name fp16 and bf16 only");
+        a.dtypes.push_back(*p);
+    }
+    const auto names = [&](const char* key, std::set<std::string>& into) {
+        for (const QJsonValue& v : o.value(QLatin1String(key)).toArray())
+            into.insert(v.toString().toStdString());
+    };
+    names("lower_precision", a.lowerPrecision);
+    names("fp32", a.fp32);
+    names("no_backward_in_low_precision", a.noLowPrecisionBackward);
+    names("follow_activation", a.followActivation);
+    return a;
+}
+
+} // namespace
+
 RuntimeProfile parseRuntimeProfile(const std::string& json)
 {
     const QJsonObject o = parseFootprintJson(json, "footprint-runtime", "runtime profile");
@@ -272,6 +305,7 @@ RuntimeProfile parseRuntimeProfile(const std::string& json)
             entry.broadcast = match.value("broadcast").toBool();
         p.ops[it.key().toStdString()] = entry;
     }
+    p.autocast = parseAutocast(o.value("autocast").toObject());
     return p;
 }
 

@@ -9,6 +9,7 @@
 // - the dropout mask's bytes per element;
 // - the allocator's rounding and the runtime's fixed context.
 
+#include "config.h"
 #include "graph.h"
 #include "shapes.h"
 
@@ -17,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -84,6 +86,29 @@ struct KernelScratch {
     int64_t backward = 0;
 };
 
+// torch.autocast's policy on this runtime, by ONNX operator type: which kernels run in the low
+// precision (float inputs cast down; a weight's copy cached for the autocast region, and kept
+// for backward) and which in fp32 (low-precision inputs cast up). Any other operator follows
+// PyTorch's type promotion: its widest floating input of rank 1 or more.
+struct AutocastPolicy {
+    enum class Class { Lower, Fp32, Promote };
+    bool measured = false;
+    std::string source;
+    std::vector<Precision> dtypes; // the low precisions autocast takes here; none: no policy
+    std::set<std::string> lowerPrecision, fp32;
+    bool weightCache = true; // casts of a leaf weight that requires grad are made once per region
+    std::set<std::string> noLowPrecisionBackward; // operators whose low-precision backward is missing
+    // Promoting operators whose fp32 parameters do not widen their activation (BatchNorm's
+    // mixed-type kernel): their output takes the activation's precision.
+    std::set<std::string> followActivation;
+
+    Class classOf(const std::string& op) const
+    {
+        return lowerPrecision.count(op) ? Class::Lower : fp32.count(op) ? Class::Fp32 : Class::Promote;
+    }
+    bool accepts(Precision p) const;
+};
+
 struct RuntimeProfile {
     Runtime runtime = Runtime::PyTorchCpu;
     bool measured = false; // false: documented behaviour, not yet measured on this runtime
@@ -95,6 +120,7 @@ struct RuntimeProfile {
     bool runsFoldedBatchNorm = false;
     std::vector<ConvRule> conv;
     std::map<std::string, OpScratch> ops; // by ONNX operator type
+    AutocastPolicy autocast;
 
     std::string name() const { return runtimeName(runtime); }
     // The scratch of one node, by the first matching convolution rule or its operator's entry.

@@ -29,6 +29,7 @@ constexpr double kHeadRoom = 1.16;
 const QColor kOverColor(0xd6, 0x27, 0x28);
 const QColor kBackwardBand(0xe9, 0xee, 0xf5);
 const QColor kOptimizerBand(0xfb, 0xef, 0xd5);
+const QColor kRecomputeBand(0xe6, 0xf2, 0xe6); // a checkpoint segment's forward, run again
 const QColor kTraceColor(0x14, 0x14, 0x14);
 const QColor kPinnedColor(0x6a, 0x3d, 0x9a);
 
@@ -57,6 +58,8 @@ QString phaseText(Phase phase)
         return TimelineChart::tr("backward");
     case Phase::Optimizer:
         return TimelineChart::tr("optimizer step");
+    case Phase::Recompute:
+        return TimelineChart::tr("recompute");
     }
     return {};
 }
@@ -101,8 +104,8 @@ TimelineChart::TimelineChart(QWidget* parent)
     for (size_t i = 0; i < m_bandAreas.size(); ++i) {
         m_bandLines[i] = new QLineSeries(this);
         m_bandAreas[i] = new QAreaSeries(m_bandLines[i]);
-        m_bandAreas[i]->setName(i == 0 ? tr("Backward pass") : tr("Optimizer step"));
-        m_bandAreas[i]->setBrush(i == 0 ? kBackwardBand : kOptimizerBand);
+        m_bandAreas[i]->setName(i == 0 ? tr("Backward pass") : i == 1 ? tr("Optimizer step") : tr("Recomputed forward"));
+        m_bandAreas[i]->setBrush(i == 0 ? kBackwardBand : i == 1 ? kOptimizerBand : kRecomputeBand);
         m_bandAreas[i]->setPen(Qt::NoPen);
         addSeries(m_bandAreas[i]);
     }
@@ -321,7 +324,7 @@ void TimelineChart::rebuild()
     }
 
     for (size_t i = 0; i < m_bandLines.size(); ++i) {
-        const Phase phase = i == 0 ? Phase::Backward : Phase::Optimizer;
+        const Phase phase = i == 0 ? Phase::Backward : i == 1 ? Phase::Optimizer : Phase::Recompute;
         points.clear();
         for (const PhaseBand& band : m_bands) {
             if (band.phase != phase)

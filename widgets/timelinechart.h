@@ -132,8 +132,8 @@ private:
     std::array<QLineSeries*, kCategoryCount> m_stackLines {};
     std::array<QAreaSeries*, kCategoryCount> m_stackAreas {};
     // Shaded bands behind the backward pass and the optimizer step.
-    std::array<QLineSeries*, 2> m_bandLines {};
-    std::array<QAreaSeries*, 2> m_bandAreas {};
+    std::array<QLineSeries*, 3> m_bandLines {}; // backward, optimizer, recompute
+    std::array<QAreaSeries*, 3> m_bandAreas {};
     std::array<QGraphicsSimpleTextItem*, 3> m_bandLabels {};
     QLineSeries* m_limitLine = nullptr;
     QLineSeries* m_overLine = nullptr;

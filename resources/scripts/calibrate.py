@@ -31,6 +31,15 @@ Two modes:
       The raw points go to FILE with ".points.json" in place of ".json" so the fit can be redone
       with --refit.
 
+  calibrate.py --autocast-only [--runtime pytorch-cpu|pytorch-cuda] [-o FILE]
+      Only torch.autocast's policy (also measured, and written, by a full --runtime calibration):
+      for each ONNX operator type (autocast_cases: one or more torch functions per type) the output
+      dtype under torch.autocast(device, dtype) of fp32 inputs, of low-precision activations with
+      fp32 parameters, of all-low-precision inputs and of mixed activations classifies it as
+      lower_precision / fp32 / promote; the backward is run in the low dtype to find missing
+      kernels, and the weight cache (cached_cast) is checked.  Replaces the profile's "autocast"
+      section in place and leaves every other key as it is (schema: resources/runtimes/README.md).
+
 How a point is measured
   CPU: torch.profiler.profile(activities=[CPU], profile_memory=True); the "[memory]" events of
   prof.profiler.kineto_results.events() (nbytes < 0 = free), in order, as in
@@ -58,6 +67,7 @@ import os
 import platform
 import sys
 import time
+import warnings
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
@@ -975,6 +985,465 @@ OP_NOTES = {
 
 
 # ================================================================================================
+# autocast policy (mixed precision as PyTorch runs it): which ONNX op types torch.autocast runs in
+# the low-precision dtype, which in float32, and which follow type promotion
+# ================================================================================================
+# Argument specs of an autocast case: ("x", shape) a float activation (requires grad in the
+# backward check); ("w", shape) an fp32 parameter (a leaf that requires grad, as nn.Module holds);
+# ("buf", shape) an fp32 buffer (running statistics: no grad, positive); ("idx", shape, high) int64
+# indices; ("mask", shape) a bool condition; ("s", value) a 0-dim fp32 tensor (a scalar
+# initializer).  "when" marks a variant whose class may differ from the op's usual one: the ONNX
+# node's rank (input rank), or its "mode" attribute.
+def autocast_cases():
+    X4, X3, X5 = ("x", (2, 8, 6, 6)), ("x", (2, 5, 16)), ("x", (2, 4, 4, 4, 4))
+    W16 = [("w", (16,)), ("w", (16,))]
+    W8 = [("w", (8,)), ("w", (8,))]
+    H = 6
+
+    def lstm(x, wih, whh, bih, bhh):
+        h0 = torch.zeros(1, x.shape[0], H, dtype=x.dtype)
+        return torch._VF.lstm(x, (h0, h0), [wih, whh, bih, bhh], True, 1, 0.0, True, False, True)[0]
+
+    def gru(x, wih, whh, bih, bhh):
+        h0 = torch.zeros(1, x.shape[0], H, dtype=x.dtype)
+        return torch._VF.gru(x, h0, [wih, whh, bih, bhh], True, 1, 0.0, True, False, True)[0]
+
+    def rnn(x, wih, whh, bih, bhh):
+        h0 = torch.zeros(1, x.shape[0], H, dtype=x.dtype)
+        return torch._VF.rnn_tanh(x, h0, [wih, whh, bih, bhh], True, 1, 0.0, True, False, True)[0]
+
+    unary = [("Relu", F.relu), ("Sigmoid", torch.sigmoid), ("Tanh", torch.tanh), ("Erf", torch.erf),
+             ("Exp", torch.exp), ("Log", torch.log), ("Sqrt", torch.sqrt), ("Reciprocal", torch.reciprocal),
+             ("Neg", torch.neg), ("Abs", torch.abs), ("Sin", torch.sin), ("Cos", torch.cos),
+             ("HardSigmoid", F.hardsigmoid), ("HardSwish", F.hardswish), ("LeakyRelu", F.leaky_relu),
+             ("Elu", F.elu), ("Selu", F.selu), ("Celu", F.celu), ("Softplus", F.softplus),
+             ("Softsign", F.softsign), ("Mish", F.mish)]
+    C = [
+        ("Conv", "1d", lambda x, w, b: F.conv1d(x, w, b, padding=1), [("x", (2, 8, 12)), ("w", (8, 8, 3)), ("w", (8,))], None),
+        ("Conv", "2d", lambda x, w, b: F.conv2d(x, w, b, padding=1), [X4, ("w", (8, 8, 3, 3)), ("w", (8,))], None),
+        ("Conv", "2d depthwise", lambda x, w: F.conv2d(x, w, groups=8), [X4, ("w", (8, 1, 3, 3))], None),
+        ("Conv", "3d", lambda x, w, b: F.conv3d(x, w, b), [X5, ("w", (4, 4, 3, 3, 3)), ("w", (4,))], {"rank": 5}),
+        ("ConvTranspose", "1d", lambda x, w, b: F.conv_transpose1d(x, w, b, stride=2), [("x", (2, 8, 12)), ("w", (8, 4, 3)), ("w", (4,))], None),
+        ("ConvTranspose", "2d", lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2), [X4, ("w", (8, 4, 3, 3)), ("w", (4,))], None),
+        ("ConvTranspose", "3d", lambda x, w: F.conv_transpose3d(x, w, stride=2), [X5, ("w", (4, 4, 2, 2, 2))], {"rank": 5}),
+        ("MatMul", "nn.Linear on 3-d input (linear)", F.linear, [X3, ("w", (12, 16)), ("w", (12,))], None),
+        ("MatMul", "x @ W, W a parameter (matmul)", torch.matmul, [X3, ("w", (16, 12))], None),
+        ("MatMul", "q @ k^T, two activations (matmul)", lambda q, k: q @ k.transpose(-1, -2), [("x", (2, 3, 5, 8)), ("x", (2, 3, 5, 8))], None),
+        ("MatMul", "bmm", torch.bmm, [("x", (4, 5, 8)), ("x", (4, 8, 6))], None),
+        ("MatMul", "mm, two activations", torch.mm, [("x", (5, 8)), ("x", (8, 6))], None),
+        ("Gemm", "nn.Linear on 2-d input (linear)", F.linear, [("x", (6, 16)), ("w", (12, 16)), ("w", (12,))], None),
+        ("Gemm", "addmm", lambda x, w, b: torch.addmm(b, x, w.t()), [("x", (6, 16)), ("w", (12, 16)), ("w", (12,))], None),
+        ("Einsum", "two activations", lambda a, b: torch.einsum("bik,bkj->bij", a, b), [("x", (4, 5, 8)), ("x", (4, 8, 6))], None),
+        ("Einsum", "activation and parameter", lambda x, w: torch.einsum("bti,oi->bto", x, w), [X3, ("w", (12, 16))], None),
+        ("Softmax", "last dim", lambda x: torch.softmax(x, -1), [("x", (2, 3, 5, 5))], None),
+        ("LogSoftmax", "last dim", lambda x: F.log_softmax(x, -1), [("x", (2, 3, 5, 5))], None),
+        ("LayerNormalization", "affine", lambda x, w, b: F.layer_norm(x, (16,), w, b), [X3] + W16, None),
+        ("GroupNormalization", "affine", lambda x, w, b: F.group_norm(x, 4, w, b), [X4] + W8, None),
+        ("InstanceNormalization", "affine", lambda x, w, b: F.instance_norm(x, weight=w, bias=b), [X4] + W8, None),
+        ("BatchNormalization", "eval (running statistics)", lambda x, m, v, w, b: F.batch_norm(x, m, v, w, b, False),
+         [X4, ("buf", (8,)), ("buf", (8,))] + W8, None),
+        ("BatchNormalization", "train (batch statistics)", lambda x, m, v, w, b: F.batch_norm(x, m, v, w, b, True),
+         [X4, ("buf", (8,)), ("buf", (8,))] + W8, None),
+        ("Clip", "relu6 (hardtanh)", F.relu6, [X4], None),
+        ("Clip", "clamp(-1, 1)", lambda x: torch.clamp(x, -1.0, 1.0), [X4], None),
+        ("Gelu", "erf", F.gelu, [X3], None),
+        ("Gelu", "tanh", lambda x: F.gelu(x, approximate="tanh"), [X3], None),
+        ("Pow", "tensor ** 2", lambda x: x.pow(2), [X3], None),
+        ("Pow", "tensor ** tensor", torch.pow, [X3, X3], None),
+        ("Div", "tensor / tensor", torch.div, [X3, X3], None),
+        ("Div", "tensor / python scalar", lambda x: x / 3.0, [X3], None),
+        ("Div", "python scalar / tensor (__rtruediv__)", lambda x: 1.0 / x, [X3], None),
+        ("Add", "tensor + tensor", torch.add, [X3, X3], None),
+        ("Add", "tensor + fp32 parameter", torch.add, [X3, ("w", (16,))], None),
+        ("Add", "tensor + 0-d fp32 tensor", torch.add, [X3, ("s", 0.5)], None),
+        ("Mul", "tensor * tensor", torch.mul, [X3, X3], None),
+        ("Mul", "tensor * broadcast tensor (SE scale)", torch.mul, [X4, ("x", (2, 8, 1, 1))], None),
+        ("Mul", "tensor * fp32 parameter", torch.mul, [X3, ("w", (16,))], None),
+        ("Sub", "tensor - tensor", torch.sub, [X3, X3], None),
+        ("Max", "maximum", torch.maximum, [X3, X3], None),
+        ("Min", "minimum", torch.minimum, [X3, X3], None),
+        ("ReduceMean", "last dim", lambda x: x.mean(-1), [X3], None),
+        ("ReduceSum", "last dim", lambda x: x.sum(-1), [X3], None),
+        ("ReduceMax", "last dim", lambda x: x.amax(-1), [X3], None),
+        ("ReduceProd", "last dim", lambda x: x.prod(-1), [X3], None),
+        ("ReduceL2", "norm", lambda x: torch.norm(x, dim=-1), [X3], None),
+        ("ReduceLogSumExp", "logsumexp", lambda x: torch.logsumexp(x, -1), [X3], None),
+        ("LpNormalization", "F.normalize", lambda x: F.normalize(x, dim=-1), [X3], None),
+        ("MaxPool", "1d", lambda x: F.max_pool1d(x, 2), [("x", (2, 8, 12))], None),
+        ("MaxPool", "2d", lambda x: F.max_pool2d(x, 2), [X4], None),
+        ("MaxPool", "3d", lambda x: F.max_pool3d(x, 2), [X5], {"rank": 5}),
+        ("AveragePool", "1d", lambda x: F.avg_pool1d(x, 2), [("x", (2, 8, 12))], None),
+        ("AveragePool", "2d", lambda x: F.avg_pool2d(x, 2), [X4], None),
+        ("AveragePool", "3d", lambda x: F.avg_pool3d(x, 2), [X5], {"rank": 5}),
+        ("GlobalAveragePool", "2d (adaptive_avg_pool2d 1)", lambda x: F.adaptive_avg_pool2d(x, 1), [X4], None),
+        ("GlobalAveragePool", "3d (adaptive_avg_pool3d 1)", lambda x: F.adaptive_avg_pool3d(x, 1), [X5], {"rank": 5}),
+        ("GlobalMaxPool", "2d (adaptive_max_pool2d 1)", lambda x: F.adaptive_max_pool2d(x, 1), [X4], None),
+        ("Resize", "nearest 1d", lambda x: F.interpolate(x, scale_factor=2, mode="nearest"), [("x", (2, 8, 12))], None),
+        ("Resize", "nearest 2d", lambda x: F.interpolate(x, scale_factor=2, mode="nearest"), [X4], None),
+        ("Resize", "bilinear 2d", lambda x: F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False), [X4], None),
+        ("Resize", "bicubic 2d", lambda x: F.interpolate(x, scale_factor=2, mode="bicubic", align_corners=False), [X4], None),
+        ("Resize", "nearest 3d", lambda x: F.interpolate(x, scale_factor=2, mode="nearest"), [X5], {"rank": 5}),
+        ("Resize", "trilinear 3d", lambda x: F.interpolate(x, scale_factor=2, mode="trilinear", align_corners=False), [X5], {"rank": 5}),
+        ("Pad", "constant", lambda x: F.pad(x, (1, 1, 1, 1)), [X4], None),
+        ("Pad", "reflect 1d", lambda x: F.pad(x, (1, 1), mode="reflect"), [("x", (2, 8, 12))], {"mode": "reflect"}),
+        ("Pad", "reflect 2d", lambda x: F.pad(x, (1, 1, 1, 1), mode="reflect"), [X4], {"mode": "reflect"}),
+        ("Pad", "edge 2d (replicate)", lambda x: F.pad(x, (1, 1, 1, 1), mode="replicate"), [X4], {"mode": "edge"}),
+        ("Concat", "two activations", lambda a, b: torch.cat([a, b], 1), [X4, X4], None),
+        ("Concat", "activation and fp32 parameter (class token)", lambda x, w: torch.cat([w.expand(2, 1, 16), x], 1),
+         [X3, ("w", (1, 1, 16))], None),
+        ("Gather", "embedding (F.embedding of a parameter)", lambda i, w: F.embedding(i, w), [("idx", (2, 5), 10), ("w", (10, 16))], None),
+        ("Gather", "index_select of an activation", lambda x, i: x.index_select(1, i), [X3, ("idx", (3,), 5)], None),
+        ("GatherElements", "gather", lambda x, i: torch.gather(x, 2, i), [X3, ("idx", (2, 5, 4), 16)], None),
+        ("Where", "two activations", lambda c, a, b: torch.where(c, a, b), [("mask", (2, 5, 16)), X3, X3], None),
+        ("CumSum", "last dim", lambda x: torch.cumsum(x, -1), [X3], None),
+        ("TopK", "values", lambda x: torch.topk(x, 3, -1)[0], [X3], None),
+        ("Dropout", "train", lambda x: F.dropout(x, 0.1, True), [X3], None),
+        ("GridSample", "bilinear", lambda x, g: F.grid_sample(x, g, align_corners=False), [X4, ("x", (2, 4, 4, 2))], None),
+        ("PRelu", "per channel", F.prelu, [X4, ("w", (8,))], None),
+        ("LSTM", "1 layer (nn.LSTM)", lstm, [X3, ("w", (4 * H, 16)), ("w", (4 * H, H)), ("w", (4 * H,)), ("w", (4 * H,))], None),
+        ("GRU", "1 layer (nn.GRU)", gru, [X3, ("w", (3 * H, 16)), ("w", (3 * H, H)), ("w", (3 * H,)), ("w", (3 * H,))], None),
+        ("RNN", "1 layer tanh (nn.RNN)", rnn, [X3, ("w", (H, 16)), ("w", (H, H)), ("w", (H,)), ("w", (H,))], None),
+        ("SoftmaxCrossEntropyLoss", "F.cross_entropy", lambda x, t: F.cross_entropy(x, t), [("x", (6, 10)), ("idx", (6,), 10)], None),
+        ("NegativeLogLikelihoodLoss", "F.nll_loss", lambda x, t: F.nll_loss(x, t), [("x", (6, 10)), ("idx", (6,), 10)], None),
+    ]
+    C += [(op, "elementwise", fn, [X3], None) for op, fn in unary]
+    return C
+
+
+# other ONNX names for the same PyTorch computation
+AUTOCAST_ALIASES = {"Resize": ["Upsample"]}
+
+
+def _ac_make(spec, low, dev, params_low=False, only=None, index=0):
+    """A tensor for one argument spec (the index-th).  low: the activations' dtype (fp32 if None; when
+    only is an index, only that argument gets it); params_low: parameters and buffers too."""
+    kind = spec[0]
+    g = torch.Generator().manual_seed(1234 + index)
+    if kind == "x":
+        t = torch.randn(*spec[1], generator=g)
+        if low is not None and (only is None or index == only):
+            t = t.to(low)
+        return t.to(dev).requires_grad_()
+    if kind == "w":
+        t = torch.randn(*spec[1], generator=g)
+        return (t.to(low) if params_low and low is not None else t).to(dev).requires_grad_()
+    if kind == "buf":
+        t = torch.rand(*spec[1], generator=g) + 0.5
+        return (t.to(low) if params_low and low is not None else t).to(dev)
+    if kind == "idx":
+        return torch.randint(0, spec[2], spec[1], generator=g).to(dev)
+    if kind == "mask":
+        return (torch.rand(*spec[1], generator=g) > 0.5).to(dev)
+    if kind == "s":
+        return torch.tensor(spec[1], device=dev)
+    raise ValueError(kind)
+
+
+_DT = {torch.float32: "fp32", torch.float16: "fp16", torch.bfloat16: "bf16", torch.float64: "fp64"}
+
+
+def _first_float(y):
+    ys = y if isinstance(y, (tuple, list)) else (y,)
+    for t in ys:
+        if torch.is_tensor(t) and t.is_floating_point():
+            return t
+    return None
+
+
+def _short(e):
+    return f"{type(e).__name__}: {str(e).splitlines()[0][:160]}"
+
+
+def _ac_run(dev, low, fn, args, backward):
+    """Run fn(*args) under autocast; returns (output dtype label or "error: ...", backward error or None)."""
+    try:
+        with torch.autocast(dev, dtype=low):
+            y = fn(*args)
+        t = _first_float(y)
+        if t is None:
+            return "none", None
+        out = _DT.get(t.dtype, str(t.dtype))
+    except Exception as e:  # noqa: BLE001 - an unsupported dtype is a result
+        return "error: " + _short(e), None
+    berr = None
+    if backward and t.requires_grad:
+        try:
+            t.backward(torch.ones_like(t))  # outside the autocast region, as the AMP recipe runs it
+        except Exception as e:  # noqa: BLE001
+            berr = _short(e)
+    return out, berr
+
+
+def autocast_case(dev, low, case):
+    """The output dtype of one case under torch.autocast(dev, low) for four input mixes:
+      fp32     every input fp32 (the model's first layer, or any op fed by fp32 ops)
+      low_in   the activations in the low dtype, parameters/buffers fp32 (an op fed by a
+               lower-precision op, in a model whose weights are fp32: the AMP case)
+      all_low  activations and parameters in the low dtype (tells autocast's fp32 policy, which
+               casts up even then, from plain type promotion)
+      mixed    the first activation low, the others fp32 (binary ops, Concat, Where)
+    and whether the backward runs: the low_in run's (and the fp32 run's for an op autocast lowers,
+    whose backward is then low precision too; the all_low run's where low_in fails forward)."""
+    op, variant, fn, specs, when = case
+    lowname = _DT[low]
+    r = {"op": op, "variant": variant}
+    if when:
+        r["when"] = when
+    first_x = next((i for i, s in enumerate(specs) if s[0] == "x"), None)
+    mk = lambda **kw: [_ac_make(s, kw.get("low"), dev, kw.get("params_low", False), kw.get("first_only", None), i)
+                       for i, s in enumerate(specs)]
+    r["fp32"], b32 = _ac_run(dev, low, fn, mk(low=None), True)
+    r["low_in"], blow = _ac_run(dev, low, fn, mk(low=low), True)
+    r["all_low"], ball = _ac_run(dev, low, fn, mk(low=low, params_low=True), True)
+    if sum(1 for s in specs if s[0] == "x") >= 2:
+        r["mixed"], _ = _ac_run(dev, low, fn, mk(low=low, first_only=first_x), False)
+    has_params = any(s[0] in ("w", "buf", "s") for s in specs)
+    # the class
+    if r["fp32"] == lowname:
+        cls = "lower_precision"
+    elif r["all_low"] == "fp32" or (r["all_low"].startswith("error") and r["low_in"] == "fp32" and not has_params):
+        cls = "fp32"
+    elif r["fp32"] == "fp32":
+        # autocast leaves it alone: it runs in its inputs' type (its low-precision run may still fail:
+        # a missing kernel is recorded as forward_error)
+        cls = "promote"
+    else:
+        cls = "unsupported"
+    r["class"] = cls
+    # exceptions to "output = widest floating input" among the ops autocast leaves alone
+    exc = []
+    if cls == "promote":
+        kinds = {s[0] for s in specs}
+        if has_params and r["low_in"] == lowname:
+            what = " and ".join(w for k, w in (("w", "fp32 parameters"), ("buf", "fp32 running statistics"),
+                                               ("s", "a 0-d fp32 tensor")) if k in kinds)
+            exc.append(f"a {lowname} activation with {what} gives {lowname}")
+        if r.get("mixed") not in (None, "fp32") and not r.get("mixed", "").startswith("error"):
+            exc.append(f"one {lowname} and one fp32 activation give {r['mixed']}")
+    if exc:
+        r["exceptions"] = exc
+    if r["low_in"].startswith("error"):
+        r["forward_error"] = r["low_in"][7:]
+    # the low_in run's backward; the fp32 run's for a lower-precision op (its backward is low too);
+    # the all_low run's where low_in could not run forward
+    berr = blow or (b32 if cls == "lower_precision" else None) or (ball if r["low_in"].startswith("error") else None)
+    if berr:
+        r["backward_error"] = berr
+    return r
+
+
+def autocast_weight_cache(dev, low):
+    """Does autocast cache the low-precision copy of a weight (aten/src/ATen/autocast_mode.cpp
+    cached_cast: fp32 leaves that require grad, kept until the outermost region exits)?  Checked
+    three ways: whether two F.linear calls on one parameter within a region use the same cast (the
+    same ToCopyBackward0 node in their graphs and the same storage among autograd's saved tensors),
+    and a third call in a new region a new one; the bytes still held after an inference-mode
+    (no_grad) F.linear once its output is dropped; the same for a frozen weight (requires_grad
+    False)."""
+    x = torch.randn(64, 256, device=dev, requires_grad=True)
+    w = torch.randn(512, 256, device=dev, requires_grad=True)
+    wbytes = w.numel() * torch.empty((), dtype=low).element_size()
+    saved = []
+
+    def pack(t):
+        if t.dtype == low and t.numel() == w.numel():
+            st = t.untyped_storage() if hasattr(t, "untyped_storage") else t.storage()
+            saved.append(st.data_ptr())
+        return t
+
+    def cast_node(y):
+        """The ToCopyBackward0 node that casts w, in y's graph."""
+        stack = [y.grad_fn]
+        while stack:
+            n = stack.pop()
+            if n is None:
+                continue
+            if type(n).__name__ == "ToCopyBackward0" and any(
+                    type(m).__name__ == "AccumulateGrad" and m.variable is w for m, _ in n.next_functions):
+                return n
+            stack += [m for m, _ in n.next_functions]
+        return None
+
+    res = {}
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        with torch.autocast(dev, dtype=low):
+            y1 = F.linear(x, w)
+            y2 = F.linear(x, w)
+        with torch.autocast(dev, dtype=low):
+            y3 = F.linear(x, w)
+    n1, n2, n3 = cast_node(y1), cast_node(y2), cast_node(y3)
+    same_node = n1 is not None and n1 is n2
+    same_storage = len(saved) == 3 and saved[0] == saved[1]
+    res["reused_within_region"] = bool(same_node and same_storage)
+    res["new_copy_in_next_region"] = bool(n3 is not None and n3 is not n1 and (len(saved) < 3 or saved[2] != saved[0]))
+    del y1, y2, y3, n1, n2, n3
+    meter = CudaMeter() if dev == "cuda" else CpuMeter()
+
+    def held_after_linear(weight):
+        with torch.no_grad(), torch.autocast(dev, dtype=low):
+            def step():
+                F.linear(x, weight)   # the output is dropped at once
+            _, _, end, _ = meter.run(step)
+        return end
+
+    res["held_in_no_grad_bytes"] = held_after_linear(w)
+    res["weight_low_bytes"] = wbytes
+    res["held_frozen_weight_bytes"] = held_after_linear(w.detach().clone())
+    res["cached"] = res["reused_within_region"]
+    return res
+
+
+def autocast_policy(dev="cpu", log=print):
+    """Measure PyTorch's autocast policy on this device for every ONNX op type the C++ planner may
+    see.  Returns the raw record (meta, per-variant results, the weight-cache check); see
+    autocast_section for the profile's summary."""
+    t0 = time.time()
+    want = [torch.bfloat16] + ([torch.float16] if dev == "cuda" else [])
+    accepted, rejected = [], {}
+    for low in (torch.bfloat16, torch.float16):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                with torch.autocast(dev, dtype=low):
+                    y = F.linear(torch.randn(2, 4, device=dev), torch.randn(3, 4, device=dev))
+            if y.dtype == low:
+                accepted.append(_DT[low])
+            else:
+                rejected[_DT[low]] = f"autocast disabled itself: linear gave {_DT.get(y.dtype, str(y.dtype))}"
+        except Exception as e:  # noqa: BLE001
+            rejected[_DT[low]] = _short(e)
+    out = {"meta": {"device": dev, "torch": torch.__version__, "date": datetime.date.today().isoformat()},
+           "accepted_dtypes": accepted, "rejected_dtypes": rejected, "results": {}, "weight_cache": {}}
+    for low in want:
+        name = _DT[low]
+        if name not in accepted:
+            continue
+        rs = []
+        for case in autocast_cases():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                r = autocast_case(dev, low, case)
+            rs.append(r)
+            log(f"autocast {name} {r['op']:<26} {r['variant']:<44} {r['class']:<16} fp32->{r['fp32']:<5} "
+                f"low->{r['low_in'][:40]:<5} all_low->{r['all_low'][:40]:<5}"
+                + (f" mixed->{r['mixed'][:40]}" if "mixed" in r else "")
+                + (f"  BACKWARD FAILS: {r['backward_error']}" if "backward_error" in r else ""))
+        out["results"][name] = rs
+        out["weight_cache"][name] = autocast_weight_cache(dev, low)
+        log(f"autocast {name} weight cache: {out['weight_cache'][name]}")
+    out["meta"]["wall_seconds"] = round(time.time() - t0, 1)
+    return out
+
+
+def _ac_when_text(when):
+    return ", ".join(f"{k} {v}" for k, v in when.items())
+
+
+def autocast_section(raw):
+    """The profile's "autocast" section from autocast_policy's raw record (schema in
+    resources/runtimes/README.md)."""
+    meta = raw["meta"]
+    dtypes = [d for d in ("fp16", "bf16") if d in raw["results"]]
+    ref = raw["results"]["bf16" if "bf16" in dtypes else dtypes[0]]
+    by_op = {}
+    for r in ref:
+        by_op.setdefault(r["op"], []).append(r)
+    lists = {"lower_precision": [], "fp32": [], "promote": []}
+    conditional, exceptions, unsupported, no_bwd, mixed = [], {}, {}, {}, {}
+    for op, rs in by_op.items():
+        plain = [r for r in rs if not r.get("when")] or rs
+        classes = sorted({r["class"] for r in plain})
+        if len(classes) > 1:
+            print(f"calibrate.py: autocast: {op}'s variants disagree: "
+                  + ", ".join(f"{r['variant']} = {r['class']}" for r in plain), file=sys.stderr)
+        main = next(c for c in ("lower_precision", "fp32", "promote", "unsupported") if c in classes)
+        names = [op] + AUTOCAST_ALIASES.get(op, [])
+        if main == "unsupported":
+            unsupported.update({n: plain[0].get("forward_error", "") for n in names})
+        else:
+            lists[main] += names
+        for r in rs:
+            if r.get("when") and r["class"] != main:
+                for n in names:
+                    same = [c for c in conditional if (c["op"], c["when"], c["class"]) == (n, r["when"], r["class"])]
+                    if same:
+                        same[0]["note"] += f", {r['variant']}"
+                    else:
+                        conditional.append({"op": n, "when": r["when"], "class": r["class"], "note": r["variant"]})
+            if "mixed" in r and not r.get("when"):
+                for n in names:
+                    mixed.setdefault(n, set()).add(r["mixed"])
+            for e in r.get("exceptions", []):
+                for n in names:
+                    exceptions.setdefault(n, []).append(f"{r['variant']}: {e}")
+            if r.get("backward_error"):
+                for n in names:
+                    no_bwd.setdefault(n, []).append(f"{r['variant']}: {r['backward_error']}")
+            if r.get("forward_error") and main != "unsupported":
+                for n in names:
+                    unsupported.setdefault(n, f"{r['variant']}: {r['forward_error']}")
+    wc = raw["weight_cache"].get("bf16") or next(iter(raw["weight_cache"].values()))
+    sec = {
+        "measured": True,
+        "source": f"resources/scripts/calibrate.py --autocast-only: each op's torch function run under "
+                  f"torch.autocast('{meta['device']}', dtype) on fp32 inputs, on low-precision activations with fp32 "
+                  f"parameters, on all-low-precision inputs and on mixed activations; the output dtype gives the class; "
+                  f"backward run in the low dtype; torch {meta['torch']}, {meta['date']}",
+        "torch": meta["torch"],
+        "dtypes": dtypes,
+    }
+    if raw.get("rejected_dtypes"):
+        sec["rejected_dtypes"] = raw["rejected_dtypes"]
+    sec.update({
+        "weight_cache": bool(wc.get("cached")),
+        "weight_cache_detail": {
+            "reused_within_region": wc.get("reused_within_region"),
+            "new_copy_in_next_region": wc.get("new_copy_in_next_region"),
+            "held_in_no_grad": wc.get("held_in_no_grad_bytes", 0) >= wc.get("weight_low_bytes", 1),
+            "frozen_weights_cached": wc.get("held_frozen_weight_bytes", 0) >= wc.get("weight_low_bytes", 1),
+        },
+        "lower_precision": sorted(lists["lower_precision"]),
+        "fp32": sorted(lists["fp32"]),
+        "promote": sorted(lists["promote"]),
+        "conditional": conditional,
+        "promotion_exceptions": {k: v for k, v in sorted(exceptions.items())},
+        # what Footprint's planner reads of the exceptions: operators whose fp32 parameters do not
+        # widen their activation (Add's exception is the 0-d rule, which the planner applies itself)
+        "follow_activation": sorted(k for k in exceptions if k != "Add"),
+        "no_backward_in_low_precision": sorted(no_bwd),
+        "no_backward_detail": {k: v for k, v in sorted(no_bwd.items())},
+        "no_forward_in_low_precision": {k: v for k, v in sorted(unsupported.items())},
+        # "low": the autocast dtype (the same name for fp16 and bf16 profiles)
+        "mixed_activations_output": {k: "/".join(sorted("low" if d in ("fp16", "bf16") else d for d in v))
+                                     for k, v in sorted(mixed.items())},
+    })
+    if len(dtypes) > 1:
+        # a dtype whose classes differ from the reference one's
+        other = {}
+        for d in dtypes:
+            if raw["results"][d] is ref:
+                continue
+            for a, b in zip(ref, raw["results"][d]):
+                if a["class"] != b["class"]:
+                    other.setdefault(d, []).append(f"{b['op']} {b['variant']}: {b['class']}")
+        if other:
+            sec["dtype_differences"] = other
+    return sec
+
+
+def autocast_report(raw):
+    lines = []
+    for d, rs in raw["results"].items():
+        lines.append(f"autocast {d}:")
+        for r in rs:
+            lines.append(f"  {r['op']:<26} {r['variant']:<46} {r['class']:<16} fp32->{r['fp32'][:30]} "
+                         f"low->{r['low_in'][:30]} all_low->{r['all_low'][:30]}"
+                         + (f" mixed->{r['mixed'][:30]}" if "mixed" in r else "")
+                         + (f"  backward: {r['backward_error']}" if "backward_error" in r else ""))
+    return "\n".join(lines)
+
+
+# ================================================================================================
 # runtime profile
 # ================================================================================================
 def cpu_model():
@@ -1010,6 +1479,7 @@ def measure_all(runtime, quick, threads, log=print):
         p = op_point(meter, sp)
         ops.append(p)
         log(f"{sp[0]} {sp[1]} {sp[3]}: fwd {p['forward']} bwd {p['bwd']} saved+ {p['train_saved_beyond_output']}")
+    autocast = autocast_policy(meter.device, log=log)
     granularity = charged_bytes_cuda(1) if runtime == "pytorch-cuda" else charged_bytes_cpu(1)
     meta = {"runtime": runtime, "torch": torch.__version__, "threads": threads,
             "device": torch.cuda.get_device_name() if runtime == "pytorch-cuda" else cpu_model(),
@@ -1021,7 +1491,7 @@ def measure_all(runtime, quick, threads, log=print):
         free, total = torch.cuda.mem_get_info()
         meta["context_bytes"] = total - free - torch.cuda.memory_reserved()
     return {"format": "footprint-runtime-points", "version": 1, "meta": meta,
-            "conv": conv, "conv_transpose": convT, "ops": ops}
+            "conv": conv, "conv_transpose": convT, "ops": ops, "autocast": autocast}
 
 
 def build_profile(points):
@@ -1044,6 +1514,8 @@ def build_profile(points):
                  for r in rules],
         "ops": fit_ops(ops_pts),
     }
+    if points.get("autocast"):
+        prof["autocast"] = autocast_section(points["autocast"])
     if meta["runtime"] == "pytorch-cuda":
         # the caching allocator's documented constants (c10/cuda/CUDACachingAllocator.cpp), kept
         # beside the measured rounding and context, as in the documented pytorch-cuda.json
@@ -1093,6 +1565,9 @@ def main():
                    help="micro-benchmark the layers and write a runtime profile (footprint-runtime)")
     p.add_argument("--refit", metavar="POINTS", help="refit a profile from a saved .points.json (no measuring)")
     p.add_argument("--quick", action="store_true", help="a handful of shapes (checks the method, ~10 s)")
+    p.add_argument("--autocast-only", action="store_true",
+                   help="measure only the autocast policy (torch.autocast on this device) and replace the \"autocast\" "
+                        "section of the profile (-o, or resources/runtimes/RUNTIME.json) in place; other keys are kept")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("-o", "--output", default=None)
     a = p.parse_args()
@@ -1102,9 +1577,32 @@ def main():
             pts = json.load(f)
         out = a.output or os.path.join("resources", "runtimes", pts["meta"]["runtime"] + ".json")
         prof, rules = build_profile(pts)
+        if "autocast" not in prof and os.path.exists(out):
+            # points from before the autocast measurement: keep the profile's section
+            with open(out) as f:
+                old = json.load(f)
+            if "autocast" in old:
+                prof["autocast"] = old["autocast"]
         with open(out, "w") as f:
             json.dump(prof, f, indent=1)
         print(refit_report(rules, prof))
+        return
+    if a.autocast_only:
+        runtime = a.runtime or "pytorch-cpu"
+        out = a.output or os.path.join("resources", "runtimes", runtime + ".json")
+        dev = "cuda" if runtime == "pytorch-cuda" else "cpu"
+        if dev == "cuda" and not torch.cuda.is_available():
+            sys.exit("calibrate.py: --autocast-only --runtime pytorch-cuda needs a CUDA device")
+        with open(out) as f:
+            prof = json.load(f)
+        if prof.get("format") != "footprint-runtime" or prof.get("runtime") != runtime:
+            sys.exit(f"calibrate.py: {out} is not a {runtime} runtime profile")
+        raw = autocast_policy(dev, log=lambda s: None)
+        print(autocast_report(raw))
+        prof["autocast"] = autocast_section(raw)
+        with open(out, "w") as f:
+            json.dump(prof, f, indent=1)
+        print(f"wrote the autocast section of {out} ({raw['meta']['wall_seconds']} s)")
         return
     if a.runtime:
         out = a.output or os.path.join("resources", "runtimes", a.runtime + ".json")
