@@ -1108,7 +1108,7 @@ void MemoryPlanner::placeResidentState()
     if (copies == 2 && stage == 0)
         m_buffers.push_back({ satMul(largestParam, 2), Category::OptimizerState, m_lastStep, m_lastStep, -1,
                               "optimizer temporaries", -1 });
-    if (stage >= 1 && lowPrecision)
+    if ((stage == 1 || stage == 2) && lowPrecision)
         m_buffers.push_back({ shard(satMul(paramElements, 4)), Category::Gradients, m_lastStep, m_lastStep, -1,
                               "fp32 gradient partition", -1 });
 }
@@ -1254,7 +1254,7 @@ void MemoryPlanner::placeGradients()
     // each gradient as it is made and keep only this GPU's shard.
     const bool accumulating = m_plan.accumulationSteps > 1;
     const bool sharded = m_recipe.zeroStage >= 2 && m_recipe.dataParallel > 1;
-    int64_t paramGradients = 0;
+    int64_t paramGradients = 0, paramElements = 0;
     for (size_t v = 0; v < m_valueCount; ++v) {
         if (gradBirth[v] < 0)
             continue;
@@ -1265,8 +1265,10 @@ void MemoryPlanner::placeGradients()
             m_buffers.push_back({ bytes, Category::Activations, gradBirth[v], death, int(v), "grad", -1 });
             continue;
         }
-        if (m_tiedCopies[v] < 0)
+        if (m_tiedCopies[v] < 0) {
             paramGradients = satAdd(paramGradients, bytes);
+            paramElements = satAdd(paramElements, std::max<int64_t>(m_tensors[v].elements(), 0));
+        }
         if (sharded || accumulating)
             m_buffers.push_back({ bytes, Category::Gradients, gradBirth[v], gradBirth[v], int(v),
                                   sharded ? "grad before reduce-scatter" : "new grad", -1 });
@@ -1275,7 +1277,12 @@ void MemoryPlanner::placeGradients()
     }
     m_plan.gradientBytes = paramGradients;
     if (sharded) {
-        const int64_t shard = ceilDiv(paramGradients, std::max(m_recipe.dataParallel, 1));
+        // DeepSpeed's ZeRO-3 reduces the gradients straight into fp32 partitions (its estimator's
+        // 18 = 2 + 4 + 4 + 8 bytes per parameter); ZeRO-2 keeps them at 16 bits until step() converts.
+        const bool lowPrecision = m_precision == Precision::FP16 || m_precision == Precision::BF16
+            || m_precision == Precision::INT8;
+        const int64_t kept = m_recipe.zeroStage >= 3 && lowPrecision ? satMul(paramElements, 4) : paramGradients;
+        const int64_t shard = ceilDiv(kept, std::max(m_recipe.dataParallel, 1));
         if (m_recipe.offload != Offload::None) {
             m_plan.hostBytes = satAdd(m_plan.hostBytes, shard);
             m_plan.gradientBytes = 0;
