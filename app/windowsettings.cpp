@@ -9,6 +9,8 @@
 #include <QMenu>
 #include <QSettings>
 
+#include <algorithm>
+
 namespace fp {
 
 namespace {
@@ -28,6 +30,12 @@ const auto optimizer = QStringLiteral("analysis/optimizer");
 const auto workspace = QStringLiteral("analysis/workspace");
 const auto runtime = QStringLiteral("analysis/runtime");
 const auto device = QStringLiteral("analysis/device");
+// The recipe's model-independent settings; patterns name one model's scopes and are not kept.
+const auto autocast = QStringLiteral("recipe/autocast");
+const auto microBatch = QStringLiteral("recipe/microBatch");
+const auto dataParallel = QStringLiteral("recipe/dataParallel");
+const auto zero = QStringLiteral("recipe/zero");
+const auto offload = QStringLiteral("recipe/offload");
 } // namespace Keys
 
 QStringList recentFiles()
@@ -65,6 +73,17 @@ void WindowSettings::restoreAnalysis(AnalysisConfig& config, BudgetChoice& budge
         config.training.workspace = *w;
     if (const auto r = parseRuntime(text(Keys::runtime)))
         config.runtime = builtinRuntime(*r);
+    Recipe& recipe = config.training.recipe;
+    if (const auto a = parsePrecision(text(Keys::autocast)); a && (*a == Precision::FP16 || *a == Precision::BF16)
+        && (config.precision == Precision::Model || config.precision == Precision::FP32))
+        recipe.autocast = *a;
+    if (const qint64 micro = settings.value(Keys::microBatch).toLongLong(); micro > 0)
+        recipe.microBatch = micro;
+    recipe.dataParallel = std::clamp(settings.value(Keys::dataParallel, 1).toInt(), 1, 1 << 16);
+    recipe.zeroStage = std::clamp(settings.value(Keys::zero, 0).toInt(), 0, 3);
+    if (const auto o = parseOffload(text(Keys::offload)); o && recipe.zeroStage > 0
+        && (*o != Offload::Params || recipe.zeroStage == 3))
+        recipe.offload = *o;
     if (const Device* d = findDevice(budget.devices, text(Keys::device))) {
         budget.device = *d;
         budget.bytes = d->memoryBytes;
@@ -94,6 +113,12 @@ void WindowSettings::save(const AnalysisConfig& config, const Device* device)
     settings.setValue(Keys::workspace, QString::fromLatin1(convAlgorithmName(config.training.workspace)));
     settings.setValue(Keys::runtime, config.runtime ? QString::fromStdString(config.runtime->name()) : QString());
     settings.setValue(Keys::device, device ? QString::fromStdString(device->name) : QString());
+    const Recipe& recipe = config.training.recipe;
+    settings.setValue(Keys::autocast, recipe.autocast ? QString::fromLatin1(precisionName(*recipe.autocast)) : QString());
+    settings.setValue(Keys::microBatch, qint64(recipe.microBatch.value_or(0)));
+    settings.setValue(Keys::dataParallel, recipe.dataParallel);
+    settings.setValue(Keys::zero, recipe.zeroStage);
+    settings.setValue(Keys::offload, QString::fromLatin1(offloadName(recipe.offload)));
 }
 
 QString WindowSettings::askForFile(const QString& title, const QString& filters)

@@ -431,13 +431,24 @@ std::string formatSummary(const Model& model, const AnalysisResult& r, const Per
             << formatBytes(calibration->contextBytes) << ", buffers rounded up to "
             << formatBytes(calibration->allocationGranularity) << '\n';
     const MemoryPlan& m = r.memory;
-    if (m.gradientBytes > 0 || m.optimizerBytes > 0 || m.savedActivationBytes > 0) {
+    const bool training = r.config.training.mode == Mode::Training;
+    if (training) {
         out << "Training:                 weights " << formatBytes(m.weightBytes) << ", gradients "
             << formatBytes(m.gradientBytes) << ", optimizer state " << formatBytes(m.optimizerBytes)
             << ", saved activations " << formatBytes(m.savedActivationBytes) << ", workspace "
             << formatBytes(m.workspaceBytes) << '\n';
+        out << "Trainable parameters:     " << m.trainableParams << " (" << formatCount(m.trainableParams) << ")";
+        if (m.accumulationSteps > 1)
+            out << ", " << m.accumulationSteps << " micro-batches per step (the figures are one micro-batch's)";
+        if (m.checkpointSegments > 0)
+            out << ", " << m.checkpointSegments << " checkpoint segments recomputed in the backward pass";
+        if (m.castCopyBytes > 0)
+            out << ", autocast's weight copies " << formatBytes(m.castCopyBytes);
+        out << '\n';
+        if (m.hostBytes > 0)
+            out << "Host memory (offloaded):  " << formatBytes(m.hostBytes) << " per GPU\n";
     }
-    out << (m.gradientBytes > 0 || m.optimizerBytes > 0 ? "Training peak memory:     " : "Inference peak memory:    ")
+    out << (training ? "Training peak memory:     " : "Inference peak memory:    ")
         << formatBytes(t.peakBytes);
     if (t.peakStep >= 0) {
         const TimelineStep& step = m.timeline[size_t(t.peakStep)];

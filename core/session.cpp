@@ -92,6 +92,27 @@ QString configurationLine(const Model* model, const AnalysisResult* result, cons
     parts << (config.training.mode == Mode::Training
                   ? tr("training (%1)").arg(QString::fromLatin1(optimizerName(config.training.optimizer)))
                   : tr("inference"));
+    const Recipe& recipe = config.training.recipe;
+    if (recipe.autocast)
+        parts << tr("AMP %1").arg(QString::fromLatin1(precisionName(*recipe.autocast)));
+    if (config.training.mode == Mode::Training) {
+        const MemoryPlan* plan = result ? &result->memory : nullptr;
+        if (!recipe.checkpoint.empty())
+            parts << (plan ? tr("checkpointing (%1 segments)").arg(plan->checkpointSegments) : tr("checkpointing"));
+        if (recipe.freezes())
+            parts << (plan ? tr("%1 trainable").arg(QString::fromStdString(formatCount(plan->trainableParams)))
+                           : tr("frozen layers"));
+        if (recipe.microBatch && plan && plan->accumulationSteps > 1)
+            parts << tr("%1 micro-batches").arg(plan->accumulationSteps);
+        if (recipe.dataParallel > 1 || recipe.zeroStage > 0) {
+            QString sharding = recipe.zeroStage > 0 ? tr("ZeRO-%1 over %2 GPUs").arg(recipe.zeroStage).arg(recipe.dataParallel)
+                                                    : tr("%1 data-parallel GPUs").arg(recipe.dataParallel);
+            if (recipe.offload != Offload::None)
+                sharding += tr(", %1 offloaded").arg(recipe.offload == Offload::Params ? tr("optimizer and parameters")
+                                                                                       : tr("optimizer"));
+            parts << sharding;
+        }
+    }
     const std::shared_ptr<const RuntimeProfile>& runtime = result ? result->config.runtime : config.runtime;
     parts << QString::fromLatin1(runtimeName(runtime ? runtime->runtime : Runtime::PyTorchCpu));
     if (!config.calibration.name.empty())

@@ -8,6 +8,7 @@
 #include <QComboBox>
 #include <QFormLayout>
 #include <QGroupBox>
+#include <QStandardItemModel>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -110,6 +111,7 @@ ControlPanel::ControlPanel(QWidget* parent)
     layout->setSpacing(10);
     createShapeControls();
     createComputeControls();
+    createRecipeControls();
     createDeviceControls();
     layout->addStretch(1);
     setModel(nullptr);
@@ -194,6 +196,9 @@ void ControlPanel::createComputeControls()
     form->addRow(tr("&Precision"), m_precision);
     connect(m_precision, &QComboBox::currentIndexChanged, this, [this]() {
         m_config.precision = Precision(m_precision->currentData().toInt());
+        if (m_config.precision != Precision::Model && m_config.precision != Precision::FP32)
+            m_config.training.recipe.autocast.reset(); // pure low precision, not autocast
+        syncRecipeControls();
         edited(false);
     });
 
@@ -251,6 +256,166 @@ void ControlPanel::createComputeControls()
         m_config.runtime = data < 0 ? nullptr : builtinRuntime(Runtime(data));
         edited(false);
     });
+}
+
+namespace {
+
+// "/h.*, /ln_f*" <-> {"/h.*", "/ln_f*"}
+std::vector<std::string> patternsOf(const QString& text)
+{
+    std::vector<std::string> patterns;
+    for (const QString& p : text.split(u',', Qt::SkipEmptyParts))
+        if (!p.trimmed().isEmpty())
+            patterns.push_back(p.trimmed().toStdString());
+    return patterns;
+}
+
+QString patternsText(const std::vector<std::string>& patterns)
+{
+    QStringList parts;
+    for (const std::string& p : patterns)
+        parts << QString::fromStdString(p);
+    return parts.join(QStringLiteral(", "));
+}
+
+} // namespace
+
+// The training recipe: mixed precision as torch.autocast runs it, checkpointing, frozen
+// layers, gradient accumulation and ZeRO sharding. All but autocast apply to training only.
+void ControlPanel::createRecipeControls()
+{
+    QFormLayout* form = nullptr;
+    m_recipeGroup = addGroup(tr("Recipe"), &form);
+    m_recipeGroup->setObjectName(QStringLiteral("recipeGroup"));
+
+    m_autocast = newComboBox(QStringLiteral("autocastComboBox"), this);
+    m_autocast->setToolTip(tr("Mixed precision as torch.autocast runs it: fp32 weights, gradients and optimizer "
+                              "state, each kernel in the precision the runtime's autocast lists give it, and a "
+                              "cached low-precision copy of each weight.\nPrecision instead models pure "
+                              "low-precision training with an fp32 master copy (DeepSpeed, Megatron)."));
+    m_autocast->addItem(tr("Off"), int(Precision::Model));
+    m_autocast->addItem(QStringLiteral("AMP FP16"), int(Precision::FP16));
+    m_autocast->addItem(QStringLiteral("AMP BF16"), int(Precision::BF16));
+    form->addRow(tr("&Autocast"), m_autocast);
+    connect(m_autocast, &QComboBox::currentIndexChanged, this, [this]() {
+        const Precision p = Precision(m_autocast->currentData().toInt());
+        m_config.training.recipe.autocast = p == Precision::Model ? std::nullopt : std::optional<Precision>(p);
+        if (m_config.training.recipe.autocast && m_config.precision != Precision::FP32)
+            m_config.precision = Precision::Model; // autocast runs an fp32 model
+        syncComputeControls();
+        edited(false);
+    });
+
+    const auto patterns = [&](QLineEdit*& edit, const char* name, const QString& label, const QString& tip,
+                              std::vector<std::string> Recipe::*field) {
+        edit = new QLineEdit(this);
+        edit->setObjectName(QLatin1String(name));
+        edit->setPlaceholderText(tr("e.g. /h.*, /layer4*"));
+        edit->setClearButtonEnabled(true);
+        edit->setToolTip(tip);
+        form->addRow(label, edit);
+        connect(edit, &QLineEdit::editingFinished, this, [this, edit, field]() {
+            std::vector<std::string> value = patternsOf(edit->text());
+            if (value == m_config.training.recipe.*field)
+                return;
+            m_config.training.recipe.*field = std::move(value);
+            edited(false);
+        });
+    };
+    patterns(m_checkpoint, "checkpointEdit", tr("&Checkpoint"),
+             tr("Activation checkpointing: each outermost scope matching a pattern is one segment; only its "
+                "inputs are kept, and its forward runs again in the backward pass.\n"
+                "Patterns match a node's name or any enclosing scope; * crosses /. Separate them with commas."),
+             &Recipe::checkpoint);
+    patterns(m_freeze, "freezeEdit", tr("&Freeze"),
+             tr("Frozen layers: weights used only by matching nodes get no gradient and no optimizer state"),
+             &Recipe::freeze);
+    patterns(m_trainOnly, "trainOnlyEdit", tr("&Train only"),
+             tr("Train only the weights that matching nodes use; everything else is frozen"), &Recipe::trainOnly);
+
+    m_microBatch = new QSpinBox(this);
+    m_microBatch->setObjectName(QStringLiteral("microBatchSpinBox"));
+    m_microBatch->setRange(0, 1 << 20);
+    m_microBatch->setSpecialValueText(tr("Off"));
+    m_microBatch->setToolTip(tr("Gradient accumulation: the batch runs in micro-batches of this size; the "
+                                "activations are one micro-batch's, the gradients accumulate"));
+    form->addRow(tr("&Micro-batch"), m_microBatch);
+    connect(m_microBatch, &QSpinBox::valueChanged, this, [this](int v) {
+        m_config.training.recipe.microBatch = v > 0 ? std::optional<int64_t>(v) : std::nullopt;
+        edited(false);
+    });
+
+    m_dataParallel = new QSpinBox(this);
+    m_dataParallel->setObjectName(QStringLiteral("dataParallelSpinBox"));
+    m_dataParallel->setRange(1, 1 << 16);
+    m_dataParallel->setSuffix(tr(" GPUs"));
+    m_dataParallel->setToolTip(tr("Data-parallel GPUs: with ZeRO the state is sharded over them, and every figure "
+                                  "is per GPU (the batch is each GPU's)"));
+    form->addRow(tr("&Data parallel"), m_dataParallel);
+    connect(m_dataParallel, &QSpinBox::valueChanged, this, [this](int v) {
+        m_config.training.recipe.dataParallel = v;
+        edited(false);
+    });
+
+    m_zero = newComboBox(QStringLiteral("zeroComboBox"), this);
+    m_zero->setToolTip(tr("ZeRO (DeepSpeed) or FSDP sharding over the data-parallel GPUs"));
+    m_zero->addItem(tr("Off (replicated)"), 0);
+    m_zero->addItem(tr("ZeRO-1: optimizer"), 1);
+    m_zero->addItem(tr("ZeRO-2 / FSDP grad-op"), 2);
+    m_zero->addItem(tr("ZeRO-3 / FSDP full"), 3);
+    form->addRow(tr("&ZeRO"), m_zero);
+    connect(m_zero, &QComboBox::currentIndexChanged, this, [this]() {
+        Recipe& recipe = m_config.training.recipe;
+        recipe.zeroStage = m_zero->currentData().toInt();
+        if (recipe.zeroStage == 0)
+            recipe.offload = Offload::None;
+        else if (recipe.offload == Offload::Params && recipe.zeroStage != 3)
+            recipe.offload = Offload::Optimizer;
+        syncRecipeControls();
+        edited(false);
+    });
+
+    m_offload = newComboBox(QStringLiteral("offloadComboBox"), this);
+    m_offload->setToolTip(tr("ZeRO's CPU offload: the sharded optimizer state (with the fp32 master copy and the "
+                             "gradients), and with ZeRO-3 the parameters too, kept in host memory"));
+    m_offload->addItem(tr("None"), int(Offload::None));
+    m_offload->addItem(tr("Optimizer"), int(Offload::Optimizer));
+    m_offload->addItem(tr("Optimizer + params"), int(Offload::Params));
+    form->addRow(tr("&Offload"), m_offload);
+    connect(m_offload, &QComboBox::currentIndexChanged, this, [this]() {
+        m_config.training.recipe.offload = Offload(m_offload->currentData().toInt());
+        edited(false);
+    });
+}
+
+void ControlPanel::syncRecipeControls()
+{
+    if (!m_autocast)
+        return; // not built yet
+    const Recipe& recipe = m_config.training.recipe;
+    const bool training = m_config.training.mode == Mode::Training;
+    const QSignalBlocker autocastBlocker(m_autocast);
+    m_autocast->setCurrentIndex(std::max(0, m_autocast->findData(int(recipe.autocast.value_or(Precision::Model)))));
+    for (auto [edit, patterns] : { std::pair { m_checkpoint, &recipe.checkpoint }, std::pair { m_freeze, &recipe.freeze },
+                                   std::pair { m_trainOnly, &recipe.trainOnly } }) {
+        if (patternsOf(edit->text()) != *patterns)
+            edit->setText(patternsText(*patterns));
+        edit->setEnabled(training);
+    }
+    const QSignalBlocker microBlocker(m_microBatch);
+    m_microBatch->setValue(int(std::min<int64_t>(recipe.microBatch.value_or(0), m_microBatch->maximum())));
+    const QSignalBlocker parallelBlocker(m_dataParallel);
+    m_dataParallel->setValue(recipe.dataParallel);
+    const QSignalBlocker zeroBlocker(m_zero);
+    m_zero->setCurrentIndex(std::max(0, m_zero->findData(recipe.zeroStage)));
+    const QSignalBlocker offloadBlocker(m_offload);
+    m_offload->setCurrentIndex(std::max(0, m_offload->findData(int(recipe.offload))));
+    for (QWidget* w : std::initializer_list<QWidget*> { m_microBatch, m_dataParallel, m_zero })
+        w->setEnabled(training);
+    m_offload->setEnabled(training && recipe.zeroStage > 0);
+    // Only ZeRO-3 shards the parameters, so only it can offload them.
+    if (auto* model = qobject_cast<QStandardItemModel*>(m_offload->model()))
+        model->item(m_offload->findData(int(Offload::Params)))->setEnabled(recipe.zeroStage == 3);
 }
 
 void ControlPanel::createDeviceControls()
@@ -430,6 +595,7 @@ void ControlPanel::syncComputeControls()
     m_workspace->setCurrentIndex(std::max(0, m_workspace->findData(int(m_config.training.workspace))));
     const QSignalBlocker runtimeBlocker(m_runtime);
     m_runtime->setCurrentIndex(std::max(0, m_runtime->findData(m_config.runtime ? int(m_config.runtime->runtime) : -1)));
+    syncRecipeControls();
 }
 
 void ControlPanel::setModel(const Model* model)

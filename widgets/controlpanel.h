@@ -111,10 +111,12 @@ private:
     QGroupBox* addGroup(const QString& title, QFormLayout** form);
     void createShapeControls();
     void createComputeControls();
+    void createRecipeControls();
     void createDeviceControls();
     void populateDevices();
     void updateDeviceInfo();
     void syncComputeControls();
+    void syncRecipeControls();
     void edited(bool batchOnly);
     void addDimensionSlider(const std::string& symbol);
 
@@ -144,6 +146,15 @@ private:
     QComboBox* m_optimizer = nullptr;
     QComboBox* m_workspace = nullptr;
     QComboBox* m_runtime = nullptr;
+    QGroupBox* m_recipeGroup = nullptr;
+    QComboBox* m_autocast = nullptr;
+    QLineEdit* m_checkpoint = nullptr;
+    QLineEdit* m_freeze = nullptr;
+    QLineEdit* m_trainOnly = nullptr;
+    QSpinBox* m_microBatch = nullptr;
+    QSpinBox* m_dataParallel = nullptr;
+    QComboBox* m_zero = nullptr;
+    QComboBox* m_offload = nullptr;
     QComboBox* m_device = nullptr;
     QLineEdit* m_customSize = nullptr;
     QLabel* m_customLabel = nullptr;
