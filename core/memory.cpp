@@ -628,9 +628,15 @@ void MemoryPlanner::findTrainableWeights()
                 || !matchedScope(m_recipe.freeze, name).empty();
         }
     }
+    std::vector<bool> runningStatistic(m_valueCount, false); // BatchNorm's mean and variance are buffers
+    for (const Node& node : m_graph.nodes)
+        if (node.opType == "BatchNormalization")
+            for (size_t i = 3; i < node.inputs.size(); ++i)
+                if (node.inputs[i] >= 0)
+                    runningStatistic[size_t(node.inputs[i])] = true;
     for (size_t v = 0; v < m_valueCount; ++v) {
         const Value& value = m_graph.values[v];
-        if (!isWeight(int(v)) || !isFloating(value.dtype) || value.declaredShape.empty())
+        if (!isWeight(int(v)) || !isFloating(value.dtype) || value.declaredShape.empty() || runningStatistic[v])
             continue;
         for (int c : value.consumers)
             m_trainable[v] = m_trainable[v] || !frozen[size_t(c)];
@@ -758,13 +764,6 @@ void MemoryPlanner::findGradients()
                 m_needsGrad[size_t(out)] = true;
         }
     }
-    // BatchNorm's running mean and variance are updated in place, never differentiated.
-    for (const Node& node : m_graph.nodes) {
-        if (node.opType == "BatchNormalization")
-            for (size_t i = 3; i < node.inputs.size(); ++i)
-                if (node.inputs[i] >= 0)
-                    m_needsGrad[size_t(node.inputs[i])] = false;
-    }
 }
 
 // Checkpoint segments: every outermost scope a --checkpoint pattern matches, whose forward has
@@ -867,7 +866,7 @@ void MemoryPlanner::shareStorage()
                     m_root[size_t(part)] = m_root[size_t(in)];
         } else if (isOneOf(node.opType, { "Relu", "Clip", "LeakyRelu" }) && node.domain.empty()
                    && input.consumers.size() == 1 && !input.isGraphInput && !input.isGraphOutput
-                   && m_savedUntilNode[size_t(in)] < 0) {
+                   && m_savedUntilNode[size_t(in)] < 0 && m_recomputeSavedUntil[size_t(in)] < 0) {
             m_root[size_t(out)] = m_root[size_t(in)];
         }
     }
@@ -1007,6 +1006,13 @@ void MemoryPlanner::placeActivations()
         if (saver >= 0)
             m_plan.savedBytesByNode[size_t(saver)] = satAdd(m_plan.savedBytesByNode[size_t(saver)], buf.bytes);
     }
+    // In an accumulation loop (`out = model(x)`), the previous micro-batch's outputs stay
+    // referenced until the next forward returns.
+    if (m_plan.accumulationSteps > 1)
+        for (int out : m_graph.outputs)
+            if (out >= 0 && isActivation(out))
+                m_buffers.push_back({ m_bytes[size_t(out)], Category::Activations, 0, m_forwardSteps - 1, out,
+                                      "previous micro-batch", -1 });
     for (size_t v = 0; v < m_valueCount; ++v) {
         if (m_rBirth[v] >= 0)
             m_buffers.push_back({ m_bytes[v], m_rSaved[v] ? Category::SavedActivations : Category::Activations,
@@ -1217,6 +1223,11 @@ void MemoryPlanner::placeFoldedBatchNorm(int n, int step, int rerun, int64_t con
 void MemoryPlanner::placeGradients()
 {
     std::vector<int> gradBirth(m_valueCount, -1), gradDeath(m_valueCount, -1);
+    // A weight read by several nodes (an embedding tied to the output projection) gets one
+    // gradient from each backward: autograd keeps the first until the last arrives, and each
+    // later one is a new tensor, summed with it into a third (measured: GPT-2's embedding
+    // backward, aten::add).
+    std::vector<std::vector<int>> contributions(m_valueCount);
     for (size_t v = 0; v < m_valueCount; ++v) {
         if (!m_needsGrad[v] || m_fusedInterior[v]) // a fused kernel's backward has no inner gradients
             continue;
@@ -1224,9 +1235,13 @@ void MemoryPlanner::placeGradients()
         int first = value.isGraphOutput ? m_forwardSteps : -1; // the loss's gradient arrives first
         for (int consumer : value.consumers) {
             const int back = m_backwardStep[size_t(consumer)];
-            if (back >= 0 && !isViewOp(m_graph.nodes[size_t(consumer)]))
+            if (back >= 0 && !isViewOp(m_graph.nodes[size_t(consumer)])) {
                 first = first < 0 ? back : std::min(first, back);
+                if (isWeight(int(v)))
+                    contributions[v].push_back(back);
+            }
         }
+        std::sort(contributions[v].begin(), contributions[v].end());
         if (first < 0)
             continue;
         const size_t owner = size_t(m_gradRoot[v]);
@@ -1269,8 +1284,13 @@ void MemoryPlanner::placeGradients()
             paramGradients = satAdd(paramGradients, bytes);
             paramElements = satAdd(paramElements, std::max<int64_t>(m_tensors[v].elements(), 0));
         }
+        const std::vector<int>& arrivals = contributions[v];
+        for (size_t i = 1; i < arrivals.size(); ++i)
+            m_buffers.push_back({ satMul(bytes, 2), Category::Gradients, arrivals[i], arrivals[i], int(v),
+                                  "grad contribution and sum", -1 });
+        const int summed = arrivals.empty() ? gradBirth[v] : std::max(gradBirth[v], arrivals.back());
         if (sharded || accumulating)
-            m_buffers.push_back({ bytes, Category::Gradients, gradBirth[v], gradBirth[v], int(v),
+            m_buffers.push_back({ bytes, Category::Gradients, gradBirth[v], summed, int(v),
                                   sharded ? "grad before reduce-scatter" : "new grad", -1 });
         if (!sharded)
             m_buffers.push_back({ bytes, Category::Gradients, accumulating ? 0 : gradBirth[v], death, int(v), "grad", -1 });
