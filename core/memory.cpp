@@ -818,6 +818,14 @@ void MemoryPlanner::findSavedTensors()
         SavedRule rule = savedRule(m_graph, node, inputNeeds, m_tensors, m_runtime);
         if (m_fused[size_t(n)].member)
             rule = m_fused[size_t(n)].rule;
+        // The CPU's dropout noise tensor takes its input's type (bf16 under autocast): a mask of
+        // at most the input's element size (measured: GPT-2 under autocast, 2 bytes).
+        const int x = node.input(0), y = node.output(0);
+        if (node.opType == "Dropout" && rule.extraBytes > 0 && x >= 0 && y >= 0 && m_tensors[size_t(y)].isKnown()) {
+            const int inputBytes = m_low[size_t(x)] ? 2 : elementBytes(m_tensors[size_t(x)].dtype, m_precision);
+            rule.extraBytes =
+                satMul(m_tensors[size_t(y)].elements(), std::min(inputBytes, m_runtime.dropoutMaskBytesPerElement));
+        }
         const int segment = m_segment[size_t(n)];
         const auto keep = [&](int v) {
             if (v < 0 || !isActivation(v))
