@@ -5,6 +5,8 @@
 #include <QJsonObject>
 #include <QRegularExpression>
 
+#include "saturating.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -83,8 +85,15 @@ std::optional<int64_t> parseByteSize(const std::string& text)
 BatchFit largestBatchThatFits(const Model& model, AnalysisConfig config, int64_t budgetBytes, int64_t limit)
 {
     BatchFit fit;
+    // With gradient accumulation the search is over the micro-batch, at the same number of
+    // micro-batches per step.
+    std::optional<int64_t>& micro = config.training.recipe.microBatch;
+    const bool accumulating = config.training.mode == Mode::Training && micro && *micro > 0;
+    const int64_t steps = accumulating ? std::max<int64_t>((config.shapes.batch.value_or(*micro) + *micro - 1) / *micro, 1) : 1;
     const auto peakAt = [&](int64_t batch) {
-        config.shapes.batch = batch;
+        config.shapes.batch = accumulating ? satMul(batch, steps) : batch;
+        if (accumulating)
+            micro = batch;
         ++fit.analyses;
         return analyze(model, config).totals.peakBytes;
     };

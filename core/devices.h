@@ -36,7 +36,8 @@ struct BatchFit {
     bool hitLimit = false; // maxBatch is the search limit, not a memory bound
 };
 
-// The largest batch whose peak (in config's mode) is at most `budgetBytes`, found exactly by
+// The largest batch whose peak (in config's mode) is at most `budgetBytes` (with gradient
+// accumulation, the largest micro-batch at the same number of micro-batches), found exactly by
 // analysing candidate batches. The peak is piecewise linear in the batch, so a secant step
 // usually lands on the answer, and a bisection guarantees the bracket closes.
 BatchFit largestBatchThatFits(const Model& model, AnalysisConfig config, int64_t budgetBytes,

@@ -179,7 +179,8 @@ std::string Session::toTable(int layerRows) const
         const BatchFit found = *batchFit();
         out << "Budget:                   " << formatBytes(budgetBytes())
             << (budget.name.empty() ? std::string() : " (" + budget.name + ")") << ": " << budgetVerdict() << '\n'
-            << "Largest batch that fits:  " << found.maxBatch << (found.hitLimit ? " (the search limit)" : "")
+            << (result->memory.accumulationSteps > 1 ? "Largest micro-batch:      " : "Largest batch that fits:  ")
+            << found.maxBatch << (found.hitLimit ? " (the search limit)" : "")
             << " (peak " << formatBytes(found.peakAtMax) << ")\n";
     }
     out << '\n' << formatLayers(*model, *result, estimate.get(), layerRows) << formatNotes(*result);
