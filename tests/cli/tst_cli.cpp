@@ -200,6 +200,16 @@ private slots:
         QTest::newRow("bad mode") << QStringList { "analyze", model("tiny_mlp.onnx"), "--mode", "serving" } << 2;
         QTest::newRow("missing calibration") << QStringList { "analyze", model("tiny_mlp.onnx"), "--calibration", "/nope.json" } << 2;
         QTest::newRow("bad trace") << QStringList { "compare", model("tiny_mlp.onnx"), model("tiny_mlp.onnx") } << 1;
+        const QString mlp = model("tiny_mlp.onnx");
+        QTest::newRow("bad autocast") << QStringList { "analyze", mlp, "--autocast", "fp8" } << 2;
+        QTest::newRow("autocast of fp16") << QStringList { "analyze", mlp, "--autocast", "bf16", "--precision", "fp16" } << 2;
+        QTest::newRow("recipe in inference") << QStringList { "analyze", mlp, "--checkpoint", "/h.*" } << 2;
+        QTest::newRow("bad zero") << QStringList { "analyze", mlp, "--mode", "training", "--zero", "4" } << 2;
+        QTest::newRow("zero and fsdp") << QStringList { "analyze", mlp, "--mode", "training", "--zero", "2", "--fsdp", "full" } << 2;
+        QTest::newRow("params offload needs zero 3")
+            << QStringList { "analyze", mlp, "--mode", "training", "--zero", "2", "--offload", "params" } << 2;
+        QTest::newRow("bad micro-batch") << QStringList { "analyze", mlp, "--mode", "training", "--micro-batch", "0" } << 2;
+        QTest::newRow("bad data-parallel") << QStringList { "analyze", mlp, "--mode", "training", "--data-parallel", "-1" } << 2;
     }
     void badInputIsOneLine()
     {
@@ -251,6 +261,52 @@ private slots:
         QCOMPARE(root.value("max_batch_is_search_limit").toBool(), false);
         QCOMPARE(root.value("fits").toBool(), true);
         QVERIFY(!root.contains("device")); // a bare --fit-memory names no device
+    }
+
+    // The recipe flags and the training JSON keys scripts depend on (issue 16). tiny_mlp has
+    // W[4,3] + b[3] in the Gemm and W2[3,5] in the MatMul: 12 + 3 + 15 = 30 parameters, 120 B.
+    //   --train-only matmul (the node's name): only W2, 15 parameters, 60 B of gradients, Adam 120 B.
+    //   --fsdp full over 4 GPUs with Adam: weights 120 / 4 = 30 B, gradients 120 / 4 = 30 B,
+    //     Adam 240 / 4 = 60 B per GPU; --offload optimizer moves the Adam state and the
+    //     gradient shard to the host: 90 B there.
+    void recipeFlagsAndJson()
+    {
+        const auto training = [&](QStringList extra) {
+            const Run r = cli(QStringList { "analyze", model("tiny_mlp.onnx"), "--format", "json", "--mode", "training" } + extra);
+            if (r.exitCode != 0)
+                qWarning() << r.err;
+            return QJsonDocument::fromJson(r.out).object().value("training").toObject();
+        };
+        QJsonObject t = training({});
+        for (const char* key : { "peak_bytes", "weights_bytes", "gradient_bytes", "optimizer_bytes",
+                                 "saved_activation_bytes", "trainable_params", "host_bytes" })
+            QVERIFY2(t.contains(QLatin1String(key)), key);
+        QCOMPARE(t.value("trainable_params").toInteger(), 30);
+        t = training({ "--train-only", "matmul" });
+        QCOMPARE(t.value("trainable_params").toInteger(), 15);
+        QCOMPARE(t.value("gradient_bytes").toInteger(), 60);
+        QCOMPARE(t.value("optimizer_bytes").toInteger(), 120);
+        t = training({ "--freeze", "matmul" });
+        QCOMPARE(t.value("trainable_params").toInteger(), 15);
+        t = training({ "--fsdp", "full", "--data-parallel", "4" });
+        QCOMPARE(t.value("weights_bytes").toInteger(), 30);
+        QCOMPARE(t.value("gradient_bytes").toInteger(), 30);
+        QCOMPARE(t.value("optimizer_bytes").toInteger(), 60);
+        QCOMPARE(t.value("host_bytes").toInteger(), 0);
+        t = training({ "--zero", "3", "--data-parallel", "4", "--offload", "optimizer" });
+        QCOMPARE(t.value("optimizer_bytes").toInteger(), 0);
+        QCOMPARE(t.value("gradient_bytes").toInteger(), 0);
+        QCOMPARE(t.value("host_bytes").toInteger(), 90);
+        t = training({ "--batch", "8", "--micro-batch", "2", "--autocast", "bf16", "--checkpoint", "*" });
+        QCOMPARE(t.value("accumulation_steps").toInt(), 4);
+        const Run r = cli({ "analyze", model("tiny_mlp.onnx"), "--format", "json", "--mode", "training", "--autocast",
+                            "bf16", "--checkpoint", "/nothing*" });
+        const QJsonObject config = QJsonDocument::fromJson(r.out).object().value("config").toObject();
+        QCOMPARE(config.value("recipe").toObject().value("autocast").toString(), QStringLiteral("bf16"));
+        bool warned = false;
+        for (const QJsonValue& w : QJsonDocument::fromJson(r.out).object().value("warnings").toArray())
+            warned = warned || w.toString().contains(QLatin1String("matches no node"));
+        QVERIFY(warned);
     }
 
     // tiny_conv (fp32) on an RTX 4090, by hand. resources/devices.json: 82.6 TFLOP/s fp32,

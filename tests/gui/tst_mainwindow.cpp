@@ -42,6 +42,7 @@
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
+#include <QStandardItemModel>
 #include <QStandardPaths>
 #include <QTableView>
 #include <QTemporaryFile>
@@ -803,6 +804,55 @@ private slots:
         window.findChild<QSlider*>(QStringLiteral("dim_sequenceSlider"))->setValue(fp::LogScale(1, 8192).position(256));
         QCOMPARE(window.analysisConfig().shapes.dims.at("sequence"), 256);
         QCOMPARE(window.result()->shapes.symbols.at("sequence"), 256);
+    }
+
+    // The Recipe group drives the analysis: autocast, frozen layers (tiny_mlp: W2 is 15 of its
+    // 30 parameters), ZeRO; a pure low precision turns autocast off, and only ZeRO-3 offers to
+    // offload the parameters.
+    void recipeControls()
+    {
+        MainWindow window(false);
+        window.setErrorDialogsEnabled(false);
+        window.resize(1024, 700);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QCOMPARE(openAndWait(window, kTinyMlp), Load::Loaded);
+        auto* mode = window.findChild<QComboBox*>(QStringLiteral("modeComboBox"));
+        auto* trainOnly = window.findChild<QLineEdit*>(QStringLiteral("trainOnlyEdit"));
+        auto* autocast = window.findChild<QComboBox*>(QStringLiteral("autocastComboBox"));
+        auto* zero = window.findChild<QComboBox*>(QStringLiteral("zeroComboBox"));
+        auto* offload = window.findChild<QComboBox*>(QStringLiteral("offloadComboBox"));
+        auto* gpus = window.findChild<QSpinBox*>(QStringLiteral("dataParallelSpinBox"));
+        QVERIFY(mode && trainOnly && autocast && zero && offload && gpus);
+        QVERIFY(!trainOnly->isEnabled()); // inference
+        mode->setCurrentIndex(mode->findData(int(fp::Mode::Training)));
+        QVERIFY(trainOnly->isEnabled());
+        QCOMPARE(window.result()->memory.trainableParams, int64_t(30));
+        trainOnly->setText(QStringLiteral("matmul"));
+        emit trainOnly->editingFinished();
+        QCOMPARE(window.result()->memory.trainableParams, int64_t(15));
+        QCOMPARE(window.result()->memory.gradientBytes, int64_t(60));
+
+        autocast->setCurrentIndex(autocast->findData(int(fp::Precision::BF16)));
+        QCOMPARE(*window.analysisConfig().training.recipe.autocast, fp::Precision::BF16);
+        QVERIFY(window.result()->memory.castCopyBytes > 0);
+        auto* precision = window.findChild<QComboBox*>(QStringLiteral("precisionComboBox"));
+        precision->setCurrentIndex(precision->findData(int(fp::Precision::FP16)));
+        QVERIFY(!window.analysisConfig().training.recipe.autocast);
+        QCOMPARE(autocast->currentData().toInt(), int(fp::Precision::Model));
+
+        QVERIFY(!offload->isEnabled());
+        gpus->setValue(4);
+        zero->setCurrentIndex(zero->findData(2));
+        QVERIFY(offload->isEnabled());
+        const auto* items = qobject_cast<QStandardItemModel*>(offload->model());
+        QVERIFY(!items->item(offload->findData(int(fp::Offload::Params)))->isEnabled());
+        zero->setCurrentIndex(zero->findData(3));
+        QVERIFY(items->item(offload->findData(int(fp::Offload::Params)))->isEnabled());
+        QCOMPARE(window.result()->config.training.recipe.zeroStage, 3);
+        const QString line = window.session().configurationText();
+        QVERIFY2(line.contains(QStringLiteral("ZeRO-3 over 4 GPUs")) && line.contains(QStringLiteral("15 trainable")),
+                 qPrintable(line));
     }
 
     // footprint MODEL [options] --screenshot F.png: the executable itself, as .ci/screenshots
