@@ -348,21 +348,28 @@ void ControlPanel::createRecipeControls()
     m_dataParallel = new QSpinBox(this);
     m_dataParallel->setObjectName(QStringLiteral("dataParallelSpinBox"));
     m_dataParallel->setRange(1, 1 << 16);
-    m_dataParallel->setSuffix(tr(" GPUs"));
+    m_dataParallel->setSuffix(tr(" GPU"));
     m_dataParallel->setToolTip(tr("Data-parallel GPUs: with ZeRO the state is sharded over them, and every figure "
                                   "is per GPU (the batch is each GPU's)"));
     form->addRow(tr("&Data parallel"), m_dataParallel);
     connect(m_dataParallel, &QSpinBox::valueChanged, this, [this](int v) {
+        m_dataParallel->setSuffix(v == 1 ? tr(" GPU") : tr(" GPUs"));
         m_config.training.recipe.dataParallel = v;
         edited(false);
     });
 
     m_zero = newComboBox(QStringLiteral("zeroComboBox"), this);
     m_zero->setToolTip(tr("ZeRO (DeepSpeed) or FSDP sharding over the data-parallel GPUs"));
-    m_zero->addItem(tr("Off (replicated)"), 0);
-    m_zero->addItem(tr("ZeRO-1: optimizer"), 1);
-    m_zero->addItem(tr("ZeRO-2 / FSDP grad-op"), 2);
-    m_zero->addItem(tr("ZeRO-3 / FSDP full"), 3);
+    const std::pair<QString, QString> stages[] = {
+        { tr("Off"), tr("Every GPU holds the whole model state (plain data parallel)") },
+        { tr("ZeRO-1"), tr("The optimizer state and the fp32 master copy are sharded") },
+        { tr("ZeRO-2"), tr("ZeRO-1, and the gradients are sharded too (FSDP SHARD_GRAD_OP)") },
+        { tr("ZeRO-3"), tr("ZeRO-2, and the parameters too, gathered one layer at a time (FSDP FULL_SHARD)") },
+    };
+    for (int stage = 0; stage < 4; ++stage) {
+        m_zero->addItem(stages[stage].first, stage);
+        m_zero->setItemData(stage, stages[stage].second, Qt::ToolTipRole);
+    }
     form->addRow(tr("&ZeRO"), m_zero);
     connect(m_zero, &QComboBox::currentIndexChanged, this, [this]() {
         Recipe& recipe = m_config.training.recipe;
@@ -406,6 +413,7 @@ void ControlPanel::syncRecipeControls()
     m_microBatch->setValue(int(std::min<int64_t>(recipe.microBatch.value_or(0), m_microBatch->maximum())));
     const QSignalBlocker parallelBlocker(m_dataParallel);
     m_dataParallel->setValue(recipe.dataParallel);
+    m_dataParallel->setSuffix(recipe.dataParallel == 1 ? tr(" GPU") : tr(" GPUs"));
     const QSignalBlocker zeroBlocker(m_zero);
     m_zero->setCurrentIndex(std::max(0, m_zero->findData(recipe.zeroStage)));
     const QSignalBlocker offloadBlocker(m_offload);

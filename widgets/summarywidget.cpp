@@ -373,6 +373,23 @@ void SummaryWidget::setAnalysis(const Session& session)
     const std::shared_ptr<const RuntimeProfile> runtime = runtimeOf(*result);
     line << (runtime->measured ? tr("Runtime %1 (measured)") : tr("Runtime %1 (documented, not yet measured)"))
                 .arg(QString::fromStdString(runtime->name()));
+    // The training recipe's own figures, beside the runtime they were modelled for.
+    const MemoryPlan& plan = result->memory;
+    const Recipe& recipe = result->config.training.recipe;
+    const bool training = result->config.training.mode == Mode::Training;
+    if (recipe.autocast)
+        line << tr("AMP %1: weight copies %2").arg(QString::fromLatin1(precisionName(*recipe.autocast)),
+                                                   bytesText(plan.castCopyBytes));
+    if (training && plan.checkpointSegments > 0)
+        line << tr("%1 checkpoint segments recomputed").arg(plan.checkpointSegments);
+    if (training && recipe.freezes())
+        line << tr("%1 trainable parameters").arg(countText(plan.trainableParams));
+    if (training && plan.accumulationSteps > 1)
+        line << tr("%1 micro-batches per step").arg(plan.accumulationSteps);
+    if (training && (recipe.zeroStage > 0 || recipe.dataParallel > 1))
+        line << (recipe.zeroStage > 0 ? tr("ZeRO-%1 over %2 GPUs, figures per GPU").arg(recipe.zeroStage).arg(recipe.dataParallel)
+                                      : tr("%1 data-parallel GPUs").arg(recipe.dataParallel))
+                + (plan.hostBytes > 0 ? tr(", %1 offloaded to the host").arg(bytesText(plan.hostBytes)) : QString());
     // A calibration is a correction, not a warning: it is named without the sign.
     const Calibration& calibration = result->config.calibration;
     if (!calibration.name.empty())
