@@ -850,6 +850,8 @@ private slots:
         zero->setCurrentIndex(zero->findData(3));
         QVERIFY(items->item(offload->findData(int(fp::Offload::Params)))->isEnabled());
         QCOMPARE(window.result()->config.training.recipe.zeroStage, 3);
+        if (const QString dir = qEnvironmentVariable("FOOTPRINT_SCREENSHOT_DIR"); !dir.isEmpty())
+            QVERIFY(window.grab().save(dir + QStringLiteral("/main-window-recipe-1024x700.png")));
         const QString line = window.session().configurationText();
         QVERIFY2(line.contains(QStringLiteral("ZeRO-3 over 4 GPUs")) && line.contains(QStringLiteral("15 trainable")),
                  qPrintable(line));
