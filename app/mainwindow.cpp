@@ -53,6 +53,16 @@ namespace fp {
 
 namespace {
 
+// The recipe's pattern list a scope recipe edits.
+template <typename R>
+auto& scopePatterns(R& recipe, MainWindow::ScopeRecipe kind)
+{
+    return kind == MainWindow::ScopeRecipe::Checkpoint ? recipe.checkpoint
+        : kind == MainWindow::ScopeRecipe::Freeze      ? recipe.freeze
+                                                       : recipe.trainOnly;
+}
+
+
 // The pause after the last change before the largest batch that fits is searched: a drag
 // searches once, and a click's search starts before the eye has moved to the summary.
 constexpr int kFitDelayMs = 120;
@@ -264,6 +274,40 @@ void MainWindow::createCentralWidget()
         }
         menu.exec(m_table->horizontalHeader()->mapToGlobal(position));
     });
+    // A row's context menu applies a training recipe to one of the layer's scopes (its module,
+    // or an enclosing one): checkpoint it, freeze it, or train only it.
+    m_table->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_table, &QTableView::customContextMenuRequested, this, [this](const QPoint& position) {
+        const QModelIndex index = m_table->indexAt(position);
+        const int node = index.isValid() ? index.data(LayerTableModel::NodeRole).toInt() : -1;
+        if (!m_session.model || node < 0 || size_t(node) >= m_session.model->graph.nodes.size())
+            return;
+        std::vector<std::string> scopes;
+        std::string scope;
+        for (const std::string& part : scopePath(m_session.model->graph.nodes[size_t(node)].name))
+            scopes.push_back(scope += '/' + part);
+        if (scopes.empty())
+            scopes.push_back(m_session.model->graph.nodes[size_t(node)].name); // a flat name is its own scope
+        QMenu menu(this);
+        const std::pair<QString, ScopeRecipe> kinds[] = {
+            { tr("Checkpoint"), ScopeRecipe::Checkpoint },
+            { tr("Freeze"), ScopeRecipe::Freeze },
+            { tr("Train only"), ScopeRecipe::TrainOnly },
+        };
+        for (const auto& [title, kind] : kinds) {
+            QMenu* sub = menu.addMenu(title);
+            for (auto it = scopes.rbegin(); it != scopes.rend(); ++it) { // innermost first
+                const std::string pattern = *it;
+                QAction* action = sub->addAction(QString::fromStdString(pattern));
+                action->setCheckable(true);
+                const std::vector<std::string>& current = scopePatterns(m_session.config.training.recipe, kind);
+                action->setChecked(std::find(current.begin(), current.end(), pattern) != current.end());
+                connect(action, &QAction::toggled, this,
+                        [this, pattern, kind](bool on) { setScopeRecipe(kind, pattern, on); });
+            }
+        }
+        menu.exec(m_table->viewport()->mapToGlobal(position));
+    });
     QHeaderView* rows = m_table->verticalHeader();
     rows->setSectionResizeMode(QHeaderView::Fixed); // one height for all rows: large graphs scroll fast
     rows->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
@@ -448,6 +492,18 @@ void MainWindow::setBudget(const BudgetChoice& budget)
     m_controls->setDevices(budget.devices);
     m_controls->setBudget(budget.device, budget.bytes);
     reanalyze();
+}
+
+void MainWindow::setScopeRecipe(ScopeRecipe kind, const std::string& scope, bool on)
+{
+    AnalysisConfig config = m_session.config;
+    std::vector<std::string>& patterns = scopePatterns(config.training.recipe, kind);
+    patterns.erase(std::remove(patterns.begin(), patterns.end(), scope), patterns.end());
+    if (on) {
+        patterns.push_back(scope);
+        config.training.mode = Mode::Training; // recipes are training's
+    }
+    setAnalysisConfig(config);
 }
 
 void MainWindow::setAnalysisConfig(const AnalysisConfig& config)

@@ -120,6 +120,11 @@ public:
     // The current analysis: model, settings, result, device and budget, performance and fit.
     const Session& session() const { return m_session; }
 
+    // A training recipe on one scope (the layer table's context menu): checkpoint it, freeze it
+    // or train only it; `on` false takes it back. Turning one on switches to training.
+    enum class ScopeRecipe { Checkpoint, Freeze, TrainOnly };
+    void setScopeRecipe(ScopeRecipe kind, const std::string& scope, bool on);
+
     bool errorDialogsEnabled() const { return m_errorDialogsEnabled; }
     void setErrorDialogsEnabled(bool enabled) { m_errorDialogsEnabled = enabled; }
 

@@ -833,6 +833,15 @@ private slots:
         QCOMPARE(window.result()->memory.trainableParams, int64_t(15));
         QCOMPARE(window.result()->memory.gradientBytes, int64_t(60));
 
+        // The layer table's context menu, by its action: checkpoint the MatMul's scope (a flat
+        // name is its own), then take it back.
+        window.setScopeRecipe(MainWindow::ScopeRecipe::Checkpoint, "matmul", true);
+        QCOMPARE(window.result()->memory.checkpointSegments, 1);
+        QCOMPARE(trainOnly->text(), QStringLiteral("matmul"));
+        QCOMPARE(window.findChild<QLineEdit*>(QStringLiteral("checkpointEdit"))->text(), QStringLiteral("matmul"));
+        window.setScopeRecipe(MainWindow::ScopeRecipe::Checkpoint, "matmul", false);
+        QCOMPARE(window.result()->memory.checkpointSegments, 0);
+
         autocast->setCurrentIndex(autocast->findData(int(fp::Precision::BF16)));
         QCOMPARE(*window.analysisConfig().training.recipe.autocast, fp::Precision::BF16);
         QVERIFY(window.result()->memory.castCopyBytes > 0);
