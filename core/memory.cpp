@@ -153,8 +153,10 @@ bool isZeroDropout(const Graph& graph, const Node& node)
     return node.attrFloat("ratio", 0.5f) == 0.0f;
 }
 
+// `dropoutMaskBytes`: the mask's bytes per element for this node (the runtime's, at most its
+// input's element size: the CPU's noise tensor takes the input's type, 2 bytes under autocast).
 SavedRule savedRule(const Graph& graph, const Node& node, const std::vector<bool>& inputNeedsGrad,
-                    const std::vector<TensorInfo>& tensors, const RuntimeProfile& runtime)
+                    const std::vector<TensorInfo>& tensors, int dropoutMaskBytes)
 {
     const std::string& op = node.opType;
     const auto needs = [&](size_t i) { return i < inputNeedsGrad.size() && inputNeedsGrad[i]; };
@@ -205,7 +207,7 @@ SavedRule savedRule(const Graph& graph, const Node& node, const std::vector<bool
     } else if (op == "Dropout") {
         const TensorInfo* y = dims(node.output(0));
         if (y && y->isKnown() && !isZeroDropout(graph, node))
-            r.extraBytes = satMul(y->elements(), runtime.dropoutMaskBytesPerElement);
+            r.extraBytes = satMul(y->elements(), dropoutMaskBytes);
     } else if (op == "Gather" || op == "GatherElements" || op == "GatherND") {
         r.inputs.push_back(1); // the indices
     } else if (op == "Where") {
@@ -427,6 +429,8 @@ public:
         , m_runtime(config.runtime ? *config.runtime : *builtinRuntime(Runtime::PyTorchCpu))
         , m_allocator(allocatorOf(config, m_runtime))
         , m_precision(config.precision)
+        , m_masterCopy(config.precision == Precision::FP16 || config.precision == Precision::BF16
+                       || config.precision == Precision::INT8)
         , m_training(config.training.mode == Mode::Training)
         , m_recipe(config.training.recipe)
         , m_valueCount(graph.values.size())
@@ -498,6 +502,7 @@ private:
     const RuntimeProfile& m_runtime;
     const AllocatorModel m_allocator;
     const Precision m_precision;
+    const bool m_masterCopy; // pure 16- or 8-bit training: an fp32 master copy, fp32 optimizer state
     const bool m_training;
     const Recipe& m_recipe;
     const size_t m_valueCount;
@@ -815,17 +820,12 @@ void MemoryPlanner::findSavedTensors()
         std::vector<bool> inputNeeds(node.inputs.size());
         for (size_t i = 0; i < node.inputs.size(); ++i)
             inputNeeds[i] = node.inputs[i] >= 0 && m_needsGrad[size_t(node.inputs[i])];
-        SavedRule rule = savedRule(m_graph, node, inputNeeds, m_tensors, m_runtime);
+        const int x = node.input(0);
+        const int inputBytes = x < 0 ? 4 : m_low[size_t(x)] ? 2 : elementBytes(m_tensors[size_t(x)].dtype, m_precision);
+        SavedRule rule = savedRule(m_graph, node, inputNeeds, m_tensors,
+                                   std::min(inputBytes, m_runtime.dropoutMaskBytesPerElement));
         if (m_fused[size_t(n)].member)
             rule = m_fused[size_t(n)].rule;
-        // The CPU's dropout noise tensor takes its input's type (bf16 under autocast): a mask of
-        // at most the input's element size (measured: GPT-2 under autocast, 2 bytes).
-        const int x = node.input(0), y = node.output(0);
-        if (node.opType == "Dropout" && rule.extraBytes > 0 && x >= 0 && y >= 0 && m_tensors[size_t(y)].isKnown()) {
-            const int inputBytes = m_low[size_t(x)] ? 2 : elementBytes(m_tensors[size_t(x)].dtype, m_precision);
-            rule.extraBytes =
-                satMul(m_tensors[size_t(y)].elements(), std::min(inputBytes, m_runtime.dropoutMaskBytesPerElement));
-        }
         const int segment = m_segment[size_t(n)];
         const auto keep = [&](int v) {
             if (v < 0 || !isActivation(v))
@@ -1067,8 +1067,6 @@ void MemoryPlanner::placeCasts()
 void MemoryPlanner::placeResidentState()
 {
     int64_t paramElements = 0, paramStateBytes = 0, largestParam = 0, mainWeights = 0;
-    const bool lowPrecision =
-        m_precision == Precision::FP16 || m_precision == Precision::BF16 || m_precision == Precision::INT8;
     for (size_t v = 0; v < m_valueCount; ++v) {
         if (!isWeight(int(v)) || m_graph.values[v].isOuterScope || m_tiedCopies[v] >= 0)
             continue; // a tied copy is one tensor in the framework that runs the model
@@ -1079,7 +1077,7 @@ void MemoryPlanner::placeResidentState()
         if (m_training && m_needsGrad[v]) {
             paramElements = satAdd(paramElements, n);
             paramStateBytes =
-                satAdd(paramStateBytes, satMul(n, lowPrecision ? 4 : elementBytes(m_tensors[v].dtype, m_precision)));
+                satAdd(paramStateBytes, satMul(n, m_masterCopy ? 4 : elementBytes(m_tensors[v].dtype, m_precision)));
             largestParam = std::max(largestParam, satMul(n, 4));
         }
     }
@@ -1090,7 +1088,7 @@ void MemoryPlanner::placeResidentState()
     const bool offloadParams = m_training && m_recipe.offload == Offload::Params && stage == 3;
     if (stage >= 3)
         mainWeights = shard(mainWeights);
-    int64_t master = m_training && lowPrecision ? satMul(paramElements, 4) : 0;
+    int64_t master = m_training && m_masterCopy ? satMul(paramElements, 4) : 0;
     if (stage >= 1)
         master = shard(master);
     // Initializers and constants inside If/Loop/Scan bodies are resident too.
@@ -1122,7 +1120,7 @@ void MemoryPlanner::placeResidentState()
     if (copies == 2 && stage == 0)
         m_buffers.push_back({ satMul(largestParam, 2), Category::OptimizerState, m_lastStep, m_lastStep, -1,
                               "optimizer temporaries", -1 });
-    if ((stage == 1 || stage == 2) && lowPrecision)
+    if ((stage == 1 || stage == 2) && m_masterCopy)
         m_buffers.push_back({ shard(satMul(paramElements, 4)), Category::Gradients, m_lastStep, m_lastStep, -1,
                               "fp32 gradient partition", -1 });
 }
@@ -1307,9 +1305,7 @@ void MemoryPlanner::placeGradients()
     if (sharded) {
         // DeepSpeed's ZeRO-3 reduces the gradients straight into fp32 partitions (its estimator's
         // 18 = 2 + 4 + 4 + 8 bytes per parameter); ZeRO-2 keeps them at 16 bits until step() converts.
-        const bool lowPrecision = m_precision == Precision::FP16 || m_precision == Precision::BF16
-            || m_precision == Precision::INT8;
-        const int64_t kept = m_recipe.zeroStage >= 3 && lowPrecision ? satMul(paramElements, 4) : paramGradients;
+        const int64_t kept = m_recipe.zeroStage >= 3 && m_masterCopy ? satMul(paramElements, 4) : paramGradients;
         const int64_t shard = ceilDiv(kept, std::max(m_recipe.dataParallel, 1));
         if (m_recipe.offload != Offload::None) {
             m_plan.hostBytes = satAdd(m_plan.hostBytes, shard);

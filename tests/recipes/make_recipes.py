@@ -633,22 +633,11 @@ def measure_forward_only(c, recipe):
 
 # ----------------------------------------------------------------------------------------------
 def load():
-    if os.path.exists(OUT):
-        with open(OUT) as f:
-            return json.load(f)
-    return {}
+    return zoo.load(OUT)
 
 
 def save(result):
-    ordered = {"_meta": result["_meta"]}
-    ordered.update({k: result[k] for k in sorted(k for k in result if k != "_meta")})
-    text = json.dumps(ordered, indent=1)
-    text = re.sub(r"\[\s+([-+0-9.eE]+(?:,\s+[-+0-9.eE]+)*)\s+\]",
-                  lambda m: "[" + ", ".join(x.strip() for x in m.group(1).split(",")) + "]", text)
-    tmp = OUT + ".tmp"
-    with open(tmp, "w") as f:
-        f.write(text + "\n")
-    os.replace(tmp, OUT)
+    zoo.save(result, OUT)
 
 
 def table(result):

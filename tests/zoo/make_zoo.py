@@ -546,23 +546,25 @@ def measure(cfg):
 
 
 # ----------------------------------------------------------------------------------------------
-def load():
-    if os.path.exists(OUT):
-        with open(OUT) as f:
+def load(path=OUT):
+    if os.path.exists(path):
+        with open(path) as f:
             return json.load(f)
     return {}
 
 
-def save(result):
+def save(result, path=OUT):
+    """Writes `result` with "_meta" first and the entries sorted, number lists on one line;
+    tests/recipes/make_recipes.py writes recipes.json with it too."""
     ordered = {"_meta": result["_meta"]}
     ordered.update({k: result[k] for k in sorted(k for k in result if k != "_meta")})
     text = json.dumps(ordered, indent=1)
     text = re.sub(r"\[\s+([-+0-9.eE]+(?:,\s+[-+0-9.eE]+)*)\s+\]",
                   lambda m: "[" + ", ".join(x.strip() for x in m.group(1).split(",")) + "]", text)
-    tmp = OUT + ".tmp"
+    tmp = path + ".tmp"
     with open(tmp, "w") as f:
         f.write(text + "\n")
-    os.replace(tmp, OUT)
+    os.replace(tmp, path)
 
 
 def cpu_name():
