@@ -19,6 +19,7 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QCheckBox>
 #include <QClipboard>
 #include <QCloseEvent>
 #include <QDockWidget>
@@ -127,12 +128,8 @@ MainWindow::MainWindow(bool persistent, QWidget* parent)
     setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowTabbedDocks);
 
     m_layerModel = new LayerTableModel(this);
-    m_proxy = new QSortFilterProxyModel(this);
+    m_proxy = new LayerTableProxy(this);
     m_proxy->setSourceModel(m_layerModel);
-    m_proxy->setSortRole(LayerTableModel::SortRole);
-    m_proxy->setFilterRole(LayerTableModel::FilterRole);
-    m_proxy->setFilterKeyColumn(LayerTableModel::NameColumn);
-    m_proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
 
     // FLOPs starts hidden: MACs says the same for the layers that dominate. Latency and energy
     // show with a device; past the names' minimum width the table scrolls sideways.
@@ -223,9 +220,18 @@ void MainWindow::createCentralWidget()
     m_filter->setPlaceholderText(tr("Filter layers by name or operator, e.g. Conv or layer3"));
     m_filter->setClearButtonEnabled(true);
     connect(m_filter, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
+    m_showConstants = new QCheckBox(tr("Show weight constants"), tablePage);
+    m_showConstants->setObjectName(QStringLiteral("showConstants"));
+    m_showConstants->setToolTip(tr("List the Constant nodes that hold weights (as paddle2onnx stores them).\n"
+                                   "Their bytes and parameters are counted on the layers that read them."));
+    connect(m_showConstants, &QCheckBox::toggled, this, [this](bool show) {
+        m_proxy->setShowConstants(show);
+        updateLayerCount();
+    });
     m_layerCount = new QLabel(tablePage);
     m_layerCount->setObjectName(QStringLiteral("layerCount"));
     filterRow->addWidget(m_filter, 1);
+    filterRow->addWidget(m_showConstants);
     filterRow->addWidget(m_layerCount);
     tableLayout->addLayout(filterRow);
 
@@ -610,6 +616,7 @@ void MainWindow::showModel(const QString& path, std::shared_ptr<const Model> mod
         emit nodeSelected(-1);
     }
     m_controls->setModel(m_session.model.get());
+    m_session.config = m_controls->config(); // less the previous model's dimensions
     reanalyze();
     if (!isResource(path))
         m_settings->addRecentFile(path);
@@ -769,6 +776,8 @@ void MainWindow::updateLayerCount()
     const int total = m_layerModel->rowCount();
     const int shown = m_proxy->rowCount();
     m_layerCount->setText(shown == total ? tr("%1 layers").arg(total) : tr("%1 of %2 layers").arg(shown).arg(total));
+    // Only offered where there is something to show.
+    m_showConstants->setVisible(m_showConstants->isChecked() || m_proxy->hiddenConstants() > 0);
 }
 
 void MainWindow::selectNode(int node)
@@ -830,6 +839,10 @@ void MainWindow::showLayer(int step)
     QModelIndex index = m_proxy->mapFromSource(m_layerModel->index(step, 0));
     if (!index.isValid()) { // filtered out: the user asked for this layer, show it
         m_filter->clear();
+        index = m_proxy->mapFromSource(m_layerModel->index(step, 0));
+    }
+    if (!index.isValid()) { // a weight constant (the graph's details of one, say)
+        m_showConstants->setChecked(true);
         index = m_proxy->mapFromSource(m_layerModel->index(step, 0));
     }
     if (!index.isValid())

@@ -23,7 +23,7 @@ class QLineEdit;
 class QProgressBar;
 class QPushButton;
 class QMenu;
-class QSortFilterProxyModel;
+class QCheckBox;
 class QTabWidget;
 class QTableView;
 class QTimer;
@@ -34,6 +34,7 @@ class ControlPanel;
 class ExportActions;
 class LayerBarChart;
 class LayerTableModel;
+class LayerTableProxy;
 class NodeDetailsView;
 class RooflineChart;
 class TimelineChart;
@@ -224,7 +225,8 @@ private:
     QList<int> m_hiddenColumns; // hidden by the user (the header's context menu)
 
     LayerTableModel* m_layerModel = nullptr;
-    QSortFilterProxyModel* m_proxy = nullptr;
+    LayerTableProxy* m_proxy = nullptr;
+    QCheckBox* m_showConstants = nullptr;
     SummaryWidget* m_summary = nullptr;
     QTabWidget* m_views = nullptr;
     QTableView* m_table = nullptr;

@@ -235,6 +235,13 @@ bool isBufferInput(const Node& node, size_t inputIndex)
     return node.opType == "BatchNormalization" && inputIndex >= 3; // running mean and variance
 }
 
+// Whether a weight counts as a parameter: a floating-point initializer, or a Constant node's
+// floating-point tensor that is not a scalar (exporters write scale factors as scalar Constants).
+bool isParameter(const Value& weight)
+{
+    return isFloating(weight.dtype) && (!weight.isConstantNode || !weight.declaredShape.empty());
+}
+
 struct GraphCost {
     int64_t params = 0, buffers = 0, weightBytes = 0, macs = 0, flops = 0;
     bool known = true;
@@ -347,11 +354,11 @@ GraphCost analyzeGraph(const Graph& graph, const ShapeResult& shapes, const Shap
             const int64_t bytes = t ? tensorBytes(*t, precision) : 0;
             if (!isViewOp(node))
                 layer.readBytes = satAdd(layer.readBytes, bytes);
-            if ((v.isInitializer && !v.isConstantNode) && !weightSeen[size_t(index)]) {
+            if ((v.isInitializer || v.isConstantNode) && !weightSeen[size_t(index)]) {
                 weightSeen[size_t(index)] = true;
                 layer.weightBytes = satAdd(layer.weightBytes, bytes);
                 const int64_t count = t ? std::max<int64_t>(t->elements(), 0) : 0;
-                if (isFloating(v.dtype) && !(top && top->tiedCopies[size_t(index)] >= 0)) {
+                if (isParameter(v) && !(top && top->tiedCopies[size_t(index)] >= 0)) {
                     int64_t& total = isBufferInput(node, i) ? layer.buffers : layer.params;
                     total = satAdd(total, count);
                 }
@@ -371,13 +378,18 @@ GraphCost analyzeGraph(const Graph& graph, const ShapeResult& shapes, const Shap
             if (!isViewOp(node))
                 layer.writeBytes = satAdd(layer.writeBytes, bytes);
         }
-        // Weights stored as Constant nodes (paddle2onnx) count as parameters; scalars are not weights.
-        if (node.opType == "Constant" && !out.empty() && out[0]) {
+        // A Constant node's tensor (paddle2onnx stores weights so) is a weight like an initializer:
+        // resident, not an activation, and charged to the layer that first reads it. Only one that
+        // no node reads (a graph output) stays on the Constant.
+        if (node.opType == "Constant" && node.domain.empty() && !out.empty() && out[0]) {
             const Value& v = graph.values[size_t(node.outputs[0])];
-            if (isFloating(v.dtype) && !v.declaredShape.empty())
-                layer.params = satAdd(layer.params, std::max<int64_t>(out[0]->elements(), 0));
-            layer.weightBytes = layer.outputBytes;
-            layer.outputBytes = layer.writeBytes = 0; // resident like any weight, not an activation
+            if (v.consumers.empty()) {
+                weightSeen[size_t(node.outputs[0])] = true;
+                layer.weightBytes = layer.outputBytes;
+                if (isParameter(v))
+                    layer.params = satAdd(layer.params, std::max<int64_t>(out[0]->elements(), 0));
+            }
+            layer.outputBytes = layer.writeBytes = 0;
         }
 
         OpCost cost;
@@ -401,12 +413,12 @@ GraphCost analyzeGraph(const Graph& graph, const ShapeResult& shapes, const Shap
                 if (index < 0 || weightSeen[size_t(index)])
                     continue;
                 const Value& v = graph.values[size_t(index)];
-                if (!v.isInitializer || v.isConstantNode || v.isOuterScope)
+                if (!(v.isInitializer || v.isConstantNode) || v.isOuterScope)
                     continue;
                 weightSeen[size_t(index)] = true;
                 const TensorInfo* t = tensorFor(index);
                 layer.weightBytes = satAdd(layer.weightBytes, t ? tensorBytes(*t, precision) : 0);
-                if (isFloating(v.dtype) && !(top && top->tiedCopies[size_t(index)] >= 0))
+                if (isParameter(v) && !(top && top->tiedCopies[size_t(index)] >= 0))
                     layer.params = satAdd(layer.params, t ? std::max<int64_t>(t->elements(), 0) : 0);
             }
         } else if (!node.domain.empty() && node.domain != "ai.onnx.ml") {
@@ -544,6 +556,8 @@ AnalysisResult analyze(const Model& model, const AnalysisConfig& config)
     r.warnings.insert(r.warnings.end(), r.shapes.warnings.begin(), r.shapes.warnings.end());
     for (const std::string& s : r.shapes.assumedSymbols)
         r.warnings.push_back("dimension '" + s + "' was not set and is taken as " + std::to_string(r.shapes.symbols[s]));
+    for (const std::string& s : r.shapes.ignoredSymbols)
+        r.warnings.push_back("dimension '" + s + "' is not one of the model's and was ignored");
 
     std::set<std::string> unsupported;
     r.layers.reserve(graph.nodes.size());

@@ -8,6 +8,7 @@
 #include <QCoreApplication>
 #include <QStringList>
 
+#include <algorithm>
 #include <sstream>
 
 namespace fp {
@@ -86,7 +87,11 @@ QString configurationLine(const Model* model, const AnalysisResult* result, cons
                 parts << QStringLiteral("%1 %2").arg(QString::fromStdString(name)).arg(value);
         }
     }
-    if (config.shapes.height && config.shapes.width)
+    // The resolution only where it applied: a model without image inputs has none.
+    const bool hasImage = model && std::any_of(model->graph.inputs.begin(), model->graph.inputs.end(), [&](int in) {
+        return isImageInput(model->graph.values[size_t(in)]);
+    });
+    if (hasImage && config.shapes.height && config.shapes.width)
         parts << QStringLiteral("%1x%2").arg(*config.shapes.height).arg(*config.shapes.width);
     parts << (config.precision == Precision::Model ? tr("model precision") : QString::fromLatin1(precisionName(config.precision)));
     parts << (config.training.mode == Mode::Training

@@ -6,6 +6,7 @@
 #include "saturating.h"
 
 #include <algorithm>
+#include <set>
 #include <functional>
 #include <numeric>
 #include <unordered_map>
@@ -97,7 +98,20 @@ ShapeResult resolveInputs(const Graph& graph, const ShapeConfig& config)
 {
     ShapeResult r;
     r.tensors.resize(graph.values.size());
-    r.symbols = config.dims;
+    // Only the symbols this model declares: a setting made for another model (the window keeps
+    // them across files) must not be carried into this one's figures, titles or exports.
+    std::set<std::string> declared;
+    for (const Value& v : graph.values) {
+        for (const Dim& d : v.declaredShape)
+            if (!d.symbol.empty())
+                declared.insert(d.symbol);
+    }
+    for (const auto& [name, value] : config.dims) {
+        if (declared.count(name))
+            r.symbols[name] = value;
+        else
+            r.ignoredSymbols.push_back(name);
+    }
 
     // Symbols that the batch and resolution settings name, so every input sharing them agrees.
     for (int in : graph.inputs) {

@@ -36,6 +36,7 @@ struct ShapeResult {
     std::vector<TensorInfo> tensors; // one per value of the graph
     std::map<std::string, int64_t> symbols; // every symbol's value as used
     std::vector<std::string> assumedSymbols; // symbols nobody set (taken as 1, images as 224)
+    std::vector<std::string> ignoredSymbols; // set, but the model declares no such dimension
     std::vector<std::string> warnings;
     bool batchOverridden = false; // a fixed batch dim was changed: declared dim 0s will disagree
     // Results for the bodies of If/Loop/Scan nodes, keyed by the body graph.

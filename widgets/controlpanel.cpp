@@ -650,6 +650,17 @@ void ControlPanel::setModel(const Model* model)
         });
     }
 
+    // Settings made for the previous model that this one does not have are dropped, so that no
+    // figure, title or export describes a set-up this model cannot have.
+    for (auto it = m_config.shapes.dims.begin(); it != m_config.shapes.dims.end();) {
+        const bool declared = std::find(m_dimensionNames.begin(), m_dimensionNames.end(), it->first)
+            != m_dimensionNames.end();
+        it = declared ? std::next(it) : m_config.shapes.dims.erase(it);
+    }
+    if (m_imageInputs.empty()) {
+        m_config.shapes.height.reset();
+        m_config.shapes.width.reset();
+    }
     for (const std::string& symbol : m_dimensionNames)
         addDimensionSlider(symbol);
     m_dimensionGroup->setVisible(!m_dimensionNames.empty());

@@ -507,6 +507,8 @@ QVariant LayerTableModel::headerData(int section, Qt::Orientation orientation, i
     }
     if (section < 0 || section >= ColumnCount)
         return {};
+    if (role == Qt::InitialSortOrderRole) // a figures column's first click shows the largest first
+        return int(isNumeric(section) ? Qt::DescendingOrder : Qt::AscendingOrder);
     if (role == Qt::TextAlignmentRole)
         return QVariant::fromValue(Qt::Alignment(isNumeric(section) ? Qt::AlignRight | Qt::AlignVCenter
                                                                     : Qt::AlignLeft | Qt::AlignVCenter));
@@ -595,6 +597,56 @@ QVariant LayerTableModel::headerData(int section, Qt::Orientation orientation, i
         }
     }
     return {};
+}
+
+} // namespace fp
+
+namespace fp {
+
+LayerTableProxy::LayerTableProxy(QObject* parent)
+    : QSortFilterProxyModel(parent)
+{
+    setSortRole(LayerTableModel::SortRole);
+    setFilterRole(LayerTableModel::FilterRole);
+    setFilterKeyColumn(LayerTableModel::NameColumn);
+    setFilterCaseSensitivity(Qt::CaseInsensitive);
+}
+
+void LayerTableProxy::setShowConstants(bool show)
+{
+    if (show == m_showConstants)
+        return;
+    m_showConstants = show;
+    invalidateRowsFilter();
+}
+
+bool LayerTableProxy::isWeightConstant(int sourceRow) const
+{
+    const auto* layers = qobject_cast<const LayerTableModel*>(sourceModel());
+    if (!layers || !layers->model() || !layers->result() || sourceRow < 0
+        || size_t(sourceRow) >= layers->result()->layers.size())
+        return false;
+    const LayerResult& layer = layers->result()->layers[size_t(sourceRow)];
+    const Node& node = layers->model()->graph.nodes[size_t(layer.node)];
+    // Its tensor is charged to the layer that reads it; one that no layer reads keeps its bytes.
+    return node.opType == "Constant" && node.domain.empty() && layer.weightBytes == 0;
+}
+
+int LayerTableProxy::hiddenConstants() const
+{
+    if (m_showConstants || !sourceModel())
+        return 0;
+    int hidden = 0;
+    for (int row = 0; row < sourceModel()->rowCount(); ++row)
+        hidden += isWeightConstant(row);
+    return hidden;
+}
+
+bool LayerTableProxy::filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const
+{
+    if (!m_showConstants && isWeightConstant(sourceRow))
+        return false;
+    return QSortFilterProxyModel::filterAcceptsRow(sourceRow, sourceParent);
 }
 
 } // namespace fp

@@ -4,6 +4,7 @@
 #include "performance.h"
 
 #include <QAbstractTableModel>
+#include <QSortFilterProxyModel>
 
 #include <memory>
 #include <optional>
@@ -103,6 +104,28 @@ private:
     int m_peakRow = -1;
     std::shared_ptr<const PerformanceEstimate> m_performance;
     QString m_deviceName;
+};
+
+// The layer table as the window shows it: sorted by the raw figures, filtered by name or operator,
+// and without the Constant nodes whose tensors are charged to the layers reading them (a weight
+// stored as a Constant, as paddle2onnx writes them, belongs to its Conv like an initializer).
+class LayerTableProxy : public QSortFilterProxyModel {
+    Q_OBJECT
+public:
+    explicit LayerTableProxy(QObject* parent = nullptr);
+
+    bool showConstants() const { return m_showConstants; }
+    void setShowConstants(bool show);
+    // Rows left out because they are such Constants (0 while they are shown).
+    int hiddenConstants() const;
+
+protected:
+    bool filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const override;
+
+private:
+    bool isWeightConstant(int sourceRow) const;
+
+    bool m_showConstants = false;
 };
 
 } // namespace fp

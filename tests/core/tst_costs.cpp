@@ -326,6 +326,34 @@ private slots:
     {
         const AnalysisResult r = test::analyzeFile("paddle_style_constants.onnx");
         QCOMPARE(r.totals.params, int64_t(8 * 3 * 3 * 3 + 8 + 8 * 4 + 4));
+        QCOMPARE(r.totals.paramBytes, int64_t(4 * (8 * 3 * 3 * 3 + 8 + 8 * 4 + 4)));
+        // Each weight is its reader's, as an initializer would be; the Constants hold nothing.
+        const Model m = test::loadModel("paddle_style_constants.onnx");
+        std::map<std::string, std::pair<int64_t, int64_t>> layers; // params, weight bytes
+        for (const LayerResult& layer : r.layers) {
+            const Node& node = m.graph.nodes[size_t(layer.node)];
+            layers[node.name] = { layer.params, layer.weightBytes };
+            if (node.opType == "Constant")
+                QCOMPARE(layer.outputBytes, int64_t(0));
+        }
+        QCOMPARE(layers["p2o.Conv.0"], std::make_pair(int64_t(224), int64_t(224 * 4)));
+        QCOMPARE(layers["p2o.MatMul.0"], std::make_pair(int64_t(32), int64_t(32 * 4)));
+        QCOMPARE(layers["p2o.Add.0"], std::make_pair(int64_t(4), int64_t(4 * 4)));
+        QCOMPARE(layers["conv2d_0.w_0"], std::make_pair(int64_t(0), int64_t(0)));
+    }
+
+    // A dimension the model does not declare is ignored, and said so, not carried into the
+    // figures and exports (issue 17: sequence=512 set for Silero VAD, then PP-OCR opened).
+    void undeclaredDimensionIgnored()
+    {
+        AnalysisConfig config;
+        config.shapes.dims["sequence"] = 512;
+        const AnalysisResult r = analyze(test::loadModel("paddle_style_constants.onnx"), config);
+        QVERIFY(!r.shapes.symbols.count("sequence"));
+        QCOMPARE(r.shapes.ignoredSymbols, std::vector<std::string> { "sequence" });
+        QVERIFY(std::any_of(r.warnings.begin(), r.warnings.end(), [](const std::string& w) {
+            return w.find("'sequence' is not one of the model's") != std::string::npos;
+        }));
     }
 
     // Batch scales activations linearly and leaves weights alone.

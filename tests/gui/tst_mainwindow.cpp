@@ -20,6 +20,8 @@
 #include "timelinechart.h"
 
 #include <QAction>
+#include <QCheckBox>
+#include <QJsonDocument>
 #include <QBarSet>
 #include <QChart>
 #include <QClipboard>
@@ -57,6 +59,7 @@ namespace {
 const QString kTinyConv = QStringLiteral(FOOTPRINT_TEST_MODELS "/tiny_conv.onnx");
 const QString kTinyMlp = QStringLiteral(FOOTPRINT_TEST_MODELS "/tiny_mlp.onnx");
 const QString kGpt2 = QStringLiteral(FOOTPRINT_TEST_MODELS "/gpt2_2l.onnx");
+const QString kPaddle = QStringLiteral(FOOTPRINT_TEST_MODELS "/paddle_style_constants.onnx");
 const QString kTraces = QStringLiteral(FOOTPRINT_TEST_MODELS "/../traces");
 
 int64_t mlpPeak(int64_t batch)
@@ -804,6 +807,59 @@ private slots:
         window.findChild<QSlider*>(QStringLiteral("dim_sequenceSlider"))->setValue(fp::LogScale(1, 8192).position(256));
         QCOMPARE(window.analysisConfig().shapes.dims.at("sequence"), 256);
         QCOMPARE(window.result()->shapes.symbols.at("sequence"), 256);
+    }
+
+    // A dimension set for one model is not carried into the next, which lacks it (issue 17): not
+    // in its analysis, its configuration line, its JSON or the panel.
+    void settingsDoNotLeakIntoTheNextModel()
+    {
+        MainWindow window(false);
+        QCOMPARE(openAndWait(window, kGpt2), Load::Loaded);
+        window.findChild<QSlider*>(QStringLiteral("dim_sequenceSlider"))->setValue(fp::LogScale(1, 8192).position(512));
+        QCOMPARE(window.result()->shapes.symbols.at("sequence"), 512);
+        QVERIFY(window.session().configurationText().contains(QStringLiteral("sequence 512")));
+
+        QCOMPARE(openAndWait(window, kPaddle), Load::Loaded); // its only symbol is its batch
+        QVERIFY(!window.analysisConfig().shapes.dims.count("sequence"));
+        QVERIFY(!window.result()->shapes.symbols.count("sequence"));
+        QVERIFY2(!window.session().configurationText().contains(QStringLiteral("sequence")),
+                 qPrintable(window.session().configurationText()));
+        const QByteArray json = QJsonDocument(window.session().toJson()).toJson();
+        QVERIFY(!json.contains("sequence"));
+        QVERIFY(!window.findChild<QSpinBox*>(QStringLiteral("dim_sequenceSpinBox")));
+    }
+
+    // Weights stored as Constant nodes (paddle2onnx) are the layers' that read them, and the
+    // Constants leave the table's default view (issue 17). paddle_style_constants by hand: the
+    // Conv reads 8x3x3x3 + 8 = 224 floats, the MatMul 8x4 = 32 and the bias Add 4.
+    void weightConstantsBelongToTheirLayers()
+    {
+        MainWindow window(false);
+        QCOMPARE(openAndWait(window, kPaddle), Load::Loaded);
+        QAbstractItemModel* table = layerTable(window);
+        QCOMPARE(table->rowCount(), 6); // 10 nodes less the 4 weight Constants
+        QCOMPARE(figure(window, "layerCount"), QStringLiteral("6 of 10 layers"));
+        QMap<QString, qint64> params;
+        for (int row = 0; row < table->rowCount(); ++row)
+            params[table->index(row, LayerTableModel::NameColumn).data().toString()]
+                = table->index(row, LayerTableModel::ParamsColumn).data(LayerTableModel::SortRole).toLongLong();
+        QCOMPARE(params.value(QStringLiteral("p2o.Conv.0")), 224);
+        QCOMPARE(params.value(QStringLiteral("p2o.MatMul.0")), 32);
+        QCOMPARE(params.value(QStringLiteral("p2o.Add.0")), 4);
+
+        auto* show = window.findChild<QCheckBox*>(QStringLiteral("showConstants"));
+        QVERIFY(show && show->isVisibleTo(&window));
+        show->setChecked(true);
+        QCOMPARE(table->rowCount(), 10);
+        QCOMPARE(figure(window, "layerCount"), QStringLiteral("10 layers"));
+
+        // A figures column's first click sorts the largest first.
+        auto* view = window.findChild<QTableView*>(QStringLiteral("layerTable"));
+        show->setChecked(false);
+        QTest::mouseClick(view->horizontalHeader()->viewport(), Qt::LeftButton, {},
+                          QPoint(view->horizontalHeader()->sectionViewportPosition(LayerTableModel::ParamsColumn) + 5, 5));
+        QCOMPARE(view->horizontalHeader()->sortIndicatorOrder(), Qt::DescendingOrder);
+        QCOMPARE(table->index(0, LayerTableModel::NameColumn).data().toString(), QStringLiteral("p2o.Conv.0"));
     }
 
     // The Recipe group drives the analysis: autocast, frozen layers (tiny_mlp: W2 is 15 of its
