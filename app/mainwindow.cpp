@@ -737,6 +737,7 @@ void MainWindow::startFit()
         if (outcome.error.isEmpty()) {
             m_session.fit = outcome.fit;
             m_fitMs = outcome.ms;
+            m_controls->batchSlider()->extendTo(outcome.fit.maxBatch); // the slider reaches what the summary says
         } else {
             statusBar()->showMessage(tr("Largest-batch search failed: %1").arg(outcome.error), 10000);
         }

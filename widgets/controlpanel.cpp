@@ -12,9 +12,11 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLocale>
 #include <QSignalBlocker>
 #include <QSlider>
 #include <QSpinBox>
+#include <QToolTip>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -28,10 +30,10 @@ namespace {
 constexpr int64_t kMaxBatch = 4096;
 constexpr int64_t kMaxResolution = 4096;
 constexpr int64_t kMinResolution = 8;
-// A sequence of 8192 tokens is where today's long-context training starts; longer ones are
-// typed into the spin box, which extends the slider.
+// A sequence of 8192 tokens is where today's long-context training starts; longer ones (one
+// second of 16 kHz audio, a 32k context) are typed into the spin box, which extends the slider.
 constexpr int64_t kMaxDimension = 8192;
-// QSpinBox holds an int; dims beyond it are refused by the command line long before.
+// QSpinBox holds an int: the window's limit for any value (the command line takes up to 2^40).
 constexpr int64_t kSpinBoxLimit = std::numeric_limits<int>::max();
 
 constexpr int kNoDevice = -1;
@@ -68,10 +70,20 @@ LogSliderBox::LogSliderBox(const QString& objectName, int64_t minimum, int64_t m
         emit valueChanged(v);
     });
     connect(m_spinBox, &QSpinBox::valueChanged, this, [this](int v) {
+        extendTo(v); // a typed value past the slider's end moves the end, not the value
         const QSignalBlocker blocker(m_slider);
         m_slider->setValue(m_scale.position(v));
         emit valueChanged(v);
     });
+    // A keystroke the spin box refuses (a digit past its limit) is said, not dropped silently.
+    if (auto* edit = m_spinBox->findChild<QLineEdit*>()) {
+        connect(edit, &QLineEdit::inputRejected, this, [this]() {
+            QToolTip::showText(m_spinBox->mapToGlobal(QPoint(0, m_spinBox->height())),
+                               tr("%1 to %2").arg(QLocale().toString(m_spinBox->minimum()),
+                                                  QLocale().toString(m_spinBox->maximum())),
+                               m_spinBox);
+        });
+    }
 }
 
 LogSliderBox::~LogSliderBox() = default;
@@ -84,7 +96,18 @@ void LogSliderBox::setRange(int64_t minimum, int64_t maximum)
     m_slider->setRange(0, m_scale.positionCount() - 1);
     // One page is a doubling: PageUp/PageDown and clicks beside the handle double or halve.
     m_slider->setPageStep(8);
-    m_spinBox->setRange(int(m_scale.minimum()), int(std::min(m_scale.maximum(), kSpinBoxLimit)));
+    // Typing takes any value the analysis takes; the slider covers the common range.
+    m_spinBox->setRange(int(m_scale.minimum()), int(kSpinBoxLimit));
+}
+
+void LogSliderBox::extendTo(int64_t value)
+{
+    if (value <= m_scale.maximum())
+        return;
+    int64_t end = m_scale.maximum();
+    while (end < value && end < kSpinBoxLimit / 2 + 1)
+        end *= 2;
+    setRange(m_scale.minimum(), std::min(end, kSpinBoxLimit));
 }
 
 int64_t LogSliderBox::value() const
@@ -94,8 +117,7 @@ int64_t LogSliderBox::value() const
 
 void LogSliderBox::setValue(int64_t value)
 {
-    if (value > m_scale.maximum())
-        setRange(m_scale.minimum(), std::min(value, kSpinBoxLimit));
+    extendTo(std::min(value, kSpinBoxLimit));
     value = std::clamp(value, m_scale.minimum(), m_scale.maximum());
     const QSignalBlocker sliderBlocker(m_slider);
     const QSignalBlocker spinBlocker(m_spinBox);

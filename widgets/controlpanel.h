@@ -24,7 +24,7 @@ class QSpinBox;
 namespace fp {
 
 // A slider on a log scale (LogScale) with a spin box beside it for exact values: dragging
-// covers 1 to 4096 in one sweep, typing gives any value in the range. The spin box's object
+// covers 1 to 4096 in one sweep, typing gives any value up to 2^31 - 1 and lengthens the slider. The spin box's object
 // name is the box's with "SpinBox" appended, the slider's with "Slider", so tests and
 // style sheets find them.
 class LogSliderBox : public QWidget {
@@ -39,6 +39,9 @@ public:
     void setValue(int64_t value);
     int64_t minimum() const { return m_scale.minimum(); }
     int64_t maximum() const { return m_scale.maximum(); }
+    // Lengthens the slider, by doublings, so that it reaches `value` (the largest batch that
+    // fits, a typed value); never shortens it.
+    void extendTo(int64_t value);
 
     QSlider* slider() const { return m_slider; }
     QSpinBox* spinBox() const { return m_spinBox; }
@@ -80,6 +83,7 @@ public:
     QStringList dimensionNames() const;
     // The slider of a symbolic dimension; nullptr if the model has none by that name.
     LogSliderBox* dimensionSlider(const QString& name) const;
+    LogSliderBox* batchSlider() const { return m_batch; }
 
     // Moves every control to the value `result` used: the batch, resolution and dimensions the
     // model declares are shown as resolved while the configuration leaves them unset.

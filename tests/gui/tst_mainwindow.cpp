@@ -8,6 +8,7 @@
 // are live: 120 + 48B bytes. Activation bytes: MatMul 20B, Gemm 12B, Relu 12B (a view of H).
 
 #include "chartmapping.h"
+#include "controlpanel.h"
 #include "graphview.h"
 #include "graphwidget.h"
 #include "layerbarchart.h"
@@ -807,6 +808,33 @@ private slots:
         window.findChild<QSlider*>(QStringLiteral("dim_sequenceSlider"))->setValue(fp::LogScale(1, 8192).position(256));
         QCOMPARE(window.analysisConfig().shapes.dims.at("sequence"), 256);
         QCOMPARE(window.result()->shapes.symbols.at("sequence"), 256);
+    }
+
+    // Typed values are taken whole, past the slider's end, which follows (issue 17: 5000 gave
+    // 500, 16000 samples 1600); the batch slider reaches the largest batch the summary names.
+    void typedValuesAreKept()
+    {
+        MainWindow window(false);
+        QCOMPARE(openAndWait(window, kGpt2), Load::Loaded);
+        auto* batch = window.findChild<QSpinBox*>(QStringLiteral("batchSpinBox"));
+        batch->selectAll();
+        QTest::keyClicks(batch, QStringLiteral("5000"));
+        QCOMPARE(batch->value(), 5000);
+        QCOMPARE(window.analysisConfig().shapes.batch.value_or(0), 5000);
+        auto* controls = window.findChild<fp::ControlPanel*>(QStringLiteral("controls"));
+        QVERIFY(controls->batchSlider()->maximum() >= 5000);
+
+        fp::BudgetChoice big;
+        big.bytes = int64_t(1) << 40; // a terabyte: far more batches than the slider's 4096
+        window.setBudget(big);
+        QVERIFY(QTest::qWaitFor([&]() { return window.session().fit.has_value(); }, kLoadTimeoutMs));
+        QVERIFY(window.session().fit->maxBatch > 8192);
+        QVERIFY(controls->batchSlider()->maximum() >= window.session().fit->maxBatch);
+
+        auto* sequence = window.findChild<QSpinBox*>(QStringLiteral("dim_sequenceSpinBox"));
+        sequence->selectAll();
+        QTest::keyClicks(sequence, QStringLiteral("32768"));
+        QCOMPARE(window.result()->shapes.symbols.at("sequence"), 32768);
     }
 
     // A dimension set for one model is not carried into the next, which lacks it (issue 17): not
