@@ -174,3 +174,84 @@ LayerRanking rankLayers(const AnalysisResult& result, LayerMetric metric, int co
 }
 
 } // namespace fp
+
+namespace fp {
+
+namespace {
+
+// "/encoder/layers.7/Softmax" -> "/encoder", "/layers.7", "/Softmax": each part with its '/'.
+QStringList pathParts(const QString& name)
+{
+    QStringList parts;
+    qsizetype start = 0;
+    for (qsizetype i = 1; i <= name.size(); ++i) {
+        if (i == name.size() || name[i] == u'/') {
+            parts.append(name.mid(start, i - start));
+            start = i;
+        }
+    }
+    return parts;
+}
+
+} // namespace
+
+QStringList elideDistinct(const QStringList& names, double maxWidth, const std::function<double(const QString&)>& width)
+{
+    const QString ellipsis(QChar(0x2026));
+    QStringList elided;
+    for (const QString& name : names) {
+        if (width(name) <= maxWidth) {
+            elided.append(name);
+            continue;
+        }
+        const QStringList parts = pathParts(name);
+        std::vector<qsizetype> starts;
+        qsizetype offset = 0;
+        for (const QString& part : parts) {
+            starts.push_back(offset);
+            offset += part.size();
+        }
+        // The operator, and where the name first differs from each other name.
+        std::vector<bool> keep(size_t(parts.size()), false);
+        keep.back() = true;
+        for (const QString& other : names) {
+            qsizetype d = 0;
+            while (d < name.size() && d < other.size() && name[d] == other[d])
+                ++d;
+            if (d < name.size())
+                keep[size_t(std::upper_bound(starts.begin(), starts.end(), d) - starts.begin() - 1)] = true;
+        }
+        // A run of parts left out reads "/…".
+        const auto joined = [&]() {
+            QString text;
+            for (size_t k = 0; k < keep.size(); ++k) {
+                if (keep[k])
+                    text += parts[qsizetype(k)];
+                else if (k == 0 || keep[k - 1])
+                    text += u'/' + ellipsis;
+            }
+            return text;
+        };
+        // Then as much context as fits: the first part, and the parts nearest the operator.
+        std::vector<size_t> context { 0 };
+        for (size_t k = keep.size(); k-- > 1;)
+            context.push_back(k);
+        for (const size_t k : context) {
+            if (keep[k])
+                continue;
+            keep[k] = true;
+            keep[k] = width(joined()) <= maxWidth;
+        }
+        // What must stay does not fit: its end does, the most particular part of a name.
+        QString text = joined();
+        if (width(text) > maxWidth) {
+            while (text.size() > 1 && width(ellipsis + text) > maxWidth)
+                text.remove(0, 1);
+            text.prepend(ellipsis);
+        }
+        elided.append(text);
+    }
+    return elided;
+}
+
+} // namespace fp

@@ -7,7 +7,9 @@
 
 #include <QColor>
 #include <QString>
+#include <QStringList>
 
+#include <functional>
 #include <vector>
 
 namespace fp {
@@ -55,5 +57,11 @@ struct LayerRanking {
 // so the legend names only what is drawn. Ties keep execution order, so equal bars do not
 // swap places from one slider step to the next.
 LayerRanking rankLayers(const AnalysisResult& result, LayerMetric metric, int count, BarOrder order = BarOrder::Largest);
+
+// The names shortened to `maxWidth` (as `width` measures them) so that names that differ still
+// differ: a name is cut at its '/' parts, keeping its last part (the operator) and each part
+// where it first differs from another name (/encoder/layers.7/... keeps "layers.7"), and "…"
+// stands for the parts left out. A middle-elided text would cut exactly the part that differs.
+QStringList elideDistinct(const QStringList& names, double maxWidth, const std::function<double(const QString&)>& width);
 
 } // namespace fp

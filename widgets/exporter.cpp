@@ -321,10 +321,9 @@ Picture timelinePicture(const Session& source, QSize size, const TimelineChart* 
         chart->setZoomed(like->isZoomed());
     settleOffscreen(chart.get(), size);
     chart->setAnalysis(source.model, source.result, source.budgetBytes(), source.budgetName());
-    if (like) {
-        chart->setSelectedNode(like->selectedNode());
+    // The selected layer's marks stay out: a picture has no selection to explain them.
+    if (like)
         chart->copyOverlays(*like);
-    }
     settleLayouts();
     const QSizeF viewSize = chart->viewport()->size();
 

@@ -62,8 +62,8 @@ constexpr QSize kChartExportSize(1200, 700);
 // never-shown chart exports as it would look at that size. `like`, when given, lends its
 // metric, bar count, order and selection.
 Picture barChartPicture(const Session& source, QSize size = kChartExportSize, const LayerBarChart* like = nullptr);
-// The memory timeline with the budget as its limit line; `like` lends its zoom, selection,
-// measured trace and pinned comparison.
+// The memory timeline with the budget as its limit line; `like` lends its zoom, measured trace
+// and pinned comparison (not its selection: the marks of a selected layer mean nothing on paper).
 Picture timelinePicture(const Session& source, QSize size = kChartExportSize, const TimelineChart* like = nullptr);
 // The roofline on the session's device; a null picture without a device (there is no roof).
 // `like` lends its selection.

@@ -39,7 +39,8 @@ constexpr double kValueHeadRoom = 1.16;
 // bars that matter. Beyond this many times the longest layer bar it is cut at the edge, and its
 // label says how long it is.
 constexpr double kOtherBarCut = 2.0;
-// Layer names are long scope paths (/transformer/h.11/attn/c_attn/Gemm); the middle goes.
+// Layer names are long scope paths (/transformer/h.11/attn/c_attn/Gemm): cut to this width,
+// keeping the parts that tell them apart (elideDistinct).
 constexpr int kLabelWidth = 260;
 
 } // namespace
@@ -243,15 +244,28 @@ void LayerBarChart::refresh()
         m_series->append(QList<QBarSet*>(m_sets.begin(), m_sets.end()));
     }
 
-    // Bottom bar first: QtCharts stacks categories upwards, and the largest belongs on top.
+    // A round end with room for the longest bar's total, moved only when a bar crosses a
+    // tick: the axis labels, slow to lay out, stay put through most slider steps.
     const bool bytes = layerMetricIsBytes(m_metric);
     m_unit = axisUnit(axisMaximum(), bytes);
     const AxisUnit& unit = m_unit;
+    const double maximum = axisMaximum() / unit.divisor;
+    const double headRoom = maximum > 0 ? maximum * kValueHeadRoom : 1;
+    const double interval = niceInterval(headRoom, 6);
+    const double end = std::ceil(headRoom / interval) * interval;
+
+    // Bottom bar first: QtCharts stacks categories upwards, and the largest belongs on top. A
+    // bar longer than the axis (a cut "other" bar) ends at the axis: on screen the plot clips
+    // it, but an SVG does not clip, and the bar would run through the legend and off the page.
+    std::vector<double> room(barCount, end);
     for (size_t s = 0; s < m_sets.size(); ++s) {
         QList<qreal> values;
         values.reserve(qsizetype(barCount));
-        for (size_t i = barCount; i-- > 0;)
-            values.append(m_ranking.bars[i].values[s] / unit.divisor);
+        for (size_t i = barCount; i-- > 0;) {
+            const double value = std::min(m_ranking.bars[i].values[s] / unit.divisor, room[i]);
+            room[i] -= value;
+            values.append(value);
+        }
         QBarSet* set = m_sets[s];
         if (set->count() == values.size()) {
             for (int i = 0; i < values.size(); ++i) {
@@ -270,26 +284,22 @@ void LayerBarChart::refresh()
     // plot is made as wide as the longest name.
     const QFontMetrics metrics(m_labelFont);
     QStringList categories;
-    m_labels.clear();
-    int labelWidth = 0;
+    m_fullLabels.clear();
     for (size_t i = barCount; i-- > 0;) {
-        const QString label = metrics.elidedText(barLabel(m_ranking.bars[i]), Qt::ElideMiddle, kLabelWidth);
-        labelWidth = std::max(labelWidth, metrics.horizontalAdvance(label));
-        m_labels.append(label);
+        m_fullLabels.append(barLabel(m_ranking.bars[i]));
         categories.append(QString::number(categories.size() + 1));
     }
+    m_labels = elideDistinct(m_fullLabels, kLabelWidth,
+                             [&metrics](const QString& text) { return double(metrics.horizontalAdvance(text)); });
+    int labelWidth = 0;
+    for (const QString& label : std::as_const(m_labels))
+        labelWidth = std::max(labelWidth, metrics.horizontalAdvance(label));
     if (categories != m_axisLayers->categories())
         m_axisLayers->setCategories(categories);
     const QMargins margins(labelWidth + 12, 2, 12, 4);
     if (m_chart->margins() != margins)
         m_chart->setMargins(margins);
 
-    // A round end with room for the longest bar's total, moved only when a bar crosses a
-    // tick: the axis labels, slow to lay out, stay put through most slider steps.
-    const double maximum = axisMaximum() / unit.divisor;
-    const double headRoom = maximum > 0 ? maximum * kValueHeadRoom : 1;
-    const double interval = niceInterval(headRoom, 6);
-    const double end = std::ceil(headRoom / interval) * interval;
     if (end != m_axisValues->max() || interval != m_axisValues->tickInterval())
         setAxisRange(m_axisValues, end, interval);
     const int minimumHeight = int(barCount) * (metrics.height() + 1) + kChartOverhead;
@@ -346,6 +356,7 @@ void LayerBarChart::placeLabels()
         font.setBold(bar.node >= 0 && bar.node == m_selectedNode);
         name->setFont(font);
         name->setText(m_labels.value(int(i)));
+        name->setToolTip(m_fullLabels.value(int(i))); // the whole name, where it was cut
         const QRectF nameRect = name->boundingRect();
         name->setPos(plot.left() - 8 - nameRect.width(), end.y() - nameRect.height() / 2);
         name->show();

@@ -82,7 +82,8 @@ private:
     int m_selectedNode = -1;
     bool m_stale = false; // an analysis arrived while hidden
     LayerRanking m_ranking;
-    QStringList m_labels; // the names drawn, bottom bar first
+    QStringList m_fullLabels; // the names, bottom bar first
+    QStringList m_labels; // as drawn (elideDistinct)
     QFont m_labelFont;
     AxisUnit m_unit;
     std::vector<QGraphicsSimpleTextItem*> m_labelItems; // per series index

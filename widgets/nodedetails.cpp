@@ -3,7 +3,10 @@
 #include "assignifchanged.h"
 #include "formatting.h"
 
+#include <QFontMetrics>
 #include <QUrl>
+
+#include <algorithm>
 
 namespace fp {
 
@@ -132,6 +135,7 @@ QString NodeDetailsView::stepText(int step) const
 
 void NodeDetailsView::refresh()
 {
+    m_twoColumnWidth = 0;
     if (!m_model || !m_result || m_node < 0 || size_t(m_node) >= m_model->graph.nodes.size()) {
         clear();
         return;
@@ -164,13 +168,26 @@ void NodeDetailsView::refresh()
             figures.insert(1, { tr("Buffers"), countText(l.buffers) });
         if (d.backwardStep >= 0)
             figures.append({ tr("Saved for backward"), knownBytesText(d.savedBytes) });
-        // Two figures a row: the dock is wider than it is tall.
+        // Two figures a row where they fit (the dock is wider than it is tall), else one: a
+        // cell never breaks inside a word ("Paramete rs"), as a narrow table otherwise does.
+        const QFontMetrics metrics(font());
+        int label = 0, value = 0;
+        for (const auto& [name, figure] : figures) {
+            label = std::max(label, metrics.horizontalAdvance(name));
+            value = std::max(value, metrics.horizontalAdvance(figure));
+        }
+        const int gap = metrics.horizontalAdvance(QStringLiteral("\u00a0\u00a0\u00a0\u00a0"));
+        m_twoColumnWidth = 2 * (label + value + 2 * gap) + 2 * int(document()->documentMargin()) + 8;
+        m_twoColumns = viewport()->width() >= m_twoColumnWidth;
+        const qsizetype perRow = m_twoColumns ? 2 : 1;
         html += QStringLiteral("<table cellspacing=0 cellpadding=1>");
-        for (qsizetype i = 0; i < figures.size(); i += 2) {
-            html += QStringLiteral("<tr><td>%1</td><td align=right>&nbsp;&nbsp;%2</td>").arg(figures[i].first, figures[i].second);
-            if (i + 1 < figures.size())
-                html += QStringLiteral("<td>&nbsp;&nbsp;&nbsp;&nbsp;%1</td><td align=right>&nbsp;&nbsp;%2</td>")
-                            .arg(figures[i + 1].first, figures[i + 1].second);
+        for (qsizetype i = 0; i < figures.size(); i += perRow) {
+            html += QStringLiteral("<tr>");
+            for (qsizetype k = i; k < std::min(i + perRow, figures.size()); ++k)
+                html += QStringLiteral("<td style=\"white-space:nowrap\">%1%2</td>"
+                                       "<td align=right style=\"white-space:nowrap\">&nbsp;&nbsp;%3</td>")
+                            .arg(k > i ? QStringLiteral("&nbsp;&nbsp;&nbsp;&nbsp;") : QString(), figures[k].first,
+                                 figures[k].second);
             html += QStringLiteral("</tr>");
         }
         html += QStringLiteral("</table>");
@@ -223,6 +240,13 @@ void NodeDetailsView::refresh()
     for (const TensorDetails& x : d.outputs)
         html += tensorBlock(x, true);
     setHtml(html);
+}
+
+void NodeDetailsView::resizeEvent(QResizeEvent* event)
+{
+    QTextBrowser::resizeEvent(event);
+    if (m_twoColumnWidth > 0 && (viewport()->width() >= m_twoColumnWidth) != m_twoColumns)
+        refresh();
 }
 
 } // namespace fp

@@ -56,6 +56,9 @@ public:
 signals:
     void nodeSelected(int node);
 
+protected:
+    void resizeEvent(QResizeEvent* event) override;
+
 private:
     void refresh();
     QString stepText(int step) const;
@@ -64,6 +67,9 @@ private:
     std::shared_ptr<const Model> m_model;
     std::shared_ptr<const AnalysisResult> m_result;
     int m_node = -1;
+    // The figures go two to a row where the view is at least this wide, one otherwise.
+    int m_twoColumnWidth = 0;
+    bool m_twoColumns = true;
 };
 
 } // namespace fp

@@ -4,7 +4,6 @@
 #include "formatting.h"
 #include "layertablemodel.h"
 
-#include <QLegendMarker>
 #include <QLineSeries>
 #include <QLocale>
 #include <QLogValueAxis>
@@ -41,12 +40,6 @@ const char* peakColumnName(int column)
     return names[std::clamp(column, 0, 3)];
 }
 
-void showInLegend(QChart* chart, QAbstractSeries* series, bool visible)
-{
-    for (QLegendMarker* marker : chart->legend()->markers(series))
-        marker->setVisible(visible);
-}
-
 } // namespace
 
 RooflineChart::RooflineChart(QWidget* parent)
@@ -54,9 +47,8 @@ RooflineChart::RooflineChart(QWidget* parent)
 {
     setObjectName(QStringLiteral("rooflineChart"));
     m_chart = chart(); // the view's own chart; setChart() would not delete it
-    m_chart->setMargins(QMargins(6, 4, 12, 4));
     m_chart->setBackgroundRoundness(0);
-    m_chart->legend()->setAlignment(Qt::AlignTop);
+    m_legend = std::make_unique<ChartLegend>(m_chart, QMargins(6, 4, 12, 4), Qt::AlignBottom);
     QFont titleFont = font();
     m_chart->setTitleFont(titleFont);
     scene()->setItemIndexMethod(QGraphicsScene::NoIndex);
@@ -71,10 +63,11 @@ RooflineChart::RooflineChart(QWidget* parent)
     m_axisX->setMinorTickCount(-1);
     m_axisY = new QLogValueAxis(m_chart);
     m_axisY->setBase(10);
-    m_axisY->setLabelFormat(QStringLiteral("%g"));
+    m_axisY->setLabelFormat(QStringLiteral("%g")); // and the unit: the title may not fit
     m_axisY->setMinorTickCount(-1);
     m_chart->addAxis(m_axisX, Qt::AlignBottom);
     m_chart->addAxis(m_axisY, Qt::AlignLeft);
+    connect(m_chart, &QChart::plotAreaChanged, this, [this]() { fitAxisTitles(m_chart); });
     for (QLogValueAxis* axis : { m_axisX, m_axisY }) {
         QPen minor = axis->minorGridLinePen();
         minor.setColor(QColor(0xee, 0xee, 0xee));
@@ -208,7 +201,8 @@ void RooflineChart::rebuild()
         m_ridge->setPointLabelsFormat(tr("ridge %1 FLOP/B").arg(intensityText(ridge)));
         m_axisX->setRange(x.minimum, x.maximum);
         m_axisY->setRange(y.minimum, y.maximum);
-        m_axisY->setTitleText(tr("Attained (%1FLOP/s)").arg(m_unit.name));
+        m_axisY->setLabelFormat(QStringLiteral("%g ") + m_unit.name + QStringLiteral("FLOP/s"));
+        m_axisY->setTitleText(tr("Attained"));
     } else {
         m_roof->clear();
         m_ridge->clear();
@@ -225,14 +219,27 @@ void RooflineChart::rebuild()
                                      static_cast<QAbstractSeries*>(m_computeBound) }) {
         series->setVisible(roof);
     }
-    showInLegend(m_chart, m_ridge, false);
-    for (QAbstractSeries* series : { static_cast<QAbstractSeries*>(m_roof), static_cast<QAbstractSeries*>(m_memoryBound),
-                                     static_cast<QAbstractSeries*>(m_computeBound) })
-        showInLegend(m_chart, series, roof);
+    m_legend->setInLegend(m_ridge, false);
     m_axisX->setVisible(roof);
     m_axisY->setVisible(roof);
-    m_chart->setTitle(titleText());
     updateSelection();
+    updateTitleAndLegend();
+}
+
+void RooflineChart::updateTitleAndLegend()
+{
+    const QMargins margins = m_chart->margins();
+    const QString title = wrappedTitle(titleText(), m_chart->titleFont(),
+                                       m_chart->size().width() - margins.left() - margins.right() - 12);
+    if (m_chart->title() != title)
+        m_chart->setTitle(title);
+    m_legend->update();
+}
+
+void RooflineChart::resizeEvent(QResizeEvent* event)
+{
+    AnalysisChartView::resizeEvent(event);
+    updateTitleAndLegend(); // both wrap at the new width
 }
 
 void RooflineChart::setSelectedNode(int node)
@@ -252,7 +259,6 @@ void RooflineChart::updateSelection()
         m_selected->replace({ QPointF(it->intensity, it->attainedFlops / m_unit.divisor) });
         m_selected->setVisible(true);
     }
-    showInLegend(m_chart, m_selected, false);
 }
 
 QPoint RooflineChart::viewPosition(int point) const

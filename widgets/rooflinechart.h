@@ -2,6 +2,7 @@
 
 #include "analysis.h"
 #include "analysischartview.h"
+#include "chartlegend.h"
 #include "chartmapping.h"
 #include "performance.h"
 
@@ -64,10 +65,12 @@ signals:
 
 protected:
     void itemClicked(int point) override;
+    void resizeEvent(QResizeEvent* event) override;
 
 private:
     void rebuild() override;
     void updateSelection();
+    void updateTitleAndLegend();
 
     std::shared_ptr<const Model> m_model;
     std::shared_ptr<const AnalysisResult> m_result;
@@ -81,6 +84,7 @@ private:
     AxisUnit m_unit;
 
     QChart* m_chart = nullptr;
+    std::unique_ptr<ChartLegend> m_legend; // below the plot: the summary is the chart's title
     QLogValueAxis* m_axisX = nullptr;
     QLogValueAxis* m_axisY = nullptr;
     QLineSeries* m_roof = nullptr;

@@ -5,9 +5,9 @@
 #include "formatting.h"
 
 #include <QAreaSeries>
+#include <QFontMetricsF>
 #include <QGraphicsRectItem>
 #include <QGraphicsSimpleTextItem>
-#include <QLegendMarker>
 #include <QLineSeries>
 #include <QLocale>
 #include <QScatterSeries>
@@ -33,14 +33,11 @@ const QColor kRecomputeBand(0xe6, 0xf2, 0xe6); // a checkpoint segment's forward
 const QColor kTraceColor(0x14, 0x14, 0x14);
 const QColor kPinnedColor(0x6a, 0x3d, 0x9a);
 
-// Shows or hides a series and its legend entry. The legend follows a series' visibility on
-// its own, so a series that is drawn but not named (a band, the selection) is hidden from the
-// legend after it is shown, every time.
-void showSeries(QChart* chart, QAbstractSeries* series, bool visible, bool inLegend = true)
+// Shows or hides a series; one drawn but not named (a band, the selection) stays out of the legend.
+void showSeries(ChartLegend& legend, QAbstractSeries* series, bool visible, bool inLegend = true)
 {
     series->setVisible(visible);
-    for (QLegendMarker* marker : chart->legend()->markers(series))
-        marker->setVisible(visible && inLegend);
+    legend.setInLegend(series, inLegend);
 }
 
 bool isTraining(const MemoryPlan& memory)
@@ -72,10 +69,8 @@ TimelineChart::TimelineChart(QWidget* parent)
     setObjectName(QStringLiteral("timelineChart"));
     // The chart the view made for itself: setChart() would release it without deleting it.
     m_chart = chart();
-    m_chart->setMargins(QMargins(6, 6, 10, 4));
     m_chart->setBackgroundRoundness(0);
-    m_chart->legend()->setAlignment(Qt::AlignTop);
-    m_chart->legend()->setShowToolTips(true);
+    m_legend = std::make_unique<ChartLegend>(m_chart, QMargins(6, 6, 10, 4));
     // Items move on every update; a BSP index would be rebuilt each time for nothing.
     scene()->setItemIndexMethod(QGraphicsScene::NoIndex);
     // No antialiasing: the areas are steps of horizontal and vertical edges, and stroking
@@ -88,8 +83,7 @@ TimelineChart::TimelineChart(QWidget* parent)
     m_axisX->setTitleText(tr("Execution step"));
     m_axisX->setLabelFormat(QStringLiteral("%d"));
     m_axisX->setGridLineVisible(false);
-    m_axisY = new QValueAxis(m_chart);
-    m_axisY->setLabelFormat(QStringLiteral("%g"));
+    m_axisY = new QValueAxis(m_chart); // its labels carry the unit: the title may not fit
     m_axisY->setMinorGridLineVisible(false);
     m_chart->addAxis(m_axisX, Qt::AlignBottom);
     m_chart->addAxis(m_axisY, Qt::AlignLeft);
@@ -130,9 +124,7 @@ TimelineChart::TimelineChart(QWidget* parent)
     // The red part: between the limit (a straight line, so two points do) and the live total.
     m_overArea = new QAreaSeries(m_overLine, m_limitLine);
     m_overArea->setName(tr("Over the limit"));
-    QColor over = kOverColor;
-    over.setAlpha(150);
-    m_overArea->setBrush(over);
+    m_overArea->setBrush(kOverColor); // opaque: the legend's swatch is the colour seen
     m_overArea->setPen(Qt::NoPen);
     addSeries(m_overArea);
 
@@ -188,6 +180,14 @@ TimelineChart::TimelineChart(QWidget* parent)
     m_traceLabelBack->hide();
     m_traceLabel = new QGraphicsSimpleTextItem(m_traceLabelBack);
     m_traceLabel->setBrush(palette().color(QPalette::Text));
+    connect(m_chart, &QChart::plotAreaChanged, this, [this](const QRectF& plot) {
+        fitAxisTitles(m_chart);
+        // As many memory ticks as the height has room for: QtCharts cuts labels closer than
+        // their height to "...".
+        const int ticks = std::clamp(int(plot.height() / (2 * QFontMetricsF(m_axisY->labelsFont()).height())), 2, 5);
+        if (assignIfChanged(m_yTicks, ticks))
+            rebuild();
+    });
     connect(m_chart, &QChart::plotAreaChanged, this, &TimelineChart::updateBandLabels);
     clear();
 }
@@ -267,9 +267,10 @@ void TimelineChart::rebuild()
     if (m_pinned)
         overlayPeak = std::max(overlayPeak, m_pinned->memory.peakBytes);
     const double highest = double(std::max({ m_drawnPeak, m_limit, m_result ? overlayPeak : 0 }));
-    const AxisUnit unit = axisUnit(highest * kHeadRoom, true);
+    // Zoomed, the unit suits the steps seen, not a limit far above them.
+    const AxisUnit unit = axisUnit((m_zoomed ? double(m_drawnPeak) : highest) * kHeadRoom, true);
     const double headRoom = highest > 0 ? highest / unit.divisor * kHeadRoom : 1;
-    double yInterval = niceInterval(headRoom, 5);
+    double yInterval = niceInterval(headRoom, m_yTicks);
     double top = std::ceil(headRoom / yInterval) * yInterval;
     double bottom = 0;
     if (m_zoomed && !m_buckets.empty()) {
@@ -279,7 +280,7 @@ void TimelineChart::rebuild()
         const double low = double(lowest) / unit.divisor;
         const double high = double(m_drawnPeak) / unit.divisor;
         const double span = std::max(high - low, high * 0.02);
-        yInterval = niceInterval(span * 1.25, 5);
+        yInterval = niceInterval(span * 1.25, m_yTicks);
         bottom = std::floor(low / yInterval) * yInterval;
         top = std::ceil((high + span * (kHeadRoom - 1) * 1.5) / yInterval) * yInterval;
     }
@@ -293,7 +294,8 @@ void TimelineChart::rebuild()
     // run from its first step to past its last, so a peak step is a plateau the mouse can land
     // on; narrower buckets are one point each, half the points for nearly the same picture.
     const bool plateaus = int(m_buckets.size()) * 5 <= bucketBudget();
-    const auto appendBucket = [plateaus](QList<QPointF>& points, const TimelineBucket& bucket, double y) {
+    const auto appendBucket = [this, plateaus](QList<QPointF>& points, const TimelineBucket& bucket, double y) {
+        y = clampToAxis(y);
         if (plateaus) {
             points.append(QPointF(bucket.firstStep, y));
             points.append(QPointF(bucket.lastStep + 1, y));
@@ -310,7 +312,7 @@ void TimelineChart::rebuild()
         if (!present[i]) {
             if (m_stackLines[i]->count() > 0)
                 m_stackLines[i]->clear();
-            showSeries(m_chart, m_stackAreas[i], false);
+            showSeries(*m_legend, m_stackAreas[i], false);
             continue;
         }
         const size_t category = size_t(kStackOrder[i]);
@@ -320,7 +322,7 @@ void TimelineChart::rebuild()
             appendBucket(points, m_buckets[b], stacked[b]);
         }
         m_stackLines[i]->replace(points);
-        showSeries(m_chart, m_stackAreas[i], true);
+        showSeries(*m_legend, m_stackAreas[i], true);
     }
 
     for (size_t i = 0; i < m_bandLines.size(); ++i) {
@@ -329,18 +331,18 @@ void TimelineChart::rebuild()
         for (const PhaseBand& band : m_bands) {
             if (band.phase != phase)
                 continue;
-            points << QPointF(band.firstStep, 0) << QPointF(band.firstStep, m_top) << QPointF(band.endStep, m_top)
-                   << QPointF(band.endStep, 0);
+            points << QPointF(band.firstStep, m_bottom) << QPointF(band.firstStep, m_top)
+                   << QPointF(band.endStep, m_top) << QPointF(band.endStep, m_bottom);
         }
         if (m_bandLines[i]->points() != points)
             m_bandLines[i]->replace(points);
-        showSeries(m_chart, m_bandAreas[i], !points.isEmpty(), false);
+        showSeries(*m_legend, m_bandAreas[i], !points.isEmpty(), false);
     }
 
     points.clear();
     if (m_limit > 0 && n > 0) {
         const double limit = double(m_limit) / m_unit.divisor;
-        const QList<QPointF> line = { QPointF(0, limit), QPointF(n, limit) };
+        const QList<QPointF> line = { QPointF(0, clampToAxis(limit)), QPointF(n, clampToAxis(limit)) };
         if (m_limitLine->points() != line)
             m_limitLine->replace(line);
         m_limitLine->setName(m_limitName.isEmpty() ? tr("Limit %1").arg(bytesText(m_limit))
@@ -352,20 +354,21 @@ void TimelineChart::rebuild()
     } else if (m_limitLine->count() > 0) {
         m_limitLine->clear();
     }
-    showSeries(m_chart, m_limitLine, m_limit > 0 && n > 0);
+    // Zoomed in below the limit, the line would be drawn at the top; it is left out instead.
+    showSeries(*m_legend, m_limitLine, m_limit > 0 && n > 0 && double(m_limit) / m_unit.divisor <= m_top);
     if (m_exceeds || m_overLine->count() > 0)
         m_overLine->replace(points);
-    showSeries(m_chart, m_overArea, m_exceeds);
+    showSeries(*m_legend, m_overArea, m_exceeds);
 
     const MemoryPlan* memory = m_result ? &m_result->memory : nullptr;
     if (memory && memory->peakStep >= 0 && memory->peakStep < n) {
         const double y = double(memory->peakBytes) / m_unit.divisor;
         m_peakMarker->replace({ QPointF(memory->peakStep + 0.5, y) });
         m_peakLabel->setText(tr("Peak %1").arg(bytesText(memory->peakBytes)));
-        showSeries(m_chart, m_peakMarker, true, false);
+        showSeries(*m_legend, m_peakMarker, true, false);
     } else {
         m_peakMarker->clear();
-        showSeries(m_chart, m_peakMarker, false);
+        showSeries(*m_legend, m_peakMarker, false);
     }
 
     updateOverlays(n);
@@ -376,13 +379,18 @@ void TimelineChart::rebuild()
         setAxisRange(m_axisX, span, niceInterval(span, 8));
     if (axisChanged) {
         setAxisRange(m_axisY, m_top, yInterval, m_bottom);
-        m_axisY->setTitleText(!m_result       ? tr("Live memory")
-                                  : m_bottom > 0 ? tr("Live memory (%1, zoomed)").arg(m_unit.name)
-                                                 : tr("Live memory (%1)").arg(m_unit.name));
+        m_axisY->setLabelFormat(QStringLiteral("%g ") + m_unit.name);
+        m_axisY->setTitleText(m_bottom > 0 ? tr("Live memory (zoomed)") : tr("Live memory"));
     }
 
     updateSelection();
+    m_legend->update();
     updateBandLabels();
+}
+
+double TimelineChart::clampToAxis(double y) const
+{
+    return std::clamp(y, m_bottom, m_top);
 }
 
 void TimelineChart::updateOverlays(int stepCount)
@@ -391,13 +399,13 @@ void TimelineChart::updateOverlays(int stepCount)
     if (m_pinned && m_result) {
         const std::vector<TimelineStep>& pinned = m_pinned->memory.timeline;
         for (const TimelineBucket& bucket : downsampleTimeline(pinned, bucketBudget())) {
-            const double y = double(pinned[size_t(bucket.maxStep)].liveBytes) / m_unit.divisor;
+            const double y = clampToAxis(double(pinned[size_t(bucket.maxStep)].liveBytes) / m_unit.divisor);
             points << QPointF(bucket.firstStep, y) << QPointF(bucket.lastStep + 1, y);
         }
         m_pinnedLine->setName(tr("Pinned: %1 (peak %2)").arg(m_pinnedLabel, bytesText(m_pinned->memory.peakBytes)));
     }
     m_pinnedLine->replace(points);
-    showSeries(m_chart, m_pinnedLine, !points.isEmpty());
+    showSeries(*m_legend, m_pinnedLine, !points.isEmpty());
 
     points.clear();
     QList<QPointF> peak;
@@ -407,12 +415,12 @@ void TimelineChart::updateOverlays(int stepCount)
         points.reserve(qsizetype(trace.size()));
         const TracePoint* highest = nullptr;
         for (const TracePoint& p : trace) {
-            points << QPointF(p.x, double(p.bytes) / m_unit.divisor);
+            points << QPointF(p.x, clampToAxis(double(p.bytes) / m_unit.divisor));
             if (!highest || p.bytes > highest->bytes)
                 highest = &p;
         }
         if (highest)
-            peak << QPointF(highest->x, double(highest->bytes) / m_unit.divisor);
+            peak << QPointF(highest->x, clampToAxis(double(highest->bytes) / m_unit.divisor));
         m_traceLine->setName(tr("Measured: %1").arg(m_traceName));
         m_traceText = tr("Peak  ·  estimate %1  ·  measured %2  ·  difference %3")
                           .arg(bytesText(comparison->estimatedBytes), bytesText(comparison->measuredBytes),
@@ -425,8 +433,8 @@ void TimelineChart::updateOverlays(int stepCount)
     }
     m_traceLine->replace(points);
     m_tracePeak->replace(peak);
-    showSeries(m_chart, m_traceLine, !points.isEmpty());
-    showSeries(m_chart, m_tracePeak, !peak.isEmpty(), false);
+    showSeries(*m_legend, m_traceLine, !points.isEmpty());
+    showSeries(*m_legend, m_tracePeak, !peak.isEmpty(), false);
     m_traceLabel->setText(m_traceText);
     placeTraceLabel();
 }
@@ -538,11 +546,11 @@ void TimelineChart::updateSelection()
     for (size_t i = 0; i < m_selectionLines.size(); ++i) {
         if (marked[i] < 0) {
             m_selectionLines[i]->clear();
-            showSeries(m_chart, m_selectionLines[i], false);
+            showSeries(*m_legend, m_selectionLines[i], false);
         } else {
             const double x = marked[i] + 0.5;
-            m_selectionLines[i]->replace({ QPointF(x, 0), QPointF(x, m_top) });
-            showSeries(m_chart, m_selectionLines[i], true, false);
+            m_selectionLines[i]->replace({ QPointF(x, m_bottom), QPointF(x, m_top) });
+            showSeries(*m_legend, m_selectionLines[i], true, false);
         }
     }
 }
@@ -650,6 +658,7 @@ void TimelineChart::itemClicked(int step)
 void TimelineChart::resizeEvent(QResizeEvent* event)
 {
     QChartView::resizeEvent(event);
+    m_legend->update(); // its rows wrap at the new width
     // More or fewer pixels: more or fewer buckets. Short timelines have a bucket per step at
     // any width and need nothing.
     if (std::min(stepCount(), bucketBudget()) != int(m_buckets.size()))

@@ -2,6 +2,7 @@
 
 #include "analysis.h"
 #include "analysischartview.h"
+#include "chartlegend.h"
 #include "chartmapping.h"
 #include "traces.h"
 
@@ -85,6 +86,7 @@ public:
     void copyOverlays(const TimelineChart& other);
     bool hasComparison() const { return bool(m_pinned); }
     QString comparisonLabel() const { return m_pinnedLabel; }
+    const ChartLegend& legend() const { return *m_legend; }
     // The overlays as drawn, for tests: the series and their points (in drawn units, see
     // memoryUnitDivisor()).
     QLineSeries* traceSeries() const { return m_traceLine; }
@@ -109,6 +111,9 @@ private:
     void placeTraceLabel();
     void placePeakLabel();
     int bucketBudget() const;
+    // Everything drawn stays inside the plot: an SVG does not clip (the zoomed axis starts
+    // above zero, and a limit or a trace may lie far above the steps).
+    double clampToAxis(double y) const;
 
     std::shared_ptr<const Model> m_model;
     std::shared_ptr<const AnalysisResult> m_result;
@@ -124,8 +129,10 @@ private:
     double m_top = 1; // the y axis maximum, in m_unit
     double m_bottom = 0; // and its minimum (0 unless zoomed)
     bool m_zoomed = false;
+    int m_yTicks = 5; // about how many the memory axis has room for
 
     QChart* m_chart = nullptr;
+    std::unique_ptr<ChartLegend> m_legend;
     QValueAxis* m_axisX = nullptr;
     QValueAxis* m_axisY = nullptr;
     // Indexed by stack position (kStackOrder): each area lies on the one below.

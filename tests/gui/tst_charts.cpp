@@ -16,18 +16,21 @@
 #include "controlpanel.h"
 #include "layerbarchart.h"
 #include "onnx_reader.h"
+#include "rooflinechart.h"
 #include "timelinechart.h"
 
+#include <QAreaSeries>
 #include <QBarSet>
 #include <QChart>
 #include <QChartView>
 #include <QComboBox>
+#include <QGraphicsSimpleTextItem>
+#include <QGraphicsTextItem>
 #include <QGroupBox>
 #include <QLabel>
-#include <QLegend>
-#include <QLegendMarker>
 #include <QLineSeries>
 #include <QLineEdit>
+#include <QSet>
 #include <QSignalSpy>
 #include <QSlider>
 #include <QSpinBox>
@@ -59,6 +62,34 @@ std::shared_ptr<const AnalysisResult> analyzeAt(const Model& model, int64_t batc
 int64_t inferencePeak(int64_t batch)
 {
     return 120 + (16 + 12 + 20) * batch;
+}
+
+// The texts a chart's scene shows that QtCharts cut short ("Live m...", "10...").
+QStringList elidedTexts(const QGraphicsScene* scene)
+{
+    QStringList elided;
+    for (const QGraphicsItem* item : scene->items()) {
+        QString text;
+        if (const auto* rich = dynamic_cast<const QGraphicsTextItem*>(item))
+            text = rich->toPlainText();
+        else if (const auto* plain = dynamic_cast<const QGraphicsSimpleTextItem*>(item))
+            text = plain->text();
+        if (item->isVisible() && (text.contains(QLatin1String("...")) || text.contains(QChar(0x2026))))
+            elided << text;
+    }
+    return elided;
+}
+
+// Resizes `view` and lets it lay out as a window would, then saves a picture of it where
+// FOOTPRINT_SCREENSHOT_DIR asks for one.
+void resizeAndSettle(QWidget& view, QSize size, const QString& shot)
+{
+    view.resize(size);
+    QTest::qWait(20);
+    for (int i = 0; i < 4; ++i)
+        QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
+    if (const QString dir = qEnvironmentVariable("FOOTPRINT_SCREENSHOT_DIR"); !dir.isEmpty())
+        view.grab().save(QStringLiteral("%1/%2-%3x%4.png").arg(dir, shot).arg(size.width()).arg(size.height()));
 }
 
 const LayerBar* barOf(const LayerRanking& ranking, const Model& model, const char* name)
@@ -587,10 +618,7 @@ private slots:
         QCOMPARE(line->at(4).y() * unit, double(inferencePeak(2)));
         QCOMPARE(line->at(5).x(), 3.0);
         // In the legend, by its name.
-        bool inLegend = false;
-        for (QLegendMarker* marker : chart.chart()->legend()->markers(line))
-            inLegend = inLegend || (marker->isVisible() && marker->label() == line->name());
-        QVERIFY(inLegend);
+        QVERIFY(chart.legend().texts().contains(line->name()));
 
         chart.clearComparison();
         QVERIFY(!chart.hasComparison());
@@ -682,6 +710,138 @@ private slots:
         QCOMPARE(bars.barSets().front()->selectedBars(), QList<int> { 2 });
         bars.setSelectedNode(-1);
         QVERIFY(bars.barSets().front()->selectedBars().isEmpty());
+    }
+
+    // Long scope paths cut to a budget keep what tells rows apart: the layer index and the
+    // operator, with "/…" for the parts left out; names that fit stay whole.
+    void elideDistinctKeepsTheDifference()
+    {
+        QStringList names;
+        for (int i = 0; i < 8; ++i)
+            names << QStringLiteral("/encoder/layers/encoder.layers.%1/self_attention/Softmax").arg(i);
+        names << QStringLiteral("/encoder/ln/Add") << QStringLiteral("/encoder/layers/encoder.layers.7/mlp/MatMul");
+        const auto length = [](const QString& text) { return double(text.size()); };
+        const QStringList elided = elideDistinct(names, 40, length);
+        QCOMPARE(elided.size(), names.size());
+        QCOMPARE(QSet<QString>(elided.begin(), elided.end()).size(), names.size());
+        for (int i = 0; i < 8; ++i) {
+            QVERIFY2(elided[i].contains(QStringLiteral("layers.%1").arg(i)), qPrintable(elided[i]));
+            QVERIFY2(elided[i].endsWith(QLatin1String("/Softmax")), qPrintable(elided[i]));
+            QVERIFY2(elided[i].size() <= 40 && elided[i].contains(QChar(0x2026)), qPrintable(elided[i]));
+        }
+        QCOMPARE(elided[8], names[8]);
+        QVERIFY2(elided[9].contains(QLatin1String("layers.7")) && elided[9].endsWith(QLatin1String("/MatMul")),
+                 qPrintable(elided[9]));
+        // Too little room for even the parts that differ: the end, the most particular part.
+        const QStringList tiny = elideDistinct({ names[3], names[4] }, 12, length);
+        QVERIFY2(tiny[0].size() <= 12 && tiny[0].endsWith(QLatin1String("Softmax")), qPrintable(tiny[0]));
+    }
+
+    // The bars' names stay distinct, and a name shows whole on hover (elideDistinct() above
+    // tests the cutting: the test models' names fit the column).
+    void barNamesStayDistinctWithTooltips()
+    {
+        const auto bert = load("bert_2l.onnx");
+        AnalysisConfig config;
+        const auto result = std::make_shared<const AnalysisResult>(analyze(*bert, config));
+        LayerBarChart bars;
+        bars.resize(900, 700);
+        bars.show();
+        bars.setMetric(LayerMetric::Macs);
+        bars.setBarCount(30);
+        bars.setAnalysis(bert, result);
+        const QStringList labels = bars.barLabels();
+        QCOMPARE(QSet<QString>(labels.begin(), labels.end()).size(), labels.size());
+        for (QGraphicsItem* item : bars.chartView()->scene()->items()) {
+            const auto* name = dynamic_cast<QGraphicsSimpleTextItem*>(item);
+            if (!name || !labels.contains(name->text()) || name->text().contains(QLatin1String("other layer")))
+                continue;
+            QVERIFY(!name->toolTip().isEmpty());
+            QVERIFY2(name->text() == name->toolTip() || name->text().contains(QChar(0x2026)), qPrintable(name->text()));
+        }
+    }
+
+    // Issue 17: the timeline laid out at the window's sizes (the dock of a 1024x700 window is
+    // about 600x185, of 1400x900 700x260), and after a shrink and a grow, never cuts a number,
+    // a title or a legend entry: the legend wraps, the axis titles give way, the labels keep
+    // the unit.
+    void timelineReadableAtAnySize()
+    {
+        const auto gpt2 = load("gpt2_2l.onnx");
+        AnalysisConfig config;
+        config.shapes.dims["sequence"] = 128;
+        config.training.mode = Mode::Training;
+        config.training.optimizer = Optimizer::Adam;
+        const auto result = std::make_shared<const AnalysisResult>(analyze(*gpt2, config));
+        TimelineChart chart;
+        chart.show();
+        chart.setAnalysis(gpt2, result, int64_t(24) << 30, QStringLiteral("RTX-4090"));
+        const QList<QSize> sizes = { QSize(706, 261), QSize(604, 185), QSize(1061, 185), QSize(1900, 400),
+                                     QSize(420, 160), QSize(1400, 300) };
+        for (const QSize& size : sizes) {
+            resizeAndSettle(chart, size, QStringLiteral("timeline"));
+            const QStringList elided = elidedTexts(chart.scene());
+            QVERIFY2(elided.isEmpty(), qPrintable(QStringLiteral("%1x%2: %3").arg(size.width()).arg(size.height()).arg(elided.join(u'|'))));
+            const QStringList legend = chart.legend().texts();
+            for (const char* name : { "Saved activations", "Optimizer state", "Gradients", "RTX-4090 (24.00 GiB)" })
+                QVERIFY2(legend.contains(QLatin1String(name)), name);
+            // Every entry inside the chart: wrapped, not run off the right edge.
+            for (QGraphicsItem* item : chart.scene()->items()) {
+                if (const auto* text = dynamic_cast<QGraphicsSimpleTextItem*>(item); text && legend.contains(text->text()))
+                    QVERIFY(text->sceneBoundingRect().right() <= chart.chart()->size().width());
+            }
+        }
+        auto* axis = qobject_cast<QValueAxis*>(chart.chart()->axes(Qt::Vertical).front());
+        QVERIFY2(axis->labelFormat().endsWith(QLatin1String("GiB")), qPrintable(axis->labelFormat()));
+        // The roofline on the same analysis, at the central area's sizes.
+        PerformanceConfig performance;
+        performance.device = *findDevice(builtinDevices(), "RTX-4090");
+        RooflineChart roofline;
+        roofline.show();
+        roofline.setAnalysis(gpt2, result,
+                             std::make_shared<const PerformanceEstimate>(estimatePerformance(*result, config, performance)),
+                             QStringLiteral("RTX-4090"), 0.75);
+        for (const QSize& size : { QSize(930, 170), QSize(600, 260), QSize(1600, 500), QSize(930, 170) }) {
+            resizeAndSettle(roofline, size, QStringLiteral("roofline"));
+            const QStringList elided = elidedTexts(roofline.scene());
+            QVERIFY2(elided.isEmpty(), qPrintable(QStringLiteral("%1x%2: %3").arg(size.width()).arg(size.height()).arg(elided.join(u'|'))));
+        }
+    }
+
+    // The area over the limit is opaque red, and its legend entry has that very colour.
+    void timelineOverLimitLegendMatchesTheArea()
+    {
+        TimelineChart chart;
+        chart.resize(800, 300);
+        chart.show();
+        chart.setAnalysis(m_mlp, analyzeAt(*m_mlp, 10), 500, QStringLiteral("tiny"));
+        QVERIFY(chart.exceedsLimit());
+        QAreaSeries* over = nullptr;
+        for (QAbstractSeries* series : chart.chart()->series())
+            if (series->name() == QLatin1String("Over the limit"))
+                over = qobject_cast<QAreaSeries*>(series);
+        QVERIFY(over && over->isVisible());
+        QCOMPARE(over->brush().color().alpha(), 255);
+        QCOMPARE(chart.legend().brush(QStringLiteral("Over the limit")).color(), over->brush().color());
+    }
+
+    // Zoomed, the unit suits the part seen: tiny_mlp's ~3 KiB steps under a 1 GiB limit read
+    // in KiB, not as 0.000003 GiB.
+    void timelineZoomChoosesTheUnit()
+    {
+        TimelineChart chart;
+        chart.resize(800, 300);
+        chart.show();
+        chart.setAnalysis(m_mlp, analyzeAt(*m_mlp, 100), int64_t(1) << 30, QStringLiteral("1 GiB"));
+        QCOMPARE(chart.memoryUnitDivisor(), double(int64_t(1) << 30));
+        chart.setZoomed(true);
+        QCOMPARE(chart.memoryUnitDivisor(), 1024.0);
+        auto* axis = qobject_cast<QValueAxis*>(chart.chart()->axes(Qt::Vertical).front());
+        QVERIFY2(axis->labelFormat().endsWith(QLatin1String("KiB")), qPrintable(axis->labelFormat()));
+        // The limit, far above the zoomed axis, is not drawn at its top.
+        for (QAbstractSeries* series : chart.chart()->series())
+            if (series->name().contains(QLatin1String("1 GiB")))
+                QVERIFY(!series->isVisible());
     }
 
     // --- the configuration panel --------------------------------------------------------

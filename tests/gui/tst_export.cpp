@@ -39,6 +39,7 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTransform>
 #include <QXmlStreamReader>
 
 #include <algorithm>
@@ -141,6 +142,70 @@ bool hasInk(const QImage& image, const QRect& rect)
         }
     }
     return false;
+}
+
+// The shapes of an SVG (QSvgGenerator's rect, path, polyline and polygon, in their groups'
+// transforms) that reach outside `area`: QSvgGenerator writes no clipping, so whatever a chart
+// leaves past its plot is drawn there.
+QStringList shapesOutside(const QByteArray& svg, const QRectF& area)
+{
+    static const QRegularExpression number(QStringLiteral("-?[\\d.]+(?:e-?\\d+)?"));
+    QStringList outside;
+    QXmlStreamReader xml(svg);
+    std::vector<QTransform> transforms { QTransform() };
+    while (!xml.atEnd()) {
+        xml.readNext();
+        if (xml.isEndElement() && xml.name() == QLatin1String("g"))
+            transforms.pop_back();
+        if (!xml.isStartElement())
+            continue;
+        const QXmlStreamAttributes a = xml.attributes();
+        const QString name = xml.name().toString();
+        if (name == QLatin1String("g")) {
+            QTransform t = transforms.back();
+            const QString matrix = a.value(QLatin1String("transform")).toString();
+            if (matrix.startsWith(QLatin1String("matrix("))) {
+                QList<double> m;
+                for (auto it = number.globalMatch(matrix); it.hasNext();)
+                    m << it.next().captured().toDouble();
+                if (m.size() == 6)
+                    t = QTransform(m[0], m[1], m[2], m[3], m[4], m[5]) * t;
+            }
+            transforms.push_back(t);
+            continue;
+        }
+        QString coordinates;
+        if (name == QLatin1String("rect")) {
+            const double x = a.value(QLatin1String("x")).toDouble(), y = a.value(QLatin1String("y")).toDouble();
+            coordinates = QStringLiteral("%1,%2 %3,%4")
+                              .arg(x)
+                              .arg(y)
+                              .arg(x + a.value(QLatin1String("width")).toDouble())
+                              .arg(y + a.value(QLatin1String("height")).toDouble());
+        } else if (name == QLatin1String("path")) {
+            coordinates = a.value(QLatin1String("d")).toString();
+        } else if (name == QLatin1String("polyline") || name == QLatin1String("polygon")) {
+            coordinates = a.value(QLatin1String("points")).toString();
+        } else {
+            continue;
+        }
+        QList<double> values;
+        for (auto it = number.globalMatch(coordinates); it.hasNext();)
+            values << it.next().captured().toDouble();
+        QRectF bounds;
+        for (qsizetype i = 0; i + 1 < values.size(); i += 2) {
+            const QPointF p = transforms.back().map(QPointF(values[i], values[i + 1]));
+            bounds = bounds.isNull() ? QRectF(p, QSizeF(0.001, 0.001)) : bounds.united(QRectF(p, QSizeF(0.001, 0.001)));
+        }
+        if (!bounds.isNull() && !area.adjusted(-1, -1, 1, 1).contains(bounds))
+            outside << QStringLiteral("%1 (%2, %3)-(%4, %5)")
+                           .arg(name)
+                           .arg(bounds.left())
+                           .arg(bounds.top())
+                           .arg(bounds.right())
+                           .arg(bounds.bottom());
+    }
+    return outside;
 }
 
 } // namespace
@@ -294,6 +359,44 @@ private slots:
         QImage blank(size, QImage::Format_RGB32);
         blank.fill(Qt::white);
         QVERIFY(differingCells(blank, direct) > 0.05);
+    }
+
+    // Issue 17: a series never runs past its plot in an SVG (which does not clip). The "other"
+    // bar of ResNet-50's top 3 is many times the longest layer's and cut at the axis; zoomed,
+    // an inference's axis starts far above zero (the weights), and the A100's 40 GiB line lies
+    // far above the steps.
+    void svgSeriesStayInThePicture_data()
+    {
+        QTest::addColumn<QString>("kind");
+        QTest::newRow("bars") << QStringLiteral("bars");
+        QTest::newRow("timeline zoomed") << QStringLiteral("timeline");
+    }
+    void svgSeriesStayInThePicture()
+    {
+        QFETCH(QString, kind);
+        const bool zoomed = kind == QLatin1String("timeline");
+        const Session source = analysed(kResNet50, zoomed ? AnalysisConfig() : training(64), int64_t(40) << 30,
+                                        QStringLiteral("A100-40GB"));
+        LayerBarChart bars;
+        bars.setBarCount(3);
+        TimelineChart timeline;
+        timeline.setZoomed(true);
+        const Picture picture = zoomed ? timelinePicture(source, kChartExportSize, &timeline)
+                                       : barChartPicture(source, kChartExportSize, &bars);
+        const QStringList outside = shapesOutside(encodePicture(picture, PictureFormat::Svg),
+                                                  QRectF(QPointF(0, 0), picture.size));
+        QVERIFY2(outside.isEmpty(), qPrintable(outside.join(QStringLiteral("; "))));
+    }
+
+    // The selected layer's two vertical marks mean nothing on paper: the export leaves them out.
+    void timelineExportLeavesOutTheSelection()
+    {
+        const Session source = analysed(kResNet50, training(8));
+        TimelineChart selected;
+        selected.setSelectedNode(source.result->layers[10].node);
+        const QByteArray with = encodePicture(timelinePicture(source, QSize(900, 500), &selected), PictureFormat::Png, 1.0);
+        const QByteArray without = encodePicture(timelinePicture(source, QSize(900, 500)), PictureFormat::Png, 1.0);
+        QCOMPARE(QImage::fromData(with, "PNG"), QImage::fromData(without, "PNG"));
     }
 
     void pdfHasAPageOfThePictureSize()

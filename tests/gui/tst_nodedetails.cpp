@@ -6,8 +6,11 @@
 #include "nodedetails.h"
 #include "onnx_reader.h"
 
+#include <QAbstractTextDocumentLayout>
 #include <QSignalSpy>
 #include <QTest>
+#include <QTextBlock>
+#include <QTextLayout>
 
 using namespace fp;
 
@@ -117,6 +120,32 @@ private slots:
         QCOMPARE(selected.front().front().toInt(), relu);
         view.setNode(-1);
         QVERIFY(view.toPlainText().isEmpty());
+    }
+
+    // Issue 17: at any width the figures' names stay whole ("Paramete rs" was a narrow table
+    // breaking inside a word): two figures a row where they fit, one otherwise.
+    void figuresNeverBreakWords()
+    {
+        const Loaded l = load();
+        NodeDetailsView view;
+        view.setAnalysis(l.model, l.result);
+        view.setNode(nodeNamed(*l.model, "conv"));
+        view.show();
+        for (const int width : { 700, 260, 180, 700 }) {
+            view.resize(width, 400);
+            QCoreApplication::processEvents();
+            view.document()->documentLayout()->documentSize(); // laid out
+            int checked = 0;
+            for (QTextBlock block = view.document()->begin(); block.isValid(); block = block.next()) {
+                const QString text = block.text().replace(QChar::Nbsp, u' ').trimmed();
+                if (text != QLatin1String("Parameters") && text != QLatin1String("Memory written")
+                    && text != QLatin1String("Weight storage"))
+                    continue;
+                QVERIFY2(block.layout()->lineCount() == 1, qPrintable(QStringLiteral("%1 at %2").arg(text).arg(width)));
+                ++checked;
+            }
+            QCOMPARE(checked, 3);
+        }
     }
 };
 
