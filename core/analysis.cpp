@@ -280,13 +280,17 @@ GraphCost controlFlowCost(const Node& node, const ShapeResult& shapes, const Sha
                           std::vector<std::string>& warnings, const std::vector<const TensorInfo*>& in)
 {
     GraphCost total;
+    bool decided = false;
     for (const Attribute& a : node.attributes) {
         for (const auto& body : a.graphs) {
             auto it = shapes.subgraphs.find(body.get());
             if (it == shapes.subgraphs.end())
                 continue;
-            GraphCost g = analyzeGraph(*body, *it->second, &scope, precision, nullptr, unsupported, unknown,
-                                       node.name + "/" + a.name + "/");
+            const bool untaken = shapes.untakenBranches.count(body.get()) > 0;
+            decided = decided || untaken;
+            std::vector<std::string> notRun; // a branch that does not run has no unknown tensors
+            GraphCost g = analyzeGraph(*body, *it->second, &scope, precision, nullptr, unsupported,
+                                       untaken ? notRun : unknown, node.name + "/" + a.name + "/");
             int64_t repeat = 1;
             if (node.opType == "Loop") {
                 const TensorInfo* trip = in.empty() ? nullptr : in[0];
@@ -307,7 +311,9 @@ GraphCost controlFlowCost(const Node& node, const ShapeResult& shapes, const Sha
             total.buffers = satAdd(total.buffers, g.buffers);
             total.weightBytes = satAdd(total.weightBytes, g.weightBytes);
             const int64_t macs = satMul(g.macs, repeat), flops = satMul(g.flops, repeat);
-            if (node.opType == "If") {
+            if (node.opType == "If" && untaken) {
+                // Its weights are stored all the same; its work is not done.
+            } else if (node.opType == "If") {
                 total.macs = std::max(total.macs, macs);
                 total.flops = std::max(total.flops, flops);
             } else {
@@ -317,6 +323,9 @@ GraphCost controlFlowCost(const Node& node, const ShapeResult& shapes, const Sha
             total.known = total.known && g.known;
         }
     }
+    if (node.opType == "If" && warnings.size() < 20)
+        warnings.push_back(decided ? "if '" + node.name + "': its condition is known, so only the branch it selects is counted"
+                                   : "if '" + node.name + "': its condition depends on input values, so the larger branch is counted");
     return total;
 }
 

@@ -610,20 +610,27 @@ Value Reader::tensorValue(const RawTensor& t)
         } else if (int64_t(t.intValues.size()) == count) {
             v.intData = t.intValues;
         }
-    } else if (t.dtype == DType::Float && count == 1 && count <= m_limits.maxSmallIntElements) {
-        // Float scalars that hold whole numbers take part in some shape computations.
-        float f = 0;
-        bool have = false;
-        if (t.raw.data && t.raw.size == 4) {
-            std::memcpy(&f, t.raw.data, 4);
-            have = true;
-        } else if (t.floatValues.size() == 1) {
-            f = t.floatValues[0];
-            have = true;
+    } else if (t.dtype == DType::Float && count >= 1 && count <= m_limits.maxSmallIntElements) {
+        // Small float tensors of whole numbers take part in shape computations: a scale factor
+        // computed from a dimension, Resize's scales [1, 1, 2, 2] (paddle2onnx's FPN upsampling).
+        const bool raw = t.raw.data && int64_t(t.raw.size) == 4 * count;
+        if (raw || int64_t(t.floatValues.size()) == count) {
+            std::vector<int64_t> values;
+            values.reserve(size_t(count));
+            for (int64_t i = 0; i < count; ++i) {
+                float f = 0;
+                if (raw)
+                    std::memcpy(&f, t.raw.data + 4 * i, 4);
+                else
+                    f = t.floatValues[size_t(i)];
+                // Range first: converting an out-of-range float to an integer is undefined.
+                if (!(f > -1e15f && f < 1e15f && f == std::trunc(f)))
+                    break;
+                values.push_back(int64_t(f));
+            }
+            if (int64_t(values.size()) == count)
+                v.intData = std::move(values);
         }
-        // Range first: converting an out-of-range float to an integer is undefined.
-        if (have && f > -1e15f && f < 1e15f && f == std::trunc(f))
-            v.intData = std::vector<int64_t> { int64_t(f) };
     }
     return v;
 }
@@ -670,6 +677,16 @@ Graph Reader::assemble(std::string name, std::vector<RawNode> nodes, std::vector
         declare(v, info);
         v.isGraphInput = true;
         g.inputs.push_back(index);
+        // An input dim with neither a size nor a name (Silero VAD's samples) gets a name, so that
+        // it can be set like any symbol (--dim input_dim1=512) rather than stay unknown. Dim 0 is
+        // the batch, which --batch sets.
+        if (!isSubgraph) {
+            for (size_t d = 1; d < v.declaredShape.size(); ++d) {
+                Dim& dim = v.declaredShape[d];
+                if (!dim.isKnown() && dim.symbol.empty())
+                    dim.symbol = info.name + "_dim" + std::to_string(d);
+            }
+        }
     }
 
     g.nodes.reserve(nodes.size());

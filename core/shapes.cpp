@@ -226,6 +226,12 @@ void inferControlFlow(const Graph& graph, const Node& node, int64_t opset, Shape
                       const ShapeScope& scope)
 {
     Ctx c { graph, node, opset, result.tensors, scope.parent };
+    // An If whose condition the configuration decides (a shape compared with a number) runs one
+    // branch: its outputs are that branch's, and the other is marked as not taken.
+    std::string taken = "then_branch";
+    if (node.opType == "If" && c.vals(0) && c.vals(0)->size() == 1)
+        taken = c.vals(0)->front() != 0 ? "then_branch" : "else_branch";
+    const bool decided = node.opType == "If" && c.vals(0) && c.vals(0)->size() == 1;
     for (const Attribute& a : node.attributes) {
         for (const auto& body : a.graphs) {
             auto sub = std::make_shared<ShapeResult>();
@@ -242,7 +248,17 @@ void inferControlFlow(const Graph& graph, const Node& node, int64_t opset, Shape
             for (int init : body->initializers)
                 sub->tensors[size_t(init)] = declaredInfo(body->values[size_t(init)], result.symbols);
             inferShapes(*body, opset, *sub, &scope);
-            if (a.name == "then_branch" || (a.name == "body" && node.opType == "Loop")) {
+            for (const std::string& w : sub->warnings) // where a branch's unknown shapes start
+                if (result.warnings.size() < 50)
+                    result.warnings.push_back(node.name + "/" + a.name + ": " + w);
+            if (decided && a.name != taken)
+                result.untakenBranches.insert(body.get());
+            // Undecided, the then-branch gives the outputs, or the else-branch where it knows more.
+            const bool elseKnowsMore = !decided && a.name == "else_branch"
+                && std::any_of(node.outputs.begin(), node.outputs.end(), [&](int out) {
+                       return out >= 0 && !result.tensors[size_t(out)].isKnown();
+                   });
+            if (a.name == taken || elseKnowsMore || (a.name == "body" && node.opType == "Loop")) {
                 // If: the then-branch decides the outputs. Loop: carried values come out as they went in,
                 // scan outputs gain a leading iteration axis.
                 const size_t first = node.opType == "Loop" ? 1 : 0;
@@ -250,6 +266,8 @@ void inferControlFlow(const Graph& graph, const Node& node, int64_t opset, Shape
                 const auto& trip = c.vals(0);
                 for (size_t o = 0; o < node.outputs.size() && o + first < body->outputs.size(); ++o) {
                     TensorInfo t = sub->tensors[size_t(body->outputs[o + first])];
+                    if (elseKnowsMore && (!t.isKnown() || (c.out(o) && c.out(o)->isKnown())))
+                        continue; // keep the then-branch's where the else-branch adds nothing
                     if (node.opType == "Loop" && o >= carried && t.rankKnown) {
                         t.dims.insert(t.dims.begin(), trip && trip->size() == 1 ? trip->front() : -1);
                         t.values.reset();
@@ -259,6 +277,42 @@ void inferControlFlow(const Graph& graph, const Node& node, int64_t opset, Shape
                 }
             }
             result.subgraphs[body.get()] = std::move(sub);
+        }
+    }
+}
+
+// Says where unknown shapes start: a node whose inputs are all known but whose output is not
+// cannot run as configured (a Conv whose kernel is longer than its input at samples=1) or has
+// no rule. The nodes after it only inherit the unknown, so only the first few are named.
+void noteUncomputable(const Graph& graph, const Node& node, ShapeResult& result, const ShapeScope& scope)
+{
+    constexpr int kMaxNotes = 5;
+    if (result.uncomputable >= kMaxNotes || node.opType == "If" || node.opType == "Loop" || node.opType == "Scan"
+        || (!node.domain.empty() && node.domain != "ai.onnx.ml"))
+        return;
+    std::string inputs;
+    for (int in : node.inputs) {
+        if (in < 0)
+            continue;
+        const Value& v = graph.values[size_t(in)];
+        const TensorInfo* t = v.isOuterScope ? scope.lookup(v.name) : &result.tensors[size_t(in)];
+        if (!t || !t->isKnown())
+            return;
+        if (v.isInitializer || v.isConstantNode)
+            continue;
+        std::string dims;
+        for (int64_t d : t->dims)
+            dims += (dims.empty() ? "" : ", ") + std::to_string(d);
+        inputs += (inputs.empty() ? "[" : " and [") + dims + "]";
+    }
+    for (int out : node.outputs) {
+        if (out >= 0 && !result.tensors[size_t(out)].isKnown()) {
+            ++result.uncomputable;
+            result.warnings.push_back("'" + node.name + "' (" + node.opType + ") cannot compute its output's shape"
+                                      + (inputs.empty() ? std::string() : " from " + inputs)
+                                      + ": a dimension may be too small for it (a kernel longer than its input);"
+                                        " what follows it is unknown and not counted");
+            return;
         }
     }
 }
@@ -290,6 +344,7 @@ void inferShapes(const Graph& graph, int64_t opset, ShapeResult& result, const S
             fallbackInfer(graph, node, opset, result.tensors, outer);
         }
         applyDeclared(graph, node, result);
+        noteUncomputable(graph, node, result, scope);
     }
 }
 

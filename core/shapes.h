@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,9 +39,12 @@ struct ShapeResult {
     std::vector<std::string> assumedSymbols; // symbols nobody set (taken as 1, images as 224)
     std::vector<std::string> ignoredSymbols; // set, but the model declares no such dimension
     std::vector<std::string> warnings;
+    int uncomputable = 0; // nodes whose known inputs gave no output shape (named in warnings)
     bool batchOverridden = false; // a fixed batch dim was changed: declared dim 0s will disagree
     // Results for the bodies of If/Loop/Scan nodes, keyed by the body graph.
     std::map<const Graph*, std::shared_ptr<ShapeResult>> subgraphs;
+    // If branches that the configuration decides are not run (the condition's value is known).
+    std::set<const Graph*> untakenBranches;
 };
 
 // Scope of enclosing graphs for subgraph inference (outer-scope names).

@@ -422,6 +422,112 @@ private slots:
         QCOMPARE(r.shapes.tensors[size_t(m.graph.findValue("out"))].dims, (std::vector<int64_t> { 4, 4 }));
     }
 
+    // openWakeWord's melspectrogram and Silero VAD in small: audio samples [1, ?] with an
+    // anonymous length, unsqueezed and framed by a Conv of kernel 512, stride 160 (an STFT).
+    // The anonymous dim gets a name that can be set; at its default 1 the Conv cannot run, which
+    // is said; at 16000 samples: (16000 - 512) / 160 + 1 = 97 frames x 257 filters, and
+    // 97 x 257 x 512 = 12,763,648 MACs.
+    void anonymousAudioLength()
+    {
+        ModelBuilder b;
+        b.input("samples", { 1, -1 });
+        b.ints("axis", { 1 });
+        b.weight("stft", { 257, 1, 512 });
+        b.node("Unsqueeze", { "samples", "axis" }, { "x" });
+        auto& conv = b.node("Conv", { "x", "stft" }, { "frames" });
+        ModelBuilder::attr(conv, "kernel_shape", std::vector<int64_t> { 512 });
+        ModelBuilder::attr(conv, "strides", std::vector<int64_t> { 160 });
+        b.output("frames");
+        const Model m = readBytes(b.bytes());
+        QCOMPARE(m.graph.values[size_t(m.graph.inputs[0])].declaredShape[1].symbol, std::string("samples_dim1"));
+
+        const AnalysisResult unset = analyze(m, {});
+        QCOMPARE(unset.unknownShapes, std::vector<std::string> { "frames" });
+        QVERIFY(std::any_of(unset.warnings.begin(), unset.warnings.end(), [](const std::string& w) {
+            return w.rfind("'frames' (Conv) cannot compute its output's shape from [1, 1, 1]", 0) == 0;
+        }));
+
+        AnalysisConfig second;
+        second.shapes.dims["samples_dim1"] = 16000;
+        const AnalysisResult r = analyze(m, second);
+        QVERIFY(r.unknownShapes.empty());
+        QCOMPARE(r.shapes.tensors[size_t(m.graph.findValue("frames"))].dims, (std::vector<int64_t> { 1, 257, 97 }));
+        QCOMPARE(r.totals.macs, int64_t(97) * 257 * 512);
+    }
+
+    // paddle2onnx's FPN upsampling: Resize(X, roi, scales) with scales a Constant float
+    // [1, 1, 2, 2] (opset 11). X [1, 8, 7, 5] becomes [1, 8, 14, 10] (issue 17: PP-OCR det's
+    // Resize outputs were of unknown shape and counted as 0 bytes).
+    void resizeWithConstantScales()
+    {
+        ModelBuilder b;
+        b.proto().mutable_opset_import(0)->set_version(11);
+        b.input("x", { 1, 8, 7, 5 });
+        for (const char* name : { "roi", "scales" }) {
+            auto& constant = b.node("Constant", {}, { name });
+            auto* a = constant.add_attribute();
+            a->set_name("value");
+            a->set_type(onnx::AttributeProto::TENSOR);
+            auto* t = a->mutable_t();
+            t->set_data_type(onnx::TensorProto::FLOAT);
+            if (std::string(name) == "scales") {
+                t->add_dims(4);
+                for (float f : { 1.f, 1.f, 2.f, 2.f })
+                    t->add_float_data(f);
+            } else {
+                t->add_dims(0);
+            }
+        }
+        auto& resize = b.node("Resize", { "x", "roi", "scales" }, { "y" });
+        auto* mode = resize.add_attribute();
+        mode->set_name("mode");
+        mode->set_type(onnx::AttributeProto::STRING);
+        mode->set_s("nearest");
+        b.output("y");
+        const Model m = readBytes(b.bytes());
+        const AnalysisResult r = analyze(m, {});
+        QVERIFY(r.unknownShapes.empty());
+        QCOMPARE(r.shapes.tensors[size_t(m.graph.findValue("y"))].dims, (std::vector<int64_t> { 1, 8, 14, 10 }));
+    }
+
+    // if_loop.onnx with its condition made a constant: only the branch it selects is counted
+    // (issue 17). By hand, as ifLoopModel: the then-branch MatMul 24 MACs and 48 FLOPs, the
+    // else-branch 24 MACs and 56 FLOPs; the Loop 40 FLOPs. The weights of both branches stay
+    // stored and counted: 28 parameters.
+    void ifWithKnownCondition_data()
+    {
+        QTest::addColumn<bool>("condition");
+        QTest::addColumn<qint64>("flops");
+        QTest::newRow("then") << true << qint64(48 + 40);
+        QTest::newRow("else") << false << qint64(56 + 40);
+    }
+    void ifWithKnownCondition()
+    {
+        QFETCH(bool, condition);
+        QFETCH(qint64, flops);
+        QFile f(QString::fromStdString(test::modelPath("if_loop.onnx")));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        onnx::ModelProto proto;
+        QVERIFY(proto.ParseFromString(f.readAll().toStdString()));
+        auto* graph = proto.mutable_graph();
+        for (int i = 0; i < graph->input_size(); ++i) {
+            if (graph->input(i).name() == "cond") {
+                graph->mutable_input()->DeleteSubrange(i, 1);
+                break;
+            }
+        }
+        auto* cond = graph->add_initializer();
+        cond->set_name("cond");
+        cond->set_data_type(onnx::TensorProto::BOOL);
+        cond->add_int32_data(condition ? 1 : 0);
+        const AnalysisResult r = analyze(readBytes(proto.SerializeAsString()), {});
+        QCOMPARE(r.totals.macs, int64_t(24));
+        QCOMPARE(r.totals.flops, int64_t(flops));
+        QCOMPARE(r.totals.params, int64_t(28));
+        QCOMPARE(r.warnings, std::vector<std::string> {
+            "if 'if0': its condition is known, so only the branch it selects is counted" });
+    }
+
     // tests/models/if_loop.onnx, as make_models.py's build_if_loop() writes it: inputs X [2,3] fp32
     // and cond (bool scalar). If: the then-branch is MatMul(X, W_then), W_then [3,4] a Constant
     // inside the branch; the else-branch Relu(MatMul(X, W)), W [3,4] an initializer of the main
@@ -474,7 +580,9 @@ private slots:
         const AnalysisResult r = analyze(m, {});
         const auto dims = [&](const char* name) { return r.shapes.tensors[size_t(m.graph.findValue(name))].dims; };
         QVERIFY(r.unknownShapes.empty());
-        QVERIFY(r.warnings.empty()); // declarations and inference agree
+        // Declarations and inference agree; the one note says which If branch is counted.
+        QCOMPARE(r.warnings, std::vector<std::string> {
+            "if 'if0': its condition depends on input values, so the larger branch is counted" });
         QCOMPARE(dims("if_out"), (std::vector<int64_t> { 2, 4 }));
         QCOMPARE(dims("Y"), (std::vector<int64_t> { 2, 4 }));
         QCOMPARE(dims("Y_scan"), (std::vector<int64_t> { 5, 2, 4 }));
