@@ -90,16 +90,23 @@ BatchFit largestBatchThatFits(const Model& model, AnalysisConfig config, int64_t
     std::optional<int64_t>& micro = config.training.recipe.microBatch;
     const bool accumulating = config.training.mode == Mode::Training && micro && *micro > 0;
     const int64_t steps = accumulating ? std::max<int64_t>((config.shapes.batch.value_or(*micro) + *micro - 1) / *micro, 1) : 1;
+    bool unknownAt = false; // whether the last analysis left tensors of unknown shape out
+    bool unknownAtLo = false;
     const auto peakAt = [&](int64_t batch) {
         config.shapes.batch = accumulating ? satMul(batch, steps) : batch;
         if (accumulating)
             micro = batch;
         ++fit.analyses;
-        return analyze(model, config).totals.peakBytes;
+        const AnalysisResult r = analyze(model, config);
+        unknownAt = !r.unknownShapes.empty();
+        return r.totals.peakBytes;
     };
     int64_t lo = 1, plo = peakAt(1);
-    if (plo > budgetBytes)
+    unknownAtLo = unknownAt;
+    if (plo > budgetBytes) {
+        fit.peakIsLowerBound = unknownAtLo;
         return fit;
+    }
     int64_t hi = -1, phi = 0; // hi: smallest batch known not to fit
     double slope = 0; // bytes per sample, from the last two points
     int64_t previous = 0, pprevious = 0;
@@ -127,6 +134,7 @@ BatchFit largestBatchThatFits(const Model& model, AnalysisConfig config, int64_t
             pprevious = plo;
             lo = candidate;
             plo = p;
+            unknownAtLo = unknownAt;
         } else {
             hi = candidate;
             phi = p;
@@ -138,6 +146,7 @@ BatchFit largestBatchThatFits(const Model& model, AnalysisConfig config, int64_t
     }
     fit.maxBatch = lo;
     fit.peakAtMax = plo;
+    fit.peakIsLowerBound = unknownAtLo;
     return fit;
 }
 

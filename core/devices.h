@@ -34,6 +34,8 @@ struct BatchFit {
     int64_t peakAtMax = 0; // peak bytes at maxBatch
     int analyses = 0; // how many analyses the search ran
     bool hitLimit = false; // maxBatch is the search limit, not a memory bound
+    // Tensors of unknown shape were left out of the peaks searched on: maxBatch may not fit.
+    bool peakIsLowerBound = false;
 };
 
 // The largest batch whose peak (in config's mode) is at most `budgetBytes` (with gradient

@@ -50,10 +50,24 @@ std::string formatShape(const TensorInfo& t)
     return s + "]";
 }
 
-std::string budgetVerdict(int64_t budgetBytes, int64_t peakBytes)
+std::string budgetVerdict(int64_t budgetBytes, int64_t peakBytes, bool peakIsLowerBound)
 {
+    if (peakIsLowerBound) // what is unknown can only add: an excess is certain, a fit is not
+        return peakBytes <= budgetBytes ? "may fit: the known tensors leave " + formatBytes(budgetBytes - peakBytes)
+                                              + ", but tensors of unknown shape are not counted"
+                                        : "exceeds by at least " + formatBytes(peakBytes - budgetBytes);
     return peakBytes <= budgetBytes ? "fits, " + formatBytes(budgetBytes - peakBytes) + " to spare"
                                     : "exceeds by " + formatBytes(peakBytes - budgetBytes);
+}
+
+std::string batchFitText(const BatchFit& fit)
+{
+    if (fit.maxBatch == 0)
+        return fit.peakIsLowerBound ? "none: batch 1 exceeds it even without the tensors of unknown shape"
+                                    : "none: batch 1 does not fit";
+    return (fit.peakIsLowerBound ? "at most " : "") + std::to_string(fit.maxBatch)
+        + (fit.hitLimit ? " (the search limit)" : "") + " (peak " + (fit.peakIsLowerBound ? "at least " : "")
+        + formatBytes(fit.peakAtMax) + ")";
 }
 
 } // namespace fp

@@ -126,6 +126,8 @@ QJsonObject toJson(const Model& model, const AnalysisConfig& config, const Analy
         { "read_bytes", qint64(t.readBytes) },
         { "write_bytes", qint64(t.writeBytes) },
         { "peak_bytes", qint64(t.peakBytes) },
+        // Tensors of unknown shape (unknown_shapes) are not in the peak: the true one is larger.
+        { "peak_is_lower_bound", !r.unknownShapes.empty() },
         { "peak_step", t.peakStep },
         { "peak_activation_bytes", qint64(t.peakActivationBytes) },
     };
@@ -288,6 +290,8 @@ void addBudgetJson(QJsonObject& root, int64_t budgetBytes, int64_t peakBytes, co
     root.insert("max_batch", qint64(fit.maxBatch));
     // The search stops at its limit (2^20) before the budget: max_batch is then a lower bound.
     root.insert("max_batch_is_search_limit", fit.hitLimit);
+    // Peaks that leave tensors of unknown shape out: the largest batch that truly fits is at most this.
+    root.insert("max_batch_is_upper_bound", fit.peakIsLowerBound);
     if (!deviceName.empty())
         root.insert("device", q(deviceName));
 }
@@ -449,10 +453,11 @@ std::string formatSummary(const Model& model, const AnalysisResult& r, const Per
             out << "Host memory (offloaded):  " << formatBytes(m.hostBytes) << " per GPU\n";
     }
     out << (training ? "Training peak memory:     " : "Inference peak memory:    ")
-        << formatBytes(t.peakBytes);
+        << (r.unknownShapes.empty() ? "" : "at least ") << formatBytes(t.peakBytes);
     if (t.peakStep >= 0) {
         const TimelineStep& step = m.timeline[size_t(t.peakStep)];
-        out << " at step " << t.peakStep << " of " << m.timeline.size() << " (" << phaseName(step.phase) << ", "
+        // Counted from 1, as the window does.
+        out << " at step " << t.peakStep + 1 << " of " << m.timeline.size() << " (" << phaseName(step.phase) << ", "
             << stepNodeName(model, step) << "):";
         const char* sep = " ";
         for (int c = 0; c < kCategoryCount; ++c) {

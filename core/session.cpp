@@ -141,7 +141,7 @@ std::string Session::budgetVerdict() const
 {
     if (!result || budgetBytes() <= 0)
         return {};
-    return fp::budgetVerdict(budgetBytes(), result->totals.peakBytes);
+    return fp::budgetVerdict(budgetBytes(), result->totals.peakBytes, !result->unknownShapes.empty());
 }
 
 std::optional<BatchFit> Session::batchFit() const
@@ -185,8 +185,7 @@ std::string Session::toTable(int layerRows) const
         out << "Budget:                   " << formatBytes(budgetBytes())
             << (budget.name.empty() ? std::string() : " (" + budget.name + ")") << ": " << budgetVerdict() << '\n'
             << (result->memory.accumulationSteps > 1 ? "Largest micro-batch:      " : "Largest batch that fits:  ")
-            << found.maxBatch << (found.hitLimit ? " (the search limit)" : "")
-            << " (peak " << formatBytes(found.peakAtMax) << ")\n";
+            << batchFitText(found) << '\n';
     }
     out << '\n' << formatLayers(*model, *result, estimate.get(), layerRows) << formatNotes(*result);
     return out.str();

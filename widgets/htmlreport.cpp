@@ -27,6 +27,9 @@ namespace {
 // A4 at 96 dots per inch, 12 mm margins: 703 x 1032 logical pixels to draw in.
 constexpr double kPageMarginMm = 12;
 constexpr int kDpi = 96;
+// How many tensors of unknown shape the warnings name (the rest by their number).
+constexpr size_t kUnknownNamesShown = 10;
+
 // The graph is drawn at least this large on a page, or the report shows its overview instead.
 constexpr double kMinGraphScale = 0.45;
 
@@ -89,6 +92,7 @@ span.shape { color: #5f6368; }
 .num { text-align: right; white-space: nowrap; }
 .over { color: #c62828; font-weight: bold; }
 .fits { color: #1b7f3b; font-weight: bold; }
+.maybe { color: #b26a00; font-weight: bold; }
 figure { margin: 8px 0 16px 0; }
 figure img { max-width: 100%; height: auto; border: 1px solid #e8eaed; }
 p.note { color: #5f6368; font-size: 12px; }
@@ -188,8 +192,13 @@ AnalysisReport::AnalysisReport(const Session& source, const GraphView* graph, in
             const TimelineStep& step = memory.timeline[size_t(memory.peakStep)];
             const QString where = step.node >= 0 ? LayerTableModel::layerName(model, step.node) : tr("the optimizer step");
             rows += row(training ? tr("Training peak") : tr("Inference peak"),
-                        QStringLiteral("<b>") + esc(bytesText(memory.peakBytes)) + QStringLiteral("</b> ")
-                            + esc(tr("at step %1 (%2, %3)").arg(memory.peakStep).arg(phaseText(step.phase), where)));
+                        QStringLiteral("<b>") + esc((result.unknownShapes.empty() ? QString() : tr("at least "))
+                                                    + bytesText(memory.peakBytes))
+                            + QStringLiteral("</b> ")
+                            + esc(tr("at step %1 of %2 (%3, %4)")
+                                      .arg(memory.peakStep + 1)
+                                      .arg(memory.timeline.size())
+                                      .arg(phaseText(step.phase), where)));
             QStringList parts;
             for (auto it = kStackOrder.rbegin(); it != kStackOrder.rend(); ++it) {
                 const int64_t b = step.byCategory[size_t(*it)];
@@ -206,28 +215,22 @@ AnalysisReport::AnalysisReport(const Session& source, const GraphView* graph, in
                                                            bytesText(memory.workspaceBytes))));
         if (source.budgetBytes() > 0) {
             const int64_t peak = memory.peakBytes;
-            const QString verdict = (peak <= source.budgetBytes() ? QStringLiteral("<span class=\"fits\">")
-                                                                : QStringLiteral("<span class=\"over\">"))
+            const QString verdict = (peak > source.budgetBytes() ? QStringLiteral("<span class=\"over\">")
+                                         : result.unknownShapes.empty() ? QStringLiteral("<span class=\"fits\">")
+                                                                        : QStringLiteral("<span class=\"maybe\">"))
                 + esc(QString::fromStdString(source.budgetVerdict())) + QStringLiteral("</span>");
             rows += row(budgetName.isEmpty() ? tr("Against the budget") : tr("Against %1").arg(budgetName),
                         verdict);
             const BatchFit fit = *source.batchFit();
-            rows += row(tr("Largest batch that fits"),
-                        esc(fit.maxBatch == 0 ? tr("none: batch 1 does not fit")
-                                              : tr("%1%2 (peak %3)")
-                                                    .arg(fit.maxBatch)
-                                                    .arg(fit.hitLimit ? tr(" (the search limit)") : QString())
-                                                    .arg(bytesText(fit.peakAtMax))));
+            rows += row(tr("Largest batch that fits"), esc(QString::fromStdString(batchFitText(fit))));
         }
         if (perf && perf->hasRoofline())
             rows += row(tr("Latency and energy"),
-                        esc(tr("%1 ms, %2 J on %3 (roofline at %4% of the datasheet)")
-                                .arg(perf->seconds * 1e3, 0, 'f', 3)
-                                .arg(perf->joules, 0, 'f', 4)
-                                .arg(source.deviceName())
+                        esc(tr("%1, %2 on %3 (roofline at %4% of the datasheet)")
+                                .arg(durationText(perf->seconds), energyText(perf->joules), source.deviceName())
                                 .arg(qRound(source.budget.efficiency * 100))));
         else if (perf)
-            rows += row(tr("Energy"), esc(tr("%1 J (no device: no latency)").arg(perf->joules, 0, 'f', 4)));
+            rows += row(tr("Energy"), esc(tr("%1 (no device: no latency)").arg(energyText(perf->joules))));
         QString html = table(rows);
         // A training estimate of an eval-mode export is low: said beside the totals it qualifies.
         if (!result.evalExportCaveat.empty())
@@ -304,8 +307,16 @@ AnalysisReport::AnalysisReport(const Session& source, const GraphView* graph, in
             ops << QString::fromStdString(op);
         caveats << tr("Operators without a cost formula (not counted): %1").arg(ops.join(QStringLiteral(", ")));
     }
-    if (!result.unknownShapes.empty())
-        caveats << tr("%1 tensors of unknown shape are not counted").arg(result.unknownShapes.size());
+    if (!result.unknownShapes.empty()) {
+        QStringList names;
+        for (size_t i = 0; i < result.unknownShapes.size() && i < kUnknownNamesShown; ++i)
+            names << QString::fromStdString(result.unknownShapes[i]);
+        if (result.unknownShapes.size() > kUnknownNamesShown)
+            names << tr("and %1 more").arg(result.unknownShapes.size() - kUnknownNamesShown);
+        caveats << tr("%1 tensors of unknown shape are not counted, so the peak is a lower bound: %2")
+                       .arg(result.unknownShapes.size())
+                       .arg(names.join(QStringLiteral(", ")));
+    }
     if (!caveats.isEmpty()) {
         QString html = QStringLiteral("<ul>\n");
         for (const QString& c : caveats)

@@ -20,6 +20,9 @@ namespace fp {
 
 namespace {
 
+// How many tensors of unknown shape the notes line names; its tooltip lists more.
+constexpr size_t kUnknownNamesShown = 3;
+
 // Long lists (a transformer can have hundreds of unknown shapes) would make a tooltip taller
 // than the screen; the full list is in footprint-cli's JSON.
 constexpr size_t kMaxListedInToolTip = 15;
@@ -254,6 +257,7 @@ SummaryWidget::SummaryWidget(QWidget* parent)
 
     m_notes = new QLabel(this);
     m_notes->setObjectName(QStringLiteral("analysisNotes"));
+    m_notes->setTextFormat(Qt::PlainText); // tensor names are shown as they are
     m_notes->setForegroundRole(QPalette::PlaceholderText);
     m_notes->setWordWrap(true);
     layout->addWidget(m_notes);
@@ -352,7 +356,14 @@ void SummaryWidget::setAnalysis(const Session& session)
     setFigure(m_flops, countText(t.flops), tr("%1 floating-point operations").arg(exactText(t.flops)));
     setFigure(m_input, bytesText(t.inputBytes), tr("%1 bytes").arg(exactText(t.inputBytes)));
     setFigure(m_activations, bytesText(t.activationBytes), tr("%1 bytes").arg(exactText(t.activationBytes)));
-    setFigure(m_peak, bytesText(t.peakBytes), tr("%1 bytes").arg(exactText(t.peakBytes)));
+    // Tensors of unknown shape are not in the peak: the figure is a lower bound, and says so.
+    if (result->unknownShapes.empty())
+        setFigure(m_peak, bytesText(t.peakBytes), tr("%1 bytes").arg(exactText(t.peakBytes)));
+    else
+        setFigure(m_peak, QStringLiteral("≥ ") + bytesText(t.peakBytes),
+                  tr("At least %1 bytes: %2 tensors of unknown shape are not counted")
+                      .arg(exactText(t.peakBytes))
+                      .arg(result->unknownShapes.size()));
 
     setPeak(*model, *result);
     showBudget(*result, session);
@@ -363,8 +374,16 @@ void SummaryWidget::setAnalysis(const Session& session)
     const size_t warnings = result->warnings.size() - (result->evalExportCaveat.empty() ? 0 : 1);
     if (warnings > 0)
         notes << plural(warnings, tr("%1 warning"), tr("%1 warnings"));
-    if (!result->unknownShapes.empty())
-        notes << plural(result->unknownShapes.size(), tr("%1 unknown shape"), tr("%1 unknown shapes"));
+    if (!result->unknownShapes.empty()) {
+        // Named, not only counted: the user can look them up in the table and the graph.
+        QStringList names;
+        for (size_t i = 0; i < result->unknownShapes.size() && i < kUnknownNamesShown; ++i)
+            names << QString::fromStdString(result->unknownShapes[i]);
+        notes << plural(result->unknownShapes.size(), tr("%1 unknown shape"), tr("%1 unknown shapes"))
+                + tr(" not counted (%1%2)")
+                      .arg(names.join(QStringLiteral(", ")),
+                           result->unknownShapes.size() > kUnknownNamesShown ? tr(", …") : QString());
+    }
     if (!result->unsupportedOps.empty())
         notes << plural(result->unsupportedOps.size(), tr("%1 operator without a cost formula"),
                         tr("%1 operators without a cost formula"));
@@ -496,16 +515,18 @@ void SummaryWidget::showBudget(const AnalysisResult& result, const Session& sess
     // Colour carries the verdict at a glance; the words, footprint-cli's, carry it for everyone else.
     QString verdict = QString::fromStdString(session.budgetVerdict());
     verdict[0] = verdict[0].toUpper();
-    QString text = peak <= budgetBytes
-        ? tr("Budget %1: <span style=\"color:#2e7d32\">✔ %2</span>").arg(target, verdict)
-        : tr("Budget %1: <span style=\"color:#c62828\">✘ %2</span>").arg(target, verdict);
+    const bool lowerBound = !result.unknownShapes.empty(); // a fit is then only possible
+    QString text = peak > budgetBytes ? tr("Budget %1: <span style=\"color:#c62828\">✘ %2</span>").arg(target, verdict)
+        : lowerBound                  ? tr("Budget %1: <span style=\"color:#b26a00\">⚠ %2</span>").arg(target, verdict)
+                                      : tr("Budget %1: <span style=\"color:#2e7d32\">✔ %2</span>").arg(target, verdict);
     if (session.fitPending)
         text += tr("  ·  largest batch that fits: searching…");
     else if (session.fit && session.fit->maxBatch == 0)
         text += tr("  ·  not even batch 1 fits");
     else if (session.fit && session.fit->maxBatch > 0)
-        text += tr("  ·  largest batch that fits: %1%2")
-                    .arg(exactText(session.fit->maxBatch), session.fit->hitLimit ? tr(" (the search limit)") : QString());
+        text += tr("  ·  largest batch that fits: %1%2%3")
+                    .arg(session.fit->peakIsLowerBound ? tr("at most ") : QString(), exactText(session.fit->maxBatch),
+                         session.fit->hitLimit ? tr(" (the search limit)") : QString());
     m_budget->setText(text);
     m_budget->show();
     m_budgetHost->show();

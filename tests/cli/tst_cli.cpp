@@ -450,6 +450,36 @@ private slots:
     // "footprint-tests"; its 5 nodes, X [1,3,8,8] float32; 762 parameters (4x3x3x3 + 4 + 10x64
     // + 10), no buffers; the figures of deviceAddsLatencyAndEnergy; the peak at the Conv (step
     // 0): weights 3,048 + X 768 + C 1,024 + the im2col workspace 6,912 = 11,752 B.
+    // audio_stft at its default length of 1 sample: the 512-sample Convs cannot run, so what
+    // follows them has no shape and is not counted. No figure may then read as certain (issue
+    // 17): the peak is "at least", a fit "may" be, the largest batch "at most". At 16000 samples
+    // every shape is known and the words are plain again.
+    void unknownShapesMakeALowerBound()
+    {
+        Run r = cli({ "analyze", model("audio_stft.onnx"), "--device", "RTX-4090" });
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY2(r.out.contains("Inference peak memory:    at least "), r.out.constData());
+        QVERIFY2(r.out.contains("RTX-4090): may fit: the known tensors leave "), r.out.constData());
+        QVERIFY2(r.out.contains("Largest batch that fits:  at most "), r.out.constData());
+        QVERIFY2(r.out.contains("'Conv_real' (Conv) cannot compute its output's shape from [1, 1, 1]"), r.out.constData());
+
+        r = cli({ "analyze", model("audio_stft.onnx"), "--device", "RTX-4090", "--format", "json" });
+        QJsonObject root = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(root.value("totals").toObject().value("peak_is_lower_bound").toBool(), true);
+        QCOMPARE(root.value("max_batch_is_upper_bound").toBool(), true);
+        QVERIFY(!root.value("unknown_shapes").toArray().isEmpty());
+
+        r = cli({ "analyze", model("audio_stft.onnx"), "--device", "RTX-4090", "--format", "json", "--dim",
+                  "samples_dim1=16000" });
+        root = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(root.value("totals").toObject().value("peak_is_lower_bound").toBool(), false);
+        QCOMPARE(root.value("max_batch_is_upper_bound").toBool(), false);
+        QVERIFY(root.value("unknown_shapes").toArray().isEmpty());
+        QCOMPARE(root.value("totals").toObject().value("macs").toInteger(), qint64(2) * 97 * 257 * 512);
+        r = cli({ "analyze", model("audio_stft.onnx"), "--device", "RTX-4090", "--dim", "samples_dim1=16000" });
+        QVERIFY2(r.out.contains("RTX-4090): fits, "), r.out.constData());
+    }
+
     void jsonHasEveryDocumentedKey()
     {
         Run r = cli({ "analyze", model("tiny_conv.onnx"), "--format", "json", "--device", "RTX-4090", "--timeline",

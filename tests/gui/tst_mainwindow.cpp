@@ -837,6 +837,24 @@ private slots:
         QCOMPARE(window.result()->shapes.symbols.at("sequence"), 32768);
     }
 
+    // Unknown shapes make no confident verdict (issue 17): audio_stft at 1 sample cannot run its
+    // 512-sample Convs. The peak reads "≥", the budget "may fit", the largest batch "at most",
+    // and the notes name the tensors left out.
+    void unknownShapesMakeALowerBound()
+    {
+        MainWindow window(false);
+        window.setBudget(deviceBudget("RTX-4090"));
+        QCOMPARE(openAndWait(window, QStringLiteral(FOOTPRINT_TEST_MODELS "/audio_stft.onnx")), Load::Loaded);
+        QVERIFY(!window.result()->unknownShapes.empty());
+        QVERIFY2(figure(window, "peakValue").startsWith(QStringLiteral("≥ ")), qPrintable(figure(window, "peakValue")));
+        QVERIFY(QTest::qWaitFor([&]() { return window.session().fit.has_value(); }, kLoadTimeoutMs));
+        const QString budget = figure(window, "budgetLine");
+        QVERIFY2(budget.contains(QStringLiteral("May fit")) && budget.contains(QStringLiteral("at most")),
+                 qPrintable(budget));
+        QVERIFY2(figure(window, "analysisNotes").contains(QStringLiteral("not counted (re, im")),
+                 qPrintable(figure(window, "analysisNotes")));
+    }
+
     // A dimension set for one model is not carried into the next, which lacks it (issue 17): not
     // in its analysis, its configuration line, its JSON or the panel.
     void settingsDoNotLeakIntoTheNextModel()

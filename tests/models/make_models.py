@@ -32,6 +32,8 @@ Hand-built with onnx.helper:
   tf_style_nhwc.onnx        tf2onnx-like NHWC graph: input "input:0" [unk__12,224,224,3], Transpose/Conv/Relu/Transpose/
                             ReduceMean/MatMul/Add, opset 13
   paddle_style_constants.onnx  paddle2onnx-like graph, weights held in Constant nodes (inline real values), opset 11
+  audio_stft.onnx           openWakeWord-melspectrogram-like: samples [1, ?] (an anonymous length) -> Unsqueeze ->
+                            Conv(W[257,1,512], stride 160) real and imaginary -> squared and summed, opset 13
   tiny_mlp.onnx             X[2,4] -> Gemm(W[3,4],transB=1,b[3]) -> Relu -> MatMul(W2[3,5]) -> Y[2,5], inline weights
   tiny_conv.onnx            X[1,3,8,8] -> Conv(W[4,3,3,3],B[4],pads 1) -> Relu -> MaxPool 2/2 -> Flatten
                             -> Gemm(W[10,64],transB=1,b[10]) -> Y[1,10], inline weights
@@ -891,6 +893,40 @@ def build_paddle_style():
                   "constant_weight_elements": 8 * 3 * 3 * 3 + 8 + 8 * 4 + 4}
 
 
+def build_audio_stft():
+    """An STFT written as two Convs, as openWakeWord's melspectrogram and Silero VAD do, over an
+    input whose length has neither a size nor a name. Shorter than the 512-sample window (the
+    default length 1) the Convs cannot run and everything after them has an unknown shape."""
+    name = "audio_stft"
+    rng = np.random.default_rng(15)
+    real = numpy_helper.from_array((rng.standard_normal((257, 1, 512)) * 0.05).astype(np.float32), "stft_real")
+    imag = numpy_helper.from_array((rng.standard_normal((257, 1, 512)) * 0.05).astype(np.float32), "stft_imag")
+    axes = numpy_helper.from_array(np.array([1], np.int64), "axes")
+    nodes = [
+        helper.make_node("Unsqueeze", ["samples", "axes"], ["framed_input"], name="Unsqueeze_0"),
+        helper.make_node("Conv", ["framed_input", "stft_real"], ["re"], name="Conv_real", kernel_shape=[512],
+                         strides=[160]),
+        helper.make_node("Conv", ["framed_input", "stft_imag"], ["im"], name="Conv_imag", kernel_shape=[512],
+                         strides=[160]),
+        helper.make_node("Mul", ["re", "re"], ["re2"], name="Mul_re"),
+        helper.make_node("Mul", ["im", "im"], ["im2"], name="Mul_im"),
+        helper.make_node("Add", ["re2", "im2"], ["power"], name="Add_power"),
+    ]
+    samples = helper.make_tensor_value_info("samples", TensorProto.FLOAT, [1, None])
+    samples.type.tensor_type.shape.dim[1].Clear()  # neither dim_value nor dim_param
+    power = helper.make_tensor_value_info("power", TensorProto.FLOAT, [1, 257, None])
+    power.type.tensor_type.shape.dim[2].Clear()
+    g = helper.make_graph(nodes, "audio-stft", [samples], [power],
+                          initializer=[real, imag, axes])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)], producer_name="footprint-tests")
+    m.ir_version = 7
+    onnx.checker.check_model(m)
+    path = save_stripped(m, name)
+    return path, {"note": "hand-built; frames = (samples - 512) // 160 + 1; at 16000 samples 97 frames x 257 "
+                          "filters; MACs 2 x 97 x 257 x 512; at samples 1 the Convs cannot run",
+                  "trainable_params": 2 * 257 * 512}
+
+
 TINY_MLP_W = [[0.1, -0.2, 0.3, -0.4], [0.5, 0.6, -0.7, 0.8], [-0.9, 1.0, 1.1, -1.2]]
 TINY_MLP_B = [0.1, -0.1, 0.2]
 TINY_MLP_W2 = [[1.0, 0.0, -1.0, 0.5, 2.0], [0.0, 1.0, 1.0, -0.5, 1.0], [1.0, -1.0, 0.0, 0.25, -2.0]]
@@ -966,6 +1002,7 @@ BUILDERS = {
     "if_loop": build_if_loop,
     "tf_style_nhwc": build_tf_style,
     "paddle_style_constants": build_paddle_style,
+    "audio_stft": build_audio_stft,
     "tiny_mlp": build_tiny_mlp,
     "tiny_conv": build_tiny_conv,
 }
