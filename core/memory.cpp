@@ -488,6 +488,7 @@ private:
     void placeResidentState();
     void placeGatheredParameters();
     void placeSavedExtrasAndWorkspace();
+    int64_t bodyTransientBytes(const Node& node) const;
     void placeFoldedBatchNorm(int n, int step, int rerun, int64_t convScratch);
     void placeGradients();
     void buildTimeline();
@@ -1168,7 +1169,9 @@ void MemoryPlanner::placeSavedExtrasAndWorkspace()
         }
         const Node& node = m_graph.nodes[size_t(n)];
         KernelScratch scratch;
-        if (node.opType == "Conv" && algorithm != ConvAlgorithm::FrameworkDefault)
+        if (node.opType == "If" || node.opType == "Loop" || node.opType == "Scan")
+            scratch.forward = bodyTransientBytes(node);
+        else if (node.opType == "Conv" && algorithm != ConvAlgorithm::FrameworkDefault)
             scratch.forward = scratch.backward = convWorkspace(node, m_tensors, algorithm, m_precision);
         else if (!m_fused[size_t(n)].member) // inside a fused pattern the framework's one kernel runs
             scratch = m_runtime.scratch(node, m_tensors, kernelElementBytes(node),
@@ -1188,6 +1191,41 @@ void MemoryPlanner::placeSavedExtrasAndWorkspace()
             m_buffers.push_back({ scratch.backward, Category::Workspace, back, back, -1, "workspace", n });
         m_plan.workspaceBytes = std::max({ m_plan.workspaceBytes, scratch.forward, back >= 0 ? scratch.backward : 0 });
     }
+}
+
+// What an If, Loop or Scan node's body holds while it runs, beyond the weights and the values
+// it reads from outside: the highest activations and scratch of its own plan (inference: the
+// body's backward is not modelled). An If counts the branch its condition selects, or the larger
+// one; a Loop's iterations reuse the same memory, so one iteration counts.
+int64_t MemoryPlanner::bodyTransientBytes(const Node& node) const
+{
+    AnalysisConfig config = m_config;
+    config.training.mode = Mode::Inference;
+    int64_t most = 0;
+    for (const Attribute& a : node.attributes) {
+        for (const auto& body : a.graphs) {
+            auto it = m_shapes.subgraphs.find(body.get());
+            if (it == m_shapes.subgraphs.end() || m_shapes.untakenBranches.count(body.get()))
+                continue;
+            const std::vector<int> untied(body->values.size(), -1);
+            const MemoryPlan plan = MemoryPlanner(*body, *it->second, body->order, untied, config).plan();
+            // The body's outputs are the node's, which the plan holds already: not twice.
+            std::vector<int64_t> returned(plan.timeline.size(), 0);
+            for (size_t s = 0; s < body->order.size() && s < returned.size(); ++s) {
+                for (int out : body->nodes[size_t(body->order[s])].outputs)
+                    if (out >= 0 && body->values[size_t(out)].isGraphOutput)
+                        returned[s] = satAdd(returned[s], tensorBytes(it->second->tensors[size_t(out)], m_precision));
+                if (s > 0)
+                    returned[s] = satAdd(returned[s], returned[s - 1]);
+            }
+            for (size_t s = 0; s < plan.timeline.size(); ++s) {
+                const CategoryBytes& bytes = plan.timeline[s].byCategory;
+                const int64_t transient = satAdd(bytes[size_t(Category::Activations)], bytes[size_t(Category::Workspace)]);
+                most = std::max(most, transient - std::min(transient, returned[s]));
+            }
+        }
+    }
+    return most;
 }
 
 // The BatchNorm an eval export folded into convolution `n` runs in PyTorch as its own kernel
