@@ -9,6 +9,7 @@
 #include <QFileInfo>
 #include <QIcon>
 #include <QPixmap>
+#include <QRegularExpression>
 #include <QTimer>
 
 #include <cstdio>
@@ -75,6 +76,13 @@ int main(int argc, char** argv)
             .arg(kScreenshotHeight),
         QStringLiteral("FILE.png"));
     parser.addOption(screenshotOption);
+    const QCommandLineOption sizeOption(
+        QStringLiteral("screenshot-size"),
+        QStringLiteral("The window's size for --screenshot, e.g. 1024x700 (default %1x%2).")
+            .arg(kScreenshotWidth)
+            .arg(kScreenshotHeight),
+        QStringLiteral("WxH"));
+    parser.addOption(sizeOption);
     const QCommandLineOption viewOption(
         QStringLiteral("view"), QStringLiteral("The view to show first: layers (default), bars, graph or roofline."),
         QStringLiteral("NAME"));
@@ -110,6 +118,16 @@ int main(int argc, char** argv)
     if (positional.size() > 1)
         return fail(QStringLiteral("give at most one MODEL (see footprint --help)"), 2);
     const QString screenshot = parser.value(screenshotOption);
+    QSize screenshotSize(kScreenshotWidth, kScreenshotHeight);
+    if (parser.isSet(sizeOption)) {
+        static const QRegularExpression re(QStringLiteral("^(\\d{3,4})[xX](\\d{3,4})$"));
+        const QRegularExpressionMatch m = re.match(parser.value(sizeOption));
+        if (!m.hasMatch())
+            return fail(QStringLiteral("--screenshot-size needs WIDTHxHEIGHT in pixels, e.g. 1024x700, not '%1'")
+                            .arg(parser.value(sizeOption)),
+                        2);
+        screenshotSize = QSize(m.captured(1).toInt(), m.captured(2).toInt());
+    }
     const QString path = positional.isEmpty() ? fp::MainWindow::sampleModelPath() : positional.front();
 
     fp::MainWindow window(/*persistent=*/screenshot.isEmpty());
@@ -143,7 +161,7 @@ int main(int argc, char** argv)
             return fail(traceError);
     }
     if (!screenshot.isEmpty()) {
-        window.resize(kScreenshotWidth, kScreenshotHeight);
+        window.resize(screenshotSize);
         QObject::connect(&window, &fp::MainWindow::loadFailed, &app, [](const QString& message) {
             fail(message);
             QCoreApplication::exit(1);

@@ -53,8 +53,8 @@ std::string formatShape(const TensorInfo& t)
 std::string budgetVerdict(int64_t budgetBytes, int64_t peakBytes, bool peakIsLowerBound)
 {
     if (peakIsLowerBound) // what is unknown can only add: an excess is certain, a fit is not
-        return peakBytes <= budgetBytes ? "may fit: the known tensors leave " + formatBytes(budgetBytes - peakBytes)
-                                              + ", but tensors of unknown shape are not counted"
+        return peakBytes <= budgetBytes ? "may fit: " + formatBytes(budgetBytes - peakBytes)
+                                              + " to spare without the tensors of unknown shape"
                                         : "exceeds by at least " + formatBytes(peakBytes - budgetBytes);
     return peakBytes <= budgetBytes ? "fits, " + formatBytes(budgetBytes - peakBytes) + " to spare"
                                     : "exceeds by " + formatBytes(peakBytes - budgetBytes);

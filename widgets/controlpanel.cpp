@@ -701,7 +701,14 @@ void ControlPanel::addDimensionSlider(const std::string& symbol)
     if (const auto it = m_config.shapes.dims.find(symbol); it != m_config.shapes.dims.end())
         slider->setValue(it->second);
     // The symbol itself is the label: it is the name --dim takes and the model's exporter chose.
-    m_dimensionForm->addRow(name, slider);
+    // A long one (Optimum's "past_sequence_length + sequence_length") is cut in the middle, whole
+    // in the tooltip, so that the slider and its spin box keep their room in the panel.
+    auto* label = new QLabel(this);
+    const int room = label->fontMetrics().horizontalAdvance(QStringLiteral("sequence_length__"));
+    label->setText(label->fontMetrics().elidedText(name, Qt::ElideMiddle, room));
+    label->setToolTip(slider->toolTip());
+    label->setObjectName(QStringLiteral("dimLabel_") + name);
+    m_dimensionForm->addRow(label, slider);
     m_dimensionSliders[symbol] = slider;
     connect(slider, &LogSliderBox::valueChanged, this, [this, symbol](qint64 v) {
         m_config.shapes.dims[symbol] = v;

@@ -155,16 +155,30 @@ private:
     int64_t m_budget = 0;
 };
 
-// Gives its one child label its own size, so the label's text changes never reach a layout.
+// Gives its one child label its own size, so the label's text changes never reach a layout
+// unless the number of lines does: a text too long for the width wraps, never cut.
 class LabelHost : public QWidget {
 public:
     using QWidget::QWidget;
+
+    // After the label's text changed: its lines at this width.
+    void fitHeight()
+    {
+        auto* label = findChild<QLabel*>(QString(), Qt::FindDirectChildrenOnly);
+        if (!label)
+            return;
+        label->setWordWrap(true);
+        const int lines = std::max(label->heightForWidth(std::max(width(), 1)), label->fontMetrics().height());
+        if (lines != height())
+            setFixedHeight(lines);
+    }
 
 protected:
     void resizeEvent(QResizeEvent*) override
     {
         for (QWidget* child : findChildren<QWidget*>(QString(), Qt::FindDirectChildrenOnly))
             child->setGeometry(rect());
+        fitHeight();
     }
 };
 
@@ -213,6 +227,8 @@ SummaryWidget::SummaryWidget(QWidget* parent)
                           "each tensor freed after its last use (in training also gradients, optimizer state "
                           "and the activations saved for the backward pass)"),
                        6, &m_peakCaption);
+    // Room for "≥ ", which a peak that leaves tensors of unknown shape out carries.
+    m_peak->setFixedWidth(QFontMetrics(m_peak->font()).horizontalAdvance(QStringLiteral("≥ 1023.99 MiB")) + 4);
     m_figures->setColumnStretch(7, 1);
     layout->addLayout(m_figures);
 
@@ -530,6 +546,7 @@ void SummaryWidget::showBudget(const AnalysisResult& result, const Session& sess
     m_budget->setText(text);
     m_budget->show();
     m_budgetHost->show();
+    static_cast<LabelHost*>(m_budgetHost)->fitHeight();
 }
 
 void SummaryWidget::setPerformance(std::shared_ptr<const PerformanceEstimate> performance, const QString& deviceName)
@@ -566,6 +583,7 @@ void SummaryWidget::setPerformance(std::shared_ptr<const PerformanceEstimate> pe
     m_performance->setText(text);
     m_performance->setToolTip(tip);
     m_performanceHost->show();
+    static_cast<LabelHost*>(m_performanceHost)->fitHeight();
 }
 
 } // namespace fp

@@ -364,7 +364,8 @@ void TimelineChart::rebuild()
     if (memory && memory->peakStep >= 0 && memory->peakStep < n) {
         const double y = double(memory->peakBytes) / m_unit.divisor;
         m_peakMarker->replace({ QPointF(memory->peakStep + 0.5, y) });
-        m_peakLabel->setText(tr("Peak %1").arg(bytesText(memory->peakBytes)));
+        m_peakLabel->setText((m_result->unknownShapes.empty() ? tr("Peak %1") : tr("Peak ≥ %1")) // unknowns left out
+                                 .arg(bytesText(memory->peakBytes)));
         showSeries(*m_legend, m_peakMarker, true, false);
     } else {
         m_peakMarker->clear();
@@ -376,7 +377,7 @@ void TimelineChart::rebuild()
     // A pinned training step is longer than an inference: the axis reaches the longer one.
     const int span = std::max({ 1, n, m_pinned && m_result ? int(m_pinned->memory.timeline.size()) : 0 });
     if (m_axisX->max() != span)
-        setAxisRange(m_axisX, span, niceInterval(span, 8));
+        setAxisRange(m_axisX, span, std::max(1.0, niceInterval(span, 8))); // whole steps, not "0 0 1 1 2"
     if (axisChanged) {
         setAxisRange(m_axisY, m_top, yInterval, m_bottom);
         m_axisY->setLabelFormat(QStringLiteral("%g ") + m_unit.name);

@@ -455,6 +455,11 @@ private slots:
         const QString tip = chart.toolTipText(2);
         QVERIFY2(tip.contains(QStringLiteral("matmul")) && tip.contains(QStringLiteral("600 B")), qPrintable(tip));
         QVERIFY(chart.toolTipText(3).isEmpty());
+
+        // Three steps: ticks a whole step apart, which "%d" labels "0 1 2 3" (not "0 0 1 1 2").
+        const auto* steps = qobject_cast<QValueAxis*>(chart.chart()->axes(Qt::Horizontal).value(0));
+        QVERIFY(steps);
+        QCOMPARE(steps->tickInterval(), 1.0);
     }
 
     void timelineZoom()

@@ -47,6 +47,7 @@
 #include <QSpinBox>
 #include <QStandardItemModel>
 #include <QStandardPaths>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTemporaryFile>
 #include <QTest>
@@ -853,6 +854,52 @@ private slots:
                  qPrintable(budget));
         QVERIFY2(figure(window, "analysisNotes").contains(QStringLiteral("not counted (re, im")),
                  qPrintable(figure(window, "analysisNotes")));
+    }
+
+    // A long dimension name (Optimum's "past_sequence_length + sequence_length") is cut in the
+    // middle, whole in its tooltip, and leaves the panel as wide as a short one does (issue 17:
+    // the sliders and the device box were cut off at the right edge).
+    void longDimensionNameKeepsThePanelWhole()
+    {
+        const std::string longName = "past_sequence_length + sequence_length";
+        const auto panelWidth = [](const std::string& symbol) {
+            fp::test::ModelBuilder b;
+            b.input("mask", { -1, -1 }, { "batch_size", symbol });
+            b.node("Relu", { "mask" }, { "y" });
+            b.output("y");
+            QTemporaryFile file(QDir::tempPath() + QStringLiteral("/longdim-XXXXXX.onnx"));
+            file.open();
+            file.write(QByteArray::fromStdString(b.bytes()));
+            file.close();
+            MainWindow window(false);
+            if (openAndWait(window, file.fileName()) != Load::Loaded)
+                return -1;
+            auto* label = window.findChild<QLabel*>(QStringLiteral("dimLabel_") + QString::fromStdString(symbol));
+            if (!label || !label->toolTip().contains(QString::fromStdString(symbol)))
+                return -2;
+            return window.findChild<fp::ControlPanel*>(QStringLiteral("controls"))->minimumSizeHint().width();
+        };
+        const int shortWidth = panelWidth("sequence_length");
+        const int longWidth = panelWidth(longName);
+        QVERIFY(shortWidth > 0);
+        QCOMPARE(longWidth, shortWidth);
+    }
+
+    // The tab bar stays put when a model with warnings and unknown shapes replaces one without
+    // (issue 17: it moved when the warnings line appeared).
+    void tabBarStaysWhenWarningsAppear()
+    {
+        MainWindow window(false);
+        window.resize(1024, 700); // the smallest size the window is made for: lines wrap there first
+        window.show();
+        QCOMPARE(openAndWait(window, kTinyConv), Load::Loaded);
+        auto* views = window.findChild<QTabWidget*>(QStringLiteral("views"));
+        QCoreApplication::processEvents();
+        const int before = views->mapTo(&window, QPoint(0, 0)).y();
+        QCOMPARE(openAndWait(window, QStringLiteral(FOOTPRINT_TEST_MODELS "/audio_stft.onnx")), Load::Loaded);
+        QVERIFY(!window.result()->warnings.empty());
+        QCoreApplication::processEvents();
+        QCOMPARE(views->mapTo(&window, QPoint(0, 0)).y(), before);
     }
 
     // A dimension set for one model is not carried into the next, which lacks it (issue 17): not
