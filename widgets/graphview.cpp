@@ -157,6 +157,10 @@ void GraphView::clear()
         m_lastEmitted = -1;
         emit nodeSelected(-1);
     }
+    if (!m_lastGroup.isEmpty()) {
+        m_lastGroup.clear();
+        emit groupSelected({}, {});
+    }
 }
 
 QStringList GraphView::groups() const

@@ -92,6 +92,8 @@ public:
     // The selected graph node (for a source drawn beside its reader, the source's node); -1 when
     // none, or a group, input or output is selected.
     int selectedNode() const;
+    // The path of the collapsed group whose box is selected ("h.3/attn"); empty when none.
+    QString selectedGroup() const;
 
     // The tooltip of a node or frame item (made on demand, not stored on the item).
     QString itemToolTip(const QGraphicsItem* item) const;
@@ -129,6 +131,9 @@ public slots:
 signals:
     // The selection changed to graph node `graphNodeIndex`; -1 when cleared or not an operator.
     void nodeSelected(int graphNodeIndex);
+    // A collapsed group's box was selected (after nodeSelected(-1)): its path and the drawn graph
+    // nodes inside it, in execution order; an empty path when the selection leaves the group.
+    void groupSelected(const QString& path, const QList<int>& nodes);
     // An operator was double-clicked or Enter was pressed on it.
     void nodeActivated(int graphNodeIndex);
     void metricChanged(fp::GraphMetric metric);
@@ -219,6 +224,7 @@ private:
     Fit m_autoFit = Fit::None; // redone on resize until the user zooms or pans
     bool m_rebuilding = false; // selection changes meanwhile are not reported
     int m_lastEmitted = -1;
+    QString m_lastGroup;
     Anchor m_anchor;
     int m_pendingSelection = -1;
 

@@ -27,6 +27,15 @@ int GraphView::selectedNode() const
     return node.kind == DisplayNode::Kind::Op || node.kind == DisplayNode::Kind::Proxy ? node.graphNode : -1;
 }
 
+QString GraphView::selectedGroup() const
+{
+    GraphNodeItem* item = selectedItem();
+    if (!item || !m_current)
+        return {};
+    const DisplayNode& node = m_current->graph.nodes[size_t(item->index())];
+    return node.kind == DisplayNode::Kind::Group ? m_structure.groups[size_t(node.group)].path : QString();
+}
+
 void GraphView::onSelectionChanged()
 {
     if (m_rebuilding)
@@ -41,6 +50,16 @@ void GraphView::onSelectionChanged()
     if (node != m_lastEmitted) {
         m_lastEmitted = node;
         emit nodeSelected(node);
+    }
+    const QString group = selectedGroup();
+    if (group != m_lastGroup) {
+        m_lastGroup = group;
+        QList<int> nodes;
+        const int g = m_structure.findGroup(group);
+        for (int n : m_model->graph.order)
+            if (g >= 0 && !m_structure.folded[size_t(n)] && m_structure.isAncestor(g, m_structure.nodeGroup[size_t(n)]))
+                nodes << n;
+        emit groupSelected(group, nodes);
     }
 }
 

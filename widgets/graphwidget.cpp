@@ -137,6 +137,7 @@ GraphWidget::GraphWidget(QWidget* parent)
     layout->addWidget(m_view, 1);
 
     connect(m_view, &GraphView::nodeSelected, this, &GraphWidget::nodeSelected);
+    connect(m_view, &GraphView::groupSelected, this, &GraphWidget::groupSelected);
     connect(m_view, &GraphView::nodeActivated, this, &GraphWidget::nodeActivated);
 }
 

@@ -36,6 +36,7 @@ public slots:
 signals:
     // Forwarded from the view.
     void nodeSelected(int graphNodeIndex);
+    void groupSelected(const QString& path, const QList<int>& nodes);
     void nodeActivated(int graphNodeIndex);
 
 private:

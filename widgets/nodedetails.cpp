@@ -79,6 +79,28 @@ NodeDetails NodeDetails::describe(const Model& model, const AnalysisResult& resu
     return d;
 }
 
+GroupDetails GroupDetails::describe(const AnalysisResult& result, const QString& path, const QList<int>& nodes)
+{
+    GroupDetails d;
+    d.path = path;
+    d.nodes = int(nodes.size());
+    for (const LayerResult& l : result.layers) {
+        if (!nodes.contains(l.node))
+            continue;
+        ++d.layers;
+        d.params = satAdd(d.params, l.params);
+        d.weightBytes = satAdd(d.weightBytes, l.weightBytes);
+        d.activationBytes = satAdd(d.activationBytes, l.outputBytes);
+        d.macs = satAdd(d.macs, l.macs);
+        d.complete = d.complete && l.shapesKnown && l.costKnown;
+        if (d.largest < 0 || l.outputBytes > d.largestBytes) {
+            d.largest = l.node;
+            d.largestBytes = l.outputBytes;
+        }
+    }
+    return d;
+}
+
 NodeDetailsView::NodeDetailsView(QWidget* parent)
     : QTextBrowser(parent)
 {
@@ -92,8 +114,11 @@ NodeDetailsView::NodeDetailsView(QWidget* parent)
 
 void NodeDetailsView::setAnalysis(std::shared_ptr<const Model> model, std::shared_ptr<const AnalysisResult> result)
 {
-    if (model != m_model)
+    if (model != m_model) {
         m_node = -1;
+        m_group.clear();
+        m_groupNodes.clear();
+    }
     m_model = std::move(model);
     m_result = std::move(result);
     refresh();
@@ -104,13 +129,61 @@ void NodeDetailsView::clearAnalysis()
     m_model.reset();
     m_result.reset();
     m_node = -1;
+    m_group.clear();
+    m_groupNodes.clear();
     refresh();
 }
 
 void NodeDetailsView::setNode(int node)
 {
-    if (assignIfChanged(m_node, node))
+    const bool hadGroup = !m_group.isEmpty() && node >= 0;
+    if (hadGroup) {
+        m_group.clear();
+        m_groupNodes.clear();
+    }
+    if (assignIfChanged(m_node, node) || hadGroup)
         refresh();
+}
+
+void NodeDetailsView::setGroup(const QString& path, const QList<int>& nodes)
+{
+    if (path == m_group && nodes == m_groupNodes)
+        return;
+    // Leaving a group clears only the group: a node shown meanwhile stays.
+    if (path.isEmpty() && m_group.isEmpty())
+        return;
+    m_group = path;
+    m_groupNodes = nodes;
+    if (!path.isEmpty())
+        m_node = -1;
+    refresh();
+}
+
+QString NodeDetailsView::figureTable(const QList<QPair<QString, QString>>& figures)
+{
+    // Two figures a row where they fit (the dock is wider than it is tall), else one: a
+    // cell never breaks inside a word ("Paramete rs"), as a narrow table otherwise does.
+    const QFontMetrics metrics(font());
+    int label = 0, value = 0;
+    for (const auto& [name, figure] : figures) {
+        label = std::max(label, metrics.horizontalAdvance(name));
+        value = std::max(value, metrics.horizontalAdvance(figure));
+    }
+    const int gap = metrics.horizontalAdvance(QStringLiteral("\u00a0\u00a0\u00a0\u00a0"));
+    m_twoColumnWidth = 2 * (label + value + 2 * gap) + 2 * int(document()->documentMargin()) + 8;
+    m_twoColumns = viewport()->width() >= m_twoColumnWidth;
+    const qsizetype perRow = m_twoColumns ? 2 : 1;
+    QString html = QStringLiteral("<table cellspacing=0 cellpadding=1>");
+    for (qsizetype i = 0; i < figures.size(); i += perRow) {
+        html += QStringLiteral("<tr>");
+        for (qsizetype k = i; k < std::min(i + perRow, figures.size()); ++k)
+            html += QStringLiteral("<td style=\"white-space:nowrap\">%1%2</td>"
+                                   "<td align=right style=\"white-space:nowrap\">&nbsp;&nbsp;%3</td>")
+                        .arg(k > i ? QStringLiteral("&nbsp;&nbsp;&nbsp;&nbsp;") : QString(), figures[k].first,
+                             figures[k].second);
+        html += QStringLiteral("</tr>");
+    }
+    return html + QStringLiteral("</table>");
 }
 
 QString NodeDetailsView::nodeLink(int node) const
@@ -136,6 +209,10 @@ QString NodeDetailsView::stepText(int step) const
 void NodeDetailsView::refresh()
 {
     m_twoColumnWidth = 0;
+    if (m_model && m_result && !m_group.isEmpty()) {
+        refreshGroup();
+        return;
+    }
     if (!m_model || !m_result || m_node < 0 || size_t(m_node) >= m_model->graph.nodes.size()) {
         clear();
         return;
@@ -168,29 +245,7 @@ void NodeDetailsView::refresh()
             figures.insert(1, { tr("Buffers"), countText(l.buffers) });
         if (d.backwardStep >= 0)
             figures.append({ tr("Saved for backward"), knownBytesText(d.savedBytes) });
-        // Two figures a row where they fit (the dock is wider than it is tall), else one: a
-        // cell never breaks inside a word ("Paramete rs"), as a narrow table otherwise does.
-        const QFontMetrics metrics(font());
-        int label = 0, value = 0;
-        for (const auto& [name, figure] : figures) {
-            label = std::max(label, metrics.horizontalAdvance(name));
-            value = std::max(value, metrics.horizontalAdvance(figure));
-        }
-        const int gap = metrics.horizontalAdvance(QStringLiteral("\u00a0\u00a0\u00a0\u00a0"));
-        m_twoColumnWidth = 2 * (label + value + 2 * gap) + 2 * int(document()->documentMargin()) + 8;
-        m_twoColumns = viewport()->width() >= m_twoColumnWidth;
-        const qsizetype perRow = m_twoColumns ? 2 : 1;
-        html += QStringLiteral("<table cellspacing=0 cellpadding=1>");
-        for (qsizetype i = 0; i < figures.size(); i += perRow) {
-            html += QStringLiteral("<tr>");
-            for (qsizetype k = i; k < std::min(i + perRow, figures.size()); ++k)
-                html += QStringLiteral("<td style=\"white-space:nowrap\">%1%2</td>"
-                                       "<td align=right style=\"white-space:nowrap\">&nbsp;&nbsp;%3</td>")
-                            .arg(k > i ? QStringLiteral("&nbsp;&nbsp;&nbsp;&nbsp;") : QString(), figures[k].first,
-                                 figures[k].second);
-            html += QStringLiteral("</tr>");
-        }
-        html += QStringLiteral("</table>");
+        html += figureTable(figures);
         if (!l.shapesKnown)
             html += tr("<p><i>Some shapes of this node are unknown: its figures are partial.</i></p>");
     } else {
@@ -239,6 +294,26 @@ void NodeDetailsView::refresh()
     html += tr("<h4>Outputs</h4>");
     for (const TensorDetails& x : d.outputs)
         html += tensorBlock(x, true);
+    setHtml(html);
+}
+
+void NodeDetailsView::refreshGroup()
+{
+    const GroupDetails d = GroupDetails::describe(*m_result, m_group, m_groupNodes);
+    QString html = QStringLiteral("<h3>%1</h3>").arg(m_group.toHtmlEscaped());
+    html += tr("<p><b>Collapsed group</b> · %1 layers of %2 nodes · double-click it in the graph to open it</p>")
+                .arg(d.layers)
+                .arg(d.nodes);
+    html += figureTable({
+        { tr("Parameters"), countText(d.params) },
+        { tr("Weight storage"), bytesText(d.weightBytes) },
+        { tr("Activations"), bytesText(d.activationBytes) },
+        { tr("MACs"), countText(d.macs) },
+    });
+    if (d.largest >= 0)
+        html += tr("<p>Largest layer: %1 (%2 output)</p>").arg(nodeLink(d.largest), bytesText(d.largestBytes));
+    if (!d.complete)
+        html += tr("<p><i>Some shapes or costs in this group are unknown: its figures are partial.</i></p>");
     setHtml(html);
 }
 

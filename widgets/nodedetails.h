@@ -2,6 +2,7 @@
 
 #include "analysis.h"
 
+#include <QList>
 #include <QString>
 #include <QTextBrowser>
 
@@ -40,6 +41,23 @@ struct NodeDetails {
     static NodeDetails describe(const Model& model, const AnalysisResult& result, int node);
 };
 
+// What the details panel shows about a collapsed group of the graph: sums over the layers it
+// holds (the nodes that run), and its largest layer by output size.
+struct GroupDetails {
+    QString path; // "layer1/layer1.0"
+    int nodes = 0; // drawn graph nodes inside
+    int layers = 0; // of those, the ones that run
+    int64_t params = 0;
+    int64_t weightBytes = 0;
+    int64_t activationBytes = 0; // its layers' outputs
+    int64_t macs = 0;
+    bool complete = true; // every layer's shapes and cost are known
+    int largest = -1; // the graph node with the largest output; -1 when no layer runs
+    int64_t largestBytes = 0;
+
+    static GroupDetails describe(const AnalysisResult& result, const QString& path, const QList<int>& nodes);
+};
+
 // The selected node's details: operator, scope, figures, its inputs and outputs with shapes,
 // dtypes and sizes, when each output's storage is allocated and freed, and whether it is live
 // at the peak. Producers and consumers are links: clicking one selects that node.
@@ -52,6 +70,10 @@ public:
     void clearAnalysis();
     void setNode(int node);
     int node() const { return m_node; }
+    // A collapsed group of the graph (GraphView::groupSelected) instead of a node; an empty path
+    // clears it, and setNode() replaces it.
+    void setGroup(const QString& path, const QList<int>& nodes);
+    QString group() const { return m_group; }
 
 signals:
     void nodeSelected(int node);
@@ -61,12 +83,16 @@ protected:
 
 private:
     void refresh();
+    void refreshGroup();
+    QString figureTable(const QList<QPair<QString, QString>>& figures);
     QString stepText(int step) const;
     QString nodeLink(int node) const;
 
     std::shared_ptr<const Model> m_model;
     std::shared_ptr<const AnalysisResult> m_result;
     int m_node = -1;
+    QString m_group;
+    QList<int> m_groupNodes;
     // The figures go two to a row where the view is at least this wide, one otherwise.
     int m_twoColumnWidth = 0;
     bool m_twoColumns = true;

@@ -15,6 +15,7 @@
 #include "graphstructure.h"
 #include "graphview.h"
 #include "graphwidget.h"
+#include "nodedetails.h"
 #include "onnx_reader.h"
 
 #include <QApplication>
@@ -725,6 +726,56 @@ private slots:
         widget.findChild<QCheckBox*>(QStringLiteral("graphLogScale"))->setChecked(false);
         QVERIFY(!widget.view()->logScale());
         QCOMPARE(widget.view()->colorScale().minimum, 0.0);
+    }
+
+    // Issue 17: clicking a collapsed group's box says which group it is and what it holds
+    // (layer1.0: 12 nodes, see collapseAndExpand()), for the details panel; clicking beside it
+    // says the group is no longer selected.
+    void clickingAGroup()
+    {
+        const Loaded l = load("resnet50_train.onnx");
+        fp::GraphWidget widget;
+        QVERIFY(showLaidOut(widget, l, { 1200, 800 }));
+        GraphView& view = *widget.view();
+        view.selectNode(3);
+        view.setGroupCollapsed(QStringLiteral("layer1/layer1.0"), true);
+        QVERIFY(waitForLayout(view));
+        QGraphicsItem* box = itemNamed(view, QStringLiteral("layer1/layer1.0"));
+        QVERIFY(box);
+        QSignalSpy nodes(&widget, &fp::GraphWidget::nodeSelected);
+        QSignalSpy groups(&widget, &fp::GraphWidget::groupSelected);
+        // The details panel, wired as the window wires it.
+        fp::NodeDetailsView details;
+        details.setAnalysis(l.model, l.result);
+        details.setNode(3);
+        connect(&widget, &fp::GraphWidget::nodeSelected, &details, &fp::NodeDetailsView::setNode);
+        connect(&widget, &fp::GraphWidget::groupSelected, &details, &fp::NodeDetailsView::setGroup);
+        view.centerOn(box);
+        QTest::mouseClick(view.viewport(), Qt::LeftButton, {}, view.mapFromScene(box->sceneBoundingRect().center()));
+        QVERIFY(box->isSelected());
+        QCOMPARE(view.selectedGroup(), QStringLiteral("layer1/layer1.0"));
+        QCOMPARE(nodes.count(), 1);
+        QCOMPARE(nodes.last().first().toInt(), -1);
+        QCOMPARE(groups.count(), 1);
+        QCOMPARE(groups.last().at(0).toString(), QStringLiteral("layer1/layer1.0"));
+        const QList<int> inside = groups.last().at(1).value<QList<int>>();
+        QCOMPARE(inside.size(), 12);
+        for (int n : inside)
+            QVERIFY(QString::fromStdString(l.model->graph.nodes[size_t(n)].name).startsWith(QLatin1String("/layer1/layer1.0/")));
+        QCOMPARE(details.group(), QStringLiteral("layer1/layer1.0"));
+        QVERIFY2(details.toPlainText().contains(QLatin1String("12 layers")), qPrintable(details.toPlainText()));
+        if (const QString dir = qEnvironmentVariable("FOOTPRINT_SCREENSHOT_DIR"); !dir.isEmpty()) {
+            details.resize(420, 300);
+            details.show();
+            QVERIFY(widget.grab().save(dir + QStringLiteral("/graph-group-selected.png")));
+            QVERIFY(details.grab().save(dir + QStringLiteral("/details-group.png")));
+        }
+
+        QTest::mouseClick(view.viewport(), Qt::LeftButton, {},
+                          view.mapFromScene(box->sceneBoundingRect().topLeft() - QPointF(30, 0)));
+        QVERIFY(view.selectedGroup().isEmpty());
+        QCOMPARE(groups.count(), 2);
+        QVERIFY(groups.last().at(0).toString().isEmpty());
     }
 
     // A long layout (GPT-2 48 layers, everything open: 2,657 nodes) runs off the GUI thread: a

@@ -122,6 +122,49 @@ private slots:
         QVERIFY(view.toPlainText().isEmpty());
     }
 
+    // Issue 17: a collapsed group of the graph (here conv, relu and pool) shows its sums. conv:
+    // 108 + 4 = 112 parameters (448 B), 4*8*8 outputs of 3*3*3 MACs = 6,912 MACs, 1,024 B out;
+    // relu 1,024 B out; pool 256 B out. Largest output: conv's (relu's ties it, later).
+    void group()
+    {
+        const Loaded l = load();
+        const int conv = nodeNamed(*l.model, "conv"), relu = nodeNamed(*l.model, "relu"),
+                  pool = nodeNamed(*l.model, "pool");
+        const QList<int> nodes { conv, relu, pool };
+        const GroupDetails d = GroupDetails::describe(*l.result, QStringLiteral("block"), nodes);
+        QCOMPARE(d.nodes, 3);
+        QCOMPARE(d.layers, 3);
+        QCOMPARE(d.params, int64_t(112));
+        QCOMPARE(d.weightBytes, int64_t(448));
+        QCOMPARE(d.activationBytes, int64_t(1024 + 1024 + 256));
+        QCOMPARE(d.macs, int64_t(6912) + l.result->layers[2].macs); // pool's comparisons, if counted
+        QCOMPARE(d.largest, conv);
+        QCOMPARE(d.largestBytes, int64_t(1024));
+
+        NodeDetailsView view;
+        view.setAnalysis(l.model, l.result);
+        view.setGroup(QStringLiteral("block"), nodes);
+        const QString text = view.toPlainText();
+        for (const char* expected : { "block", "3 layers", "Parameters", "112", "2.25 KiB", "Largest layer: conv" })
+            QVERIFY2(text.contains(QLatin1String(expected)), qPrintable(text));
+        QSignalSpy selected(&view, &NodeDetailsView::nodeSelected);
+        emit view.anchorClicked(QUrl(QStringLiteral("node:%1").arg(conv)));
+        QCOMPARE(selected.count(), 1);
+        QCOMPARE(selected.front().front().toInt(), conv);
+
+        // A node replaces the group; the graph's later "no group" leaves the node shown.
+        view.setNode(relu);
+        QVERIFY(view.group().isEmpty());
+        QVERIFY(view.toPlainText().contains(QLatin1String("Relu")));
+        view.setGroup({}, {});
+        QCOMPARE(view.node(), relu);
+        QVERIFY(view.toPlainText().contains(QLatin1String("Relu")));
+        view.setGroup(QStringLiteral("block"), nodes);
+        QCOMPARE(view.node(), -1);
+        view.setGroup({}, {});
+        QVERIFY(view.toPlainText().isEmpty());
+    }
+
     // Issue 17: at any width the figures' names stay whole ("Paramete rs" was a narrow table
     // breaking inside a word): two figures a row where they fit, one otherwise.
     void figuresNeverBreakWords()
