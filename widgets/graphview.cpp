@@ -79,8 +79,30 @@ GraphView::~GraphView()
 void GraphView::setOptions(const GraphOptions& options)
 {
     m_options = options;
-    if (m_model && m_result)
-        setModel(m_model, m_result);
+    if (!m_model || !m_result)
+        return;
+    // The selection survives the new layout; a node folded away passes it to its nearest drawn
+    // reader, so that the rest of the window follows what the graph shows.
+    int selected = selectedNode();
+    if (selected < 0)
+        selected = m_pendingSelection;
+    setModel(m_model, m_result);
+    std::vector<int> queue { selected };
+    std::vector<char> seen(m_model->graph.nodes.size(), 0);
+    for (size_t i = 0; i < queue.size() && queue[i] >= 0; ++i) {
+        const int n = queue[i];
+        if (!m_structure.folded[size_t(n)]) {
+            selectNode(n);
+            break;
+        }
+        for (int out : m_model->graph.nodes[size_t(n)].outputs)
+            if (out >= 0)
+                for (int reader : m_model->graph.values[size_t(out)].consumers)
+                    if (!seen[size_t(reader)]) {
+                        seen[size_t(reader)] = 1;
+                        queue.push_back(reader);
+                    }
+    }
 }
 
 void GraphView::setModel(std::shared_ptr<const Model> model, const AnalysisResult& result)

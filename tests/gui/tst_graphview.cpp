@@ -778,6 +778,51 @@ private slots:
         QVERIFY(groups.last().at(0).toString().isEmpty());
     }
 
+    // Issue 17: "Hide shape ops" lays the graph out again and keeps the selection: the same node
+    // when it is still drawn, without a signal; a shape computation folded away hands it to its
+    // nearest drawn reader. GPT-2 (2 layers): Softmax stays drawn; the first Shape node folds.
+    void foldingKeepsTheSelection()
+    {
+        const Loaded l = load("gpt2_2l.onnx");
+        fp::GraphWidget widget;
+        QVERIFY(showLaidOut(widget, l, { 1200, 800 }));
+        GraphView& view = *widget.view();
+        auto* fold = widget.findChild<QCheckBox*>(QStringLiteral("graphFoldShapes"));
+        QVERIFY(fold && fold->isChecked());
+        const int softmax = nodeIndex(*l.model, "/h.1/attn/Softmax");
+        QVERIFY(softmax >= 0);
+        view.selectNode(softmax);
+        QVERIFY(waitForLayout(view));
+        QCOMPARE(view.selectedNode(), softmax);
+        QSignalSpy selected(&widget, &fp::GraphWidget::nodeSelected);
+        fold->setChecked(false);
+        QVERIFY(waitForLayout(view));
+        QCOMPARE(view.selectedNode(), softmax);
+        fold->setChecked(true);
+        QVERIFY(waitForLayout(view));
+        QCOMPARE(view.selectedNode(), softmax);
+        QCOMPARE(selected.count(), 0);
+
+        fold->setChecked(false);
+        QVERIFY(waitForLayout(view));
+        int shape = -1;
+        for (int n : l.model->graph.order)
+            if (l.model->graph.nodes[size_t(n)].opType == "Shape" && shape < 0)
+                shape = n;
+        QVERIFY(shape >= 0);
+        view.selectNode(shape);
+        QVERIFY(waitForLayout(view));
+        QCOMPARE(view.selectedNode(), shape);
+        selected.clear();
+        fold->setChecked(true);
+        QVERIFY(waitForLayout(view));
+        const int reader = view.selectedNode();
+        QVERIFY(reader >= 0 && reader != shape);
+        QVERIFY(view.findNodes(QString::fromStdString(l.model->graph.nodes[size_t(reader)].name)).contains(reader));
+        QCOMPARE(selected.count(), 1);
+        QCOMPARE(selected.last().first().toInt(), reader);
+    }
+
     // A long layout (GPT-2 48 layers, everything open: 2,657 nodes) runs off the GUI thread: a
     // "laying out" notice appears and the event loop keeps turning meanwhile. A LayoutHold keeps
     // the layout from finishing until the test has seen both, so a fast machine cannot finish it
