@@ -25,6 +25,7 @@
 #include <QPageSize>
 #include <QFontInfo>
 #include <QFontMetricsF>
+#include <QGraphicsScene>
 #include <QHash>
 #include <QPainter>
 #include <QRegularExpression>
@@ -45,6 +46,11 @@ constexpr int kHeaderHeight = 54;
 constexpr int kMargin = 16;
 // Around the graph, inside the picture.
 constexpr int kGraphMargin = 12;
+// Between the columns of a graph cut into several.
+constexpr double kColumnGap = 40;
+// A graph taller than this many times the picture's width is cut into columns: a page, not a
+// strip that the PNG size limit would shrink past reading (672 nodes are 16,000 points tall).
+constexpr double kMaxGraphAspect = 1.5;
 
 QString tr(const char* text)
 {
@@ -65,10 +71,13 @@ void paintHeader(QPainter& painter, double width, const QString& title, const QS
     painter.setRenderHint(QPainter::TextAntialiasing);
     painter.setPen(QColor(0x20, 0x21, 0x24));
     painter.setFont(headerFont(18, true));
-    painter.drawText(QRectF(kMargin, 8, width - 2 * kMargin, 24), Qt::AlignLeft | Qt::AlignVCenter, title);
+    painter.drawText(QRectF(kMargin, 8, width - 2 * kMargin, 24), Qt::AlignLeft | Qt::AlignVCenter | Qt::TextDontClip,
+                     title);
     painter.setPen(QColor(0x5f, 0x63, 0x68));
     painter.setFont(headerFont(13, false));
-    painter.drawText(QRectF(kMargin, 32, width - 2 * kMargin, 18), Qt::AlignLeft | Qt::AlignVCenter, subtitle);
+    // Not clipped: a PNG drawn at a reduced scale measures text a little wider than the layout did.
+    painter.drawText(QRectF(kMargin, 32, width - 2 * kMargin, 18), Qt::AlignLeft | Qt::AlignVCenter | Qt::TextDontClip,
+                     subtitle);
     painter.restore();
 }
 
@@ -122,6 +131,58 @@ QString peakText(const Session& source)
 void renderView(QPainter& painter, QGraphicsView* view, const QRectF& target)
 {
     view->render(&painter, target, view->viewport()->rect(), Qt::IgnoreAspectRatio);
+}
+
+// The parts of `bounds`, top to bottom, that a tall graph's picture shows side by side: cut
+// between ranks (never through a box), each as wide as what is drawn in it, in as few columns as
+// keep the tallest less than kMaxGraphAspect times as tall as they are wide together. One part
+// for a short graph.
+std::vector<QRectF> graphColumns(const QGraphicsScene& scene, const QRectF& bounds, const std::vector<QRectF>& boxes)
+{
+    // The heights no box covers (a group's stacked cards and a frame's title reach past its box).
+    std::vector<std::pair<double, double>> spans;
+    for (const QRectF& box : boxes)
+        spans.emplace_back(box.top() - 8, box.bottom() + 8);
+    std::sort(spans.begin(), spans.end());
+    std::vector<double> gaps;
+    double reach = bounds.top();
+    for (const auto& [from, to] : spans) {
+        if (from > reach)
+            gaps.push_back((reach + from) / 2);
+        reach = std::max(reach, to);
+    }
+    // Each cut at the gap nearest its even share.
+    std::vector<QRectF> columns;
+    for (size_t k = 1; k <= gaps.size() + 1; ++k) {
+        columns.clear();
+        double from = bounds.top();
+        size_t next = 0;
+        for (size_t i = 1; i < k; ++i) {
+            const double ideal = bounds.top() + bounds.height() * double(i) / double(k);
+            while (next + 1 < gaps.size() && std::abs(gaps[next + 1] - ideal) <= std::abs(gaps[next] - ideal))
+                ++next;
+            if (next >= gaps.size() || gaps[next] <= from)
+                continue;
+            columns.emplace_back(bounds.left(), from, bounds.width(), gaps[next] - from);
+            from = gaps[next++];
+        }
+        columns.emplace_back(bounds.left(), from, bounds.width(), bounds.bottom() - from);
+        double tallest = 0, width = -kColumnGap;
+        for (QRectF& c : columns) {
+            if (columns.size() > 1) {
+                QRectF drawn;
+                for (const QGraphicsItem* item : scene.items(c, Qt::IntersectsItemBoundingRect))
+                    drawn |= item->sceneBoundingRect();
+                c.setLeft(std::max(c.left(), drawn.left()));
+                c.setRight(std::min(c.right(), drawn.right()));
+            }
+            tallest = std::max(tallest, c.height());
+            width += c.width() + kColumnGap;
+        }
+        if (tallest <= kMaxGraphAspect * std::max(width, 640.0))
+            break;
+    }
+    return columns;
 }
 
 // `view` under the title and subtitle, at `viewSize`. The picture keeps `owner`, the widget that
@@ -445,10 +506,16 @@ Picture graphPicture(const Session& source, const GraphView& view)
     const QRectF bounds = view.layoutBounds();
     if (bounds.isEmpty() || !source.result)
         return {};
+    const std::vector<QRectF> columns = graphColumns(*view.scene(), bounds, view.nodeBoxes());
+    double columnHeight = 0, columnsWidth = -kColumnGap;
+    for (const QRectF& column : columns) {
+        columnHeight = std::max(columnHeight, column.height());
+        columnsWidth += column.width() + kColumnGap;
+    }
     const QSize legend = view.legendSize();
     const double legendBand = legend.isEmpty() ? 0 : legend.height() + kGraphMargin;
-    const double width = std::ceil(std::max(bounds.width(), double(legend.width())) + 2 * kGraphMargin);
-    const double height = std::ceil(kHeaderHeight + legendBand + bounds.height() + 2 * kGraphMargin);
+    const double width = std::ceil(std::max(columnsWidth, double(legend.width())) + 2 * kGraphMargin);
+    const double height = std::ceil(kHeaderHeight + legendBand + columnHeight + 2 * kGraphMargin);
 
     Picture picture;
     picture.title = tr("%1: the graph by %2").arg(source.name, graphMetricName(view.metric()).toLower());
@@ -456,6 +523,8 @@ Picture graphPicture(const Session& source, const GraphView& view)
     picture.description = tr("The model's operators as laid out by Graphviz dot, coloured by %1, made by Footprint. ")
                               .arg(graphMetricName(view.metric()).toLower())
         + subtitle;
+    if (columns.size() > 1)
+        picture.description += tr(" The graph is cut into %1 columns, read left to right.").arg(columns.size());
     // Never narrower than the header's lines, which a slim graph would cut.
     const double header = 2 * kMargin
         + std::max(QFontMetricsF(headerFont(18, true)).horizontalAdvance(picture.title),
@@ -464,16 +533,33 @@ Picture graphPicture(const Session& source, const GraphView& view)
     // The scene is drawn from the view as it is when the file is written: exports happen at once,
     // before the user could change it.
     const GraphView* graph = &view;
-    picture.paint = [graph, bounds, legendBand, title = picture.title, subtitle, size = picture.size](QPainter& painter) {
+    picture.paint = [graph, columns, columnsWidth, legendBand, title = picture.title, subtitle,
+                     size = picture.size](QPainter& painter) {
+        // Centred below the legend when the header is wider than the graph.
+        const double top = kHeaderHeight + legendBand + kGraphMargin;
+        double left = (size.width() - columnsWidth) / 2;
+        for (size_t i = 0; i < columns.size(); ++i) {
+            const QRectF target(QPointF(left, top), columns[i].size());
+            left += target.width() + kColumnGap;
+            painter.save();
+            painter.setClipRect(target);
+            graph->scene()->render(&painter, target, columns[i], Qt::KeepAspectRatio);
+            painter.restore();
+            if (i > 0) {
+                painter.setPen(QPen(QColor(0xda, 0xdc, 0xe0), 1));
+                painter.drawLine(QPointF(target.left() - kColumnGap / 2, top),
+                                 QPointF(target.left() - kColumnGap / 2, size.height() - kGraphMargin));
+            }
+            // SVG has no clipping (QSvgGenerator): paper covers the edges and frames that cross a cut.
+            painter.fillRect(QRectF(target.left(), target.bottom(), target.width(), size.height() - target.bottom()),
+                             Qt::white);
+        }
+        painter.fillRect(QRectF(0, 0, size.width(), top), Qt::white);
         paintHeader(painter, size.width(), title, subtitle);
         painter.save();
         painter.translate(kGraphMargin, kHeaderHeight);
         graph->paintLegend(&painter);
         painter.restore();
-        // Centred below the legend when the header is wider than the graph.
-        const QRectF target(QPointF((size.width() - bounds.width()) / 2, kHeaderHeight + legendBand + kGraphMargin),
-                            bounds.size());
-        graph->scene()->render(&painter, target, bounds, Qt::KeepAspectRatio);
     };
     return picture;
 }

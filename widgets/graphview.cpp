@@ -723,6 +723,11 @@ QRectF GraphView::layoutBounds() const
     return m_current ? m_scene->itemsBoundingRect() : QRectF();
 }
 
+std::vector<QRectF> GraphView::nodeBoxes() const
+{
+    return m_current ? m_current->layout.nodes : std::vector<QRectF>();
+}
+
 QSize GraphView::legendSize() const
 {
     return m_legend->isHidden() || !m_current ? QSize() : m_legend->size();

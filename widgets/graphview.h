@@ -111,6 +111,9 @@ public:
     QRectF layoutBounds() const;
     QSize legendSize() const;
     void paintLegend(QPainter* painter) const;
+    // The drawn boxes (operators, groups, inputs, outputs) in scene coordinates: where an export
+    // may cut the picture without cutting a box.
+    std::vector<QRectF> nodeBoxes() const;
 
 public slots:
     // Selects and centres `node` (a graph node index), opening the groups around it if needed

