@@ -37,6 +37,7 @@
 #include <QMessageBox>
 #include <QMimeData>
 #include <QProgressBar>
+#include <QResizeEvent>
 #include <QPushButton>
 #include <QScrollArea>
 #include <QSortFilterProxyModel>
@@ -179,6 +180,19 @@ MainWindow::MainWindow(bool persistent, QWidget* parent)
 }
 
 MainWindow::~MainWindow() = default;
+
+void MainWindow::resizeEvent(QResizeEvent* event)
+{
+    QMainWindow::resizeEvent(event);
+    // QMainWindow gives a change of height to the central widget alone, so a window made small
+    // and large again kept a squeezed timeline. The timeline keeps its share of the height instead
+    // (eventFilter follows it).
+    const int before = event->oldSize().height();
+    if (m_timelineShare <= 0 || before <= 0 || before == height() || !m_timelineDock->isVisible()
+        || m_timelineDock->isFloating() || dockWidgetArea(m_timelineDock) != Qt::BottomDockWidgetArea)
+        return;
+    resizeDocks({ m_timelineDock }, { qRound(m_timelineShare * height()) }, Qt::Vertical);
+}
 
 void MainWindow::restoreAnalysisSettings(AnalysisConfig& config, BudgetChoice& budget)
 {
@@ -384,10 +398,13 @@ void MainWindow::createDocks()
     m_timelineDock->setObjectName(QStringLiteral("timelineDock"));
     m_timelineDock->setWidget(m_timeline);
     addDockWidget(Qt::BottomDockWidgetArea, m_timelineDock);
+    m_timelineDock->installEventFilter(this);
 
     m_details = new NodeDetailsView;
     m_details->setObjectName(QStringLiteral("details"));
     connect(m_details, &NodeDetailsView::nodeSelected, this, &MainWindow::selectNode);
+    // A collapsed group clicked in the graph: its figures, after the node selection cleared them.
+    connect(m_graph, &GraphWidget::groupSelected, m_details, &NodeDetailsView::setGroup);
     m_detailsDock = new QDockWidget(tr("Details"), this);
     m_detailsDock->setObjectName(QStringLiteral("detailsDock"));
     m_detailsDock->setWidget(m_details);
@@ -920,6 +937,12 @@ bool MainWindow::eventFilter(QObject* watched, QEvent* event)
 {
     if (watched == m_table->viewport() && event->type() == QEvent::Resize)
         fitNameColumn();
+    // The share of the height the timeline keeps on resizes: the one it is first shown with (laid
+    // out or restored), then the one the user drags the separator to. A window too small for it
+    // squeezes the timeline without changing it.
+    if (watched == m_timelineDock && event->type() == QEvent::Resize && isVisible() && height() > 0
+        && (m_timelineShare <= 0 || (QGuiApplication::mouseButtons() & Qt::LeftButton)))
+        m_timelineShare = m_timelineDock->height() / double(height());
     return QMainWindow::eventFilter(watched, event);
 }
 

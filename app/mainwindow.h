@@ -161,6 +161,7 @@ protected:
     void dragEnterEvent(QDragEnterEvent* event) override;
     void dropEvent(QDropEvent* event) override;
     bool eventFilter(QObject* watched, QEvent* event) override;
+    void resizeEvent(QResizeEvent* event) override;
 
 private:
     void createActions();
@@ -238,6 +239,7 @@ private:
     ControlPanel* m_controls = nullptr;
     QDockWidget* m_controlsDock = nullptr;
     QDockWidget* m_timelineDock = nullptr;
+    double m_timelineShare = 0; // of the window's height, kept on resizes; 0 until the first one
     NodeDetailsView* m_details = nullptr;
     QDockWidget* m_detailsDock = nullptr;
     QLabel* m_timing = nullptr;

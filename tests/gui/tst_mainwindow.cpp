@@ -33,6 +33,7 @@
 #include <QPushButton>
 #include <QSlider>
 #include <QDir>
+#include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileInfo>
@@ -745,6 +746,14 @@ private slots:
         auto* view = window.findChild<QTableView*>(QStringLiteral("layerTable"));
         view->selectRow(0);
         QCOMPARE(graph->view()->selectedNode(), nodeNamed(window, "conv"));
+
+        // A collapsed group clicked in the graph fills Details (issue 17: it was left empty):
+        // the graph clears the node, then names the group and its nodes.
+        auto* details = window.findChild<fp::NodeDetailsView*>(QStringLiteral("details"));
+        QVERIFY(details);
+        emit graph->nodeSelected(-1);
+        emit graph->groupSelected(QStringLiteral("block"), { nodeNamed(window, "conv"), nodeNamed(window, "pool") });
+        QCOMPARE(details->group(), QStringLiteral("block"));
     }
 
     // Ctrl+C on the table: the selected rows as tab-separated text with exact figures.
@@ -900,6 +909,30 @@ private slots:
         QVERIFY(!window.result()->warnings.empty());
         QCoreApplication::processEvents();
         QCOMPARE(views->mapTo(&window, QPoint(0, 0)).y(), before);
+    }
+
+    // The timeline keeps its share of the window's height: made small (1024x700) and large
+    // again, it is as tall as before, and taller at 1920x1080 (issue 17: it stayed squeezed).
+    void timelineKeepsItsShareOfTheHeight()
+    {
+        MainWindow window(false);
+        window.show();
+        QCOMPARE(openAndWait(window, kTinyConv), Load::Loaded);
+        auto* dock = window.findChild<QDockWidget*>(QStringLiteral("timelineDock"));
+        QVERIFY(dock);
+        const auto settle = [&](int w, int h) {
+            window.resize(w, h);
+            for (int i = 0; i < 5; ++i)
+                QCoreApplication::processEvents();
+            return dock->height();
+        };
+        const int first = settle(1400, 900);
+        const int small = settle(1024, 700);
+        QVERIFY2(small < first, qPrintable(QStringLiteral("%1 -> %2").arg(first).arg(small)));
+        const int again = settle(1400, 900);
+        QVERIFY2(std::abs(again - first) <= 4, qPrintable(QStringLiteral("%1, then %2").arg(first).arg(again)));
+        const int large = settle(1920, 1080);
+        QVERIFY2(large > first + 20, qPrintable(QStringLiteral("%1 at 1400x900, %2 at 1920x1080").arg(first).arg(large)));
     }
 
     // A dimension set for one model is not carried into the next, which lacks it (issue 17): not
