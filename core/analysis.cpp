@@ -5,6 +5,7 @@
 #include "saturating.h"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 #include <unordered_map>
 
@@ -212,6 +213,33 @@ OpCost opCost(const Node& node, const std::vector<const TensorInfo*>& in, const 
             return c;
         const std::string mode = node.attrString("mode", "nearest");
         c.flops = satMul(o, mode == "nearest" ? 1 : mode == "cubic" ? 16 : 4);
+    } else if (op == "STFT" || op == "DFT") {
+        // An FFT of length N takes about 5 N log2 N FLOPs (Cooley-Tukey's count; a real input
+        // needs half, which is not credited). STFT: batch x frames transforms of the frame length
+        // (the window's or frame_length) and the window's multiply; DFT: one transform per
+        // position off its axis (the attribute, or input 2 from opset 20).
+        const TensorInfo* y = out.empty() ? nullptr : out[0];
+        if (!y || !y->isKnown() || y->rank() < 3)
+            return c;
+        const int64_t rank = y->rank();
+        int64_t axis = 2;
+        if (op == "DFT") {
+            const auto* values = in.size() > 2 && in[2] ? &in[2]->values : nullptr;
+            axis = node.attribute("axis") ? node.attrInt("axis", 1)
+                : values && *values && (*values)->size() == 1 ? (*values)->front()
+                                                              : 1;
+            axis = axis < 0 ? axis + rank : axis;
+        }
+        if (axis <= 0 || axis >= rank - 1)
+            return c;
+        int64_t n = y->dims[size_t(axis)];
+        if (op == "STFT" && in.size() > 2 && in[2] && in[2]->isKnown() && in[2]->rank() == 1)
+            n = in[2]->dims[0];
+        else if (op == "STFT" && in.size() > 3 && in[3] && in[3]->values && in[3]->values->size() == 1)
+            n = in[3]->values->front();
+        const int64_t transforms = product(y->dims) / std::max<int64_t>(satMul(y->dims[size_t(axis)], 2), 1);
+        const double log2n = n > 1 ? std::log2(double(n)) : 1;
+        c.flops = satAdd(satMul(transforms, int64_t(5 * double(n) * log2n)), op == "STFT" ? satMul(transforms, n) : 0);
     } else if (op == "Einsum") {
         c = einsumCost(node, in);
     } else if (op == "NegativeLogLikelihoodLoss" || op == "SoftmaxCrossEntropyLoss" || op == "GridSample") {

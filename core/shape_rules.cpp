@@ -620,6 +620,26 @@ void einsum(Ctx& c)
     c.setOut(0, c.in(0).dtype, out);
 }
 
+// STFT (opset 17): signal [batch, length, 1 or 2], frame_step, window [N] and/or frame_length N.
+// ONNX Runtime and torch.stft(center=False) take 1 + (length - N) / step frames (ONNX 1.12's own
+// inference says one more); each frame gives N / 2 + 1 bins when onesided, else N.
+void stft(Ctx& c)
+{
+    const TensorInfo& signal = c.in(0);
+    const auto& step = c.vals(1);
+    int64_t n = -1;
+    if (c.vals(3) && c.vals(3)->size() == 1)
+        n = c.vals(3)->front();
+    else if (c.in(2).isKnown() && c.in(2).rank() == 1)
+        n = c.in(2).dims[0];
+    if (!signal.isKnown() || signal.rank() != 3 || !step || step->size() != 1 || step->front() <= 0 || n <= 0
+        || signal.dims[1] < n)
+        return; // a signal shorter than one frame has no STFT: its output stays unknown
+    const int64_t frames = 1 + (signal.dims[1] - n) / step->front();
+    const int64_t bins = c.node.attrInt("onesided", 1) != 0 ? n / 2 + 1 : n;
+    c.setOut(0, signal.dtype, { signal.dims[0], frames, bins, 2 });
+}
+
 } // namespace rules
 
 const std::unordered_map<std::string, Rule>& shapeRules()
@@ -684,6 +704,7 @@ const std::unordered_map<std::string, Rule>& shapeRules()
         t["NonZero"] = nonZero;
         for (const char* op : { "LSTM", "GRU", "RNN" })
             t[op] = recurrent;
+        t["STFT"] = stft;
         return t;
     }();
     return table;

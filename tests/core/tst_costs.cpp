@@ -455,6 +455,31 @@ private slots:
         QCOMPARE(r.totals.macs, int64_t(97) * 257 * 512);
     }
 
+    // STFT and DFT (opset 17), as audio front ends export them: 16,000 samples, a 400-sample
+    // window, hop 160. By hand (torch.stft with center=False counts the same frames):
+    // 1 + (16000 - 400) / 160 = 98 frames of 400 / 2 + 1 = 201 bins; an FFT of N points is
+    // 5 N log2 N FLOPs, so STFT 98 x (5 x 400 x log2 400 + 400 for the window) and a DFT over
+    // the bins 98 x 5 x 201 x log2 201.
+    void stftAndDft()
+    {
+        ModelBuilder b;
+        b.proto().mutable_opset_import(0)->set_version(17);
+        b.input("signal", { 1, 16000, 1 });
+        b.ints("step", { 160 });
+        b.weight("window", { 400 });
+        b.node("STFT", { "signal", "step", "window" }, { "spec" });
+        auto& dft = b.node("DFT", { "spec" }, { "y" });
+        ModelBuilder::attr(dft, "axis", int64_t(2));
+        b.output("y");
+        const Model m = readBytes(b.bytes());
+        const AnalysisResult r = analyze(m, {});
+        QCOMPARE(r.shapes.tensors[size_t(m.graph.findValue("spec"))].dims, (std::vector<int64_t> { 1, 98, 201, 2 }));
+        QVERIFY(r.unsupportedOps.empty());
+        const int64_t stftFlops = 98 * (int64_t(5 * 400 * std::log2(400.0)) + 400);
+        const int64_t dftFlops = 98 * int64_t(5 * 201 * std::log2(201.0));
+        QCOMPARE(r.totals.flops, stftFlops + dftFlops);
+    }
+
     // paddle2onnx's FPN upsampling: Resize(X, roi, scales) with scales a Constant float
     // [1, 1, 2, 2] (opset 11). X [1, 8, 7, 5] becomes [1, 8, 14, 10] (issue 17: PP-OCR det's
     // Resize outputs were of unknown shape and counted as 0 bytes).
