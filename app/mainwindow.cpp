@@ -234,10 +234,10 @@ void MainWindow::createCentralWidget()
     m_filter->setPlaceholderText(tr("Filter layers by name or operator, e.g. Conv or layer3"));
     m_filter->setClearButtonEnabled(true);
     connect(m_filter, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
-    m_showConstants = new QCheckBox(tr("Show weight constants"), tablePage);
+    m_showConstants = new QCheckBox(tr("Show Constant nodes"), tablePage);
     m_showConstants->setObjectName(QStringLiteral("showConstants"));
-    m_showConstants->setToolTip(tr("List the Constant nodes that hold weights (as paddle2onnx stores them).\n"
-                                   "Their bytes and parameters are counted on the layers that read them."));
+    m_showConstants->setToolTip(tr("List the Constant nodes, which hold weights (as paddle2onnx stores them) or\n"
+                                   "small values. Their bytes and parameters are counted on the layers that read them."));
     connect(m_showConstants, &QCheckBox::toggled, this, [this](bool show) {
         m_proxy->setShowConstants(show);
         updateLayerCount();

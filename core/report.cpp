@@ -418,14 +418,16 @@ std::string formatSummary(const Model& model, const AnalysisResult& r, const Per
                   double(ts.inputBytes) / kMiB, double(ts.forwardBytes) / kMiB, double(ts.paramBytes) / kMiB);
     out << "torchsummary-style total: " << torchsummary << "                          (forward pass: "
         << torchsummaryRuleText(ts) << ")\n";
+    // Layers of unknown shape or without a cost formula add time and energy that is not counted.
+    const char* atLeast = r.unknownShapes.empty() && r.unsupportedOps.empty() ? "" : "at least ";
     if (performance && !performance->hasRoofline()) {
         char text[160];
-        std::snprintf(text, sizeof text, "%.4g J (no device: no time)", performance->joules);
+        std::snprintf(text, sizeof text, "%s%.4g J (no device: no time)", atLeast, performance->joules);
         out << "Estimated energy:         " << text << '\n';
     } else if (performance) {
-        char text[160];
-        std::snprintf(text, sizeof text, "%.3f ms, %.3f J (roofline at %.1f TFLOP/s and %.0f GB/s attainable)",
-                      performance->seconds * 1e3, performance->joules, performance->peakFlops / 1e12,
+        char text[200];
+        std::snprintf(text, sizeof text, "%s%.3f ms, %.3f J (roofline at %.1f TFLOP/s and %.0f GB/s attainable)",
+                      atLeast, performance->seconds * 1e3, performance->joules, performance->peakFlops / 1e12,
                       performance->bandwidth / 1e9);
         out << "Estimated time, energy:   " << text << '\n';
     }

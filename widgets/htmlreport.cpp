@@ -224,13 +224,15 @@ AnalysisReport::AnalysisReport(const Session& source, const GraphView* graph, in
             const BatchFit fit = *source.batchFit();
             rows += row(tr("Largest batch that fits"), esc(QString::fromStdString(batchFitText(fit))));
         }
+        // Layers of unknown shape or without a cost formula add time and energy not counted here.
+        const QString atLeast = result.unknownShapes.empty() && result.unsupportedOps.empty() ? QString() : tr("at least ");
         if (perf && perf->hasRoofline())
             rows += row(tr("Latency and energy"),
-                        esc(tr("%1, %2 on %3 (roofline at %4% of the datasheet)")
-                                .arg(durationText(perf->seconds), energyText(perf->joules), source.deviceName())
+                        esc(tr("%1%2, %3 on %4 (roofline at %5% of the datasheet)")
+                                .arg(atLeast, durationText(perf->seconds), energyText(perf->joules), source.deviceName())
                                 .arg(qRound(source.budget.efficiency * 100))));
         else if (perf)
-            rows += row(tr("Energy"), esc(tr("%1 (no device: no latency)").arg(energyText(perf->joules))));
+            rows += row(tr("Energy"), esc(tr("%1%2 (no device: no latency)").arg(atLeast, energyText(perf->joules))));
         QString html = table(rows);
         // A training estimate of an eval-mode export is low: said beside the totals it qualifies.
         if (!result.evalExportCaveat.empty())

@@ -559,6 +559,9 @@ void SummaryWidget::setPerformance(std::shared_ptr<const PerformanceEstimate> pe
     const bool training = std::any_of(m_result->memory.timeline.begin(), m_result->memory.timeline.end(),
                                       [](const TimelineStep& step) { return step.phase != Phase::Forward; });
     const QString pass = training ? tr("per training step") : tr("per inference");
+    // Layers of unknown shape or without a cost formula add time and energy that is not here.
+    const QString atLeast = m_result->unknownShapes.empty() && m_result->unsupportedOps.empty() ? QString()
+                                                                                                 : QStringLiteral("≥ ");
     QString text;
     QString tip = tr("Energy: MACs, other FLOPs and bytes moved at Horowitz's 45 nm costs (ISSCC 2014): %1 J")
                       .arg(performance->joules, 0, 'g', 6);
@@ -568,8 +571,8 @@ void SummaryWidget::setPerformance(std::shared_ptr<const PerformanceEstimate> pe
             computeSeconds += layer.computeBound ? layer.seconds : 0;
         const double computeShare = performance->seconds > 0 ? computeSeconds / performance->seconds : 0;
         text = tr("On %1: <b>%2</b> %3 (roofline), <b>%4</b>  ·  %5% of the time in compute-bound layers")
-                   .arg(deviceName.toHtmlEscaped(), durationText(performance->seconds), pass,
-                        energyText(performance->joules))
+                   .arg(deviceName.toHtmlEscaped(), atLeast + durationText(performance->seconds), pass,
+                        atLeast + energyText(performance->joules))
                    .arg(computeShare * 100, 0, 'f', 0);
         tip = tr("Time: each layer's max(FLOPs / %1 FLOP/s, bytes moved / %2 B/s), the device's roofs after the "
                  "efficiency factor: %3 s")
@@ -578,7 +581,7 @@ void SummaryWidget::setPerformance(std::shared_ptr<const PerformanceEstimate> pe
                   .arg(performance->seconds, 0, 'g', 6)
             + u'\n' + tip;
     } else {
-        text = tr("Energy <b>%1</b> %2  ·  choose a device for the time").arg(energyText(performance->joules), pass);
+        text = tr("Energy <b>%1</b> %2  ·  choose a device for the time").arg(atLeast + energyText(performance->joules), pass);
     }
     m_performance->setText(text);
     m_performance->setToolTip(tip);

@@ -462,6 +462,7 @@ private slots:
         QVERIFY2(r.out.contains("RTX-4090): may fit: ") && r.out.contains(" to spare without the tensors of unknown shape"),
                  r.out.constData());
         QVERIFY2(r.out.contains("Largest batch that fits:  at most "), r.out.constData());
+        QVERIFY2(r.out.contains("Estimated time, energy:   at least "), r.out.constData());
         QVERIFY2(r.out.contains("'Conv_real' (Conv) cannot compute its output's shape from [1, 1, 1]"), r.out.constData());
 
         r = cli({ "analyze", model("audio_stft.onnx"), "--device", "RTX-4090", "--format", "json" });
