@@ -147,7 +147,8 @@ void NodeDetailsView::setNode(int node)
 
 void NodeDetailsView::setGroup(const QString& path, const QList<int>& nodes)
 {
-    if (path == m_group && nodes == m_groupNodes)
+    // std::equal, not QList's ==: Qt 6.4 hands memcmp the null data of an empty list (UBSan).
+    if (path == m_group && std::equal(nodes.begin(), nodes.end(), m_groupNodes.begin(), m_groupNodes.end()))
         return;
     // Leaving a group clears only the group: a node shown meanwhile stays.
     if (path.isEmpty() && m_group.isEmpty())
