@@ -6,6 +6,7 @@
 #include "saturating.h"
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 #include <functional>
 #include <numeric>
@@ -39,6 +40,157 @@ const TensorInfo* ShapeScope::lookup(const std::string& name) const
     return nullptr;
 }
 
+namespace {
+
+// A dim written as an expression of symbols and whole numbers, as Optimum writes them
+// ("past_sequence_length + sequence_length"): + - * / (floor division) % and parentheses,
+// evaluated by recursive descent with saturating arithmetic.
+class DimExpression {
+public:
+    DimExpression(const std::string& text, const std::map<std::string, int64_t>* symbols)
+        : m_text(text)
+        , m_symbols(symbols)
+    {
+    }
+
+    // Its value; nullopt when the text is malformed, names a symbol without a value (or, with no
+    // symbols given, any symbol) or divides by zero.
+    std::optional<int64_t> value()
+    {
+        m_at = 0;
+        m_ok = true;
+        const int64_t v = sum();
+        skipSpace();
+        return m_ok && m_at == m_text.size() ? std::optional<int64_t>(v) : std::nullopt;
+    }
+    // The symbols it names, when it parses as an expression with at least one operator.
+    std::vector<std::string> names()
+    {
+        m_at = 0;
+        m_ok = true;
+        m_collect = true;
+        sum();
+        skipSpace();
+        if (!m_ok || m_at != m_text.size() || !m_sawOperator)
+            return {};
+        return m_names;
+    }
+
+private:
+    void skipSpace()
+    {
+        while (m_at < m_text.size() && std::isspace(static_cast<unsigned char>(m_text[m_at])))
+            ++m_at;
+    }
+    bool take(char c)
+    {
+        skipSpace();
+        if (m_at < m_text.size() && m_text[m_at] == c) {
+            ++m_at;
+            return true;
+        }
+        return false;
+    }
+    int64_t sum()
+    {
+        int64_t v = product();
+        for (;;) {
+            if (take('+')) {
+                m_sawOperator = true;
+                v = satAdd(v, product());
+            } else if (take('-')) {
+                m_sawOperator = true;
+                const int64_t r = product();
+                v = r == kSaturated ? 0 : v - r;
+            } else {
+                return v;
+            }
+        }
+    }
+    int64_t product()
+    {
+        int64_t v = atom();
+        for (;;) {
+            const bool times = take('*');
+            const bool divide = !times && take('/');
+            const bool modulo = !times && !divide && take('%');
+            if (!times && !divide && !modulo)
+                return v;
+            m_sawOperator = true;
+            const int64_t r = atom();
+            if (times) {
+                v = satMul(v, r);
+            } else if (r == 0) {
+                m_ok = m_collect; // naming the symbols needs no values
+                v = 0;
+            } else {
+                const int64_t q = v / r - ((v % r != 0) && ((v < 0) != (r < 0))); // floor, as Python's //
+                v = divide ? q : v - q * r;
+            }
+        }
+    }
+    int64_t atom()
+    {
+        skipSpace();
+        if (take('(')) {
+            m_sawOperator = true;
+            const int64_t v = sum();
+            if (!take(')'))
+                m_ok = false;
+            return v;
+        }
+        const size_t start = m_at;
+        if (m_at < m_text.size() && std::isdigit(static_cast<unsigned char>(m_text[m_at]))) {
+            int64_t v = 0;
+            while (m_at < m_text.size() && std::isdigit(static_cast<unsigned char>(m_text[m_at])))
+                v = satAdd(satMul(v, 10), m_text[m_at++] - '0');
+            return v;
+        }
+        while (m_at < m_text.size()
+               && (std::isalnum(static_cast<unsigned char>(m_text[m_at])) || m_text[m_at] == '_' || m_text[m_at] == '.'
+                   || m_text[m_at] == ':'))
+            ++m_at;
+        if (m_at == start) {
+            m_ok = false;
+            return 0;
+        }
+        const std::string name = m_text.substr(start, m_at - start);
+        if (m_collect) {
+            if (std::find(m_names.begin(), m_names.end(), name) == m_names.end())
+                m_names.push_back(name);
+            return 1;
+        }
+        const auto it = m_symbols ? m_symbols->find(name) : decltype(m_symbols->end()) {};
+        if (!m_symbols || it == m_symbols->end()) {
+            m_ok = false;
+            return 0;
+        }
+        return it->second;
+    }
+
+    const std::string& m_text;
+    const std::map<std::string, int64_t>* m_symbols;
+    size_t m_at = 0;
+    bool m_ok = true;
+    bool m_collect = false;
+    bool m_sawOperator = false;
+    std::vector<std::string> m_names;
+};
+
+} // namespace
+
+std::vector<std::string> dimExpressionSymbols(const std::string& symbol)
+{
+    return DimExpression(symbol, nullptr).names();
+}
+
+std::optional<int64_t> evaluateDimExpression(const std::string& text, const std::map<std::string, int64_t>& symbols)
+{
+    if (dimExpressionSymbols(text).empty() && text.find_first_of("+-*/%(") == std::string::npos)
+        return std::nullopt; // a plain symbol
+    return DimExpression(text, &symbols).value();
+}
+
 TensorInfo declaredInfo(const Value& value, const std::map<std::string, int64_t>& symbols)
 {
     TensorInfo t;
@@ -52,7 +204,12 @@ TensorInfo declaredInfo(const Value& value, const std::map<std::string, int64_t>
             t.dims.push_back(d.value);
         } else {
             auto it = symbols.find(d.symbol);
-            t.dims.push_back(it != symbols.end() && !d.symbol.empty() ? it->second : -1);
+            if (it != symbols.end() && !d.symbol.empty())
+                t.dims.push_back(it->second);
+            else if (const auto v = d.symbol.empty() ? std::nullopt : evaluateDimExpression(d.symbol, symbols); v && *v >= 0)
+                t.dims.push_back(*v);
+            else
+                t.dims.push_back(-1);
         }
     }
     if (value.intData)
@@ -66,9 +223,33 @@ constexpr int64_t kDefaultImageSize = 224;
 
 } // namespace
 
+namespace {
+
+std::string lowercase(std::string text)
+{
+    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+    return text;
+}
+
+// A KV cache input: named so (Optimum's and onnxruntime-genai's past_key_values.N.key, older
+// exports' past.N, cache_*), or with a dim naming a sequence.
+bool isKvCacheInput(const Value& v)
+{
+    const std::string name = lowercase(v.name);
+    for (const char* word : { "past", "cache", "present" })
+        if (name.find(word) != std::string::npos)
+            return true;
+    for (const Dim& d : v.declaredShape)
+        if (lowercase(d.symbol).find("sequence") != std::string::npos)
+            return true;
+    return false;
+}
+
+} // namespace
+
 bool isImageInput(const Value& v)
 {
-    return isFloating(v.dtype) && v.declaredShape.size() == 4;
+    return isFloating(v.dtype) && v.declaredShape.size() == 4 && !isKvCacheInput(v);
 }
 
 bool isChannelsLast(const Value& v)
@@ -102,9 +283,13 @@ ShapeResult resolveInputs(const Graph& graph, const ShapeConfig& config)
     // them across files) must not be carried into this one's figures, titles or exports.
     std::set<std::string> declared;
     for (const Value& v : graph.values) {
-        for (const Dim& d : v.declaredShape)
-            if (!d.symbol.empty())
-                declared.insert(d.symbol);
+        for (const Dim& d : v.declaredShape) {
+            if (d.symbol.empty())
+                continue;
+            declared.insert(d.symbol);
+            for (const std::string& part : dimExpressionSymbols(d.symbol))
+                declared.insert(part);
+        }
     }
     for (const auto& [name, value] : config.dims) {
         if (declared.count(name))
@@ -149,9 +334,17 @@ ShapeResult resolveInputs(const Graph& graph, const ShapeConfig& config)
             }
         }
         for (const Dim& d : v.declaredShape) {
-            if (!d.isKnown() && !d.symbol.empty() && !r.symbols.count(d.symbol)) {
-                r.symbols[d.symbol] = 1;
-                r.assumedSymbols.push_back(d.symbol);
+            if (d.isKnown() || d.symbol.empty())
+                continue;
+            // An expression ("past_sequence_length + sequence_length") is set through its parts.
+            std::vector<std::string> parts = dimExpressionSymbols(d.symbol);
+            if (parts.empty())
+                parts = { d.symbol };
+            for (const std::string& symbol : parts) {
+                if (!r.symbols.count(symbol)) {
+                    r.symbols[symbol] = 1;
+                    r.assumedSymbols.push_back(symbol);
+                }
             }
         }
     }

@@ -58,9 +58,17 @@ struct ShapeScope {
 
 // An image input: floating point with four dims, which --resolution resizes. Its height and
 // width are dims 2 and 3, or 1 and 2 when it is channels-last (NHWC, as tf2onnx writes): the last
-// dim a channel count of 1 to 4 and dim 1 not.
+// dim a channel count of 1 to 4 and dim 1 not. A language model's KV cache input ([batch, heads,
+// past_sequence_length, head_dim], named past_key_values.N.key or so) is never one.
 bool isImageInput(const Value& value);
 bool isChannelsLast(const Value& value);
+
+// The symbols a dim written as an expression names (Optimum's "past_sequence_length +
+// sequence_length" -> past_sequence_length, sequence_length); empty for a plain symbol.
+std::vector<std::string> dimExpressionSymbols(const std::string& symbol);
+// Such a dim's value from its parts' (+ - * / as floor division, %, parentheses); nullopt for a
+// plain symbol, a malformed expression or one naming a symbol without a value.
+std::optional<int64_t> evaluateDimExpression(const std::string& text, const std::map<std::string, int64_t>& symbols);
 
 // Resolves the input shapes for a configuration (graph inputs only).
 ShapeResult resolveInputs(const Graph& graph, const ShapeConfig& config);

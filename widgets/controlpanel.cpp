@@ -660,11 +660,17 @@ void ControlPanel::setModel(const Model* model)
         for (int in : graph.inputs) {
             const Value& v = graph.values[size_t(in)];
             for (size_t d = 0; d < v.declaredShape.size(); ++d) { // the batch axis is covered
-                const std::string& symbol = v.declaredShape[d].symbol;
-                if (v.declaredShape[d].isKnown() || symbol.empty() || covered.count(symbol))
+                if (v.declaredShape[d].isKnown() || v.declaredShape[d].symbol.empty())
                     continue;
-                if (std::find(m_dimensionNames.begin(), m_dimensionNames.end(), symbol) == m_dimensionNames.end())
-                    m_dimensionNames.push_back(symbol);
+                // An expression ("past_sequence_length + sequence_length") is set through its parts.
+                std::vector<std::string> parts = dimExpressionSymbols(v.declaredShape[d].symbol);
+                if (parts.empty())
+                    parts = { v.declaredShape[d].symbol };
+                for (const std::string& symbol : parts) {
+                    if (!covered.count(symbol)
+                        && std::find(m_dimensionNames.begin(), m_dimensionNames.end(), symbol) == m_dimensionNames.end())
+                        m_dimensionNames.push_back(symbol);
+                }
             }
         }
         hasConv = std::any_of(graph.nodes.begin(), graph.nodes.end(), [](const Node& node) {

@@ -325,6 +325,54 @@ private slots:
         QVERIFY(!r.warnings.empty());
         QVERIFY(QString::fromStdString(r.warnings.front()).contains("differs"));
     }
+
+    // Optimum writes dims as expressions of symbols (issue 18): evaluated from their parts, with
+    // the parts offered and set like any symbol. By hand: 7 + 5 = 12; (7 + 1) * 2 = 16;
+    // 7 / 2 = 3 (floor); 7 % 4 = 3.
+    void dimExpressions()
+    {
+        const std::map<std::string, int64_t> symbols { { "past_sequence_length", 7 }, { "sequence_length", 5 } };
+        QCOMPARE(evaluateDimExpression("past_sequence_length + sequence_length", symbols), std::optional<int64_t>(12));
+        QCOMPARE(evaluateDimExpression("(past_sequence_length + 1) * 2", symbols), std::optional<int64_t>(16));
+        QCOMPARE(evaluateDimExpression("past_sequence_length / 2", symbols), std::optional<int64_t>(3));
+        QCOMPARE(evaluateDimExpression("past_sequence_length % 4", symbols), std::optional<int64_t>(3));
+        QCOMPARE(evaluateDimExpression("sequence_length", symbols), std::optional<int64_t>()); // a plain symbol
+        QCOMPARE(evaluateDimExpression("unset + 1", symbols), std::optional<int64_t>());
+        QCOMPARE(evaluateDimExpression("past_sequence_length / 0", symbols), std::optional<int64_t>());
+        QCOMPARE(evaluateDimExpression("past_sequence_length +", symbols), std::optional<int64_t>());
+        QCOMPARE(dimExpressionSymbols("past_sequence_length + sequence_length"),
+                 (std::vector<std::string> { "past_sequence_length", "sequence_length" }));
+        QVERIFY(dimExpressionSymbols("p2o.DynamicDimension.0").empty());
+
+        // In a model: an attention mask of past + new tokens, and a KV cache input that is not
+        // an image (--resolution leaves it alone).
+        ModelBuilder b;
+        b.input("input_ids", { -1, -1 }, { "batch_size", "sequence_length" }, onnx::TensorProto::INT64);
+        b.input("attention_mask", { -1, -1 }, { "batch_size", "past_sequence_length + sequence_length" },
+                onnx::TensorProto::INT64);
+        b.input("past_key_values.0.key", { -1, 4, -1, 16 }, { "batch_size", "", "past_sequence_length", "" });
+        b.node("Cast", { "attention_mask" }, { "mask" }).add_attribute()->CopyFrom([] {
+            onnx::AttributeProto a;
+            a.set_name("to");
+            a.set_type(onnx::AttributeProto::INT);
+            a.set_i(onnx::TensorProto::FLOAT);
+            return a;
+        }());
+        b.node("Relu", { "past_key_values.0.key" }, { "k" });
+        b.output("mask");
+        b.output("k");
+        const Model m = readBytes(b.bytes());
+        QVERIFY(!isImageInput(m.graph.values[size_t(m.graph.findValue("past_key_values.0.key"))]));
+        AnalysisConfig config;
+        config.shapes.dims = symbols;
+        config.shapes.height = config.shapes.width = 512;
+        const AnalysisResult r = analyze(m, config);
+        QCOMPARE(r.shapes.tensors[size_t(m.graph.findValue("attention_mask"))].dims, (std::vector<int64_t> { 1, 12 }));
+        QCOMPARE(r.shapes.tensors[size_t(m.graph.findValue("past_key_values.0.key"))].dims,
+                 (std::vector<int64_t> { 1, 4, 7, 16 }));
+        QVERIFY(r.shapes.ignoredSymbols.empty()); // both parts are the model's
+        QVERIFY(r.unknownShapes.empty());
+    }
 };
 
 QTEST_GUILESS_MAIN(TestShapes)

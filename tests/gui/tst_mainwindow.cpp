@@ -935,6 +935,34 @@ private slots:
         QVERIFY2(large > first + 20, qPrintable(QStringLiteral("%1 at 1400x900, %2 at 1920x1080").arg(first).arg(large)));
     }
 
+    // A decoder's inputs as Optimum writes them (issue 18): the mask's dim is an expression, set
+    // through its parts' sliders, and the KV cache input offers no image resolution.
+    void languageModelInputs()
+    {
+        fp::test::ModelBuilder b;
+        b.input("attention_mask", { -1, -1 }, { "batch_size", "past_sequence_length + sequence_length" },
+                onnx::TensorProto::INT64);
+        b.input("past_key_values.0.key", { -1, 4, -1, 16 }, { "batch_size", "", "past_sequence_length", "" });
+        b.node("Relu", { "past_key_values.0.key" }, { "k" });
+        b.output("k");
+        QTemporaryFile file(QDir::tempPath() + QStringLiteral("/decoder-XXXXXX.onnx"));
+        QVERIFY(file.open());
+        file.write(QByteArray::fromStdString(b.bytes()));
+        file.close();
+        MainWindow window(false);
+        QCOMPARE(openAndWait(window, file.fileName()), Load::Loaded);
+        auto* controls = window.findChild<fp::ControlPanel*>(QStringLiteral("controls"));
+        QCOMPARE(controls->dimensionNames(), (QStringList { QStringLiteral("past_sequence_length"), QStringLiteral("sequence_length") }));
+        QVERIFY(!window.findChild<QWidget*>(QStringLiteral("resolutionGroup"))->isVisibleTo(&window));
+        auto* past = window.findChild<QSpinBox*>(QStringLiteral("dim_past_sequence_lengthSpinBox"));
+        auto* fresh = window.findChild<QSpinBox*>(QStringLiteral("dim_sequence_lengthSpinBox"));
+        QVERIFY(past && fresh);
+        past->setValue(500);
+        fresh->setValue(12);
+        QCOMPARE(window.result()->shapes.tensors[size_t(window.session().model->graph.findValue("attention_mask"))].dims,
+                 (std::vector<int64_t> { 1, 512 }));
+    }
+
     // A dimension set for one model is not carried into the next, which lacks it (issue 17): not
     // in its analysis, its configuration line, its JSON or the panel.
     void settingsDoNotLeakIntoTheNextModel()
