@@ -865,12 +865,12 @@ private slots:
                  qPrintable(figure(window, "analysisNotes")));
     }
 
-    // A long dimension name (Optimum's "past_sequence_length + sequence_length") is cut in the
-    // middle, whole in its tooltip, and leaves the panel as wide as a short one does (issue 17:
-    // the sliders and the device box were cut off at the right edge).
+    // A long dimension name is cut in the middle, whole in its tooltip, and leaves the panel as
+    // wide as a short one does (issue 17: the sliders and the device box were cut off at the right
+    // edge by Optimum's names, whose expressions are now set through their parts).
     void longDimensionNameKeepsThePanelWhole()
     {
-        const std::string longName = "past_sequence_length + sequence_length";
+        const std::string longName = "encoder_sequence_length_of_the_cross_attention_cache";
         const auto panelWidth = [](const std::string& symbol) {
             fp::test::ModelBuilder b;
             b.input("mask", { -1, -1 }, { "batch_size", symbol });
