@@ -891,7 +891,9 @@ private slots:
         const int shortWidth = panelWidth("sequence_length");
         const int longWidth = panelWidth(longName);
         QVERIFY(shortWidth > 0);
-        QCOMPARE(longWidth, shortWidth);
+        // The label column grows at most to its room ("sequence_length__"), not by the 51-character
+        // name (some 300 pixels more).
+        QVERIFY2(longWidth > 0 && longWidth <= shortWidth + 20, qPrintable(QStringLiteral("%1 against %2").arg(longWidth).arg(shortWidth)));
     }
 
     // The tab bar stays put when a model with warnings and unknown shapes replaces one without
