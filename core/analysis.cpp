@@ -257,6 +257,59 @@ OpCost opCost(const Node& node, const std::vector<const TensorInfo*>& in, const 
     return c;
 }
 
+// ONNX Runtime's operators that language-model exports use (shape_rules_contrib.cpp). Attention
+// is two batched products, QK^T and the scores times V, over the present length; a packed
+// MatMulNBits weight is a K x N product; norms, GELUs and rotary embeddings a few FLOPs per
+// element.
+OpCost contribCost(const Node& node, const std::vector<const TensorInfo*>& in, const std::vector<const TensorInfo*>& out)
+{
+    const std::string& op = node.opType;
+    const auto known = [](const TensorInfo* t) { return t && t->isKnown(); };
+    const TensorInfo* y = out.empty() ? nullptr : out[0];
+    OpCost c;
+    if (!known(y)) {
+        c.known = false;
+        return c;
+    }
+    const int64_t elements = y->elements();
+    if (op == "MatMulNBits") {
+        const int64_t k = node.attrInt("K", -1);
+        if (k <= 0 || y->dims.empty())
+            return c;
+        c.macs = satMul(elements, k); // every output element is a K-long dot product
+        c.flops = satMul(c.macs, 2);
+    } else if (op == "GroupQueryAttention" || op == "MultiHeadAttention" || op == "Attention") {
+        // QK^T and softmax(QK^T) V: 2 x B x N x S x L x H MACs, L the present length.
+        const TensorInfo* present = out.size() > 1 ? out[1] : nullptr;
+        const int64_t heads = node.attrInt("num_heads", 0);
+        if (!known(present) || heads <= 0 || y->rank() != 3)
+            return c;
+        const bool stacked = op == "Attention"; // present [2, B, N, L, H]
+        const int64_t length = present->dims[stacked ? 3 : 2], h = present->dims[stacked ? 4 : 3];
+        const int64_t scores = satMul(satMul(satMul(y->dims[0], heads), y->dims[1]), length);
+        c.macs = satMul(satMul(scores, h), 2);
+        if (op == "Attention" && in.size() > 1 && known(in[1]) && in[1]->rank() == 2) // the QKV projection
+            c.macs = satAdd(c.macs, satMul(satMul(y->dims[0], y->dims[1]), satMul(in[1]->dims[0], in[1]->dims[1])));
+        c.flops = satAdd(satMul(c.macs, 2), satMul(scores, 5)); // softmax: max, sub, exp, sum, div
+    } else if (op == "SimplifiedLayerNormalization" || op == "SkipSimplifiedLayerNormalization"
+               || op == "SkipLayerNormalization" || op == "EmbedLayerNormalization") {
+        c.flops = satMul(elements, 8);
+    } else if (op == "FastGelu" || op == "BiasGelu" || op == "Gelu" || op == "QuickGelu") {
+        c.flops = satMul(elements, 8);
+    } else if (op == "RotaryEmbedding" || op == "BiasAdd") {
+        c.flops = satMul(elements, 3);
+    } else {
+        c.known = false;
+    }
+    return c;
+}
+
+// MatMulNBits' packed weight (input 1), its scales, zero points and group indices (2 to 4).
+bool isPackedWeightInput(const Node& node, size_t inputIndex)
+{
+    return node.opType == "MatMulNBits" && node.domain == "com.microsoft" && inputIndex >= 1 && inputIndex <= 4;
+}
+
 // Which initializer inputs of a node are non-trainable state rather than parameters.
 bool isBufferInput(const Node& node, size_t inputIndex)
 {
@@ -395,7 +448,15 @@ GraphCost analyzeGraph(const Graph& graph, const ShapeResult& shapes, const Shap
                 weightSeen[size_t(index)] = true;
                 layer.weightBytes = satAdd(layer.weightBytes, bytes);
                 const int64_t count = t ? std::max<int64_t>(t->elements(), 0) : 0;
-                if (isParameter(v) && !(top && top->tiedCopies[size_t(index)] >= 0)) {
+                if (isPackedWeightInput(node, i)) {
+                    // A weight packed to 4 or 8 bits counts as its logical K x N parameters; its
+                    // scales and zero points are stored, but are not parameters.
+                    if (i == 1)
+                        layer.params = satAdd(layer.params, satMul(std::max<int64_t>(node.attrInt("K", 0), 0),
+                                                                   std::max<int64_t>(node.attrInt("N", 0), 0)));
+                    else
+                        layer.buffers = satAdd(layer.buffers, count);
+                } else if (isParameter(v) && !(top && top->tiedCopies[size_t(index)] >= 0)) {
                     int64_t& total = isBufferInput(node, i) ? layer.buffers : layer.params;
                     total = satAdd(total, count);
                 }
@@ -458,6 +519,8 @@ GraphCost analyzeGraph(const Graph& graph, const ShapeResult& shapes, const Shap
                 if (isParameter(v) && !(top && top->tiedCopies[size_t(index)] >= 0))
                     layer.params = satAdd(layer.params, t ? std::max<int64_t>(t->elements(), 0) : 0);
             }
+        } else if (node.domain == "com.microsoft" || (node.domain.empty() && node.opType == "SimplifiedLayerNormalization")) {
+            cost = contribCost(node, in, out);
         } else if (!node.domain.empty() && node.domain != "ai.onnx.ml") {
             cost.known = false;
         } else {

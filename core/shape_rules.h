@@ -110,5 +110,10 @@ void pad(Ctx& c);
 using Rule = void (*)(Ctx&);
 // Operator type (default domain) -> rule.
 const std::unordered_map<std::string, Rule>& shapeRules();
+// ONNX Runtime's operators (com.microsoft, and SimplifiedLayerNormalization in the default
+// domain), in shape_rules_contrib.cpp.
+namespace rules {
+const std::unordered_map<std::string, Rule>& contribShapeRules();
+}
 
 } // namespace fp

