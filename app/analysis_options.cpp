@@ -30,7 +30,11 @@ void addAnalysisOptions(QCommandLineParser& parser)
         { "dim", "Value of a named symbolic dimension, e.g. sequence=512 (repeatable).", "NAME=V" },
         { "resolution", "Height x width of 4-D image inputs, e.g. 512x512.", "HxW" },
         { "precision", "Precision of weights and activations: model (default), fp32, fp16, bf16 or int8.", "P" },
-        { "mode", "inference (default) or training (forward, backward and optimizer step).", "MODE" },
+        { "mode", "inference (default), training (forward, backward and optimizer step) or generate (a language "
+                  "model's prefill and decode steps: --prompt, --new-tokens).",
+          "MODE" },
+        { "prompt", "--mode generate: the prompt's tokens (the prefill step).", "P" },
+        { "new-tokens", "--mode generate: the tokens generated after the prompt, one decode step each.", "T" },
         { "optimizer", "Training optimizer: sgd, momentum, adam (default) or adamw.", "OPT" },
         { "workspace", "Convolution workspace: default (the runtime's choice per shape), direct, im2col, fft or winograd.",
           "POLICY" },
@@ -97,11 +101,26 @@ QString readAnalysisOptions(const QCommandLineParser& parser, AnalysisConfig& co
                 .arg(parser.value("precision"));
         config.precision = *p;
     }
-    if (parser.isSet("mode")) {
+    const bool generate = parser.isSet("mode") && parser.value("mode").toLower() == QLatin1String("generate");
+    if (parser.isSet("mode") && !generate) {
         const auto m = parseMode(parser.value("mode").toLower().toStdString());
         if (!m)
-            return QStringLiteral("--mode must be inference or training, not '%1'").arg(parser.value("mode"));
+            return QStringLiteral("--mode must be inference, training or generate, not '%1'").arg(parser.value("mode"));
         config.training.mode = *m;
+    }
+    if (generate) {
+        GenerationConfig g;
+        qint64 prompt = 0, tokens = 0;
+        if (!parser.isSet("prompt") || !parseDim(parser.value("prompt"), prompt))
+            return QStringLiteral("--mode generate needs --prompt P, a positive number of tokens");
+        if (!parser.isSet("new-tokens") || !parseDim(parser.value("new-tokens"), tokens))
+            return QStringLiteral("--mode generate needs --new-tokens T, a positive number of tokens");
+        g.prompt = prompt;
+        g.newTokens = tokens;
+        config.training.mode = Mode::Inference;
+        config.generation = g;
+    } else if (parser.isSet("prompt") || parser.isSet("new-tokens")) {
+        return QStringLiteral("--prompt and --new-tokens plan a generation: add --mode generate");
     }
     if (parser.isSet("optimizer")) {
         const auto o = parseOptimizer(parser.value("optimizer").toLower().toStdString());

@@ -83,6 +83,12 @@ struct TrainingConfig {
     Recipe recipe;
 };
 
+// --mode generate (issue 18): a prefill of `prompt` tokens, then `newTokens` decode steps.
+struct GenerationConfig {
+    int64_t prompt = 0;
+    int64_t newTokens = 0;
+};
+
 struct AnalysisConfig {
     ShapeConfig shapes;
     Precision precision = Precision::Model; // applied to floating-point weights and activations
@@ -91,6 +97,9 @@ struct AnalysisConfig {
     // The runtime profile (runtime.h); null: pytorch-cpu, unless the session's device is a GPU
     // (makeSession then picks pytorch-cuda). An AnalysisResult's config always names one.
     std::shared_ptr<const RuntimeProfile> runtime;
+    // Set: a language model's generation is planned beside this analysis, which is then its
+    // prefill step (generation.h).
+    std::optional<GenerationConfig> generation;
 };
 
 } // namespace fp

@@ -6,6 +6,7 @@
 #include "shapes.h"
 
 #include <QCoreApplication>
+#include <QJsonArray>
 #include <QStringList>
 
 #include <algorithm>
@@ -163,6 +164,29 @@ QJsonObject Session::toJson(bool timeline) const
     QJsonObject root = fp::toJson(*model, result->config, *result, timeline, estimate.get());
     if (budgetBytes() > 0)
         addBudgetJson(root, budgetBytes(), result->totals.peakBytes, *batchFit(), budget.name);
+    if (generation) {
+        const GenerationPlan& g = *generation;
+        QJsonObject o { { "prompt", qint64(g.prompt) },
+                        { "new_tokens", qint64(g.newTokens) },
+                        { "kv_cache_bytes", qint64(g.kvCacheBytes) },
+                        { "prefill_peak_bytes", qint64(g.prefillPeakBytes) },
+                        { "decode_peak_bytes", qint64(g.decodePeakBytes) },
+                        { "peak_bytes", qint64(g.peakBytes) },
+                        { "peak_is_lower_bound", g.peakIsLowerBound },
+                        { "sequence_dim", QString::fromStdString(g.sequenceSymbol) },
+                        { "past_dim", QString::fromStdString(g.pastSymbol) } };
+        if (generationFit) {
+            o.insert("max_batch", qint64(generationFit->maxBatch));
+            o.insert("max_context", qint64(generationFit->maxContext));
+        }
+        if (timeline) {
+            QJsonArray steps;
+            for (int64_t bytes : g.stepPeakBytes)
+                steps.append(qint64(bytes));
+            o.insert("step_peak_bytes", steps);
+        }
+        root.insert("generation", o);
+    }
     return root;
 }
 
@@ -187,6 +211,20 @@ std::string Session::toTable(int layerRows) const
             << (result->memory.accumulationSteps > 1 ? "Largest micro-batch:      " : "Largest batch that fits:  ")
             << batchFitText(found) << '\n';
     }
+    if (generation) {
+        const GenerationPlan& g = *generation;
+        const std::string bound = g.peakIsLowerBound ? "at least " : "";
+        out << "Generation:               prompt " << g.prompt << " + " << g.newTokens << " new tokens (" << g.sequenceSymbol
+            << ", " << g.pastSymbol << "); the layers below are the prefill's\n"
+            << "KV cache at the last token: " << formatBytes(g.kvCacheBytes) << '\n'
+            << "Prefill peak:             " << bound << formatBytes(g.prefillPeakBytes) << '\n'
+            << "Decode peak:              " << bound << formatBytes(g.decodePeakBytes) << " (the last token's)\n"
+            << "Generation peak:          " << bound << formatBytes(g.peakBytes) << '\n';
+        if (generationFit)
+            out << "Largest batch (generation): " << generationFit->maxBatch << '\n'
+                << "Longest context at batch " << result->config.shapes.batch.value_or(1) << ": "
+                << generationFit->maxContext << " tokens (prompt " << g.prompt << " + new)\n";
+    }
     out << '\n' << formatLayers(*model, *result, estimate.get(), layerRows) << formatNotes(*result);
     return out.str();
 }
@@ -207,7 +245,15 @@ Session makeSession(std::shared_ptr<const Model> model, const AnalysisConfig& co
     session.budget = budget;
     if (!model)
         return session;
-    const AnalysisConfig analysed = withRuntime(config, budget);
+    AnalysisConfig analysed = withRuntime(config, budget);
+    if (config.generation) {
+        // The steps a generation plans; the session's own analysis is its prefill.
+        const GenerationConfig& g = *config.generation;
+        session.generation = planGeneration(*model, analysed, g.prompt, g.newTokens);
+        if (budget.bytes && search == FitSearch::Now)
+            session.generationFit = fitGeneration(*model, analysed, g.prompt, g.newTokens, *budget.bytes);
+        analysed = prefillConfig(*model, analysed, g.prompt);
+    }
     session.result = std::make_shared<const AnalysisResult>(analyze(*model, analysed));
     session.model = std::move(model);
     session.performance(); // once per result: the views and exports share it

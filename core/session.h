@@ -7,6 +7,7 @@
 
 #include "analysis.h"
 #include "devices.h"
+#include "generation.h"
 #include "performance.h"
 
 #include <QByteArray>
@@ -42,6 +43,8 @@ struct Session {
     std::shared_ptr<const AnalysisResult> result;
     BudgetChoice budget;
     std::optional<BatchFit> fit; // the largest batch that fits the budget, when searched
+    std::optional<GenerationPlan> generation; // --mode generate: the prefill and decode steps
+    std::optional<GenerationFit> generationFit; // and, with a budget, what fits
     bool fitPending = false; // a search is under way (the window searches on a worker)
 
     bool isValid() const { return model && result; }

@@ -450,6 +450,31 @@ private slots:
     // "footprint-tests"; its 5 nodes, X [1,3,8,8] float32; 762 parameters (4x3x3x3 + 4 + 10x64
     // + 10), no buffers; the figures of deviceAddsLatencyAndEnergy; the peak at the Conv (step
     // 0): weights 3,048 + X 768 + C 1,024 + the im2col workspace 6,912 = 11,752 B.
+    // --mode generate on a 2-layer decoder in onnxruntime-genai's layout (issue 18). By hand, the
+    // KV cache after 7 + 5 tokens at batch 2: 2 layers x 2 (key, value) x 1 KV head x 16 x 12 x 2
+    // x 4 bytes = 6,144 B.
+    void generationJson()
+    {
+        Run r = cli({ "analyze", model("decoder_genai.onnx"), "--mode", "generate", "--prompt", "7", "--new-tokens", "5",
+                      "--batch", "2", "--format", "json", "--timeline", "--fit-memory", "64MiB" });
+        QCOMPARE(r.exitCode, 0);
+        const QJsonObject g = QJsonDocument::fromJson(r.out).object().value("generation").toObject();
+        QCOMPARE(g.value("kv_cache_bytes").toInteger(), qint64(2 * 2 * 1 * 16 * 12 * 2 * 4));
+        QCOMPARE(g.value("peak_bytes").toInteger(),
+                 std::max(g.value("prefill_peak_bytes").toInteger(), g.value("decode_peak_bytes").toInteger()));
+        QCOMPARE(g.value("step_peak_bytes").toArray().size(), 6); // the prefill and 5 decode steps
+        QVERIFY(g.value("max_batch").toInteger() > 2);
+        QVERIFY(g.value("max_context").toInteger() > 12);
+        QCOMPARE(g.value("past_dim").toString(), QStringLiteral("past_sequence_length"));
+
+        r = cli({ "analyze", model("decoder_genai.onnx"), "--mode", "generate", "--prompt", "7" });
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("--new-tokens"), r.err.constData());
+        r = cli({ "analyze", model("tiny_mlp.onnx"), "--mode", "generate", "--prompt", "7", "--new-tokens", "5" });
+        QVERIFY(r.exitCode != 0);
+        QVERIFY2(r.err.contains("no past KV input"), r.err.constData());
+    }
+
     // audio_stft at its default length of 1 sample: the 512-sample Convs cannot run, so what
     // follows them has no shape and is not counted. No figure may then read as certain (issue
     // 17): the peak is "at least", a fit "may" be, the largest batch "at most". At 16000 samples

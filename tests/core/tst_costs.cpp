@@ -2,6 +2,7 @@
 // published counts, the DNN-analyzer and torchsummary figures in the seeds, PyTorch
 // measurements (tests/models/reference.json, written by make_models.py), and hand calculations.
 
+#include "generation.h"
 #include "model_builder.h"
 #include "test_models.h"
 
@@ -525,6 +526,27 @@ private slots:
                 return w.find("'attn' (GroupQueryAttention) cannot compute its output's shape") != std::string::npos;
             }));
         }
+    }
+
+    // A generation plan interpolates its decode steps; the interpolation must equal analysing
+    // each step (sequence 1, past P + t - 1) on its own, and the prefill the prompt's step.
+    void generationStepsMatchTheirAnalyses()
+    {
+        const Model m = test::loadModel("decoder_genai.onnx");
+        AnalysisConfig config;
+        config.shapes.batch = 3;
+        const GenerationPlan plan = planGeneration(m, config, 9, 6);
+        QCOMPARE(plan.stepPeakBytes.size(), size_t(7));
+        const auto peakAt = [&](int64_t sequence, int64_t past) {
+            AnalysisConfig c = config;
+            c.shapes.dims = { { "sequence_length", sequence }, { "past_sequence_length", past },
+                              { "total_sequence_length", past + sequence } };
+            return analyze(m, c).totals.peakBytes;
+        };
+        QCOMPARE(plan.stepPeakBytes[0], peakAt(9, 0));
+        for (int64_t t = 1; t <= 6; ++t)
+            QCOMPARE(plan.stepPeakBytes[size_t(t)], peakAt(1, 9 + t - 1));
+        QCOMPARE(plan.kvCacheBytes, int64_t(2 * 2 * 1 * 16 * 15 * 3 * 4));
     }
 
     // Third-party files from npm (tests/fuzz/seeds/README.md), against figures counted from the

@@ -32,6 +32,10 @@ Hand-built with onnx.helper:
   tf_style_nhwc.onnx        tf2onnx-like NHWC graph: input "input:0" [unk__12,224,224,3], Transpose/Conv/Relu/Transpose/
                             ReduceMean/MatMul/Add, opset 13
   paddle_style_constants.onnx  paddle2onnx-like graph, weights held in Constant nodes (inline real values), opset 11
+  decoder_genai.onnx        onnxruntime-genai-style 2-layer decoder: input_ids, attention_mask [batch,
+                            total_sequence_length], past_key_values.N.key/value [batch, 1, past_sequence_length, 16];
+                            SimplifiedLayerNormalization, MatMulNBits (4-bit) Q/K/V/O, GroupQueryAttention (4 heads,
+                            1 KV head), present.N.key/value; com.microsoft opset 1
   audio_stft.onnx           openWakeWord-melspectrogram-like: samples [1, ?] (an anonymous length) -> Unsqueeze ->
                             Conv(W[257,1,512], stride 160) real and imaginary -> squared and summed, opset 13
   tiny_mlp.onnx             X[2,4] -> Gemm(W[3,4],transB=1,b[3]) -> Relu -> MatMul(W2[3,5]) -> Y[2,5], inline weights
@@ -927,6 +931,73 @@ def build_audio_stft():
                   "trainable_params": 2 * 257 * 512}
 
 
+def build_decoder_genai():
+    """A small decoder in onnxruntime-genai's layout (its model builder's names and operators):
+    hidden 64, 4 query heads and 1 KV head of 16, vocabulary 100, two layers, weights packed to
+    4 bits in blocks of 32. The KV cache after P + T tokens at batch B is 2 layers x 2 (key,
+    value) x 1 head x 16 x (P + T) x B x 4 bytes."""
+    name = "decoder_genai"
+    hidden, heads, kv_heads, head, vocab, layers = 64, 4, 1, 16, 100, 2
+    inits = [numpy_helper.from_array(np.zeros((vocab, hidden), np.float32), "model.embed_tokens.weight"),
+             numpy_helper.from_array(np.array([1], np.int64), "one"),
+             numpy_helper.from_array(np.array([1], np.int64), "axis1")]
+    nodes = [
+        helper.make_node("Gather", ["model.embed_tokens.weight", "input_ids"], ["h0"], name="/model/embed_tokens/Gather"),
+        helper.make_node("ReduceSum", ["attention_mask", "axis1"], ["mask_sum"], name="/model/attn_mask_reformat/ReduceSum", keepdims=0),
+        helper.make_node("Sub", ["mask_sum", "one"], ["mask_sub"], name="/model/attn_mask_reformat/Sub"),
+        helper.make_node("Cast", ["mask_sub"], ["seqlens_k"], name="/model/attn_mask_reformat/Cast", to=TensorProto.INT32),
+        helper.make_node("Shape", ["attention_mask"], ["mask_shape"], name="/model/attn_mask_reformat/Shape"),
+        helper.make_node("Gather", ["mask_shape", "one"], ["total_len64"], name="/model/attn_mask_reformat/Gather", axis=0),
+        helper.make_node("Squeeze", ["total_len64"], ["total_len64s"], name="/model/attn_mask_reformat/Squeeze"),
+        helper.make_node("Cast", ["total_len64s"], ["total_seq_len"], name="/model/attn_mask_reformat/Cast_1", to=TensorProto.INT32),
+    ]
+
+    def packed(prefix, n):
+        inits.append(numpy_helper.from_array(np.zeros((n, hidden // 32, 16), np.uint8), prefix + ".qweight"))
+        inits.append(numpy_helper.from_array(np.zeros((n * (hidden // 32),), np.float32), prefix + ".scales"))
+        return [prefix + ".qweight", prefix + ".scales"]
+
+    inputs = [_vi("input_ids", TensorProto.INT64, ["batch_size", "sequence_length"]),
+              _vi("attention_mask", TensorProto.INT64, ["batch_size", "total_sequence_length"])]
+    outputs = []
+    x = "h0"
+    for i in range(layers):
+        p = f"/model/layers.{i}"
+        inits.append(numpy_helper.from_array(np.ones((hidden,), np.float32), f"model.layers.{i}.input_layernorm.weight"))
+        nodes.append(helper.make_node("SimplifiedLayerNormalization", [x, f"model.layers.{i}.input_layernorm.weight"],
+                                      [f"{p}/norm"], name=f"{p}/input_layernorm/LayerNorm", axis=-1, epsilon=1e-6))
+        for proj, n in (("q", heads * head), ("k", kv_heads * head), ("v", kv_heads * head)):
+            nodes.append(helper.make_node("MatMulNBits", [f"{p}/norm"] + packed(f"model.layers.{i}.attn.{proj}_proj", n),
+                                          [f"{p}/{proj}"], name=f"{p}/attn/{proj}_proj/MatMul_Q4", domain="com.microsoft",
+                                          K=hidden, N=n, bits=4, block_size=32))
+        for kv in ("key", "value"):
+            inputs.append(_vi(f"past_key_values.{i}.{kv}", TensorProto.FLOAT,
+                              ["batch_size", kv_heads, "past_sequence_length", head]))
+            outputs.append(_vi(f"present.{i}.{kv}", TensorProto.FLOAT, ["batch_size", kv_heads, "total_sequence_length", head]))
+        nodes.append(helper.make_node("GroupQueryAttention",
+                                      [f"{p}/q", f"{p}/k", f"{p}/v", f"past_key_values.{i}.key", f"past_key_values.{i}.value",
+                                       "seqlens_k", "total_seq_len"],
+                                      [f"{p}/attn_out", f"present.{i}.key", f"present.{i}.value"],
+                                      name=f"{p}/attn/GroupQueryAttention", domain="com.microsoft",
+                                      num_heads=heads, kv_num_heads=kv_heads))
+        nodes.append(helper.make_node("MatMulNBits", [f"{p}/attn_out"] + packed(f"model.layers.{i}.attn.o_proj", hidden),
+                                      [f"{p}/o"], name=f"{p}/attn/o_proj/MatMul_Q4", domain="com.microsoft",
+                                      K=hidden, N=hidden, bits=4, block_size=32))
+        nodes.append(helper.make_node("Add", [x, f"{p}/o"], [f"{p}/residual"], name=f"{p}/residual/Add"))
+        x = f"{p}/residual"
+    inits.append(numpy_helper.from_array(np.zeros((hidden, vocab), np.float32), "lm_head.weight"))
+    nodes.append(helper.make_node("MatMul", [x, "lm_head.weight"], ["logits"], name="/lm_head/MatMul"))
+    outputs.insert(0, _vi("logits", TensorProto.FLOAT, ["batch_size", "sequence_length", vocab]))
+    g = helper.make_graph(nodes, "decoder-genai", inputs, outputs, initializer=inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 14), helper.make_opsetid("com.microsoft", 1)],
+                          producer_name="footprint-tests")
+    m.ir_version = 8
+    path = save_stripped(m, name)
+    return path, {"note": "hand-built in onnxruntime-genai's layout; KV cache after P + T tokens at batch B: "
+                          "2 x 2 x 1 x 16 x (P + T) x B x 4 bytes",
+                  "trainable_params": vocab * hidden * 2 + layers * (hidden + hidden * (heads * head + 2 * kv_heads * head) + hidden * hidden)}
+
+
 TINY_MLP_W = [[0.1, -0.2, 0.3, -0.4], [0.5, 0.6, -0.7, 0.8], [-0.9, 1.0, 1.1, -1.2]]
 TINY_MLP_B = [0.1, -0.1, 0.2]
 TINY_MLP_W2 = [[1.0, 0.0, -1.0, 0.5, 2.0], [0.0, 1.0, 1.0, -0.5, 1.0], [1.0, -1.0, 0.0, 0.25, -2.0]]
@@ -1003,6 +1074,7 @@ BUILDERS = {
     "tf_style_nhwc": build_tf_style,
     "paddle_style_constants": build_paddle_style,
     "audio_stft": build_audio_stft,
+    "decoder_genai": build_decoder_genai,
     "tiny_mlp": build_tiny_mlp,
     "tiny_conv": build_tiny_conv,
 }
