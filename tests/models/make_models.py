@@ -36,6 +36,8 @@ Hand-built with onnx.helper:
                             total_sequence_length], past_key_values.N.key/value [batch, 1, past_sequence_length, 16];
                             SimplifiedLayerNormalization, MatMulNBits (4-bit) Q/K/V/O, GroupQueryAttention (4 heads,
                             1 KV head), present.N.key/value; com.microsoft opset 1
+  llama7b_genai.onnx        LLaMA-7B's shapes (32 layers, hidden 4096, 32 heads, ffn 11008, vocabulary 32000, fp16)
+                            in onnxruntime-genai's layout with plain MatMul weights, external data absent
   audio_stft.onnx           openWakeWord-melspectrogram-like: samples [1, ?] (an anonymous length) -> Unsqueeze ->
                             Conv(W[257,1,512], stride 160) real and imaginary -> squared and summed, opset 13
   tiny_mlp.onnx             X[2,4] -> Gemm(W[3,4],transB=1,b[3]) -> Relu -> MatMul(W2[3,5]) -> Y[2,5], inline weights
@@ -998,6 +1000,90 @@ def build_decoder_genai():
                   "trainable_params": vocab * hidden * 2 + layers * (hidden + hidden * (heads * head + 2 * kv_heads * head) + hidden * hidden)}
 
 
+def build_llama7b_genai():
+    """LLaMA-7B's shapes, weight-free (issue 18 checks llm-analysis's published example against
+    it): 6,738,415,616 parameters; at batch 1 after 512 + 32 tokens the fp16 KV cache is
+    2 x 32 x 4096 x 544 x 2 bytes = 285,212,672 B."""
+    name = "llama7b_genai"
+    hidden, heads, ffn, vocab, layers = 4096, 32, 11008, 32000, 32
+    f16 = TensorProto.FLOAT16
+
+    def weight(wname, dims):
+        t = TensorProto()
+        t.name = wname
+        t.data_type = f16
+        t.dims.extend(dims)
+        t.data_location = TensorProto.EXTERNAL
+        e = t.external_data.add()
+        e.key, e.value = "location", name + ".weights"
+        return t
+
+    inits = [weight("model.embed_tokens.weight", [vocab, hidden]),
+             numpy_helper.from_array(np.array([1], np.int64), "one"),
+             numpy_helper.from_array(np.array([1], np.int64), "axis1")]
+    nodes = [
+        helper.make_node("Gather", ["model.embed_tokens.weight", "input_ids"], ["h0"], name="/model/embed_tokens/Gather"),
+        helper.make_node("ReduceSum", ["attention_mask", "axis1"], ["mask_sum"], name="/model/attn_mask_reformat/ReduceSum", keepdims=0),
+        helper.make_node("Sub", ["mask_sum", "one"], ["mask_sub"], name="/model/attn_mask_reformat/Sub"),
+        helper.make_node("Cast", ["mask_sub"], ["seqlens_k"], name="/model/attn_mask_reformat/Cast", to=TensorProto.INT32),
+        helper.make_node("Shape", ["attention_mask"], ["mask_shape"], name="/model/attn_mask_reformat/Shape"),
+        helper.make_node("Gather", ["mask_shape", "one"], ["total_len64"], name="/model/attn_mask_reformat/Gather", axis=0),
+        helper.make_node("Squeeze", ["total_len64"], ["total_len64s"], name="/model/attn_mask_reformat/Squeeze"),
+        helper.make_node("Cast", ["total_len64s"], ["total_seq_len"], name="/model/attn_mask_reformat/Cast_1", to=TensorProto.INT32),
+    ]
+    inputs = [_vi("input_ids", TensorProto.INT64, ["batch_size", "sequence_length"]),
+              _vi("attention_mask", TensorProto.INT64, ["batch_size", "total_sequence_length"])]
+    outputs = []
+    x = "h0"
+    for i in range(layers):
+        p, w = f"/model/layers.{i}", f"model.layers.{i}"
+        inits += [weight(f"{w}.input_layernorm.weight", [hidden]), weight(f"{w}.post_attention_layernorm.weight", [hidden])]
+        nodes.append(helper.make_node("SimplifiedLayerNormalization", [x, f"{w}.input_layernorm.weight"], [f"{p}/norm1"],
+                                      name=f"{p}/input_layernorm/LayerNorm", axis=-1, epsilon=1e-6))
+        for proj in "qkv":
+            inits.append(weight(f"{w}.attn.{proj}_proj.weight", [hidden, hidden]))
+            nodes.append(helper.make_node("MatMul", [f"{p}/norm1", f"{w}.attn.{proj}_proj.weight"], [f"{p}/{proj}"],
+                                          name=f"{p}/attn/{proj}_proj/MatMul"))
+        for kv in ("key", "value"):
+            inputs.append(_vi(f"past_key_values.{i}.{kv}", f16, ["batch_size", heads, "past_sequence_length", hidden // heads]))
+            outputs.append(_vi(f"present.{i}.{kv}", f16, ["batch_size", heads, "total_sequence_length", hidden // heads]))
+        nodes.append(helper.make_node("GroupQueryAttention",
+                                      [f"{p}/q", f"{p}/k", f"{p}/v", f"past_key_values.{i}.key", f"past_key_values.{i}.value",
+                                       "seqlens_k", "total_seq_len"],
+                                      [f"{p}/attn_out", f"present.{i}.key", f"present.{i}.value"],
+                                      name=f"{p}/attn/GroupQueryAttention", domain="com.microsoft",
+                                      num_heads=heads, kv_num_heads=heads))
+        inits.append(weight(f"{w}.attn.o_proj.weight", [hidden, hidden]))
+        nodes += [helper.make_node("MatMul", [f"{p}/attn_out", f"{w}.attn.o_proj.weight"], [f"{p}/o"], name=f"{p}/attn/o_proj/MatMul"),
+                  helper.make_node("SkipSimplifiedLayerNormalization", [f"{p}/o", x, f"{w}.post_attention_layernorm.weight"],
+                                   [f"{p}/norm2", "", "", f"{p}/residual1"], name=f"{p}/post_attention_layernorm/SkipLayerNorm",
+                                   domain="com.microsoft", epsilon=1e-6)]
+        for proj, dims in (("gate", [hidden, ffn]), ("up", [hidden, ffn]), ("down", [ffn, hidden])):
+            inits.append(weight(f"{w}.mlp.{proj}_proj.weight", dims))
+        nodes += [helper.make_node("MatMul", [f"{p}/norm2", f"{w}.mlp.gate_proj.weight"], [f"{p}/gate"], name=f"{p}/mlp/gate_proj/MatMul"),
+                  helper.make_node("MatMul", [f"{p}/norm2", f"{w}.mlp.up_proj.weight"], [f"{p}/up"], name=f"{p}/mlp/up_proj/MatMul"),
+                  helper.make_node("Sigmoid", [f"{p}/gate"], [f"{p}/gate_sig"], name=f"{p}/mlp/act_fn/Sigmoid"),
+                  helper.make_node("Mul", [f"{p}/gate", f"{p}/gate_sig"], [f"{p}/silu"], name=f"{p}/mlp/act_fn/Mul"),
+                  helper.make_node("Mul", [f"{p}/silu", f"{p}/up"], [f"{p}/gated"], name=f"{p}/mlp/Mul"),
+                  helper.make_node("MatMul", [f"{p}/gated", f"{w}.mlp.down_proj.weight"], [f"{p}/down"], name=f"{p}/mlp/down_proj/MatMul"),
+                  helper.make_node("Add", [f"{p}/residual1", f"{p}/down"], [f"{p}/out"], name=f"{p}/residual/Add")]
+        x = f"{p}/out"
+    inits += [weight("model.norm.weight", [hidden]), weight("lm_head.weight", [hidden, vocab])]
+    nodes += [helper.make_node("SimplifiedLayerNormalization", [x, "model.norm.weight"], ["final"], name="/model/norm/LayerNorm",
+                               axis=-1, epsilon=1e-6),
+              helper.make_node("MatMul", ["final", "lm_head.weight"], ["logits"], name="/lm_head/MatMul")]
+    outputs.insert(0, _vi("logits", f16, ["batch_size", "sequence_length", vocab]))
+    g = helper.make_graph(nodes, "llama7b-genai", inputs, outputs, initializer=inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 14), helper.make_opsetid("com.microsoft", 1)],
+                          producer_name="footprint-tests")
+    m.ir_version = 8
+    path = os.path.join(HERE, name + ".onnx")
+    onnx.save_model(m, path)  # its external data was never written
+    return path, {"note": "weight-free LLaMA-7B shapes in genai's layout; llm-analysis's example: 6,738,415,616 "
+                          "parameters, KV cache 285.2 MB at batch 1 with 512 + 32 tokens (fp16)",
+                  "trainable_params": 6738415616}
+
+
 TINY_MLP_W = [[0.1, -0.2, 0.3, -0.4], [0.5, 0.6, -0.7, 0.8], [-0.9, 1.0, 1.1, -1.2]]
 TINY_MLP_B = [0.1, -0.1, 0.2]
 TINY_MLP_W2 = [[1.0, 0.0, -1.0, 0.5, 2.0], [0.0, 1.0, 1.0, -0.5, 1.0], [1.0, -1.0, 0.0, 0.25, -2.0]]
@@ -1075,6 +1161,7 @@ BUILDERS = {
     "paddle_style_constants": build_paddle_style,
     "audio_stft": build_audio_stft,
     "decoder_genai": build_decoder_genai,
+    "llama7b_genai": build_llama7b_genai,
     "tiny_mlp": build_tiny_mlp,
     "tiny_conv": build_tiny_conv,
 }
