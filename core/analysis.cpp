@@ -667,6 +667,21 @@ AnalysisResult analyze(const Model& model, const AnalysisConfig& config)
 
     Totals& t = r.totals;
     t.params = cost.params;
+    // The weights' own floating-point type, by bytes.
+    int64_t byType[3] = { 0, 0, 0 }; // fp32 (and wider), fp16, bf16
+    for (int init : graph.initializers) {
+        const TensorInfo& w = r.shapes.tensors[size_t(init)];
+        const int64_t bytes = std::max<int64_t>(w.elements(), 0);
+        if (w.dtype == DType::Float16)
+            byType[1] = satAdd(byType[1], bytes);
+        else if (w.dtype == DType::BFloat16)
+            byType[2] = satAdd(byType[2], bytes);
+        else if (isFloating(w.dtype))
+            byType[0] = satAdd(byType[0], bytes);
+    }
+    r.storedPrecision = byType[1] > byType[0] && byType[1] >= byType[2] ? Precision::FP16
+        : byType[2] > byType[0]                                        ? Precision::BF16
+                                                                       : Precision::FP32;
     t.buffers = cost.buffers;
     t.paramBytes = cost.weightBytes;
     t.macs = cost.macs;

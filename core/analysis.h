@@ -78,6 +78,9 @@ struct AnalysisResult {
     // the first warning). Empty otherwise.
     std::string evalExportCaveat;
     std::vector<int> tiedCopies; // per value: the weight it is a stored copy of, or -1 (see tiedWeightCopies)
+    // The precision the model's floating-point weights are stored in, by bytes (FP16 for an fp16
+    // export): what Precision::Model computes in, and so the roof its time is taken under.
+    Precision storedPrecision = Precision::FP32;
 };
 
 AnalysisResult analyze(const Model& model, const AnalysisConfig& config);

@@ -57,16 +57,24 @@ struct Step {
     int64_t peak = 0;
     int64_t kv = 0;
     bool lowerBound = false;
+    bool timed = false;
+    double seconds = 0;
 };
 
-Step analyzeStep(const Model& model, AnalysisConfig config, const StepSymbols& s, int64_t sequence, int64_t past)
+Step analyzeStep(const Model& model, AnalysisConfig config, const StepSymbols& s, int64_t sequence, int64_t past,
+                 const PerformanceConfig* performance)
 {
     config.shapes.dims[s.sequence] = sequence;
     config.shapes.dims[s.past] = past;
     if (!s.total.empty())
         config.shapes.dims[s.total] = satAdd(past, sequence);
     const AnalysisResult r = analyze(model, config);
-    Step step { r.totals.peakBytes, 0, !r.unknownShapes.empty() };
+    Step step { r.totals.peakBytes, 0, !r.unknownShapes.empty(), false, 0 };
+    if (performance) {
+        const PerformanceEstimate estimate = estimatePerformance(r, config, *performance);
+        step.timed = estimate.hasRoofline();
+        step.seconds = estimate.seconds;
+    }
     for (int out : model.graph.outputs) {
         if (contains(model.graph.values[size_t(out)].name, "present"))
             step.kv = satAdd(step.kv, tensorBytes(r.shapes.tensors[size_t(out)], config.precision));
@@ -88,7 +96,8 @@ AnalysisConfig prefillConfig(const Model& model, AnalysisConfig config, int64_t 
     return config;
 }
 
-GenerationPlan planGeneration(const Model& model, const AnalysisConfig& config, int64_t prompt, int64_t newTokens)
+GenerationPlan planGeneration(const Model& model, const AnalysisConfig& config, int64_t prompt, int64_t newTokens,
+                              const PerformanceConfig* performance)
 {
     if (prompt < 1 || newTokens < 1)
         throw std::runtime_error("generation needs a prompt of at least 1 token and at least 1 new token");
@@ -104,9 +113,16 @@ GenerationPlan planGeneration(const Model& model, const AnalysisConfig& config, 
     plan.sequenceSymbol = s.sequence;
     plan.pastSymbol = s.past;
     plan.totalSymbol = s.total;
-    const Step prefill = analyzeStep(model, config, s, prompt, 0);
-    const Step first = analyzeStep(model, config, s, 1, prompt);
-    const Step last = newTokens > 1 ? analyzeStep(model, config, s, 1, satAdd(prompt, newTokens - 1)) : first;
+    const Step prefill = analyzeStep(model, config, s, prompt, 0, performance);
+    const Step first = analyzeStep(model, config, s, 1, prompt, performance);
+    const Step last = newTokens > 1 ? analyzeStep(model, config, s, 1, satAdd(prompt, newTokens - 1), performance) : first;
+    plan.hasLatency = prefill.timed && first.timed && last.timed;
+    if (plan.hasLatency) {
+        plan.prefillSeconds = prefill.seconds;
+        plan.firstDecodeSeconds = first.seconds;
+        plan.lastDecodeSeconds = last.seconds;
+        plan.totalSeconds = prefill.seconds + double(newTokens) * (first.seconds + last.seconds) / 2;
+    }
     plan.analyses = newTokens > 1 ? 3 : 2;
     plan.prefillPeakBytes = prefill.peak;
     plan.decodePeakBytes = std::max(first.peak, last.peak);

@@ -6,6 +6,7 @@
 // present.N.value outputs hold.
 
 #include "analysis.h"
+#include "performance.h"
 
 #include <cstdint>
 #include <string>
@@ -29,6 +30,14 @@ struct GenerationPlan {
     std::vector<int64_t> stepPeakBytes;
     int analyses = 0;
     bool peakIsLowerBound = false; // an analysis left tensors of unknown shape out
+    // With a device that has roofs: the roofline's time for the prefill and for one decode step
+    // (the first token's and the last's: a step reads the weights and the cache, which grows),
+    // and for the whole generation (the steps between interpolated as their peaks are).
+    bool hasLatency = false;
+    double prefillSeconds = 0;
+    double firstDecodeSeconds = 0;
+    double lastDecodeSeconds = 0;
+    double totalSeconds = 0;
 };
 
 // `config` with the dims of the prefill step (the prompt's tokens, an empty past) set: the
@@ -38,7 +47,8 @@ AnalysisConfig prefillConfig(const Model& model, AnalysisConfig config, int64_t 
 // Plans `prompt` + `newTokens` at `config` (its batch and other dims). Throws std::runtime_error
 // with the reason when the model has no past KV input or no sequence dim to step through, or
 // when P < 1 or T < 1.
-GenerationPlan planGeneration(const Model& model, const AnalysisConfig& config, int64_t prompt, int64_t newTokens);
+GenerationPlan planGeneration(const Model& model, const AnalysisConfig& config, int64_t prompt, int64_t newTokens,
+                              const PerformanceConfig* performance = nullptr);
 
 // With a budget: the largest batch whose generation peak fits (0: not even batch 1), and the
 // longest context (prompt + new tokens, the prompt as given) that fits at the configured batch

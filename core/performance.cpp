@@ -28,7 +28,9 @@ PerformanceEstimate estimatePerformance(const AnalysisResult& result, const Anal
     PerformanceEstimate e;
     // Energy follows the arithmetic's own width; the time, the units that run it.
     // Autocast runs the matrix products, which dominate the time, in its low precision.
-    const Precision compute = config.training.recipe.autocast.value_or(config.precision);
+    // "As stored" computes in the weights' own type: an fp16 export runs on the FP16 roof.
+    const Precision chosen = config.precision == Precision::Model ? result.storedPrecision : config.precision;
+    const Precision compute = config.training.recipe.autocast.value_or(chosen);
     const int p = precisionIndex(compute);
     e.peakPrecision = peakPrecisionIndex(performance.device, compute);
     e.peakFlops = performance.device.peakFlops[e.peakPrecision] * performance.efficiency;

