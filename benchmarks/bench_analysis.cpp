@@ -7,6 +7,7 @@
 
 #include "analysis.h"
 #include "devices.h"
+#include "generation.h"
 #include "model_reader.h"
 
 #include <onnx/onnx_pb.h>
@@ -134,6 +135,21 @@ void BM_LargestBatch_ResNet50_Training(benchmark::State& state)
     state.counters["analyses"] = analyses;
 }
 
+// Re-planning a generation after a slider move (issue 18): LLaMA-7B's shapes, a 4,096-token
+// prompt and 32,768 new tokens, each iteration a new batch; the target is under 50 ms.
+void BM_Generation_Llama7B_4kPrompt_32kTokens(benchmark::State& state)
+{
+    const fp::Model model = fp::readModel(sourceModel("llama7b_genai.onnx"));
+    int64_t batch = 0;
+    for (auto _ : state) {
+        fp::AnalysisConfig config;
+        batch = batch % 8 + 1;
+        config.shapes.batch = batch;
+        benchmark::DoNotOptimize(fp::planGeneration(model, config, 4096, 32768));
+    }
+    state.counters["nodes"] = double(model.graph.nodes.size());
+}
+
 } // namespace
 
 BENCHMARK(BM_OpenAndAnalyze_ResNet50_100MB)->Unit(benchmark::kMillisecond);
@@ -144,5 +160,6 @@ BENCHMARK(BM_Reanalyze_GPT2_12L)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Reanalyze_ResNet50_Training)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Reanalyze_GPT2_12L_Training)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_LargestBatch_ResNet50_Training)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Generation_Llama7B_4kPrompt_32kTokens)->Unit(benchmark::kMillisecond);
 
 BENCHMARK_MAIN();
