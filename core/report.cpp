@@ -195,6 +195,20 @@ QJsonObject toJson(const Model& model, const AnalysisConfig& config, const Analy
         livePeak.append(QJsonObject { { "name", q(b.name) },
                                       { "category", categoryName(b.category) },
                                       { "bytes", qint64(b.bytes) } });
+    // Weights packed below 8 bits (MatMulNBits): their logical parameters and what they store.
+    QJsonArray quantized;
+    for (const LayerResult& layer : r.layers) {
+        const Node& node = model.graph.nodes[size_t(layer.node)];
+        if (node.opType != "MatMulNBits" || node.domain != "com.microsoft" || node.input(1) < 0)
+            continue;
+        quantized.append(QJsonObject { { "name", q(model.graph.values[size_t(node.input(1))].name) },
+                                       { "layer", q(node.name) },
+                                       { "bits", qint64(node.attrInt("bits", 4)) },
+                                       { "block_size", qint64(node.attrInt("block_size", 0)) },
+                                       { "params", qint64(satMul(std::max<int64_t>(node.attrInt("K", 0), 0),
+                                                                 std::max<int64_t>(node.attrInt("N", 0), 0))) },
+                                       { "stored_bytes", qint64(layer.weightBytes) } });
+    }
     QJsonObject root {
         { "model",
           QJsonObject { { "path", q(model.path) },
@@ -236,6 +250,7 @@ QJsonObject toJson(const Model& model, const AnalysisConfig& config, const Analy
         { "layers", layers },
         { "live_at_peak", livePeak },
         { "unknown_shapes", strings(r.unknownShapes) },
+        { "quantized_weights", quantized },
         { "unsupported_ops", strings(r.unsupportedOps) },
         { "warnings", strings(r.warnings) },
     };

@@ -466,6 +466,15 @@ private slots:
         QVERIFY(g.value("max_batch").toInteger() > 2);
         QVERIFY(g.value("max_context").toInteger() > 12);
         QCOMPARE(g.value("past_dim").toString(), QStringLiteral("past_sequence_length"));
+        // Its 8 packed weights (Q, K, V, O of 2 layers): the first, Q of layer 0, is 64 x 64
+        // parameters stored as 64 x 2 blocks x 16 bytes and 128 float scales = 2,560 B.
+        const QJsonArray quantized = QJsonDocument::fromJson(r.out).object().value("quantized_weights").toArray();
+        QCOMPARE(quantized.size(), 8);
+        const QJsonObject q0 = quantized.first().toObject();
+        QCOMPARE(q0.value("name").toString(), QStringLiteral("model.layers.0.attn.q_proj.qweight"));
+        QCOMPARE(q0.value("bits").toInt(), 4);
+        QCOMPARE(q0.value("params").toInteger(), qint64(64 * 64));
+        QCOMPARE(q0.value("stored_bytes").toInteger(), qint64(64 * 2 * 16 + 128 * 4));
 
         r = cli({ "analyze", model("decoder_genai.onnx"), "--mode", "generate", "--prompt", "7" });
         QCOMPARE(r.exitCode, 2);
