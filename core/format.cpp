@@ -1,5 +1,6 @@
 #include "format.h"
 
+#include "devices.h"
 #include "shapes.h"
 
 #include <cstdio>

@@ -4,13 +4,12 @@
 // window (widgets/formatting.h wraps these for the views), so that a figure reads the same
 // wherever it is shown.
 
-#include "devices.h"
-
 #include <cstdint>
 #include <string>
 
 namespace fp {
 
+struct BatchFit;
 struct TensorInfo;
 
 // "12.3 MiB", "1.50 GiB": binary units, as torchsummary and nvidia-smi report.

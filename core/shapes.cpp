@@ -1,5 +1,6 @@
 #include "shapes.h"
 
+#include "format.h"
 #include "shape_rules.h"
 
 #include "onnx_fallback.h"
@@ -7,7 +8,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <set>
 #include <functional>
 #include <numeric>
 #include <unordered_map>
@@ -179,16 +179,24 @@ private:
 
 } // namespace
 
+namespace {
+
+// A plain symbol has no operator: most dims, which then need no parsing.
+bool mayBeExpression(const std::string& text)
+{
+    return text.find_first_of("+-*/%(") != std::string::npos;
+}
+
+} // namespace
+
 std::vector<std::string> dimExpressionSymbols(const std::string& symbol)
 {
-    return DimExpression(symbol, nullptr).names();
+    return mayBeExpression(symbol) ? DimExpression(symbol, nullptr).names() : std::vector<std::string> {};
 }
 
 std::optional<int64_t> evaluateDimExpression(const std::string& text, const std::map<std::string, int64_t>& symbols)
 {
-    if (dimExpressionSymbols(text).empty() && text.find_first_of("+-*/%(") == std::string::npos)
-        return std::nullopt; // a plain symbol
-    return DimExpression(text, &symbols).value();
+    return mayBeExpression(text) ? DimExpression(text, &symbols).value() : std::nullopt;
 }
 
 TensorInfo declaredInfo(const Value& value, const std::map<std::string, int64_t>& symbols)
@@ -281,18 +289,22 @@ ShapeResult resolveInputs(const Graph& graph, const ShapeConfig& config)
     r.tensors.resize(graph.values.size());
     // Only the symbols this model declares: a setting made for another model (the window keeps
     // them across files) must not be carried into this one's figures, titles or exports.
-    std::set<std::string> declared;
-    for (const Value& v : graph.values) {
-        for (const Dim& d : v.declaredShape) {
-            if (d.symbol.empty())
-                continue;
-            declared.insert(d.symbol);
-            for (const std::string& part : dimExpressionSymbols(d.symbol))
-                declared.insert(part);
+    const auto declares = [&graph](const std::string& symbol) {
+        for (const Value& v : graph.values) {
+            for (const Dim& d : v.declaredShape) {
+                if (d.symbol == symbol)
+                    return true;
+                if (d.symbol.find(symbol) != std::string::npos) {
+                    const std::vector<std::string> parts = dimExpressionSymbols(d.symbol);
+                    if (std::find(parts.begin(), parts.end(), symbol) != parts.end())
+                        return true;
+                }
+            }
         }
-    }
+        return false;
+    };
     for (const auto& [name, value] : config.dims) {
-        if (declared.count(name))
+        if (declares(name))
             r.symbols[name] = value;
         else
             r.ignoredSymbols.push_back(name);
@@ -483,6 +495,10 @@ void noteUncomputable(const Graph& graph, const Node& node, ShapeResult& result,
     if (result.uncomputable >= kMaxNotes || node.opType == "If" || node.opType == "Loop" || node.opType == "Scan"
         || (!node.domain.empty() && node.domain != "ai.onnx.ml" && node.domain != "com.microsoft"))
         return;
+    // Outputs first: every node runs through here on every analysis, and almost all are known.
+    if (std::all_of(node.outputs.begin(), node.outputs.end(),
+                    [&](int out) { return out < 0 || result.tensors[size_t(out)].isKnown(); }))
+        return;
     std::string inputs;
     for (int in : node.inputs) {
         if (in < 0)
@@ -490,25 +506,16 @@ void noteUncomputable(const Graph& graph, const Node& node, ShapeResult& result,
         const Value& v = graph.values[size_t(in)];
         const TensorInfo* t = v.isOuterScope ? scope.lookup(v.name) : &result.tensors[size_t(in)];
         if (!t || !t->isKnown())
-            return;
-        if (v.isInitializer || v.isConstantNode)
-            continue;
-        std::string dims;
-        for (int64_t d : t->dims)
-            dims += (dims.empty() ? "" : ", ") + std::to_string(d);
-        inputs += (inputs.empty() ? "[" : " and [") + dims + "]";
+            return; // an unknown inherited, not made here
+        if (!v.isInitializer && !v.isConstantNode)
+            inputs += (inputs.empty() ? "" : " and ") + formatShape(*t);
     }
-    for (int out : node.outputs) {
-        if (out >= 0 && !result.tensors[size_t(out)].isKnown()) {
-            ++result.uncomputable;
-            result.warnings.push_back("'" + node.name + "' (" + node.opType + ") cannot compute its output's shape"
-                                      + (inputs.empty() ? std::string() : " from " + inputs)
-                                      + ": a dimension may be too small for it (a kernel longer than its input),"
-                                        " its attributes may not fit its inputs, or it has no shape rule;"
-                                        " what follows it is unknown and not counted");
-            return;
-        }
-    }
+    ++result.uncomputable;
+    result.warnings.push_back("'" + node.name + "' (" + node.opType + ") cannot compute its output's shape"
+                              + (inputs.empty() ? std::string() : " from " + inputs)
+                              + ": a dimension may be too small for it (a kernel longer than its input),"
+                                " its attributes may not fit its inputs, or it has no shape rule;"
+                                " what follows it is unknown and not counted");
 }
 
 } // namespace
@@ -521,9 +528,9 @@ void inferShapes(const Graph& graph, int64_t opset, ShapeResult& result, const S
         result.tensors[size_t(init)] = declaredInfo(graph.values[size_t(init)], {});
     const ShapeScope scope { &graph, &result.tensors, outer };
     const auto& table = shapeRules();
+    const auto& contrib = rules::contribShapeRules();
     for (int n : graph.order) {
         const Node& node = graph.nodes[size_t(n)];
-        const auto& contrib = rules::contribShapeRules();
         if (node.domain == "com.microsoft" || (node.domain.empty() && node.opType == "SimplifiedLayerNormalization")) {
             if (auto it = contrib.find(node.opType); it != contrib.end()) {
                 Ctx c { graph, node, opset, result.tensors, outer };
