@@ -452,8 +452,7 @@ GraphCost analyzeGraph(const Graph& graph, const ShapeResult& shapes, const Shap
                     // A weight packed to 4 or 8 bits counts as its logical K x N parameters; its
                     // scales and zero points are stored, but are not parameters.
                     if (i == 1)
-                        layer.params = satAdd(layer.params, satMul(std::max<int64_t>(node.attrInt("K", 0), 0),
-                                                                   std::max<int64_t>(node.attrInt("N", 0), 0)));
+                        layer.params = satAdd(layer.params, packedWeightParams(node));
                     else
                         layer.buffers = satAdd(layer.buffers, count);
                 } else if (isParameter(v) && !(top && top->tiedCopies[size_t(index)] >= 0)) {
@@ -631,6 +630,11 @@ void addRecipeWarnings(const Graph& graph, AnalysisResult& r)
 }
 
 } // namespace
+
+int64_t packedWeightParams(const Node& node)
+{
+    return satMul(std::max<int64_t>(node.attrInt("K", 0), 0), std::max<int64_t>(node.attrInt("N", 0), 0));
+}
 
 AnalysisResult analyze(const Model& model, const AnalysisConfig& config)
 {

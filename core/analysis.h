@@ -85,6 +85,9 @@ struct AnalysisResult {
 
 AnalysisResult analyze(const Model& model, const AnalysisConfig& config);
 
+// The logical K x N parameters of a weight a MatMulNBits node packs below 8 bits (its input 1).
+int64_t packedWeightParams(const Node& node);
+
 // Weights stored twice by the exporter: a language model's output projection tied to its token
 // embedding is written as a transposed copy ("onnx::MatMul_675" [768, 50257] beside
 // "wte.weight" [50257, 768]). The copy is in the file but is one parameter in the model.

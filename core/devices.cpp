@@ -8,7 +8,6 @@
 #include "saturating.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <stdexcept>
 
@@ -53,13 +52,9 @@ const std::vector<Device>& builtinDevices()
 
 const Device* findDevice(const std::vector<Device>& devices, const std::string& name)
 {
-    const auto lower = [](std::string s) {
-        std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-        return s;
-    };
-    const std::string wanted = lower(name);
+    const std::string wanted = asciiLower(name);
     for (const Device& d : devices) {
-        if (lower(d.name) == wanted)
+        if (asciiLower(d.name) == wanted)
             return &d;
     }
     return nullptr;

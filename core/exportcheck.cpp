@@ -1,7 +1,6 @@
 #include "exportcheck.h"
 
 #include <algorithm>
-#include <cctype>
 
 namespace fp {
 
@@ -9,9 +8,7 @@ namespace {
 
 bool fromPyTorch(const Model& model)
 {
-    std::string producer = model.producerName;
-    std::transform(producer.begin(), producer.end(), producer.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-    return producer.find("pytorch") != std::string::npos;
+    return asciiLower(model.producerName).find("pytorch") != std::string::npos;
 }
 
 // A node computed from weights alone (a Transpose of a weight before its MatMul): constant

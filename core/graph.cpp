@@ -1,6 +1,7 @@
 #include "graph.h"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <set>
 
@@ -111,6 +112,12 @@ int64_t Model::opsetVersion(const std::string& domain) const
             return o.version;
     }
     return 0;
+}
+
+std::string asciiLower(std::string text)
+{
+    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+    return text;
 }
 
 std::vector<std::string> scopePath(const std::string& nodeName)

@@ -148,6 +148,10 @@ struct Model {
     int64_t opsetVersion(const std::string& domain = {}) const;
 };
 
+// `text` with its ASCII letters lowered: names compared without case (devices, file extensions,
+// exporters, KV inputs).
+std::string asciiLower(std::string text);
+
 // The scope path of a node, from exporter names such as "/layer1/layer1.0/conv1/Conv":
 // {"layer1", "layer1.0", "conv1"}. Empty for flat names.
 std::vector<std::string> scopePath(const std::string& nodeName);

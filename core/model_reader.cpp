@@ -5,7 +5,6 @@
 #include <QFile>
 
 #include <algorithm>
-#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -28,9 +27,7 @@ const ModelFormat* findModelFormat(const std::string& path, const uint8_t* head,
     for (const ModelFormat& format : modelFormats())
         if (format.sniff(head, size))
             return &format;
-    std::string extension = std::filesystem::path(path).extension().string();
-    std::transform(extension.begin(), extension.end(), extension.begin(),
-                   [](unsigned char c) { return char(std::tolower(c)); });
+    const std::string extension = asciiLower(std::filesystem::path(path).extension().string());
     for (const ModelFormat& format : modelFormats())
         if (std::find(format.extensions.begin(), format.extensions.end(), extension) != format.extensions.end())
             return &format;

@@ -205,8 +205,7 @@ QJsonObject toJson(const Model& model, const AnalysisConfig& config, const Analy
                                        { "layer", q(node.name) },
                                        { "bits", qint64(node.attrInt("bits", 4)) },
                                        { "block_size", qint64(node.attrInt("block_size", 0)) },
-                                       { "params", qint64(satMul(std::max<int64_t>(node.attrInt("K", 0), 0),
-                                                                 std::max<int64_t>(node.attrInt("N", 0), 0))) },
+                                       { "params", qint64(packedWeightParams(node)) },
                                        { "stored_bytes", qint64(layer.weightBytes) } });
     }
     QJsonObject root {

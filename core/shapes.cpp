@@ -233,22 +233,16 @@ constexpr int64_t kDefaultImageSize = 224;
 
 namespace {
 
-std::string lowercase(std::string text)
-{
-    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-    return text;
-}
-
 // A KV cache input: named so (Optimum's and onnxruntime-genai's past_key_values.N.key, older
 // exports' past.N, cache_*), or with a dim naming a sequence.
 bool isKvCacheInput(const Value& v)
 {
-    const std::string name = lowercase(v.name);
+    const std::string name = asciiLower(v.name);
     for (const char* word : { "past", "cache", "present" })
         if (name.find(word) != std::string::npos)
             return true;
     for (const Dim& d : v.declaredShape)
-        if (lowercase(d.symbol).find("sequence") != std::string::npos)
+        if (asciiLower(d.symbol).find("sequence") != std::string::npos)
             return true;
     return false;
 }

@@ -63,9 +63,4 @@ QString energyText(double joules)
     return scaled(joules, "J");
 }
 
-QString budgetVerdictText(int64_t budgetBytes, int64_t peakBytes)
-{
-    return QString::fromStdString(budgetVerdict(budgetBytes, peakBytes));
-}
-
 } // namespace fp

@@ -29,7 +29,5 @@ QString exactText(int64_t value, const QLocale& locale = QLocale());
 QString durationText(double seconds);
 // "12.3 mJ", "4.56 µJ".
 QString energyText(double joules);
-// "fits, 1.50 GiB to spare" or "exceeds by 48 B" (budgetVerdict).
-QString budgetVerdictText(int64_t budgetBytes, int64_t peakBytes);
 
 } // namespace fp

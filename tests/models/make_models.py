@@ -933,6 +933,21 @@ def build_audio_stft():
                   "trainable_params": 2 * 257 * 512}
 
 
+def _genai_mask_reformat():
+    """onnxruntime-genai's attention-mask reformat: seqlens_k = sum(mask) - 1 and
+    total_seq_len = mask.shape[1], both int32, as GroupQueryAttention takes them (reads the
+    initializers "one" and "axis1")."""
+    return [
+        helper.make_node("ReduceSum", ["attention_mask", "axis1"], ["mask_sum"], name="/model/attn_mask_reformat/ReduceSum", keepdims=0),
+        helper.make_node("Sub", ["mask_sum", "one"], ["mask_sub"], name="/model/attn_mask_reformat/Sub"),
+        helper.make_node("Cast", ["mask_sub"], ["seqlens_k"], name="/model/attn_mask_reformat/Cast", to=TensorProto.INT32),
+        helper.make_node("Shape", ["attention_mask"], ["mask_shape"], name="/model/attn_mask_reformat/Shape"),
+        helper.make_node("Gather", ["mask_shape", "one"], ["total_len64"], name="/model/attn_mask_reformat/Gather", axis=0),
+        helper.make_node("Squeeze", ["total_len64"], ["total_len64s"], name="/model/attn_mask_reformat/Squeeze"),
+        helper.make_node("Cast", ["total_len64s"], ["total_seq_len"], name="/model/attn_mask_reformat/Cast_1", to=TensorProto.INT32),
+    ]
+
+
 def build_decoder_genai():
     """A small decoder in onnxruntime-genai's layout (its model builder's names and operators):
     hidden 64, 4 query heads and 1 KV head of 16, vocabulary 100, two layers, weights packed to
@@ -945,14 +960,7 @@ def build_decoder_genai():
              numpy_helper.from_array(np.array([1], np.int64), "axis1")]
     nodes = [
         helper.make_node("Gather", ["model.embed_tokens.weight", "input_ids"], ["h0"], name="/model/embed_tokens/Gather"),
-        helper.make_node("ReduceSum", ["attention_mask", "axis1"], ["mask_sum"], name="/model/attn_mask_reformat/ReduceSum", keepdims=0),
-        helper.make_node("Sub", ["mask_sum", "one"], ["mask_sub"], name="/model/attn_mask_reformat/Sub"),
-        helper.make_node("Cast", ["mask_sub"], ["seqlens_k"], name="/model/attn_mask_reformat/Cast", to=TensorProto.INT32),
-        helper.make_node("Shape", ["attention_mask"], ["mask_shape"], name="/model/attn_mask_reformat/Shape"),
-        helper.make_node("Gather", ["mask_shape", "one"], ["total_len64"], name="/model/attn_mask_reformat/Gather", axis=0),
-        helper.make_node("Squeeze", ["total_len64"], ["total_len64s"], name="/model/attn_mask_reformat/Squeeze"),
-        helper.make_node("Cast", ["total_len64s"], ["total_seq_len"], name="/model/attn_mask_reformat/Cast_1", to=TensorProto.INT32),
-    ]
+    ] + _genai_mask_reformat()
 
     def packed(prefix, n):
         inits.append(numpy_helper.from_array(np.zeros((n, hidden // 32, 16), np.uint8), prefix + ".qweight"))
@@ -1023,14 +1031,7 @@ def build_llama7b_genai():
              numpy_helper.from_array(np.array([1], np.int64), "axis1")]
     nodes = [
         helper.make_node("Gather", ["model.embed_tokens.weight", "input_ids"], ["h0"], name="/model/embed_tokens/Gather"),
-        helper.make_node("ReduceSum", ["attention_mask", "axis1"], ["mask_sum"], name="/model/attn_mask_reformat/ReduceSum", keepdims=0),
-        helper.make_node("Sub", ["mask_sum", "one"], ["mask_sub"], name="/model/attn_mask_reformat/Sub"),
-        helper.make_node("Cast", ["mask_sub"], ["seqlens_k"], name="/model/attn_mask_reformat/Cast", to=TensorProto.INT32),
-        helper.make_node("Shape", ["attention_mask"], ["mask_shape"], name="/model/attn_mask_reformat/Shape"),
-        helper.make_node("Gather", ["mask_shape", "one"], ["total_len64"], name="/model/attn_mask_reformat/Gather", axis=0),
-        helper.make_node("Squeeze", ["total_len64"], ["total_len64s"], name="/model/attn_mask_reformat/Squeeze"),
-        helper.make_node("Cast", ["total_len64s"], ["total_seq_len"], name="/model/attn_mask_reformat/Cast_1", to=TensorProto.INT32),
-    ]
+    ] + _genai_mask_reformat()
     inputs = [_vi("input_ids", TensorProto.INT64, ["batch_size", "sequence_length"]),
               _vi("attention_mask", TensorProto.INT64, ["batch_size", "total_sequence_length"])]
     outputs = []
