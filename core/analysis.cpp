@@ -296,18 +296,14 @@ OpCost contribCost(const Node& node, const std::vector<const TensorInfo*>& in, c
         c.flops = satMul(elements, 8);
     } else if (op == "FastGelu" || op == "BiasGelu" || op == "Gelu" || op == "QuickGelu") {
         c.flops = satMul(elements, 8);
+    } else if (op == "GatherBlockQuantized" || op == "DequantizeLinear" || op == "QuantizeLinear") {
+        c.flops = satMul(elements, 2); // a zero point and a scale per element
     } else if (op == "RotaryEmbedding" || op == "BiasAdd") {
         c.flops = satMul(elements, 3);
     } else {
         c.known = false;
     }
     return c;
-}
-
-// MatMulNBits' packed weight (input 1), its scales, zero points and group indices (2 to 4).
-bool isPackedWeightInput(const Node& node, size_t inputIndex)
-{
-    return node.opType == "MatMulNBits" && node.domain == "com.microsoft" && inputIndex >= 1 && inputIndex <= 4;
 }
 
 // Which initializer inputs of a node are non-trainable state rather than parameters.
@@ -448,13 +444,11 @@ GraphCost analyzeGraph(const Graph& graph, const ShapeResult& shapes, const Shap
                 weightSeen[size_t(index)] = true;
                 layer.weightBytes = satAdd(layer.weightBytes, bytes);
                 const int64_t count = t ? std::max<int64_t>(t->elements(), 0) : 0;
-                if (isPackedWeightInput(node, i)) {
-                    // A weight packed to 4 or 8 bits counts as its logical K x N parameters; its
-                    // scales and zero points are stored, but are not parameters.
-                    if (i == 1)
-                        layer.params = satAdd(layer.params, packedWeightParams(node));
-                    else
-                        layer.buffers = satAdd(layer.buffers, count);
+                const QuantizedInput q = quantizedInput(node, i, t);
+                if (q.role == QuantizedInput::Role::Weight) {
+                    layer.params = satAdd(layer.params, q.params); // its logical elements
+                } else if (q.role == QuantizedInput::Role::QuantParam) {
+                    layer.buffers = satAdd(layer.buffers, count); // stored, but not parameters
                 } else if (isParameter(v) && !(top && top->tiedCopies[size_t(index)] >= 0)) {
                     int64_t& total = isBufferInput(node, i) ? layer.buffers : layer.params;
                     total = satAdd(total, count);
@@ -631,9 +625,50 @@ void addRecipeWarnings(const Graph& graph, AnalysisResult& r)
 
 } // namespace
 
-int64_t packedWeightParams(const Node& node)
+QuantizedInput quantizedInput(const Node& node, size_t inputIndex, const TensorInfo* t)
 {
-    return satMul(std::max<int64_t>(node.attrInt("K", 0), 0), std::max<int64_t>(node.attrInt("N", 0), 0));
+    using Role = QuantizedInput::Role;
+    const std::string& op = node.opType;
+    const bool onnx = node.domain.empty(), ms = node.domain == "com.microsoft";
+    if (!onnx && !ms)
+        return {};
+    const int64_t elements = t ? std::max<int64_t>(t->elements(), 0) : 0;
+    const int dtypeBitCount = t ? dtypeBits(t->dtype) : 8;
+    const auto weight = [&](int64_t params, int bits, int64_t block) {
+        return QuantizedInput { Role::Weight, params, bits, std::max<int64_t>(block, 0) };
+    };
+    const QuantizedInput param { Role::QuantParam, 0, 0, 0 };
+    // Inputs: the weight's index, then the index range of scales and zero points.
+    const auto roles = [&](size_t weightIndex, size_t firstParam, size_t lastParam, QuantizedInput w) {
+        if (inputIndex == weightIndex)
+            return w;
+        return inputIndex >= firstParam && inputIndex <= lastParam ? param : QuantizedInput {};
+    };
+    if (ms && op == "MatMulNBits") {
+        // Packed [N, K / block, block x bits / 8]; the logical weight is K x N.
+        const int64_t k = std::max<int64_t>(node.attrInt("K", 0), 0), n = std::max<int64_t>(node.attrInt("N", 0), 0);
+        return roles(1, 2, 4, weight(satMul(k, n), int(node.attrInt("bits", 4)), node.attrInt("block_size", 0)));
+    }
+    if (ms && op == "GatherBlockQuantized") {
+        // uint8 data packs 8 / bits elements to a byte along its last axis; int4 data is logical.
+        const int64_t bits = node.attrInt("bits", 4);
+        const int64_t perByte = t && t->dtype == DType::UInt8 && bits > 0 && bits < 8 ? 8 / bits : 1;
+        return roles(0, 2, 3, weight(satMul(elements, perByte), t && t->dtype == DType::UInt8 ? int(bits) : dtypeBitCount,
+                                     node.attrInt("block_size", 128)));
+    }
+    if (op == "DequantizeLinear")
+        return roles(0, 1, 2, weight(elements, dtypeBitCount, node.attrInt("block_size", 0)));
+    if (onnx && op == "QLinearConv") // x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, bias
+        return inputIndex == 8 ? weight(elements, dtypeBitCount, 0) : roles(3, 1, 7, weight(elements, dtypeBitCount, 0));
+    if (onnx && op == "QLinearMatMul") // a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp
+        return roles(3, 1, 7, weight(elements, dtypeBitCount, 0));
+    if (onnx && (op == "MatMulInteger" || op == "ConvInteger")) // x, w, x_zp, w_zp
+        return roles(1, 2, 3, weight(elements, dtypeBitCount, 0));
+    if (ms && op == "DynamicQuantizeMatMul") // A, B, b_scale, b_zp, bias
+        return inputIndex == 4 ? weight(elements, dtypeBitCount, 0) : roles(1, 2, 3, weight(elements, dtypeBitCount, 0));
+    if (ms && op == "MatMulIntegerToFloat") // A, B, a_scale, b_scale, a_zp, b_zp, bias
+        return inputIndex == 6 ? weight(elements, dtypeBitCount, 0) : roles(1, 2, 5, weight(elements, dtypeBitCount, 0));
+    return {};
 }
 
 AnalysisResult analyze(const Model& model, const AnalysisConfig& config)

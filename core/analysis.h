@@ -85,8 +85,20 @@ struct AnalysisResult {
 
 AnalysisResult analyze(const Model& model, const AnalysisConfig& config);
 
-// The logical K x N parameters of a weight a MatMulNBits node packs below 8 bits (its input 1).
-int64_t packedWeightParams(const Node& node);
+// What a node's input is to a quantized kernel. Weight: a weight stored in fewer bits than it
+// computes in (MatMulNBits' packed K x N, GatherBlockQuantized's packed table, the weight a
+// DequantizeLinear reads, the int8 weights of QLinearConv, QLinearMatMul, MatMulInteger,
+// ConvInteger and their com.microsoft kin), counted as its logical elements. QuantParam: its
+// scales and zero points, stored but not parameters (buffers).
+struct QuantizedInput {
+    enum class Role { None, Weight, QuantParam };
+    Role role = Role::None;
+    int64_t params = 0; // a Weight's logical elements (packed 4-bit bytes hold two)
+    int bits = 0; // a Weight's bits per element
+    int64_t blockSize = 0; // elements per scale along the quantized axis; 0: per tensor or per axis
+};
+// `t` is the input's tensor (its packed shape); null where unknown.
+QuantizedInput quantizedInput(const Node& node, size_t inputIndex, const TensorInfo* t);
 
 // Weights stored twice by the exporter: a language model's output projection tied to its token
 // embedding is written as a transposed copy ("onnx::MatMul_675" [768, 50257] beside

@@ -1,5 +1,7 @@
 #include "graph.h"
 
+#include "saturating.h"
+
 #include <algorithm>
 #include <cctype>
 #include <map>
@@ -13,6 +15,13 @@ int dtypeSize(DType type)
     case DType::Bool:
     case DType::Int8:
     case DType::UInt8:
+    case DType::Float8E4M3FN:
+    case DType::Float8E4M3FNUZ:
+    case DType::Float8E5M2:
+    case DType::Float8E5M2FNUZ:
+    case DType::UInt4:
+    case DType::Int4:
+    case DType::Float4E2M1:
         return 1;
     case DType::Int16:
     case DType::UInt16:
@@ -35,6 +44,19 @@ int dtypeSize(DType type)
         return 0;
     }
     return 0;
+}
+
+int dtypeBits(DType type)
+{
+    return type == DType::UInt4 || type == DType::Int4 || type == DType::Float4E2M1 ? 4 : 8 * dtypeSize(type);
+}
+
+int64_t storedBytes(int64_t elements, DType type)
+{
+    const int bits = dtypeBits(type);
+    if (elements <= 0 || bits == 0)
+        return 0;
+    return bits % 8 == 0 ? satMul(elements, bits / 8) : elements / 2 + elements % 2; // 4-bit: two per byte
 }
 
 bool isFloating(DType type)
@@ -62,6 +84,13 @@ const char* dtypeName(DType type)
     case DType::Complex64: return "complex64";
     case DType::Complex128: return "complex128";
     case DType::BFloat16: return "bfloat16";
+    case DType::Float8E4M3FN: return "float8e4m3fn";
+    case DType::Float8E4M3FNUZ: return "float8e4m3fnuz";
+    case DType::Float8E5M2: return "float8e5m2";
+    case DType::Float8E5M2FNUZ: return "float8e5m2fnuz";
+    case DType::UInt4: return "uint4";
+    case DType::Int4: return "int4";
+    case DType::Float4E2M1: return "float4e2m1";
     }
     return "undefined";
 }

@@ -32,10 +32,22 @@ enum class DType : int32_t {
     Complex64 = 14,
     Complex128 = 15,
     BFloat16 = 16,
+    Float8E4M3FN = 17,
+    Float8E4M3FNUZ = 18,
+    Float8E5M2 = 19,
+    Float8E5M2FNUZ = 20,
+    UInt4 = 21, // packed two to a byte (opset 21)
+    Int4 = 22,
+    Float4E2M1 = 23,
 };
 
-// Bytes per element; 0 for Undefined and String (variable size).
+// Bytes per element; 0 for Undefined and String (variable size). The 4-bit types say 1: where a
+// whole byte per element is asked, a byte is the bound; storedBytes() packs them.
 int dtypeSize(DType type);
+// Bits per element: 4 for the packed 4-bit types, else 8 x dtypeSize.
+int dtypeBits(DType type);
+// What `elements` elements of `type` occupy stored packed, rounded up to whole bytes.
+int64_t storedBytes(int64_t elements, DType type);
 
 bool isFloating(DType type);
 const char* dtypeName(DType type);

@@ -54,7 +54,9 @@ int elementBytes(DType dtype, Precision precision)
 int64_t tensorBytes(const TensorInfo& t, Precision p)
 {
     const int64_t n = t.elements();
-    return n < 0 ? 0 : satMul(n, elementBytes(t.dtype, p));
+    if (n < 0)
+        return 0;
+    return isFloating(t.dtype) ? satMul(n, elementBytes(t.dtype, p)) : storedBytes(n, t.dtype); // int4 packs
 }
 
 bool isViewOp(const Node& node)
@@ -589,14 +591,24 @@ MemoryPlan MemoryPlanner::plan()
 // A view of a weight (exporters hand one mask initializer to every layer through Identity)
 // is the weight itself: no new memory. So is a transposed weight: a training export, which
 // skips constant folding, computes Transpose(weight) before each MatMul where the framework
-// reads the weight through a transposed view (GPT-2 small: 49 of them, 471 MiB).
+// reads the weight through a transposed view (GPT-2 small: 49 of them, 471 MiB). A quantized
+// weight's DequantizeLinear feeding products is fused into them (ONNX Runtime's QDQ kernels,
+// MatMulNBits for blockwise int4): the float weight never exists.
 void MemoryPlanner::findWeightViews()
 {
     m_weightView.assign(m_valueCount, false);
+    const auto feedsProducts = [&](int value) {
+        const std::vector<int>& consumers = m_graph.values[size_t(value)].consumers;
+        return !consumers.empty() && std::all_of(consumers.begin(), consumers.end(), [&](int c) {
+            const std::string& op = m_graph.nodes[size_t(c)].opType;
+            return op == "MatMul" || op == "Gemm" || op == "Conv" || op == "ConvTranspose";
+        });
+    };
     for (int n : m_graph.order) {
         const Node& node = m_graph.nodes[size_t(n)];
         const int in = node.input(0), out = node.output(0);
-        const bool view = isViewOp(node) || (node.opType == "Transpose" && node.domain.empty());
+        const bool dequantized = node.opType == "DequantizeLinear" && out >= 0 && feedsProducts(out);
+        const bool view = isViewOp(node) || (node.opType == "Transpose" && node.domain.empty()) || dequantized;
         if (view && in >= 0 && out >= 0 && (isWeight(in) || m_weightView[size_t(in)]))
             m_weightView[size_t(out)] = true;
     }

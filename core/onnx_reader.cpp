@@ -589,7 +589,7 @@ Value Reader::tensorValue(const RawTensor& t)
         count = satMul(count, d);
     }
     // Saturates: a huge count times the element size must not wrap (found by fuzzing).
-    const int64_t bytes = satMul(count, dtypeSize(t.dtype));
+    const int64_t bytes = storedBytes(count, t.dtype);
     if (t.isExternal) {
         checkExternalLocation(t.name, t.external.location);
         v.external = t.external;

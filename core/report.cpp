@@ -195,18 +195,34 @@ QJsonObject toJson(const Model& model, const AnalysisConfig& config, const Analy
         livePeak.append(QJsonObject { { "name", q(b.name) },
                                       { "category", categoryName(b.category) },
                                       { "bytes", qint64(b.bytes) } });
-    // Weights packed below 8 bits (MatMulNBits): their logical parameters and what they store.
+    // Weights stored in 8 bits or fewer (quantizedInput): their logical parameters and what they
+    // store with their scales and zero points.
     QJsonArray quantized;
     for (const LayerResult& layer : r.layers) {
         const Node& node = model.graph.nodes[size_t(layer.node)];
-        if (node.opType != "MatMulNBits" || node.domain != "com.microsoft" || node.input(1) < 0)
-            continue;
-        quantized.append(QJsonObject { { "name", q(model.graph.values[size_t(node.input(1))].name) },
-                                       { "layer", q(node.name) },
-                                       { "bits", qint64(node.attrInt("bits", 4)) },
-                                       { "block_size", qint64(node.attrInt("block_size", 0)) },
-                                       { "params", qint64(packedWeightParams(node)) },
-                                       { "stored_bytes", qint64(layer.weightBytes) } });
+        int64_t paramBytes = 0;
+        for (size_t i = 0; i < node.inputs.size(); ++i) {
+            const int index = node.inputs[i];
+            if (index >= 0 && quantizedInput(node, i, &r.shapes.tensors[size_t(index)]).role == QuantizedInput::Role::QuantParam)
+                paramBytes = satAdd(paramBytes, tensorBytes(r.shapes.tensors[size_t(index)], config.precision));
+        }
+        for (size_t i = 0; i < node.inputs.size(); ++i) {
+            const int index = node.inputs[i];
+            if (index < 0)
+                continue;
+            const Value& v = model.graph.values[size_t(index)];
+            const TensorInfo& t = r.shapes.tensors[size_t(index)];
+            const QuantizedInput qi = quantizedInput(node, i, &t);
+            if (!(v.isInitializer || v.isConstantNode) || qi.role != QuantizedInput::Role::Weight || qi.bits > 8)
+                continue;
+            quantized.append(QJsonObject { { "name", q(v.name) },
+                                           { "layer", q(node.name) },
+                                           { "op", q(node.opType) },
+                                           { "bits", qi.bits },
+                                           { "block_size", qint64(qi.blockSize) },
+                                           { "params", qint64(qi.params) },
+                                           { "stored_bytes", qint64(satAdd(tensorBytes(t, config.precision), paramBytes)) } });
+        }
     }
     QJsonObject root {
         { "model",

@@ -705,6 +705,8 @@ const std::unordered_map<std::string, Rule>& shapeRules()
         for (const char* op : { "LSTM", "GRU", "RNN" })
             t[op] = recurrent;
         t["STFT"] = stft;
+        t["DequantizeLinear"] = dequantizeLinear;
+        t["QuantizeLinear"] = quantizeLinear;
         return t;
     }();
     return table;

@@ -26,7 +26,16 @@ struct Ctx {
     int64_t opset;
     std::vector<TensorInfo>& tensors;
     const ShapeScope* outer;
+    // Where a rule says what about the node it cannot accept (an absurd attribute, a packed
+    // weight that disagrees with it); null where nobody listens.
+    std::vector<std::string>* problems = nullptr;
 
+    // "'name' (Op): text"; the list stops growing at 40.
+    void problem(const std::string& text) const
+    {
+        if (problems && problems->size() < 40)
+            problems->push_back("'" + node.name + "' (" + node.opType + "): " + text);
+    }
     const TensorInfo& in(size_t i) const
     {
         static const TensorInfo none;
@@ -114,6 +123,9 @@ const std::unordered_map<std::string, Rule>& shapeRules();
 // domain), in shape_rules_contrib.cpp.
 namespace rules {
 const std::unordered_map<std::string, Rule>& contribShapeRules();
+// Also in ONNX's own domain (shape_rules_contrib.cpp).
+void dequantizeLinear(Ctx& c);
+void quantizeLinear(Ctx& c);
 }
 
 } // namespace fp

@@ -525,13 +525,16 @@ void inferShapes(const Graph& graph, int64_t opset, ShapeResult& result, const S
     const auto& contrib = rules::contribShapeRules();
     for (int n : graph.order) {
         const Node& node = graph.nodes[size_t(n)];
+        // A rule's own words about an attribute it cannot accept replace the generic note.
+        const size_t warningsBefore = result.warnings.size();
         if (node.domain == "com.microsoft" || (node.domain.empty() && node.opType == "SimplifiedLayerNormalization")) {
             if (auto it = contrib.find(node.opType); it != contrib.end()) {
-                Ctx c { graph, node, opset, result.tensors, outer };
+                Ctx c { graph, node, opset, result.tensors, outer, &result.warnings };
                 it->second(c);
             }
             applyDeclared(graph, node, result);
-            noteUncomputable(graph, node, result, scope);
+            if (result.warnings.size() == warningsBefore)
+                noteUncomputable(graph, node, result, scope);
             continue;
         }
         if (!node.domain.empty() && node.domain != "ai.onnx.ml") {
@@ -543,13 +546,14 @@ void inferShapes(const Graph& graph, int64_t opset, ShapeResult& result, const S
             if (node.opType == "Scan")
                 fallbackInfer(graph, node, opset, result.tensors, outer);
         } else if (auto it = table.find(node.opType); it != table.end() && node.domain.empty()) {
-            Ctx c { graph, node, opset, result.tensors, outer };
+            Ctx c { graph, node, opset, result.tensors, outer, &result.warnings };
             it->second(c);
         } else {
             fallbackInfer(graph, node, opset, result.tensors, outer);
         }
         applyDeclared(graph, node, result);
-        noteUncomputable(graph, node, result, scope);
+        if (result.warnings.size() == warningsBefore)
+            noteUncomputable(graph, node, result, scope);
     }
 }
 

@@ -31,6 +31,17 @@ QJsonObject reference(const char* file)
     return QJsonDocument::fromJson(f.readAll()).object().value(QLatin1String(file)).toObject();
 }
 
+bool hasWarning(const AnalysisResult& r, const std::string& text)
+{
+    const bool found = std::find(r.warnings.begin(), r.warnings.end(), text) != r.warnings.end();
+    if (!found) {
+        qWarning("expected the warning: %s", text.c_str());
+        for (const std::string& w : r.warnings)
+            qWarning("  have: %s", w.c_str());
+    }
+    return found;
+}
+
 } // namespace
 
 class TestCosts : public QObject {
@@ -523,10 +534,123 @@ private slots:
             }
             const AnalysisResult broken = analyze(readBytes(bad.SerializeAsString()), config);
             QVERIFY(!broken.unknownShapes.empty());
-            QVERIFY(std::any_of(broken.warnings.begin(), broken.warnings.end(), [](const std::string& w) {
-                return w.find("'attn' (GroupQueryAttention) cannot compute its output's shape") != std::string::npos;
-            }));
+            const std::string said = "'attn' (GroupQueryAttention): num_heads " + std::to_string(heads) + " and kv_num_heads "
+                + std::to_string(kvHeads) + ": both must be positive, and kv_num_heads must divide num_heads";
+            QVERIFY2(hasWarning(broken, said), said.c_str());
         }
+
+        // Packed weights and KV inputs that disagree with the attributes are said, and the
+        // estimate goes on: bits 3, block_size 0, a packed weight of the wrong size, a past key
+        // with 2 heads where kv_num_heads is 1.
+        const auto withAttr = [&](const char* op, const char* name, int64_t value, const char* input = nullptr,
+                                  std::vector<int64_t> dims = {}) {
+            onnx::ModelProto bad = b.proto();
+            for (auto& node : *bad.mutable_graph()->mutable_node()) {
+                for (auto& a : *node.mutable_attribute())
+                    if (node.op_type() == op && a.name() == name)
+                        a.set_i(value);
+            }
+            for (auto& t : *bad.mutable_graph()->mutable_initializer())
+                if (input && t.name() == input) {
+                    t.clear_dims();
+                    for (int64_t d : dims)
+                        t.add_dims(d);
+                }
+            for (auto& v : *bad.mutable_graph()->mutable_input())
+                if (input && v.name() == input)
+                    for (int i = 0; i < int(dims.size()); ++i)
+                        v.mutable_type()->mutable_tensor_type()->mutable_shape()->mutable_dim(i)->set_dim_value(dims[size_t(i)]);
+            return analyze(readBytes(bad.SerializeAsString()), config);
+        };
+        QVERIFY(hasWarning(withAttr("MatMulNBits", "bits", 3), "'q' (MatMulNBits): bits 3: ONNX Runtime packs 2, 4 or 8 bits"));
+        QVERIFY(hasWarning(withAttr("MatMulNBits", "block_size", 0),
+                           "'q' (MatMulNBits): block_size 0: ONNX Runtime needs a power of 2, at least 16"));
+        const AnalysisResult misPacked = withAttr("MatMulNBits", "K", 64, "q_packed", { 64, 3, 16 });
+        QVERIFY(hasWarning(misPacked, "'q' (MatMulNBits): its packed weight is [64, 3, 16], but K 64 and N 64 in blocks "
+                                      "of 32 at 4 bits call for [64, 2, 16]; it is counted as K x N"));
+        QCOMPARE(misPacked.totals.params, r.totals.params); // still K x N
+        QVERIFY(hasWarning(withAttr("MatMulNBits", "K", 0), "'q' (MatMulNBits): K 0 and N 64 must both be positive"));
+        const AnalysisResult twoHeads = withAttr("GroupQueryAttention", "kv_num_heads", 1, "past_key_values.0.key", { 2, 2, 7, 16 });
+        QVERIFY(hasWarning(twoHeads, "'attn' (GroupQueryAttention): its past key is [2, 2, 7, 16], but kv_num_heads 1 "
+                                     "and head size 16 call for [2, 1, past, 16]"));
+    }
+
+    // Quantized weights outside MatMulNBits (issue 18): a token embedding in GatherBlockQuantized
+    // (uint8 holding two 4-bit values, blocks of 32, fp16 scales and packed zero points) and an
+    // opset-21 int4 weight that DequantizeLinear reads in blocks of 32 along axis 0 before a
+    // MatMul. By hand, at batch 2 and 5 tokens:
+    //   embedding: 1,000 x 128 logical parameters in 1,000 x 64 bytes; scales 1,000 x 4 fp16
+    //   (8,000 B) and zero points 1,000 x 2 bytes are buffers; its output [2, 5, 128] fp16;
+    //   projection: int4 [128, 256] = 32,768 parameters in 16,384 bytes; scales [4, 256] fp16
+    //   (2,048 B) are buffers; MACs 2 x 5 x 128 x 256 = 327,680;
+    //   parameters 160,768, buffers 4,000 + 2,000 + 1,024 = 7,024, stored 64,000 + 8,000 +
+    //   2,000 + 16,384 + 2,048 = 92,432 B.
+    // ONNX Runtime fuses the dequantized weight into the MatMul, so the peak's activations are at
+    // most the ids (80 B), the embedding (2,560 B) and the product (5,120 B): never the 65,536 B
+    // float weight.
+    void quantizedEmbeddingAndBlockwiseDequantize()
+    {
+        ModelBuilder b(21);
+        auto* ms = b.proto().add_opset_import();
+        ms->set_domain("com.microsoft");
+        ms->set_version(1);
+        b.input("input_ids", { -1, -1 }, { "batch_size", "sequence_length" }, onnx::TensorProto::INT64);
+        b.weight("embed_q", { 1000, 64 }, onnx::TensorProto::UINT8);
+        b.weight("embed_scales", { 1000, 4 }, onnx::TensorProto::FLOAT16);
+        b.weight("embed_zp", { 1000, 2 }, onnx::TensorProto::UINT8);
+        auto& gather = b.node("GatherBlockQuantized", { "embed_q", "input_ids", "embed_scales", "embed_zp" }, { "h" });
+        gather.set_domain("com.microsoft");
+        ModelBuilder::attr(gather, "bits", int64_t(4));
+        ModelBuilder::attr(gather, "block_size", int64_t(32));
+        ModelBuilder::attr(gather, "gather_axis", int64_t(0));
+        ModelBuilder::attr(gather, "quantize_axis", int64_t(1));
+        constexpr int kInt4 = 22; // TensorProto.INT4 (onnx 1.16), newer than Debian's onnx headers
+        b.weight("w_q", { 128, 256 }, kInt4);
+        b.weight("w_scales", { 4, 256 }, onnx::TensorProto::FLOAT16);
+        auto& dq = b.node("DequantizeLinear", { "w_q", "w_scales" }, { "w" });
+        ModelBuilder::attr(dq, "axis", int64_t(0));
+        ModelBuilder::attr(dq, "block_size", int64_t(32));
+        b.node("MatMul", { "h", "w" }, { "y" });
+        b.output("y");
+        const Model m = readBytes(b.bytes());
+        AnalysisConfig config;
+        config.shapes.batch = 2;
+        config.shapes.dims = { { "sequence_length", 5 } };
+        const AnalysisResult r = analyze(m, config);
+        QVERIFY2(r.unknownShapes.empty(), r.unknownShapes.empty() ? "" : r.unknownShapes.front().c_str());
+        const auto info = [&](const char* name) { return r.shapes.tensors[size_t(m.graph.findValue(name))]; };
+        QCOMPARE(info("h").dims, (std::vector<int64_t> { 2, 5, 128 }));
+        QCOMPARE(info("h").dtype, DType::Float16);
+        QCOMPARE(info("w").dims, (std::vector<int64_t> { 128, 256 }));
+        QCOMPARE(info("y").dims, (std::vector<int64_t> { 2, 5, 256 }));
+        QCOMPARE(r.totals.params, int64_t(1000 * 128 + 128 * 256));
+        QCOMPARE(r.totals.buffers, int64_t(1000 * 4 + 1000 * 2 + 4 * 256));
+        QCOMPARE(r.totals.paramBytes, int64_t(1000 * 64 + 1000 * 4 * 2 + 1000 * 2 + 128 * 256 / 2 + 4 * 256 * 2));
+        QCOMPARE(r.totals.macs, int64_t(2 * 5 * 128 * 256));
+        QVERIFY2(r.totals.peakActivationBytes <= 2 * 5 * 8 + 2 * 5 * 128 * 2 + 2 * 5 * 256 * 2,
+                 std::to_string(r.totals.peakActivationBytes).c_str());
+
+        // Attributes ONNX Runtime would refuse, said by name: bits 3, block_size 0, an axis
+        // outside the data, a blockwise scale of the wrong length.
+        const auto broken = [&](const char* op, const char* name, int64_t value) {
+            onnx::ModelProto bad = b.proto();
+            for (auto& node : *bad.mutable_graph()->mutable_node())
+                for (auto& a : *node.mutable_attribute())
+                    if (node.op_type() == op && a.name() == name)
+                        a.set_i(value);
+            return analyze(readBytes(bad.SerializeAsString()), config);
+        };
+        QVERIFY(hasWarning(broken("GatherBlockQuantized", "bits", 3),
+                           "'h' (GatherBlockQuantized): bits 3: ONNX Runtime unpacks uint8 data at 2, 4 or 8 bits"));
+        QVERIFY(hasWarning(broken("GatherBlockQuantized", "block_size", 0),
+                           "'h' (GatherBlockQuantized): block_size 0: ONNX Runtime needs a power of 2, at least 16"));
+        const AnalysisResult axis = broken("GatherBlockQuantized", "gather_axis", 9);
+        QVERIFY(hasWarning(axis, "'h' (GatherBlockQuantized): gather_axis 9 or quantize_axis 1 falls outside its 2-D data"));
+        QVERIFY(!axis.unknownShapes.empty());
+        QVERIFY(hasWarning(broken("DequantizeLinear", "block_size", 64),
+                           "'w' (DequantizeLinear): its scale is [4, 256], but blocks of 64 along axis 0 of [128, 256] "
+                           "call for 2 there"));
+        QVERIFY(hasWarning(broken("DequantizeLinear", "block_size", -1), "'w' (DequantizeLinear): block_size -1 is negative"));
     }
 
     // A generation plan interpolates its decode steps; the interpolation must equal analysing
