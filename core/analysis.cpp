@@ -279,17 +279,42 @@ OpCost contribCost(const Node& node, const std::vector<const TensorInfo*>& in, c
         c.macs = satMul(elements, k); // every output element is a K-long dot product
         c.flops = satMul(c.macs, 2);
     } else if (op == "GroupQueryAttention" || op == "MultiHeadAttention" || op == "Attention") {
-        // QK^T and softmax(QK^T) V: 2 x B x N x S x L x H MACs, L the present length.
+        // QK^T and softmax(QK^T) V: B x N x S x L x (H + Hv) MACs, L the keys' length: the
+        // present KV's where there is one, else the keys' (MultiHeadAttention), else the past's
+        // plus the new tokens' (Attention).
         const TensorInfo* present = out.size() > 1 ? out[1] : nullptr;
         const int64_t heads = node.attrInt("num_heads", 0);
-        if (!known(present) || heads <= 0 || y->rank() != 3)
+        if (heads <= 0 || y->rank() != 3) {
+            c.known = false;
             return c;
+        }
+        const int64_t batch = y->dims[0], sequence = y->dims[1], valueHead = y->dims[2] / heads;
+        int64_t length = -1, h = -1;
         const bool stacked = op == "Attention"; // present [2, B, N, L, H]
-        const int64_t length = present->dims[stacked ? 3 : 2], h = present->dims[stacked ? 4 : 3];
-        const int64_t scores = satMul(satMul(satMul(y->dims[0], heads), y->dims[1]), length);
-        c.macs = satMul(satMul(scores, h), 2);
+        if (known(present) && present->rank() == (stacked ? 5 : 4)) {
+            length = present->dims[stacked ? 3 : 2];
+            h = present->dims[stacked ? 4 : 3];
+        } else if (op == "MultiHeadAttention" && in.size() > 1 && known(in[0]) && in[0]->rank() == 3) {
+            const TensorInfo* key = in[1];
+            const TensorInfo* past = in.size() > 6 ? in[6] : nullptr;
+            length = !known(key) ? sequence : key->rank() == 4 ? key->dims[2] : key->dims[1];
+            h = known(key) && key->rank() == 4 ? key->dims[3] : in[0]->dims[2] / heads;
+            if (known(past) && past->rank() == 4)
+                length = satAdd(length, past->dims[2]);
+        } else if (op == "Attention" && in.size() > 1 && known(in[1]) && in[1]->rank() == 2) {
+            const std::vector<int64_t> sizes = node.attrInts("qkv_hidden_sizes");
+            h = (sizes.size() == 3 ? sizes[0] : in[1]->dims[1] / 3) / heads;
+            const TensorInfo* past = in.size() > 4 ? in[4] : nullptr;
+            length = satAdd(sequence, known(past) && past->rank() == 5 ? past->dims[3] : 0);
+        }
+        if (length < 0 || h <= 0) {
+            c.known = false;
+            return c;
+        }
+        const int64_t scores = satMul(satMul(satMul(batch, heads), sequence), length);
+        c.macs = satMul(scores, satAdd(h, valueHead));
         if (op == "Attention" && in.size() > 1 && known(in[1]) && in[1]->rank() == 2) // the QKV projection
-            c.macs = satAdd(c.macs, satMul(satMul(y->dims[0], y->dims[1]), satMul(in[1]->dims[0], in[1]->dims[1])));
+            c.macs = satAdd(c.macs, satMul(satMul(batch, sequence), satMul(in[1]->dims[0], in[1]->dims[1])));
         c.flops = satAdd(satMul(c.macs, 2), satMul(scores, 5)); // softmax: max, sub, exp, sum, div
     } else if (op == "SimplifiedLayerNormalization" || op == "SkipSimplifiedLayerNormalization"
                || op == "SkipLayerNormalization" || op == "EmbedLayerNormalization") {
@@ -304,12 +329,6 @@ OpCost contribCost(const Node& node, const std::vector<const TensorInfo*>& in, c
         c.known = false;
     }
     return c;
-}
-
-// Which initializer inputs of a node are non-trainable state rather than parameters.
-bool isBufferInput(const Node& node, size_t inputIndex)
-{
-    return node.opType == "BatchNormalization" && inputIndex >= 3; // running mean and variance
 }
 
 // Whether a weight counts as a parameter: a floating-point initializer, or a Constant node's

@@ -59,6 +59,17 @@ int64_t tensorBytes(const TensorInfo& t, Precision p)
     return isFloating(t.dtype) ? satMul(n, elementBytes(t.dtype, p)) : storedBytes(n, t.dtype); // int4 packs
 }
 
+bool isBufferInput(const Node& node, size_t inputIndex)
+{
+    if (node.opType == "BatchNormalization")
+        return inputIndex >= 3;
+    if (node.domain != "com.microsoft")
+        return false;
+    if (node.opType == "RotaryEmbedding")
+        return inputIndex == 2 || inputIndex == 3;
+    return node.opType == "GroupQueryAttention" && (inputIndex == 7 || inputIndex == 8);
+}
+
 bool isViewOp(const Node& node)
 {
     static const std::set<std::string> views { "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity" };
@@ -646,12 +657,11 @@ void MemoryPlanner::findTrainableWeights()
                 || !matchedScope(m_recipe.freeze, name).empty();
         }
     }
-    std::vector<bool> runningStatistic(m_valueCount, false); // BatchNorm's mean and variance are buffers
+    std::vector<bool> runningStatistic(m_valueCount, false); // BatchNorm's mean and variance, rotary caches
     for (const Node& node : m_graph.nodes)
-        if (node.opType == "BatchNormalization")
-            for (size_t i = 3; i < node.inputs.size(); ++i)
-                if (node.inputs[i] >= 0)
-                    runningStatistic[size_t(node.inputs[i])] = true;
+        for (size_t i = 0; i < node.inputs.size(); ++i)
+            if (node.inputs[i] >= 0 && isBufferInput(node, i))
+                runningStatistic[size_t(node.inputs[i])] = true;
     for (size_t v = 0; v < m_valueCount; ++v) {
         const Value& value = m_graph.values[v];
         if (!isWeight(int(v)) || !isFloating(value.dtype) || value.declaredShape.empty() || runningStatistic[v])

@@ -31,6 +31,10 @@ int elementBytes(DType dtype, Precision precision);
 // Bytes of a tensor under the chosen precision; 0 while its shape is unknown.
 int64_t tensorBytes(const TensorInfo& t, Precision precision);
 
+// Which weight inputs of a node are stored state rather than parameters: BatchNorm's running mean
+// and variance, rotary embeddings' cos and sin caches (RotaryEmbedding, GroupQueryAttention).
+bool isBufferInput(const Node& node, size_t inputIndex);
+
 // Whether a node's output is a view of its first input (no new memory: Reshape, Flatten...).
 bool isViewOp(const Node& node);
 

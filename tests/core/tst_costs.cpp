@@ -653,6 +653,34 @@ private slots:
         QVERIFY(hasWarning(broken("DequantizeLinear", "block_size", -1), "'w' (DequantizeLinear): block_size -1 is negative"));
     }
 
+    // contrib_ops.onnx (make_models.py) reads every ONNX Runtime operator issue 18 names but
+    // GroupQueryAttention once; at batch 2 and 5 tokens every shape is known. By hand:
+    //   parameters: embeddings 50 x 32 + 64 x 32 + 32 + 32 = 3,712; the 4-bit table 50 x 32 =
+    //   1,600; SkipLayerNorm 3 x 32 = 96; Attention 32 x 96 + 96 = 3,168; the two RMS norms 64;
+    //   MatMulNBits 32 x 64 = 2,048; the GELU biases 2 x 64 = 128; the int4 weight 64 x 32 = 2,048:
+    //   12,864;
+    //   buffers: the table's scales and zero points 2 x 50, the rotary cos and sin caches
+    //   2 x 64 x 8 = 1,024, MatMulNBits' scales 64, the int4 weight's scales 2 x 32: 1,252;
+    //   MACs: Attention's QKV projection 2 x 5 x 32 x 96 = 30,720 and its two products
+    //   2 x (2 x 2 heads x 5 x 5 x 16) = 3,200, MultiHeadAttention's 3,200, MatMulNBits
+    //   2 x 5 x 32 x 64 = 20,480, the MatMul 2 x 5 x 64 x 32 = 20,480: 78,080.
+    void contribOperatorsModel()
+    {
+        const Model m = test::loadModel("contrib_ops.onnx");
+        AnalysisConfig config;
+        config.shapes.batch = 2;
+        config.shapes.dims = { { "sequence_length", 5 } };
+        const AnalysisResult r = analyze(m, config);
+        QVERIFY2(r.unknownShapes.empty(), r.unknownShapes.empty() ? "" : r.unknownShapes.front().c_str());
+        QVERIFY(r.unsupportedOps.empty());
+        QCOMPARE(r.shapes.tensors[size_t(m.graph.findValue("y"))].dims, (std::vector<int64_t> { 2, 5, 32 }));
+        QCOMPARE(r.totals.params, int64_t(3712 + 1600 + 96 + 3168 + 64 + 2048 + 128 + 2048));
+        QCOMPARE(r.totals.buffers, int64_t(2 * 50 + 2 * 64 * 8 + 64 + 2 * 32));
+        QCOMPARE(r.totals.macs, int64_t(30720 + 3200 + 3200 + 20480 + 20480));
+        for (const LayerResult& layer : r.layers)
+            QVERIFY2(layer.costKnown, m.graph.nodes[size_t(layer.node)].name.c_str());
+    }
+
     // A generation plan interpolates its decode steps; the interpolation must equal analysing
     // each step (sequence 1, past P + t - 1) on its own, and the prefill the prompt's step.
     void generationStepsMatchTheirAnalyses()

@@ -1008,6 +1008,72 @@ def build_decoder_genai():
                   "trainable_params": vocab * hidden * 2 + layers * (hidden + hidden * (heads * head + 2 * kv_heads * head) + hidden * hidden)}
 
 
+def build_contrib_ops():
+    """Every ONNX Runtime operator issue 18 reads, once, in a small encoder (hidden 32, 2 heads of
+    16, vocabulary 50): EmbedLayerNormalization, GatherBlockQuantized, SkipLayerNormalization,
+    Attention, MultiHeadAttention, RotaryEmbedding, SimplifiedLayerNormalization,
+    SkipSimplifiedLayerNormalization, MatMulNBits, FastGelu, BiasGelu, QuickGelu and an opset-21
+    int4 weight read by a blockwise DequantizeLinear. A fuzzing seed and a hand-counted test.
+    GroupQueryAttention is in decoder_genai."""
+    name = "contrib_ops"
+    hidden, heads, vocab, positions = 32, 2, 50, 64
+    inits = []
+
+    def w(shape, nm, dtype=np.float32):
+        inits.append(numpy_helper.from_array(np.zeros(shape, dtype), nm))
+        return nm
+
+    int4 = onnx.TensorProto()
+    int4.name, int4.data_type = "ffn.down.qweight", 22  # TensorProto.INT4 (onnx 1.16), packed two to a byte
+    int4.dims.extend([64, hidden])
+    int4.raw_data = bytes(64 * hidden // 2)
+    inits.append(int4)
+    ms = "com.microsoft"
+    nodes = [
+        helper.make_node("EmbedLayerNormalization", ["input_ids", "", w((vocab, hidden), "embeddings.word"),
+                                                     w((positions, hidden), "embeddings.position"), "",
+                                                     w((hidden,), "embeddings.gamma"), w((hidden,), "embeddings.beta")],
+                         ["emb", "mask_index"], name="embeddings/EmbedLayerNorm", domain=ms, epsilon=1e-12),
+        helper.make_node("GatherBlockQuantized", [w((vocab, hidden // 2), "qembed.weight", np.uint8), "input_ids",
+                                                  w((vocab, 1), "qembed.scales"), w((vocab, 1), "qembed.zero_points", np.uint8)],
+                         ["qemb"], name="qembed/GatherBlockQuantized", domain=ms, bits=4, block_size=32,
+                         gather_axis=0, quantize_axis=1),
+        helper.make_node("Add", ["emb", "qemb"], ["x0"], name="embeddings/Add"),
+        helper.make_node("SkipLayerNormalization", ["x0", "qemb", w((hidden,), "ln1.gamma"), w((hidden,), "ln1.beta"),
+                                                    w((hidden,), "ln1.bias")],
+                         ["x1"], name="ln1/SkipLayerNorm", domain=ms, epsilon=1e-12),
+        helper.make_node("Attention", ["x1", w((hidden, 3 * hidden), "attn.qkv.weight"), w((3 * hidden,), "attn.qkv.bias")],
+                         ["a"], name="attn/Attention", domain=ms, num_heads=heads),
+        helper.make_node("MultiHeadAttention", ["a", "x1", "x1"], ["m"], name="cross/MultiHeadAttention", domain=ms,
+                         num_heads=heads),
+        helper.make_node("RotaryEmbedding", ["m", "position_ids", w((positions, 8), "rotary.cos_cache"),
+                                             w((positions, 8), "rotary.sin_cache")],
+                         ["r"], name="rotary/RotaryEmbedding", domain=ms, num_heads=heads),
+        helper.make_node("SimplifiedLayerNormalization", ["r", w((hidden,), "ln2.weight")], ["n2"],
+                         name="ln2/SimplifiedLayerNorm", axis=-1, epsilon=1e-6),
+        helper.make_node("SkipSimplifiedLayerNormalization", ["n2", "r", w((hidden,), "ln3.weight")], ["n3"],
+                         name="ln3/SkipSimplifiedLayerNorm", domain=ms, epsilon=1e-6),
+        helper.make_node("MatMulNBits", ["n3", w((64, 1, 16), "ffn.up.qweight", np.uint8), w((64,), "ffn.up.scales")],
+                         ["f"], name="ffn/up/MatMulNBits", domain=ms, K=hidden, N=64, bits=4, block_size=32),
+        helper.make_node("FastGelu", ["f", w((64,), "ffn.fast_gelu.bias")], ["g1"], name="ffn/FastGelu", domain=ms),
+        helper.make_node("BiasGelu", ["g1", w((64,), "ffn.bias_gelu.bias")], ["g2"], name="ffn/BiasGelu", domain=ms),
+        helper.make_node("QuickGelu", ["g2"], ["g3"], name="ffn/QuickGelu", domain=ms, alpha=1.702),
+        helper.make_node("DequantizeLinear", ["ffn.down.qweight", w((2, hidden), "ffn.down.scales")], ["ffn.down.weight"],
+                         name="ffn/down/DequantizeLinear", axis=0, block_size=32),
+        helper.make_node("MatMul", ["g3", "ffn.down.weight"], ["y"], name="ffn/down/MatMul"),
+    ]
+    inputs = [_vi("input_ids", TensorProto.INT32, ["batch_size", "sequence_length"]),
+              _vi("position_ids", TensorProto.INT64, ["batch_size", "sequence_length"])]
+    outputs = [_vi("y", TensorProto.FLOAT, ["batch_size", "sequence_length", hidden])]
+    g = helper.make_graph(nodes, "contrib-ops", inputs, outputs, initializer=inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 21), helper.make_opsetid(ms, 1)],
+                          producer_name="footprint-tests")
+    m.ir_version = 10
+    path = save_stripped(m, name)
+    return path, {"note": "hand-built: every com.microsoft operator of issue 18 but GroupQueryAttention, and an int4 "
+                          "weight read by a blockwise DequantizeLinear"}
+
+
 def build_llama7b_genai():
     """LLaMA-7B's shapes, weight-free (issue 18 checks llm-analysis's published example against
     it): 6,738,415,616 parameters; at batch 1 after 512 + 32 tokens the fp16 KV cache is
@@ -1163,6 +1229,7 @@ BUILDERS = {
     "audio_stft": build_audio_stft,
     "decoder_genai": build_decoder_genai,
     "llama7b_genai": build_llama7b_genai,
+    "contrib_ops": build_contrib_ops,
     "tiny_mlp": build_tiny_mlp,
     "tiny_conv": build_tiny_conv,
 }
