@@ -331,11 +331,12 @@ OpCost contribCost(const Node& node, const std::vector<const TensorInfo*>& in, c
     return c;
 }
 
-// Whether a weight counts as a parameter: a floating-point initializer, or a Constant node's
-// floating-point tensor that is not a scalar (exporters write scale factors as scalar Constants).
+// Whether a weight counts as a parameter: a floating-point initializer or Constant tensor that is
+// not a scalar (exporters write scale factors, attention's sqrt(d) and a quantizer's scales as
+// scalars; PyTorch has no 0-d parameters in its layers).
 bool isParameter(const Value& weight)
 {
-    return isFloating(weight.dtype) && (!weight.isConstantNode || !weight.declaredShape.empty());
+    return isFloating(weight.dtype) && !weight.declaredShape.empty();
 }
 
 struct GraphCost {
