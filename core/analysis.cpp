@@ -294,6 +294,11 @@ OpCost contribCost(const Node& node, const std::vector<const TensorInfo*>& in, c
         if (known(present) && present->rank() == (stacked ? 5 : 4)) {
             length = present->dims[stacked ? 3 : 2];
             h = present->dims[stacked ? 4 : 3];
+            // In the shared-buffer mode the present is the whole buffer; the tokens attended
+            // are total_sequence_length's (input 6).
+            const TensorInfo* total = op == "GroupQueryAttention" && in.size() > 6 ? in[6] : nullptr;
+            if (total && total->values && total->values->size() == 1 && total->values->front() > 0)
+                length = std::min(length, total->values->front());
         } else if (op == "MultiHeadAttention" && in.size() > 1 && known(in[0]) && in[0]->rank() == 3) {
             const TensorInfo* key = in[1];
             const TensorInfo* past = in.size() > 6 ? in[6] : nullptr;

@@ -881,6 +881,18 @@ void MemoryPlanner::shareStorage()
     m_gradRoot = m_root; // gradients of views are views; in-place ops make new gradients
     for (int n : m_graph.order) {
         const Node& node = m_graph.nodes[size_t(n)];
+        if (node.opType == "GroupQueryAttention" && node.domain == "com.microsoft") {
+            // onnxruntime-genai's shared-buffer mode (past_present_share_buffer): the past KV is
+            // allocated at the maximum length, and the present KV is that same buffer, into
+            // which the step writes its tokens. A present as long as its past is that buffer.
+            for (int k = 1; k <= 2; ++k) {
+                const int past = node.input(size_t(k) + 2), present = node.output(size_t(k));
+                if (past >= 0 && present >= 0 && isActivation(past) && m_tensors[size_t(past)].isKnown()
+                    && m_tensors[size_t(past)].dims == m_tensors[size_t(present)].dims)
+                    m_root[size_t(present)] = m_root[size_t(past)];
+            }
+            continue;
+        }
         const int in = node.input(0), out = node.output(0);
         if (in < 0 || out < 0 || !isActivation(in))
             continue;

@@ -681,6 +681,40 @@ private slots:
             QVERIFY2(layer.costKnown, m.graph.nodes[size_t(layer.node)].name.c_str());
     }
 
+    // onnxruntime-genai's shared-buffer mode: the past KV is allocated at the maximum length (20
+    // here) and GroupQueryAttention writes the new token into it, so the present KV is that same
+    // buffer. decoder_genai at batch 3, one new token after 11 (total 12) in a 20-long buffer,
+    // against the ordinary step after 19 tokens (past 19, present 20): the presents are alike
+    // ([3, 1, 20, 16]), but the shared step holds no present of its own, and its pasts are one
+    // token longer. By hand: 4 presents (2 layers x key, value) x 3 x 20 x 16 x 4 B = 15,360 B
+    // less, 4 x 3 x 16 x 4 B = 768 B more, and its attention mask [3, total] 8 tokens shorter:
+    // 3 x 8 x 8 B = 192 B less.
+    void sharedBufferKvIsHeldOnce()
+    {
+        const Model m = test::loadModel("decoder_genai.onnx");
+        const auto step = [&](int64_t past, int64_t total) {
+            AnalysisConfig c;
+            c.shapes.batch = 3;
+            c.shapes.dims = { { "sequence_length", 1 }, { "past_sequence_length", past }, { "total_sequence_length", total } };
+            return analyze(m, c);
+        };
+        const AnalysisResult shared = step(20, 12), ordinary = step(19, 20);
+        QCOMPARE(shared.shapes.tensors[size_t(m.graph.findValue("present.1.value"))].dims,
+                 (std::vector<int64_t> { 3, 1, 20, 16 }));
+        QCOMPARE(ordinary.shapes.tensors[size_t(m.graph.findValue("present.1.value"))].dims,
+                 (std::vector<int64_t> { 3, 1, 20, 16 }));
+        const auto presentsAtPeak = [](const AnalysisResult& r) {
+            return std::count_if(r.memory.liveAtPeak.begin(), r.memory.liveAtPeak.end(),
+                                 [](const LiveBuffer& b) { return b.name.rfind("present.", 0) == 0; });
+        };
+        QCOMPARE(presentsAtPeak(ordinary), 4);
+        QCOMPARE(presentsAtPeak(shared), 0);
+        // Its attention reads the 12 tokens, not the buffer: 2 layers x 3 x 4 heads x 1 x (20 - 12)
+        // x (16 + 16) MACs fewer.
+        QCOMPARE(ordinary.totals.macs - shared.totals.macs, int64_t(2 * 3 * 4 * 1 * (20 - 12) * (16 + 16)));
+        QCOMPARE(shared.totals.peakBytes, ordinary.totals.peakBytes - 4 * 3 * 20 * 16 * 4 + 4 * 3 * 16 * 4 - 3 * 8 * 8);
+    }
+
     // A generation plan interpolates its decode steps; the interpolation must equal analysing
     // each step (sequence 1, past P + t - 1) on its own, and the prefill the prompt's step.
     void generationStepsMatchTheirAnalyses()
