@@ -8,6 +8,7 @@
 #include <cmath>
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace fp {
 
@@ -445,6 +446,8 @@ GraphCost analyzeGraph(const Graph& graph, const ShapeResult& shapes, const Shap
             return outer ? outer->lookup(v.name) : nullptr;
         return &shapes.tensors[size_t(index)];
     };
+    // --layer-precision applies to the top graph's values (bodies keep the chosen precision).
+    const auto precisionOf = [&](int index) { return top ? top->precisionOf(index) : precision; };
     std::vector<bool> weightSeen(graph.values.size(), false);
     std::vector<const TensorInfo*> in, out;
     for (int n : graph.order) {
@@ -462,7 +465,7 @@ GraphCost analyzeGraph(const Graph& graph, const ShapeResult& shapes, const Shap
             if (!t || !t->isKnown())
                 layer.shapesKnown = false;
             const Value& v = graph.values[size_t(index)];
-            const int64_t bytes = t ? tensorBytes(*t, precision) : 0;
+            const int64_t bytes = t ? tensorBytes(*t, precisionOf(index)) : 0;
             if (!isViewOp(node))
                 layer.readBytes = satAdd(layer.readBytes, bytes);
             if ((v.isInitializer || v.isConstantNode) && !weightSeen[size_t(index)]) {
@@ -489,7 +492,7 @@ GraphCost analyzeGraph(const Graph& graph, const ShapeResult& shapes, const Shap
                 layer.shapesKnown = false;
                 unknown.push_back(prefix + graph.values[size_t(index)].name);
             }
-            const int64_t bytes = t ? tensorBytes(*t, precision) : 0;
+            const int64_t bytes = t ? tensorBytes(*t, precisionOf(index)) : 0;
             layer.outputBytes = satAdd(layer.outputBytes, bytes);
             if (!isViewOp(node))
                 layer.writeBytes = satAdd(layer.writeBytes, bytes);
@@ -533,7 +536,7 @@ GraphCost analyzeGraph(const Graph& graph, const ShapeResult& shapes, const Shap
                     continue;
                 weightSeen[size_t(index)] = true;
                 const TensorInfo* t = tensorFor(index);
-                layer.weightBytes = satAdd(layer.weightBytes, t ? tensorBytes(*t, precision) : 0);
+                layer.weightBytes = satAdd(layer.weightBytes, t ? tensorBytes(*t, precisionOf(index)) : 0);
                 if (isParameter(v) && !(top && top->tiedCopies[size_t(index)] >= 0))
                     layer.params = satAdd(layer.params, t ? std::max<int64_t>(t->elements(), 0) : 0);
             }
@@ -562,7 +565,7 @@ GraphCost analyzeGraph(const Graph& graph, const ShapeResult& shapes, const Shap
     // Initializers no node reads still occupy storage.
     for (int init : graph.initializers) {
         if (!weightSeen[size_t(init)])
-            total.weightBytes = satAdd(total.weightBytes, tensorBytes(shapes.tensors[size_t(init)], precision));
+            total.weightBytes = satAdd(total.weightBytes, tensorBytes(shapes.tensors[size_t(init)], precisionOf(init)));
     }
     return total;
 }
@@ -725,6 +728,25 @@ AnalysisResult analyze(const Model& model, const AnalysisConfig& config)
 
     std::set<std::string> unsupported;
     r.layers.reserve(graph.nodes.size());
+    r.valuePrecisions = valuePrecisions(graph, config);
+    if (!config.layerPrecisions.empty()) {
+        std::unordered_set<std::string> names; // every node's name and enclosing scopes
+        for (const Node& node : graph.nodes) {
+            names.insert(node.name);
+            std::string scope;
+            for (const std::string& part : scopePath(node.name))
+                names.insert(scope += '/' + part);
+        }
+        for (const LayerPrecision& rule : config.layerPrecisions) {
+            const std::vector<std::string> pattern { rule.pattern };
+            const bool hit = rule.pattern.find('*') == std::string::npos
+                ? names.count(rule.pattern) > 0
+                : std::any_of(graph.nodes.begin(), graph.nodes.end(),
+                              [&](const Node& node) { return !matchedScope(pattern, node.name).empty(); });
+            if (!hit)
+                r.warnings.push_back("--layer-precision '" + rule.pattern + "' matches no layer");
+        }
+    }
     const GraphCost cost = analyzeGraph(graph, r.shapes, nullptr, config.precision, &r, unsupported,
                                         r.unknownShapes, {});
     r.unsupportedOps.assign(unsupported.begin(), unsupported.end());

@@ -81,6 +81,13 @@ struct AnalysisResult {
     // The precision the model's floating-point weights are stored in, by bytes (FP16 for an fp16
     // export): what Precision::Model computes in, and so the roof its time is taken under.
     Precision storedPrecision = Precision::FP32;
+    // Per graph value, the precision its bytes are counted at where --layer-precision applies
+    // (valuePrecisions); empty without layer precisions.
+    std::vector<Precision> valuePrecisions;
+    Precision precisionOf(int value) const
+    {
+        return value >= 0 && size_t(value) < valuePrecisions.size() ? valuePrecisions[size_t(value)] : config.precision;
+    }
 };
 
 AnalysisResult analyze(const Model& model, const AnalysisConfig& config);

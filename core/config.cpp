@@ -14,13 +14,15 @@ const char* precisionName(Precision p)
     case Precision::FP16: return "fp16";
     case Precision::BF16: return "bf16";
     case Precision::INT8: return "int8";
+    case Precision::INT4: return "int4";
     }
     return "model";
 }
 
 std::optional<Precision> parsePrecision(const std::string& name)
 {
-    for (Precision p : { Precision::Model, Precision::FP32, Precision::FP16, Precision::BF16, Precision::INT8 }) {
+    for (Precision p : { Precision::Model, Precision::FP32, Precision::FP16, Precision::BF16, Precision::INT8,
+                         Precision::INT4 }) {
         if (name == precisionName(p))
             return p;
     }

@@ -15,10 +15,16 @@ namespace fp {
 
 struct RuntimeProfile; // runtime.h
 
-enum class Precision { Model, FP32, FP16, BF16, INT8 };
+// INT4: 4 bits an element, two to a byte (a what-if for weights: GPTQ, AWQ, MatMulNBits).
+enum class Precision { Model, FP32, FP16, BF16, INT8, INT4 };
 
 const char* precisionName(Precision p);
 std::optional<Precision> parsePrecision(const std::string& name);
+
+struct LayerPrecision {
+    std::string pattern;
+    Precision precision = Precision::Model;
+};
 
 enum class Mode { Inference, Training };
 enum class Optimizer { SGD, Momentum, Adam, AdamW };
@@ -92,6 +98,10 @@ struct GenerationConfig {
 struct AnalysisConfig {
     ShapeConfig shapes;
     Precision precision = Precision::Model; // applied to floating-point weights and activations
+    // Per-layer precisions (--layer-precision GLOB=P), the last match winning: a node whose name
+    // or an enclosing scope a pattern matches (as --checkpoint and --freeze match) computes at
+    // that precision, its outputs and the weights it reads stored so.
+    std::vector<LayerPrecision> layerPrecisions;
     TrainingConfig training; // mode (inference by default), optimizer, convolution workspace
     Calibration calibration; // none by default
     // The runtime profile (runtime.h); null: pytorch-cpu, unless the session's device is a GPU

@@ -37,18 +37,25 @@ const char* phaseName(Phase p)
     return "forward";
 }
 
-int elementBytes(DType dtype, Precision precision)
+int elementBits(DType dtype, Precision precision)
 {
     if (!isFloating(dtype))
-        return dtypeSize(dtype);
+        return dtypeBits(dtype);
     switch (precision) {
-    case Precision::Model: return dtypeSize(dtype);
-    case Precision::FP32: return 4;
+    case Precision::Model: return dtypeBits(dtype);
+    case Precision::FP32: return 32;
     case Precision::FP16:
-    case Precision::BF16: return 2;
-    case Precision::INT8: return 1;
+    case Precision::BF16: return 16;
+    case Precision::INT8: return 8;
+    case Precision::INT4: return 4;
     }
-    return dtypeSize(dtype);
+    return dtypeBits(dtype);
+}
+
+int elementBytes(DType dtype, Precision precision)
+{
+    const int bits = elementBits(dtype, precision);
+    return bits == 0 ? 0 : std::max(1, bits / 8); // a 4-bit element is a byte where whole bytes are asked
 }
 
 int64_t tensorBytes(const TensorInfo& t, Precision p)
@@ -56,7 +63,63 @@ int64_t tensorBytes(const TensorInfo& t, Precision p)
     const int64_t n = t.elements();
     if (n < 0)
         return 0;
-    return isFloating(t.dtype) ? satMul(n, elementBytes(t.dtype, p)) : storedBytes(n, t.dtype); // int4 packs
+    if (elementBits(t.dtype, p) == 4)
+        return n / 2 + n % 2; // two to a byte
+    return satMul(n, elementBytes(t.dtype, p));
+}
+
+std::vector<Precision> valuePrecisions(const Graph& graph, const AnalysisConfig& config)
+{
+    if (config.layerPrecisions.empty())
+        return {};
+    std::vector<Precision> precisions(graph.values.size(), config.precision);
+    std::vector<bool> set(graph.values.size(), false);
+    // Patterns without a star name a node or a scope: looked up, not matched, so quantize-to-fit's
+    // hundreds of one-layer rules stay cheap. The last matching rule wins.
+    const std::vector<LayerPrecision>& rules = config.layerPrecisions;
+    std::unordered_map<std::string, size_t> exact;
+    std::vector<size_t> globs;
+    for (size_t i = 0; i < rules.size(); ++i) {
+        if (rules[i].pattern.find('*') == std::string::npos)
+            exact[rules[i].pattern] = i;
+        else
+            globs.push_back(i);
+    }
+    std::vector<std::string> pattern(1);
+    for (const Node& node : graph.nodes) {
+        std::optional<size_t> last;
+        const auto consider = [&](size_t i) { last = last ? std::max(*last, i) : i; };
+        if (!exact.empty()) {
+            if (auto it = exact.find(node.name); it != exact.end())
+                consider(it->second);
+            std::string scope;
+            for (const std::string& part : scopePath(node.name)) {
+                scope += '/' + part;
+                if (auto it = exact.find(scope); it != exact.end())
+                    consider(it->second);
+            }
+        }
+        for (size_t i : globs) {
+            pattern[0] = rules[i].pattern;
+            if (!matchedScope(pattern, node.name).empty())
+                consider(i);
+        }
+        if (!last)
+            continue;
+        const Precision chosen = rules[*last].precision;
+        for (int out : node.outputs)
+            if (out >= 0)
+                precisions[size_t(out)] = chosen;
+        for (int in : node.inputs) {
+            // A weight shared with an unmatched layer is stored at the first matched reader's.
+            const Value& v = graph.values[size_t(in >= 0 ? in : 0)];
+            if (in >= 0 && (v.isInitializer || v.isConstantNode) && !set[size_t(in)]) {
+                precisions[size_t(in)] = chosen;
+                set[size_t(in)] = true;
+            }
+        }
+    }
+    return precisions;
 }
 
 bool isBufferInput(const Node& node, size_t inputIndex)
@@ -443,7 +506,7 @@ public:
         , m_allocator(allocatorOf(config, m_runtime))
         , m_precision(config.precision)
         , m_masterCopy(config.precision == Precision::FP16 || config.precision == Precision::BF16
-                       || config.precision == Precision::INT8)
+                       || config.precision == Precision::INT8 || config.precision == Precision::INT4)
         , m_training(config.training.mode == Mode::Training)
         , m_recipe(config.training.recipe)
         , m_valueCount(graph.values.size())
@@ -764,9 +827,11 @@ void MemoryPlanner::findPrecisions()
         }
     }
     m_bytes.assign(m_valueCount, 0);
+    const std::vector<Precision> perValue = valuePrecisions(m_graph, m_config);
     for (size_t v = 0; v < m_valueCount; ++v) {
         const TensorInfo& t = m_tensors[v];
-        m_bytes[v] = m_low[v] ? (t.isKnown() ? satMul(t.elements(), 2) : 0) : tensorBytes(t, m_precision);
+        const Precision p = perValue.empty() ? m_precision : perValue[v];
+        m_bytes[v] = m_low[v] ? (t.isKnown() ? satMul(t.elements(), 2) : 0) : tensorBytes(t, p);
     }
 }
 

@@ -28,8 +28,14 @@ const char* phaseName(Phase p);
 
 // Bytes per element of a tensor of `dtype` under the chosen precision.
 int elementBytes(DType dtype, Precision precision);
-// Bytes of a tensor under the chosen precision; 0 while its shape is unknown.
+// Bits per element under the chosen precision (4 for INT4, and for the packed 4-bit types).
+int elementBits(DType dtype, Precision precision);
+// Bytes of a tensor under the chosen precision (4-bit elements two to a byte); 0 while its shape
+// is unknown.
 int64_t tensorBytes(const TensorInfo& t, Precision precision);
+// Per graph value, the precision of config.layerPrecisions where one applies: a matched node's
+// outputs and the weights it reads; config.precision elsewhere. Empty without layer precisions.
+std::vector<Precision> valuePrecisions(const Graph& graph, const AnalysisConfig& config);
 
 // Which weight inputs of a node are stored state rather than parameters: BatchNorm's running mean
 // and variance, rotary embeddings' cos and sin caches (RotaryEmbedding, GroupQueryAttention).

@@ -9,7 +9,8 @@ int precisionIndex(Precision precision)
     switch (precision) {
     case Precision::FP16: return 1;
     case Precision::BF16: return 2;
-    case Precision::INT8: return 3;
+    case Precision::INT8:
+    case Precision::INT4: return 3; // int4 kernels compute in int8 (or dequantize to fp16)
     case Precision::Model:
     case Precision::FP32: return 0;
     }

@@ -67,6 +67,14 @@ std::string stepNodeName(const Model& model, const TimelineStep& step)
     return n.name.empty() ? n.opType + "_" + std::to_string(step.node) : n.name;
 }
 
+QJsonArray layerPrecisionsJson(const std::vector<LayerPrecision>& rules)
+{
+    QJsonArray a;
+    for (const LayerPrecision& rule : rules)
+        a.append(QJsonObject { { "pattern", QString::fromStdString(rule.pattern) }, { "precision", precisionName(rule.precision) } });
+    return a;
+}
+
 QJsonObject recipeJson(const Recipe& recipe)
 {
     const auto list = [](const std::vector<std::string>& items) {
@@ -159,6 +167,8 @@ QJsonObject toJson(const Model& model, const AnalysisConfig& config, const Analy
             { "cost_known", l.costKnown },
             { "shapes_known", l.shapesKnown },
         };
+        if (!r.valuePrecisions.empty() && node.output(0) >= 0) // --layer-precision: the layer's own
+            layer.insert("precision", precisionName(r.precisionOf(node.output(0))));
         if (performance && s < performance->layers.size()) {
             // Energy needs no device; times, intensities and bounds need its roofs.
             const LayerPerformance& p = performance->layers[s];
@@ -240,6 +250,7 @@ QJsonObject toJson(const Model& model, const AnalysisConfig& config, const Analy
                         { "workspace", convAlgorithmName(config.training.workspace) },
                         { "runtime", q(runtime.name()) },
                         { "recipe", recipeJson(config.training.recipe) },
+                        { "layer_precisions", layerPrecisionsJson(config.layerPrecisions) },
                         { "calibration",
                           QJsonObject { { "name", q(config.calibration.name) },
                                         { "context_bytes", qint64(config.calibration.contextBytes) },
@@ -544,6 +555,29 @@ std::string formatLayers(const Model& model, const AnalysisResult& r, const Perf
         std::snprintf(prefix, sizeof prefix, "%6zu  %12.3f  ", ranked[i].second, double(ranked[i].first) / kMiB);
         out << prefix << layerRow(model, r, performance, ranked[i].second);
     }
+    return out.str();
+}
+
+std::string formatQuantizationPlan(const QuantizationPlan& plan)
+{
+    std::ostringstream out;
+    const char* order = plan.order == QuantizeOrder::Weights ? "largest weights first" : "largest activations first";
+    out << "Quantize to fit " << formatBytes(plan.budgetBytes) << " (" << order << "), from a "
+        << formatBytes(plan.startPeakBytes) << " peak:\n";
+    if (plan.steps.empty() && plan.fits) {
+        out << "  it fits already; nothing to lower\n";
+        return out.str();
+    }
+    if (plan.steps.empty()) {
+        out << "  even all " << plan.candidates << " layers at int8 peak at " << formatBytes(plan.allLoweredPeakBytes)
+            << ": no quantization plan fits " << formatBytes(plan.budgetBytes) << '\n';
+        return out.str();
+    }
+    for (size_t i = 0; i < plan.steps.size(); ++i)
+        out << "  " << i + 1 << ". " << plan.steps[i].layer << " -> " << precisionName(plan.steps[i].precision)
+            << ": peak " << formatBytes(plan.steps[i].peakBytes) << '\n';
+    out << "  " << (plan.fits ? "fits" : "does not fit") << " after " << plan.steps.size() << " of " << plan.candidates
+        << " layers\n";
     return out.str();
 }
 

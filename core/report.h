@@ -7,6 +7,7 @@
 #include "devices.h"
 #include "format.h"
 #include "performance.h"
+#include "whatif.h"
 
 #include <QJsonObject>
 
@@ -42,6 +43,8 @@ std::string formatLayers(const Model& model, const AnalysisResult& result,
                          const PerformanceEstimate* performance = nullptr, int rows = 15);
 // Unknown shapes, operators without a cost formula, and the analysis's warnings.
 std::string formatNotes(const AnalysisResult& result);
+// --quantize-to-fit's plan, a line per lowered layer with the peak after it, and whether it fits.
+std::string formatQuantizationPlan(const QuantizationPlan& plan);
 std::string formatTable(const Model& model, const AnalysisResult& result,
                         const PerformanceEstimate* performance = nullptr, const Calibration* calibration = nullptr,
                         int layerRows = 15);

@@ -4,6 +4,7 @@
 
 #include "devices.h"
 #include "generation.h"
+#include "whatif.h"
 #include "model_builder.h"
 #include "test_models.h"
 
@@ -713,6 +714,50 @@ private slots:
         // x (16 + 16) MACs fewer.
         QCOMPARE(ordinary.totals.macs - shared.totals.macs, int64_t(2 * 3 * 4 * 1 * (20 - 12) * (16 + 16)));
         QCOMPARE(shared.totals.peakBytes, ordinary.totals.peakBytes - 4 * 3 * 20 * 16 * 4 + 4 * 3 * 16 * 4 - 3 * 8 * 8);
+    }
+
+    // Quantize to fit (seed 004's "largest activation first", issue 19) on tiny_conv: its layers'
+    // outputs by hand, conv [1,4,8,8] 1,024 B, relu 1,024 B, pool [1,4,4,4] 256 B, flatten (a
+    // view: skipped), fc [1,10] 40 B; its weights, fc 10 x 64 + 10 = 650 floats (2,600 B) and
+    // conv 4 x 3 x 3 x 3 + 4 = 112 (448 B). The plan lowers them in those orders, the peak never
+    // rising, until it fits; a budget nothing reaches gets no steps and says so.
+    void quantizeToFitOrder()
+    {
+        const Model m = test::loadModel("tiny_conv.onnx");
+        const AnalysisConfig config;
+        const AnalysisResult start = analyze(m, config);
+        const QuantizationPlan all = quantizeToFit(m, config, 1);
+        QVERIFY(!all.fits);
+        QVERIFY(all.steps.empty());
+        QCOMPARE(all.candidates, 4);
+        QVERIFY(all.allLoweredPeakBytes < start.totals.peakBytes);
+        // Every layer at int8 stores the weights in 112 + 650 bytes instead of 4 each.
+        AnalysisConfig lowered;
+        for (const char* layer : { "conv", "relu", "pool", "fc" })
+            lowered.layerPrecisions.push_back({ layer, Precision::INT8 });
+        QCOMPARE(analyze(m, lowered).totals.paramBytes, int64_t(112 + 650));
+
+        const QuantizationPlan plan = quantizeToFit(m, config, all.allLoweredPeakBytes);
+        QVERIFY(plan.fits);
+        const std::vector<std::string> byActivation { "conv", "relu", "pool", "fc" };
+        QVERIFY(!plan.steps.empty() && plan.steps.size() <= byActivation.size());
+        int64_t previous = start.totals.peakBytes;
+        for (size_t i = 0; i < plan.steps.size(); ++i) {
+            QCOMPARE(plan.steps[i].layer, byActivation[i]);
+            QCOMPARE(plan.steps[i].precision, Precision::INT8);
+            QVERIFY(plan.steps[i].peakBytes <= previous);
+            previous = plan.steps[i].peakBytes;
+        }
+        QVERIFY(plan.steps.back().peakBytes <= all.allLoweredPeakBytes);
+
+        const QuantizationPlan weights = quantizeToFit(m, config, all.allLoweredPeakBytes, QuantizeOrder::Weights);
+        QCOMPARE(weights.candidates, 2);
+        QCOMPARE(weights.steps.front().layer, std::string("fc"));
+        // fc's weights at int8 save 3 x 650 bytes: the peak (which holds every weight) falls by
+        // them; fc's output is not live there (the peak is earlier, where the 1,024 B maps are).
+        QCOMPARE(weights.steps.front().peakBytes, start.totals.peakBytes - 3 * 650);
+        QVERIFY(quantizeToFit(m, config, start.totals.peakBytes).fits);
+        QVERIFY(quantizeToFit(m, config, start.totals.peakBytes).steps.empty());
     }
 
     // A generation plan interpolates its decode steps; the interpolation must equal analysing
