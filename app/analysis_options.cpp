@@ -107,6 +107,7 @@ QString readAnalysisOptions(const QCommandLineParser& parser, AnalysisConfig& co
         if (!m)
             return QStringLiteral("--mode must be inference, training or generate, not '%1'").arg(parser.value("mode"));
         config.training.mode = *m;
+        config.generation.reset(); // the window's saved generation gives way to the mode asked for
     }
     if (generate) {
         GenerationConfig g;

@@ -375,7 +375,8 @@ void MainWindow::createDocks()
     m_controls->setObjectName(QStringLiteral("controls"));
     connect(m_controls, &ControlPanel::configChanged, this, [this](bool batchOnly) {
         m_session.config = m_controls->config();
-        reanalyze(/*refit=*/!batchOnly);
+        // A generation's longest context is searched at the batch set: a batch move searches it again.
+        reanalyze(/*refit=*/!batchOnly || m_session.config.generation.has_value());
     });
     connect(m_controls, &ControlPanel::budgetChanged, this, [this]() { reanalyze(); });
     auto* scroll = new QScrollArea;
@@ -676,6 +677,7 @@ void MainWindow::reanalyze(bool refit)
     // drag never starts a search: the last answer (or the search under way) carries over.
     const bool hadFit = m_session.fit || m_session.fitPending;
     next.fit = m_session.fit;
+    next.generationFit = next.generation ? m_session.generationFit : std::nullopt;
     next.fitPending = m_session.fitPending && next.budgetBytes() > 0;
     m_session = std::move(next);
     if (refit || newModel || (!hadFit && m_session.budgetBytes() > 0))
@@ -691,7 +693,8 @@ void MainWindow::reanalyze(bool refit)
         m_graph->setModel(m_session.model, m_session.result); // lays out off the GUI thread
     else
         m_graph->setAnalysis(m_session.result); // recolours and relabels, no new layout
-    m_timeline->setAnalysis(m_session.model, m_session.result, m_session.budgetBytes(), m_session.budgetName());
+    m_timeline->setAnalysis(m_session.model, m_session.result, m_session.budgetBytes(), m_session.budgetName(),
+                            m_session.generation);
     m_controls->showResolved(*m_session.result);
     m_details->setAnalysis(m_session.model, m_session.result);
 
@@ -718,6 +721,7 @@ void MainWindow::scheduleFit()
 {
     ++m_fitJob; // a search under way answers for a configuration that is gone
     m_session.fit.reset();
+    m_session.generationFit.reset();
     m_fitMs = -1;
     const bool wasPending = m_session.fitPending;
     m_session.fitPending = m_session.model && m_session.budgetBytes() > 0;
@@ -740,6 +744,7 @@ void MainWindow::startFit()
     }
     struct Outcome {
         BatchFit fit;
+        std::optional<GenerationFit> generationFit;
         QString error;
         double ms = 0;
     };
@@ -753,8 +758,11 @@ void MainWindow::startFit()
         m_session.fitPending = false;
         if (outcome.error.isEmpty()) {
             m_session.fit = outcome.fit;
+            m_session.generationFit = outcome.generationFit;
             m_fitMs = outcome.ms;
-            m_controls->batchSlider()->extendTo(outcome.fit.maxBatch); // the slider reaches what the summary says
+            // The slider reaches what the summary says.
+            m_controls->batchSlider()->extendTo(outcome.generationFit ? outcome.generationFit->maxBatch
+                                                                      : outcome.fit.maxBatch);
         } else {
             statusBar()->showMessage(tr("Largest-batch search failed: %1").arg(outcome.error), 10000);
         }
@@ -764,12 +772,17 @@ void MainWindow::startFit()
     });
     // Inputs by value: the model is shared and immutable, the rest is copied.
     // The configuration the result was analysed with: its runtime resolved by the device.
-    watcher->setFuture(QtConcurrent::run([model = m_session.model, config = m_session.result->config, bytes = budgetBytes]() {
+    // In generation mode also the generation's largest batch and longest context, each plan three
+    // analyses (the steps' dims are the plan's own, whatever the prefill's config sets).
+    watcher->setFuture(QtConcurrent::run([model = m_session.model, config = m_session.result->config, bytes = budgetBytes,
+                                          generation = m_session.config.generation]() {
         Outcome outcome;
         QElapsedTimer timer;
         timer.start();
         try {
             outcome.fit = largestBatchThatFits(*model, config, bytes);
+            if (generation)
+                outcome.generationFit = fitGeneration(*model, config, generation->prompt, generation->newTokens, bytes);
         } catch (const std::exception& e) {
             outcome.error = QString::fromStdString(e.what());
         }
@@ -785,7 +798,9 @@ void MainWindow::updateTiming()
                          .arg(m_analysisMs, 0, 'f', 2)
                          .arg(m_viewsMs, 0, 'f', 2);
     if (m_session.fit && m_fitMs >= 0)
-        timing += tr("  ·  batch search %1 ms (%2 analyses)").arg(m_fitMs, 0, 'f', 1).arg(m_session.fit->analyses);
+        timing += tr("  ·  batch search %1 ms (%2 analyses)")
+                      .arg(m_fitMs, 0, 'f', 1)
+                      .arg(m_session.fit->analyses + (m_session.generationFit ? m_session.generationFit->analyses : 0));
     m_timing->setText(timing);
 }
 

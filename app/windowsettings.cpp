@@ -26,6 +26,8 @@ const auto recentFiles = QStringLiteral("recentFiles");
 const auto lastDirectory = QStringLiteral("lastDirectory");
 const auto precision = QStringLiteral("analysis/precision");
 const auto mode = QStringLiteral("analysis/mode");
+const auto prompt = QStringLiteral("analysis/prompt"); // with mode "generate"
+const auto newTokens = QStringLiteral("analysis/newTokens");
 const auto optimizer = QStringLiteral("analysis/optimizer");
 const auto workspace = QStringLiteral("analysis/workspace");
 const auto runtime = QStringLiteral("analysis/runtime");
@@ -67,6 +69,12 @@ void WindowSettings::restoreAnalysis(AnalysisConfig& config, BudgetChoice& budge
         config.precision = *p;
     if (const auto m = parseMode(text(Keys::mode)))
         config.training.mode = *m;
+    if (text(Keys::mode) == "generate") {
+        const qint64 prompt = settings.value(Keys::prompt).toLongLong();
+        const qint64 newTokens = settings.value(Keys::newTokens).toLongLong();
+        config.training.mode = Mode::Inference;
+        config.generation = GenerationConfig { prompt > 0 ? prompt : 512, newTokens > 0 ? newTokens : 128 };
+    }
     if (const auto o = parseOptimizer(text(Keys::optimizer)))
         config.training.optimizer = *o;
     if (const auto w = parseConvAlgorithm(text(Keys::workspace)))
@@ -108,7 +116,12 @@ void WindowSettings::save(const AnalysisConfig& config, const Device* device)
     settings.setValue(Keys::geometry, m_window->saveGeometry());
     settings.setValue(Keys::state, m_window->saveState(kStateVersion));
     settings.setValue(Keys::precision, QString::fromLatin1(precisionName(config.precision)));
-    settings.setValue(Keys::mode, QString::fromLatin1(modeName(config.training.mode)));
+    settings.setValue(Keys::mode, config.generation ? QStringLiteral("generate")
+                                                    : QString::fromLatin1(modeName(config.training.mode)));
+    if (config.generation) {
+        settings.setValue(Keys::prompt, qint64(config.generation->prompt));
+        settings.setValue(Keys::newTokens, qint64(config.generation->newTokens));
+    }
     settings.setValue(Keys::optimizer, QString::fromLatin1(optimizerName(config.training.optimizer)));
     settings.setValue(Keys::workspace, QString::fromLatin1(convAlgorithmName(config.training.workspace)));
     settings.setValue(Keys::runtime, config.runtime ? QString::fromStdString(config.runtime->name()) : QString());

@@ -16,13 +16,7 @@ bool contains(const std::string& text, const char* word)
     return text.find(word) != std::string::npos;
 }
 
-// The dims a generation step sets, from the model's inputs: the past length is dim 2 of a
-// past_key_values / past input ([batch, heads, past, head_dim]); the new tokens' is dim 1 of
-// input_ids (or of the first 2-D integer input); a total length, where the model has one, is
-// named so (total_sequence_length) or is an attention mask's dim 1 that is neither.
-struct StepSymbols {
-    std::string sequence, past, total;
-};
+} // namespace
 
 StepSymbols stepSymbols(const Graph& graph)
 {
@@ -52,6 +46,19 @@ StepSymbols stepSymbols(const Graph& graph)
     }
     return s;
 }
+
+std::string generationObstacle(const Graph& graph)
+{
+    const StepSymbols s = stepSymbols(graph);
+    if (s.past.empty())
+        return "the model has no past KV input (past_key_values.N.key, [batch, heads, past_sequence_length, "
+               "head_dim]) to generate with";
+    if (s.sequence.empty())
+        return "the model has no input_ids whose dim 1 names the new tokens' length";
+    return {};
+}
+
+namespace {
 
 struct Step {
     int64_t peak = 0;
@@ -101,12 +108,9 @@ GenerationPlan planGeneration(const Model& model, const AnalysisConfig& config, 
 {
     if (prompt < 1 || newTokens < 1)
         throw std::runtime_error("generation needs a prompt of at least 1 token and at least 1 new token");
+    if (const std::string obstacle = generationObstacle(model.graph); !obstacle.empty())
+        throw std::runtime_error(obstacle);
     const StepSymbols s = stepSymbols(model.graph);
-    if (s.past.empty())
-        throw std::runtime_error("the model has no past KV input (past_key_values.N.key, [batch, heads, "
-                                 "past_sequence_length, head_dim]) to generate with");
-    if (s.sequence.empty())
-        throw std::runtime_error("the model has no input_ids whose dim 1 names the new tokens' length");
     GenerationPlan plan;
     plan.prompt = prompt;
     plan.newTokens = newTokens;

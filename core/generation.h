@@ -40,6 +40,24 @@ struct GenerationPlan {
     double totalSeconds = 0;
 };
 
+// The dims a generation step sets, from the model's inputs: the past length is dim 2 of a
+// past_key_values / past input ([batch, heads, past, head_dim]); the new tokens' is dim 1 of
+// input_ids (or of the first 2-D integer input); a total length, where the model has one, is
+// named so (total_sequence_length) or is an attention mask's dim 1 that is neither. Empty where
+// the model has none.
+struct StepSymbols {
+    std::string sequence, past, total;
+};
+StepSymbols stepSymbols(const Graph& graph);
+
+// Why the model cannot generate (no past KV input, no sequence dim to step through), in the
+// words planGeneration throws; empty when it can.
+std::string generationObstacle(const Graph& graph);
+inline bool canGenerate(const Graph& graph)
+{
+    return generationObstacle(graph).empty();
+}
+
 // `config` with the dims of the prefill step (the prompt's tokens, an empty past) set: the
 // analysis a generation's session shows. Unchanged for a model without a past KV input.
 AnalysisConfig prefillConfig(const Model& model, AnalysisConfig config, int64_t prompt);

@@ -84,8 +84,10 @@ QString configurationLine(const Model* model, const AnalysisResult* result, cons
                 break;
             }
         }
+        // A generation names its prompt and new tokens instead of the prefill's step dims.
+        const StepSymbols step = config.generation ? stepSymbols(model->graph) : StepSymbols {};
         for (const auto& [name, value] : result->shapes.symbols) {
-            if (name != batchSymbol)
+            if (name != batchSymbol && name != step.sequence && name != step.past && name != step.total)
                 parts << QStringLiteral("%1 %2").arg(QString::fromStdString(name)).arg(value);
         }
     }
@@ -96,9 +98,12 @@ QString configurationLine(const Model* model, const AnalysisResult* result, cons
     if (hasImage && config.shapes.height && config.shapes.width)
         parts << QStringLiteral("%1x%2").arg(*config.shapes.height).arg(*config.shapes.width);
     parts << (config.precision == Precision::Model ? tr("model precision") : QString::fromLatin1(precisionName(config.precision)));
-    parts << (config.training.mode == Mode::Training
-                  ? tr("training (%1)").arg(QString::fromLatin1(optimizerName(config.training.optimizer)))
-                  : tr("inference"));
+    if (config.generation)
+        parts << tr("generation (prompt %1 + %2 new tokens)").arg(config.generation->prompt).arg(config.generation->newTokens);
+    else
+        parts << (config.training.mode == Mode::Training
+                      ? tr("training (%1)").arg(QString::fromLatin1(optimizerName(config.training.optimizer)))
+                      : tr("inference"));
     const Recipe& recipe = config.training.recipe;
     if (recipe.autocast)
         parts << tr("AMP %1").arg(QString::fromLatin1(precisionName(*recipe.autocast)));
@@ -155,6 +160,16 @@ std::optional<BatchFit> Session::batchFit() const
     // The window searches on a worker; what is asked before it answers is searched here, so an
     // export never lacks the figure.
     return largestBatchThatFits(*model, result ? result->config : withRuntime(config, budget), budgetBytes());
+}
+
+std::optional<GenerationFit> Session::generationFitNow() const
+{
+    if (generationFit)
+        return generationFit;
+    if (!model || !generation || !config.generation || budgetBytes() <= 0)
+        return std::nullopt;
+    return fitGeneration(*model, result ? result->config : withRuntime(config, budget), config.generation->prompt,
+                         config.generation->newTokens, budgetBytes());
 }
 
 QJsonObject Session::toJson(bool timeline) const
@@ -263,7 +278,8 @@ Session makeSession(std::shared_ptr<const Model> model, const AnalysisConfig& co
         // The steps a generation plans; the session's own analysis is its prefill.
         const GenerationConfig& g = *config.generation;
         const PerformanceConfig performance = budget.performanceConfig();
-        session.generation = planGeneration(*model, analysed, g.prompt, g.newTokens, budget.device ? &performance : nullptr);
+        session.generation = std::make_shared<const GenerationPlan>(
+            planGeneration(*model, analysed, g.prompt, g.newTokens, budget.device ? &performance : nullptr));
         if (budget.bytes && search == FitSearch::Now)
             session.generationFit = fitGeneration(*model, analysed, g.prompt, g.newTokens, *budget.bytes);
         analysed = prefillConfig(*model, analysed, g.prompt);

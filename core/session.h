@@ -43,7 +43,9 @@ struct Session {
     std::shared_ptr<const AnalysisResult> result;
     BudgetChoice budget;
     std::optional<BatchFit> fit; // the largest batch that fits the budget, when searched
-    std::optional<GenerationPlan> generation; // --mode generate: the prefill and decode steps
+    // --mode generate: the prefill and decode steps (shared: a plan of 32k tokens is not copied
+    // with the session, nor into the views)
+    std::shared_ptr<const GenerationPlan> generation;
     std::optional<GenerationFit> generationFit; // and, with a budget, what fits
     bool fitPending = false; // a search is under way (the window searches on a worker)
 
@@ -69,6 +71,9 @@ struct Session {
     std::string budgetVerdict() const;
     // The largest batch that fits: the search's answer, or searched now when none came yet.
     std::optional<BatchFit> batchFit() const;
+    // A generation's largest batch and longest context that fit: the search's answer, or searched
+    // now when none came yet; empty without a generation or a budget.
+    std::optional<GenerationFit> generationFitNow() const;
 
     // `footprint-cli analyze --format json`: report.h's toJson, the performance and the budget.
     QJsonObject toJson(bool timeline = false) const;

@@ -1,6 +1,9 @@
 #include "chartmapping_timeline.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
 
 namespace fp {
 
@@ -27,6 +30,42 @@ std::vector<TimelineBucket> downsampleTimeline(const std::vector<TimelineStep>& 
     return buckets;
 }
 
+std::vector<int> decimateSteps(const std::vector<int64_t>& values, int maxPoints)
+{
+    const int n = int(std::min<size_t>(values.size(), size_t(std::numeric_limits<int>::max())));
+    std::vector<int> steps;
+    if (n == 0)
+        return steps;
+    if (maxPoints <= 0 || n <= maxPoints) {
+        steps.resize(size_t(n));
+        std::iota(steps.begin(), steps.end(), 0);
+        return steps;
+    }
+    // The steps between the first and the last, in slots of integer bounds.
+    const int inner = n - 2;
+    const int slotCount = std::max(1, (maxPoints - 2) / 2);
+    steps.reserve(size_t(2 * slotCount + 2));
+    steps.push_back(0);
+    for (int k = 0; k < slotCount; ++k) {
+        const int begin = 1 + int(int64_t(k) * inner / slotCount);
+        const int end = 1 + int(int64_t(k + 1) * inner / slotCount);
+        if (begin >= end)
+            continue;
+        int low = begin, high = begin;
+        for (int s = begin + 1; s < end; ++s) {
+            if (values[size_t(s)] < values[size_t(low)])
+                low = s;
+            if (values[size_t(s)] > values[size_t(high)])
+                high = s;
+        }
+        steps.push_back(std::min(low, high));
+        if (high != low)
+            steps.push_back(std::max(low, high));
+    }
+    steps.push_back(n - 1);
+    return steps;
+}
+
 std::vector<PhaseBand> phaseBands(const std::vector<TimelineStep>& steps)
 {
     std::vector<PhaseBand> bands;
@@ -45,6 +84,16 @@ int stepAtX(double x, int stepCount)
     if (!(x >= 0) || x >= double(stepCount)) // !(x >= 0) also refuses NaN
         return -1;
     return int(x);
+}
+
+int generationStepAtX(double x, int stepCount)
+{
+    if (std::isnan(x) || stepCount <= 0)
+        return -1;
+    if (x < 0.5)
+        return 0;
+    const double step = std::floor(x + 0.5);
+    return step < double(stepCount) ? int(step) : -1;
 }
 
 std::vector<TracePoint> traceOnSteps(const MemoryTrace& trace, int stepCount, int maxPoints)

@@ -27,6 +27,13 @@ struct TimelineBucket {
 // bucket per step when the timeline is short enough.
 std::vector<TimelineBucket> downsampleTimeline(const std::vector<TimelineStep>& steps, int maxBuckets);
 
+// The steps of a generation drawn (indices into its per-step peaks, GenerationPlan::
+// stepPeakBytes): all of them when there are at most `maxPoints`; else step 0 (the prefill), the
+// last step, and between them each run of steps sharing one of (maxPoints - 2) / 2 slots as its
+// lowest and highest, in order. The highest step is always among them, so the peak survives,
+// and a plan of 32k tokens (or of 2^24, the plan's own cap) draws a few thousand points.
+std::vector<int> decimateSteps(const std::vector<int64_t>& values, int maxPoints);
+
 // A maximal run of steps in one phase: [firstStep, endStep).
 struct PhaseBand {
     Phase phase = Phase::Forward;
@@ -37,6 +44,10 @@ std::vector<PhaseBand> phaseBands(const std::vector<TimelineStep>& steps);
 
 // The step under a chart x coordinate, with step i drawn over [i, i + 1); -1 outside the timeline.
 int stepAtX(double x, int stepCount);
+
+// The generation step under a chart x coordinate, with the prefill (step 0) drawn left of the
+// split at x = 0.5 and decode step t around x = t; -1 past the last step or for no number.
+int generationStepAtX(double x, int stepCount);
 
 // A measured trace's samples placed on the timeline's step axis. The trace knows seconds, the
 // estimate knows steps, and neither knows the other's clock, so the trace's span (first to last

@@ -36,6 +36,13 @@ constexpr int64_t kMaxDimension = 8192;
 // QSpinBox holds an int: the window's limit for any value (the command line takes up to 2^40).
 constexpr int64_t kSpinBoxLimit = std::numeric_limits<int>::max();
 
+// A generation's prompt and new tokens: the slider reaches a 128k context, typing goes beyond.
+constexpr int64_t kMaxTokens = 131072;
+constexpr int64_t kDefaultPrompt = 512;
+constexpr int64_t kDefaultNewTokens = 128;
+// The mode box's item for generation, beside Mode's own values (inference, training).
+constexpr int kGenerationMode = 100;
+
 constexpr int kNoDevice = -1;
 constexpr int kCustomDevice = -2;
 
@@ -182,6 +189,34 @@ void ControlPanel::createShapeControls()
     });
 
     QFormLayout* resolution = nullptr;
+    // A language model's generation (issue 18): the prompt read in the prefill, then one decode
+    // step per new token. They set the model's sequence and past dims, whose sliders step aside.
+    QFormLayout* generation = nullptr;
+    m_generationGroup = addGroup(tr("Generation"), &generation);
+    m_generationGroup->setObjectName(QStringLiteral("generationGroup"));
+    m_generationGroup->setToolTip(tr("A prefill step reads the prompt (sequence P, past 0); then one decode step "
+                                     "per new token (sequence 1, past P, P + 1, …) while the KV cache grows"));
+    m_prompt = new LogSliderBox(QStringLiteral("prompt"), 1, kMaxTokens, this);
+    m_prompt->setToolTip(tr("Tokens in the prompt, read in one prefill step (--prompt P)"));
+    m_prompt->setValue(kDefaultPrompt);
+    m_newTokens = new LogSliderBox(QStringLiteral("newTokens"), 1, kMaxTokens, this);
+    m_newTokens->setToolTip(tr("Tokens generated, one decode step each (--new-tokens T)"));
+    m_newTokens->setValue(kDefaultNewTokens);
+    generation->addRow(tr("P&rompt"), m_prompt);
+    generation->addRow(tr("&New tokens"), m_newTokens);
+    connect(m_prompt, &LogSliderBox::valueChanged, this, [this](qint64 v) {
+        if (!m_config.generation)
+            return;
+        m_config.generation->prompt = v;
+        edited(false);
+    });
+    connect(m_newTokens, &LogSliderBox::valueChanged, this, [this](qint64 v) {
+        if (!m_config.generation)
+            return;
+        m_config.generation->newTokens = v;
+        edited(false);
+    });
+
     m_resolutionGroup = addGroup(tr("Image resolution"), &resolution);
     m_resolutionGroup->setObjectName(QStringLiteral("resolutionGroup"));
     m_resolutionGroup->setToolTip(tr("Height and width of the model's 4-D image inputs"));
@@ -225,13 +260,19 @@ void ControlPanel::createComputeControls()
     });
 
     m_mode = newComboBox(QStringLiteral("modeComboBox"), this);
-    m_mode->setToolTip(tr("Inference runs the forward pass; training adds the backward pass, the gradients, "
-                          "the optimizer state and the activations kept for backward"));
     m_mode->addItem(tr("Inference"), int(Mode::Inference));
     m_mode->addItem(tr("Training"), int(Mode::Training));
+    m_mode->addItem(tr("Generation"), kGenerationMode);
     form->addRow(tr("&Mode"), m_mode);
     connect(m_mode, &QComboBox::currentIndexChanged, this, [this]() {
-        m_config.training.mode = Mode(m_mode->currentData().toInt());
+        const int mode = m_mode->currentData().toInt();
+        if (mode == kGenerationMode) {
+            m_config.training.mode = Mode::Inference; // a generation's steps are inferences
+            m_config.generation = GenerationConfig { m_prompt->value(), m_newTokens->value() };
+        } else {
+            m_config.training.mode = Mode(mode);
+            m_config.generation.reset();
+        }
         syncComputeControls();
         edited(false);
     });
@@ -599,6 +640,8 @@ void ControlPanel::updateDeviceInfo()
 void ControlPanel::setConfig(const AnalysisConfig& config)
 {
     m_config = config;
+    if (m_config.generation && m_model && !m_generationObstacle.isEmpty())
+        m_config.generation.reset(); // the model open cannot generate
     syncComputeControls();
     if (config.shapes.batch)
         m_batch->setValue(*config.shapes.batch);
@@ -617,7 +660,8 @@ void ControlPanel::syncComputeControls()
     const QSignalBlocker precisionBlocker(m_precision);
     m_precision->setCurrentIndex(std::max(0, m_precision->findData(int(m_config.precision))));
     const QSignalBlocker modeBlocker(m_mode);
-    m_mode->setCurrentIndex(std::max(0, m_mode->findData(int(m_config.training.mode))));
+    m_mode->setCurrentIndex(
+        std::max(0, m_mode->findData(m_config.generation ? kGenerationMode : int(m_config.training.mode))));
     const QSignalBlocker optimizerBlocker(m_optimizer);
     m_optimizer->setCurrentIndex(std::max(0, m_optimizer->findData(int(m_config.training.optimizer))));
     m_optimizer->setEnabled(m_config.training.mode == Mode::Training);
@@ -626,11 +670,50 @@ void ControlPanel::syncComputeControls()
     const QSignalBlocker runtimeBlocker(m_runtime);
     m_runtime->setCurrentIndex(std::max(0, m_runtime->findData(m_config.runtime ? int(m_config.runtime->runtime) : -1)));
     syncRecipeControls();
+    syncGenerationControls();
+}
+
+void ControlPanel::syncGenerationControls()
+{
+    if (!m_generationGroup || !m_mode)
+        return; // not built yet
+    const bool generating = bool(m_config.generation);
+    QString modeTip = tr("Inference runs the forward pass; training adds the backward pass, the gradients, "
+                         "the optimizer state and the activations kept for backward; generation runs a language "
+                         "model's prefill and one decode step per new token, with its KV cache");
+    QString generationTip = tr("A prefill of the prompt, then one decode step per new token (--mode generate)");
+    if (!m_generationObstacle.isEmpty()) {
+        generationTip = tr("Not for this model: %1").arg(m_generationObstacle);
+        modeTip += u'\n' + generationTip;
+    }
+    m_mode->setToolTip(modeTip);
+    if (auto* model = qobject_cast<QStandardItemModel*>(m_mode->model())) {
+        QStandardItem* item = model->item(m_mode->findData(kGenerationMode));
+        item->setEnabled(m_generationObstacle.isEmpty() || generating);
+        item->setToolTip(generationTip);
+    }
+    m_generationGroup->setVisible(generating);
+    if (generating) {
+        m_prompt->setValue(m_config.generation->prompt);
+        m_newTokens->setValue(m_config.generation->newTokens);
+    }
+    // The dims a generation sets itself, step by step, have no slider of their own then.
+    int shown = 0;
+    for (const auto& [symbol, slider] : m_dimensionSliders) {
+        const bool stepDim = generating
+            && (symbol == m_stepSymbols.sequence || symbol == m_stepSymbols.past || symbol == m_stepSymbols.total);
+        m_dimensionForm->setRowVisible(slider, !stepDim);
+        shown += stepDim ? 0 : 1;
+    }
+    m_dimensionGroup->setVisible(shown > 0);
 }
 
 void ControlPanel::setModel(const Model* model)
 {
     m_model = model;
+    m_stepSymbols = model ? stepSymbols(model->graph) : StepSymbols {};
+    m_generationObstacle = model ? QString::fromStdString(generationObstacle(model->graph))
+                                 : tr("open a decoder language model (one with a past KV input) first");
     m_imageInputs.clear();
     m_dimensionNames.clear();
     m_covered.clear();
@@ -691,8 +774,13 @@ void ControlPanel::setModel(const Model* model)
     }
     for (const std::string& symbol : m_dimensionNames)
         addDimensionSlider(symbol);
-    m_dimensionGroup->setVisible(!m_dimensionNames.empty());
     m_resolutionGroup->setVisible(!m_imageInputs.empty());
+    // A generation set for a model that has no KV cache: back to inference, a mode it has.
+    if (model && m_config.generation && !m_generationObstacle.isEmpty()) {
+        m_config.generation.reset();
+        m_config.training.mode = Mode::Inference;
+    }
+    syncComputeControls(); // the mode, and with it the generation controls and dim sliders
     m_workspace->setEnabled(hasConv || !model);
     m_workspace->setToolTip(hasConv || !model
                                 ? tr("How convolutions are computed, which decides their scratch memory")
@@ -773,7 +861,7 @@ void ControlPanel::showResolved(const AnalysisResult& result)
         if (!m_covered.count(symbol) && !m_dimensionSliders.count(symbol)) {
             m_dimensionNames.push_back(symbol);
             addDimensionSlider(symbol);
-            m_dimensionGroup->setVisible(true);
+            syncGenerationControls();
         }
     }
     for (const auto& [name, slider] : m_dimensionSliders) {

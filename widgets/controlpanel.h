@@ -3,6 +3,7 @@
 #include "analysis.h"
 #include "chartmapping.h"
 #include "devices.h"
+#include "generation.h"
 #include "session.h"
 
 #include <QWidget>
@@ -59,8 +60,9 @@ private:
 };
 
 // Everything that shapes the analysis, in one dock: batch, image resolution, the model's other
-// symbolic dimensions (a sequence length...), precision, inference or training with its
-// optimizer, the convolution workspace policy, and the device whose memory is the budget.
+// symbolic dimensions (a sequence length...), precision, inference, training with its optimizer
+// or a language model's generation with its prompt and new tokens, the convolution workspace
+// policy, and the device whose memory is the budget.
 // It edits a copy of the configuration and says what changed; the window re-runs the analysis.
 // Controls that do not apply are hidden (resolution without an image input) or disabled (the
 // optimizer in inference), and values the model leaves open are shown as the analysis
@@ -84,6 +86,11 @@ public:
     // The slider of a symbolic dimension; nullptr if the model has none by that name.
     LogSliderBox* dimensionSlider(const QString& name) const;
     LogSliderBox* batchSlider() const { return m_batch; }
+    // Generation mode's prompt and new-token sliders (shown in that mode only).
+    LogSliderBox* promptSlider() const { return m_prompt; }
+    LogSliderBox* newTokensSlider() const { return m_newTokens; }
+    // Whether the model open can generate (it has a past KV input): the mode offers it then.
+    bool canGenerate() const { return m_generationObstacle.isEmpty(); }
 
     // Moves every control to the value `result` used: the batch, resolution and dimensions the
     // model declares are shown as resolved while the configuration leaves them unset.
@@ -121,6 +128,9 @@ private:
     void updateDeviceInfo();
     void syncComputeControls();
     void syncRecipeControls();
+    // The mode's generation item enabled or not (with the reason), the prompt and new tokens
+    // shown in generation mode, and the dims generation sets hidden there.
+    void syncGenerationControls();
     void edited(bool batchOnly);
     void addDimensionSlider(const std::string& symbol);
 
@@ -137,6 +147,8 @@ private:
     std::vector<ImageInput> m_imageInputs;
     std::vector<std::string> m_dimensionNames;
     std::set<std::string> m_covered; // symbols the batch and resolution controls set
+    StepSymbols m_stepSymbols; // the dims a generation sets (the model's sequence, past, total)
+    QString m_generationObstacle; // why the model cannot generate; empty if it can
 
     LogSliderBox* m_batch = nullptr;
     QGroupBox* m_resolutionGroup = nullptr;
@@ -145,6 +157,9 @@ private:
     QGroupBox* m_dimensionGroup = nullptr;
     QFormLayout* m_dimensionForm = nullptr;
     std::map<std::string, LogSliderBox*> m_dimensionSliders;
+    QGroupBox* m_generationGroup = nullptr;
+    LogSliderBox* m_prompt = nullptr;
+    LogSliderBox* m_newTokens = nullptr;
     QComboBox* m_precision = nullptr;
     QComboBox* m_mode = nullptr;
     QComboBox* m_optimizer = nullptr;

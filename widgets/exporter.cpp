@@ -119,6 +119,10 @@ QString peakText(const Session& source)
     const MemoryPlan& memory = source.result->memory;
     QString text = tr("%1 peak %2").arg(source.config.training.mode == Mode::Training ? tr("Training") : tr("Inference"),
                                         bytesText(memory.peakBytes));
+    if (source.generation) // the views show the prefill; the generation's peak is another step's
+        text = tr("Prefill peak %1, generation peak %2%3")
+                   .arg(bytesText(memory.peakBytes), source.generation->peakIsLowerBound ? tr("at least ") : QString(),
+                        bytesText(source.generation->peakBytes));
     if (source.budgetBytes() > 0) {
         const QString budget = bytesText(source.budgetBytes());
         const QString name = source.budgetName();
@@ -381,13 +385,24 @@ Picture timelinePicture(const Session& source, QSize size, const TimelineChart* 
     if (like)
         chart->setZoomed(like->isZoomed());
     settleOffscreen(chart.get(), size);
-    chart->setAnalysis(source.model, source.result, source.budgetBytes(), source.budgetName());
+    chart->setAnalysis(source.model, source.result, source.budgetBytes(), source.budgetName(), source.generation);
     // The selected layer's marks stay out: a picture has no selection to explain them.
     if (like)
         chart->copyOverlays(*like);
     settleLayouts();
     const QSizeF viewSize = chart->viewport()->size();
 
+    if (source.generation) {
+        const GenerationPlan& plan = *source.generation;
+        const QString title = tr("%1: memory over a generation of %2 + %3 tokens")
+                                  .arg(source.name, exactText(plan.prompt), exactText(plan.newTokens));
+        const QString subtitle = source.configurationText() + QStringLiteral(" · ") + peakText(source)
+            + tr(" · KV cache %1 at the last token").arg(bytesText(plan.kvCacheBytes));
+        return headedPicture(chart, chart.get(), viewSize, title, subtitle,
+                             tr("The peak of every generation step, the prefill then each new token's decode, made "
+                                "by Footprint. ")
+                                 + subtitle);
+    }
     const bool training = source.config.training.mode == Mode::Training;
     const QString title = training ? tr("%1: memory over one training step").arg(source.name)
                                    : tr("%1: memory over one inference").arg(source.name);

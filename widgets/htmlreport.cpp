@@ -164,9 +164,12 @@ AnalysisReport::AnalysisReport(const Session& source, const GraphView* graph, in
         rows += row(tr("Precision"), esc(source.config.precision == Precision::Model
                                              ? tr("as stored in the model")
                                              : QString::fromLatin1(precisionName(source.config.precision))));
-        rows += row(tr("Mode"), esc(training ? tr("training: one step with %1")
-                                                   .arg(QString::fromLatin1(optimizerName(source.config.training.optimizer)))
-                                             : tr("inference")));
+        rows += row(tr("Mode"), esc(source.generation ? tr("generation: a prefill of %1 tokens, then %2 decode steps")
+                                                            .arg(exactText(source.generation->prompt, QLocale(QLocale::English)),
+                                                                 exactText(source.generation->newTokens, QLocale(QLocale::English)))
+                                    : training ? tr("training: one step with %1")
+                                                     .arg(QString::fromLatin1(optimizerName(source.config.training.optimizer)))
+                                               : tr("inference")));
         if (training)
             rows += row(tr("Convolution workspace"),
                         esc(QString::fromLatin1(convAlgorithmName(source.config.training.workspace))));
@@ -191,7 +194,7 @@ AnalysisReport::AnalysisReport(const Session& source, const GraphView* graph, in
         if (memory.peakStep >= 0 && memory.peakStep < int(memory.timeline.size())) {
             const TimelineStep& step = memory.timeline[size_t(memory.peakStep)];
             const QString where = step.node >= 0 ? LayerTableModel::layerName(model, step.node) : tr("the optimizer step");
-            rows += row(training ? tr("Training peak") : tr("Inference peak"),
+            rows += row(source.generation ? tr("Prefill peak") : training ? tr("Training peak") : tr("Inference peak"),
                         QStringLiteral("<b>") + esc((result.unknownShapes.empty() ? QString() : tr("at least "))
                                                     + bytesText(memory.peakBytes))
                             + QStringLiteral("</b> ")
@@ -241,8 +244,50 @@ AnalysisReport::AnalysisReport(const Session& source, const GraphView* graph, in
         m_sections.push_back({ tr("Totals"), html, {} });
     }
 
+    // A language model's generation: the steps after the prefill the totals describe.
+    if (source.generation) {
+        const GenerationPlan& plan = *source.generation;
+        const auto tokens = [](int64_t n) { return exactText(n, QLocale(QLocale::English)); };
+        const QString atLeast = plan.peakIsLowerBound ? tr("at least ") : QString();
+        QString rows = row(tr("Tokens"), esc(tr("prompt %1 + %2 new (dims %3 and %4)")
+                                                 .arg(tokens(plan.prompt), tokens(plan.newTokens),
+                                                      QString::fromStdString(plan.sequenceSymbol),
+                                                      QString::fromStdString(plan.pastSymbol))));
+        rows += row(tr("KV cache at the last token"), esc(bytesText(plan.kvCacheBytes)));
+        rows += row(tr("Prefill peak"), esc(atLeast + bytesText(plan.prefillPeakBytes)));
+        rows += row(tr("Decode peak"), esc(atLeast + bytesText(plan.decodePeakBytes) + tr(" (the last token's)")));
+        rows += row(tr("Generation peak"), QStringLiteral("<b>") + esc(atLeast + bytesText(plan.peakBytes)) + QStringLiteral("</b>"));
+        if (source.budgetBytes() > 0) {
+            const QString verdict = (plan.peakBytes > source.budgetBytes() ? QStringLiteral("<span class=\"over\">")
+                                         : plan.peakIsLowerBound           ? QStringLiteral("<span class=\"maybe\">")
+                                                                           : QStringLiteral("<span class=\"fits\">"))
+                + esc(QString::fromStdString(budgetVerdict(source.budgetBytes(), plan.peakBytes, plan.peakIsLowerBound)))
+                + QStringLiteral("</span>");
+            rows += row(budgetName.isEmpty() ? tr("Against the budget") : tr("Against %1").arg(budgetName), verdict);
+            if (const std::optional<GenerationFit> fit = source.generationFitNow()) {
+                rows += row(tr("Largest batch that fits"),
+                            esc(fit->maxBatch > 0 ? tokens(fit->maxBatch) : tr("none: batch 1 does not fit")));
+                rows += row(tr("Longest context that fits"),
+                            esc(fit->maxContext > 0
+                                    ? tr("%1 tokens at batch %2 (the prompt's %3 and %4 new)")
+                                          .arg(tokens(fit->maxContext), tokens(result.config.shapes.batch.value_or(1)),
+                                               tokens(plan.prompt), tokens(fit->maxContext - plan.prompt))
+                                    : tr("none: not even one new token fits")));
+            }
+        }
+        if (plan.hasLatency)
+            rows += row(tr("Time (roofline)"),
+                        esc(tr("prefill %1, a decode token %2 (the first) to %3 (the last), all %4 new tokens %5 on %6")
+                                .arg(durationText(plan.prefillSeconds), durationText(plan.firstDecodeSeconds),
+                                     durationText(plan.lastDecodeSeconds), tokens(plan.newTokens),
+                                     durationText(plan.totalSeconds), source.deviceName())));
+        m_sections.push_back({ tr("Generation"), table(rows), {} });
+    }
+
     m_sections.push_back({ tr("Layers with the most memory"), {}, barChartPicture(source, kReportChartSize) });
-    m_sections.push_back({ training ? tr("Memory over one training step") : tr("Memory over one inference"),
+    m_sections.push_back({ source.generation ? tr("Memory over the generation's steps")
+                               : training    ? tr("Memory over one training step")
+                                             : tr("Memory over one inference"),
                            source.budgetBytes() > 0 ? QString()
                                                   : QStringLiteral("<p class=\"note\">")
                                    + esc(tr("No device or budget was chosen, so no limit is drawn "

@@ -229,6 +229,36 @@ SummaryWidget::SummaryWidget(QWidget* parent)
                        6, &m_peakCaption);
     // Room for "≥ ", which a peak that leaves tensors of unknown shape out carries.
     m_peak->setFixedWidth(QFontMetrics(m_peak->font()).horizontalAdvance(QStringLiteral("≥ 1023.99 MiB")) + 4);
+    // A generation's own figures, in a second row.
+    const auto generationFigure = [this](const QString& caption, const QString& objectName, const QString& toolTip,
+                                         int column, bool fit, QLabel** captionOut = nullptr) {
+        QLabel* captionLabel = nullptr;
+        QLabel* value = addFigure(caption, objectName, toolTip, column, &captionLabel, 1);
+        captionLabel->setContentsMargins(0, 6, 0, 0);
+        if (captionOut)
+            *captionOut = captionLabel;
+        (fit ? m_generationFitRow : m_generationRow).insert((fit ? m_generationFitRow : m_generationRow).end(),
+                                                            { captionLabel, value });
+        return value;
+    };
+    m_kvCache = generationFigure(tr("KV cache (last token)"), QStringLiteral("kvCacheValue"),
+                                 tr("The keys and values the model's present outputs hold after the prompt and "
+                                    "every new token: the cache at the last token"),
+                                 6, false); // under the peak, the widest column
+    m_prefillPeak = generationFigure(tr("Prefill peak"), QStringLiteral("prefillPeakValue"),
+                                     tr("The peak of the step that reads the prompt (sequence P, past 0): the "
+                                        "analysis the table, the graph and the bars show"),
+                                     0, false);
+    m_decodePeak = generationFigure(tr("Decode peak"), QStringLiteral("decodePeakValue"),
+                                    tr("The highest decode step's peak (one token, the cache so far): the last "
+                                       "token's, whose cache is the longest"),
+                                    1, false);
+    m_maxBatch = generationFigure(tr("Largest batch"), QStringLiteral("generationMaxBatchValue"),
+                                  tr("The largest batch whose generation peak fits the budget"), 2, true);
+    m_maxContext = generationFigure(tr("Longest context"), QStringLiteral("generationMaxContextValue"),
+                                    tr("The longest context (the prompt and the new tokens) whose generation peak fits "
+                                       "the budget at the batch set"),
+                                    3, true, &m_maxContextCaption);
     m_figures->setColumnStretch(7, 1);
     layout->addLayout(m_figures);
 
@@ -285,7 +315,7 @@ SummaryWidget::SummaryWidget(QWidget* parent)
 SummaryWidget::~SummaryWidget() = default;
 
 QLabel* SummaryWidget::addFigure(const QString& caption, const QString& objectName, const QString& toolTip,
-                                 int column, QLabel** captionOut)
+                                 int column, QLabel** captionOut, int row)
 {
     auto* captionLabel = new QLabel(caption, this);
     if (captionOut)
@@ -305,8 +335,8 @@ QLabel* SummaryWidget::addFigure(const QString& caption, const QString& objectNa
     value->setFixedSize(std::max(metrics.horizontalAdvance(QStringLiteral("1023.99 MiB")),
                                  metrics.horizontalAdvance(QStringLiteral("999.99 M"))) + 4,
                         metrics.height() + 2);
-    m_figures->addWidget(captionLabel, 0, column);
-    m_figures->addWidget(value, 1, column);
+    m_figures->addWidget(captionLabel, 2 * row, column);
+    m_figures->addWidget(value, 2 * row + 1, column);
     return value;
 }
 
@@ -323,6 +353,10 @@ void SummaryWidget::clear()
     for (QLabel* label : { m_params, m_storage, m_macs, m_flops, m_input, m_activations, m_peak })
         setFigure(label, QStringLiteral("–"), {});
     m_peakCaption->setText(tr("Peak inference memory"));
+    for (QWidget* w : m_generationRow)
+        w->hide();
+    for (QWidget* w : m_generationFitRow)
+        w->hide();
     m_peakDetail->clear();
     m_peakBar->hide();
     m_budget->clear();
@@ -381,9 +415,10 @@ void SummaryWidget::setAnalysis(const Session& session)
                       .arg(exactText(t.peakBytes))
                       .arg(result->unknownShapes.size()));
 
-    setPeak(*model, *result);
+    setPeak(*model, *result, session.generation.get());
     showBudget(*result, session);
     setPerformance(session.performance(), session.deviceName());
+    setGeneration(session);
 
     QStringList notes;
     // The eval-export caveat is the first warning, and is said in words below: not counted twice.
@@ -459,7 +494,7 @@ void SummaryWidget::setAnalysis(const Session& session)
     }
 }
 
-void SummaryWidget::setPeak(const Model& model, const AnalysisResult& result)
+void SummaryWidget::setPeak(const Model& model, const AnalysisResult& result, const GenerationPlan* generation)
 {
     const MemoryPlan& memory = result.memory;
     const bool training = std::any_of(memory.timeline.begin(), memory.timeline.end(),
@@ -472,7 +507,9 @@ void SummaryWidget::setPeak(const Model& model, const AnalysisResult& result)
     }
     const TimelineStep& step = memory.timeline[size_t(memory.peakStep)];
 
-    const QString caption = training ? tr("Peak training memory") : tr("Peak inference memory");
+    const QString caption = generation ? tr("The prefill's peak")
+        : training                     ? tr("Peak training memory")
+                                       : tr("Peak inference memory");
     QString text = caption;
     const QString where = tr("step %1 of %2").arg(memory.peakStep + 1).arg(memory.timeline.size());
     const int row = LayerTableModel::peakLayer(result);
@@ -485,6 +522,13 @@ void SummaryWidget::setPeak(const Model& model, const AnalysisResult& result)
                                  .arg(LayerTableModel::layerName(model, result.layers[size_t(row)].node).toHtmlEscaped());
         text += step.phase == Phase::Backward ? tr(" is reached at %1, the backward pass of %2").arg(where, link)
                                               : tr(" is reached at %1: %2").arg(where, link);
+    }
+    if (generation) {
+        // What the rest of the window shows is the prefill; the decode steps are in the timeline.
+        text += tr(" · the layers, MACs and charts are the prefill's; the timeline has every step");
+        m_peakDetail->setText(text);
+        m_peakDetail->setToolTip({});
+        return;
     }
     // torchsummary's familiar figure beside the peak, in its own units (MiB, two decimals).
     const TorchsummaryEstimate& ts = result.torchsummary;
@@ -502,15 +546,112 @@ void SummaryWidget::setPeak(const Model& model, const AnalysisResult& result)
 
 void SummaryWidget::setBudget(const Session& session)
 {
-    if (m_result)
-        showBudget(*m_result, session);
+    if (!m_result)
+        return;
+    showBudget(*m_result, session);
+    if (session.generation)
+        showGenerationFit(session);
+}
+
+void SummaryWidget::setGeneration(const Session& session)
+{
+    const bool generating = bool(session.generation);
+    for (QWidget* w : m_generationRow)
+        w->setVisible(generating);
+    if (!generating) {
+        for (QWidget* w : m_generationFitRow)
+            w->hide();
+        return;
+    }
+    const GenerationPlan& plan = *session.generation;
+    // Tensors of unknown shape left out of a step make its peak a lower bound; the cache is the
+    // present outputs' own size.
+    const QString atLeast = plan.peakIsLowerBound ? QStringLiteral("≥ ") : QString();
+    const auto bytesTip = [&plan](int64_t bytes) {
+        return plan.peakIsLowerBound ? tr("At least %1 bytes: tensors of unknown shape are not counted").arg(exactText(bytes))
+                                     : tr("%1 bytes").arg(exactText(bytes));
+    };
+    setFigure(m_kvCache, bytesText(plan.kvCacheBytes),
+              tr("%1 bytes after %2 + %3 tokens").arg(exactText(plan.kvCacheBytes), exactText(plan.prompt),
+                                                      exactText(plan.newTokens)));
+    setFigure(m_prefillPeak, atLeast + bytesText(plan.prefillPeakBytes), bytesTip(plan.prefillPeakBytes));
+    setFigure(m_decodePeak, atLeast + bytesText(plan.decodePeakBytes), bytesTip(plan.decodePeakBytes));
+    m_peakCaption->setText(tr("Generation peak"));
+    setFigure(m_peak, atLeast + bytesText(plan.peakBytes),
+              bytesTip(plan.peakBytes) + u'\n'
+                  + (plan.peakBytes > plan.prefillPeakBytes ? tr("The last token's decode step")
+                                                            : tr("The prefill step")));
+    // The peak bar breaks the prefill's peak down; the generation's is another step's.
+    m_peakBar->hide();
+    showGenerationFit(session);
+
+    // Latency: the prefill, then each decode step (reading the weights and the growing cache).
+    if (plan.hasLatency) {
+        m_performance->setText(tr("On %1 (roofline): prefill <b>%2</b>  ·  a decode token <b>%3</b> (the first) to "
+                                  "<b>%4</b> (the last)  ·  all %5 new tokens <b>%6</b>")
+                                   .arg(session.deviceName().toHtmlEscaped(), durationText(plan.prefillSeconds),
+                                        durationText(plan.firstDecodeSeconds), durationText(plan.lastDecodeSeconds),
+                                        exactText(plan.newTokens), durationText(plan.totalSeconds)));
+        m_performance->setToolTip(tr("Each step's layers under the device's roofs; the decode steps between the first "
+                                     "and the last grow linearly with the cache, and the total adds them up"));
+    } else if (session.performance()) {
+        m_performance->setText(tr("Prefill energy <b>%1</b>  ·  choose a device for the prefill and per-token times")
+                                   .arg(energyText(session.performance()->joules)));
+    }
+    m_performanceHost->show();
+    static_cast<LabelHost*>(m_performanceHost)->fitHeight();
+}
+
+void SummaryWidget::showGenerationFit(const Session& session)
+{
+    const bool shown = session.generation && session.budgetBytes() > 0;
+    for (QWidget* w : m_generationFitRow)
+        w->setVisible(shown);
+    if (!shown)
+        return;
+    const GenerationPlan& plan = *session.generation;
+    // Against the budget: the generation's peak, in footprint-cli's words.
+    QString verdict = QString::fromStdString(budgetVerdict(session.budgetBytes(), plan.peakBytes, plan.peakIsLowerBound));
+    verdict[0] = verdict[0].toUpper();
+    const QString name = session.budgetName();
+    const QString target = name.isEmpty() ? bytesText(session.budgetBytes())
+                                          : QStringLiteral("%1 (%2)").arg(name.toHtmlEscaped(), bytesText(session.budgetBytes()));
+    const QString colour = plan.peakBytes > session.budgetBytes() ? QStringLiteral("#c62828")
+        : plan.peakIsLowerBound                                  ? QStringLiteral("#b26a00")
+                                                                 : QStringLiteral("#2e7d32");
+    const QString mark = plan.peakBytes > session.budgetBytes() ? QStringLiteral("✘") : plan.peakIsLowerBound ? QStringLiteral("⚠") : QStringLiteral("✔");
+    m_budget->setText(tr("Budget %1, generation peak: <span style=\"color:%2\">%3 %4</span>").arg(target, colour, mark, verdict));
+    static_cast<LabelHost*>(m_budgetHost)->fitHeight();
+
+    const int64_t batch = session.result ? session.result->config.shapes.batch.value_or(1) : 1;
+    m_maxContextCaption->setText(tr("Longest context"));
+    m_maxContextCaption->setToolTip(tr("The longest context (the prompt of %1 and new tokens) whose generation peak "
+                                       "fits the budget at batch %2")
+                                        .arg(exactText(plan.prompt), exactText(batch)));
+    if (session.fitPending || !session.generationFit) {
+        setFigure(m_maxBatch, tr("searching…"), {});
+        setFigure(m_maxContext, tr("searching…"), {});
+        return;
+    }
+    const GenerationFit& fit = *session.generationFit;
+    const QString bound = plan.peakIsLowerBound ? tr("at most ") : QString();
+    setFigure(m_maxBatch, fit.maxBatch > 0 ? exactText(fit.maxBatch) : tr("none"),
+              fit.maxBatch > 0 ? tr("The largest batch whose generation peak fits: %1%2 (%3 + %4 tokens)")
+                                     .arg(bound, exactText(fit.maxBatch), exactText(plan.prompt), exactText(plan.newTokens))
+                               : tr("Not even batch 1 fits"));
+    setFigure(m_maxContext, fit.maxContext > 0 ? exactText(fit.maxContext) : tr("none"),
+              fit.maxContext > 0 ? tr("%1%2 tokens: the prompt's %3 and %4 new ones, at batch %5")
+                                       .arg(bound, exactText(fit.maxContext), exactText(plan.prompt),
+                                            exactText(fit.maxContext - plan.prompt), exactText(batch))
+                                 : tr("Not even the prompt and one new token fit at batch %1").arg(exactText(batch)));
 }
 
 void SummaryWidget::showBudget(const AnalysisResult& result, const Session& session)
 {
     const int64_t budgetBytes = session.budgetBytes();
     const MemoryPlan& memory = result.memory;
-    if (memory.peakStep >= 0 && size_t(memory.peakStep) < memory.timeline.size()) {
+    // A generation's peak is another step's than the one the bar would break down.
+    if (!session.generation && memory.peakStep >= 0 && size_t(memory.peakStep) < memory.timeline.size()) {
         const bool training = std::any_of(memory.timeline.begin(), memory.timeline.end(),
                                           [](const TimelineStep& step) { return step.phase != Phase::Forward; });
         static_cast<PeakBar*>(m_peakBar)->setPeak(training ? tr("Peak training memory") : tr("Peak inference memory"),

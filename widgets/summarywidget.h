@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <optional>
+#include <vector>
 
 class QGridLayout;
 class QLabel;
@@ -19,6 +20,9 @@ namespace fp {
 // "fits" or "exceeds by", and the largest batch that fits. What the analysis could not do (warnings, unknown shapes, operators
 // without a cost formula) is one quiet line with the details in its tooltip: present, but not
 // louder than the figures it qualifies.
+// A language model's generation adds a row of its own figures: the KV cache at the last token,
+// the prefill and decode peaks, and with a budget the largest batch and the longest context
+// that fit; its peak is then the generation's, and its times the prefill's and each token's.
 class SummaryWidget : public QWidget {
     Q_OBJECT
 public:
@@ -38,9 +42,13 @@ signals:
     void layerActivated(int step);
 
 private:
+    // A caption over a value in the figures' grid, in figure row `row` (0: the totals, 1: a
+    // generation's).
     QLabel* addFigure(const QString& caption, const QString& objectName, const QString& toolTip, int column,
-                      QLabel** captionLabel = nullptr);
-    void setPeak(const Model& model, const AnalysisResult& result);
+                      QLabel** captionLabel = nullptr, int row = 0);
+    void setGeneration(const Session& session);
+    void showGenerationFit(const Session& session);
+    void setPeak(const Model& model, const AnalysisResult& result, const GenerationPlan* generation);
     void showBudget(const AnalysisResult& result, const Session& session);
     void setPerformance(std::shared_ptr<const PerformanceEstimate> performance, const QString& deviceName);
     void setFigure(QLabel* label, const QString& text, const QString& toolTip);
@@ -55,6 +63,14 @@ private:
     QLabel* m_activations = nullptr;
     QLabel* m_peak = nullptr;
     QLabel* m_peakCaption = nullptr;
+    QLabel* m_kvCache = nullptr;
+    QLabel* m_prefillPeak = nullptr;
+    QLabel* m_decodePeak = nullptr;
+    QLabel* m_maxBatch = nullptr;
+    QLabel* m_maxContext = nullptr;
+    QLabel* m_maxContextCaption = nullptr;
+    std::vector<QWidget*> m_generationRow; // its captions and values, shown in generation mode
+    std::vector<QWidget*> m_generationFitRow; // those of the fit, shown with a budget too
     QLabel* m_peakDetail = nullptr;
     QWidget* m_peakBar = nullptr;
     QLabel* m_budget = nullptr;

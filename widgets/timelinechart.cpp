@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace fp {
 
@@ -32,6 +33,9 @@ const QColor kOptimizerBand(0xfb, 0xef, 0xd5);
 const QColor kRecomputeBand(0xe6, 0xf2, 0xe6); // a checkpoint segment's forward, run again
 const QColor kTraceColor(0x14, 0x14, 0x14);
 const QColor kPinnedColor(0x6a, 0x3d, 0x9a);
+// A generation's prefill and decode steps (Tableau's orange and blue).
+const QColor kPrefillColor(0xf2, 0x8e, 0x2b);
+const QColor kDecodeColor(0x4e, 0x79, 0xa7);
 
 // Shows or hides a series; one drawn but not named (a band, the selection) stays out of the legend.
 void showSeries(ChartLegend& legend, QAbstractSeries* series, bool visible, bool inLegend = true)
@@ -119,6 +123,21 @@ TimelineChart::TimelineChart(QWidget* parent)
         addSeries(m_stackAreas[i]);
     }
 
+    // A generation: the prefill's bar, the decode steps' area, and the split between them.
+    m_prefillLine = new QLineSeries(this);
+    m_prefillArea = new QAreaSeries(m_prefillLine);
+    m_prefillArea->setBrush(kPrefillColor);
+    m_prefillArea->setPen(QPen(kPrefillColor.darker(125), 1));
+    addSeries(m_prefillArea);
+    m_decodeLine = new QLineSeries(this);
+    m_decodeArea = new QAreaSeries(m_decodeLine);
+    m_decodeArea->setBrush(kDecodeColor);
+    m_decodeArea->setPen(QPen(kDecodeColor.darker(125), 1));
+    addSeries(m_decodeArea);
+    m_splitLine = new QLineSeries(this);
+    m_splitLine->setPen(QPen(QColor(0x40, 0x40, 0x40), 1, Qt::DashLine));
+    addSeries(m_splitLine);
+
     m_overLine = new QLineSeries(this);
     m_limitLine = new QLineSeries(this);
     // The red part: between the limit (a straight line, so two points do) and the live total.
@@ -198,13 +217,15 @@ void TimelineChart::clear()
 {
     m_model.reset();
     m_result.reset();
+    m_generation.reset();
     m_limit = 0;
     m_selectedNode = -1;
     rebuild();
 }
 
 void TimelineChart::setAnalysis(std::shared_ptr<const Model> model, std::shared_ptr<const AnalysisResult> result,
-                                int64_t limitBytes, const QString& limitName)
+                                int64_t limitBytes, const QString& limitName,
+                                std::shared_ptr<const GenerationPlan> generation)
 {
     if (model != m_model) {
         m_selectedNode = -1; // node indices of another model mean nothing here
@@ -221,6 +242,7 @@ void TimelineChart::setAnalysis(std::shared_ptr<const Model> model, std::shared_
     }
     m_model = std::move(model);
     m_result = m_model ? std::move(result) : nullptr;
+    m_generation = m_result ? std::move(generation) : nullptr;
     m_limit = std::max<int64_t>(0, limitBytes);
     m_limitName = limitName;
     rebuild();
@@ -228,6 +250,8 @@ void TimelineChart::setAnalysis(std::shared_ptr<const Model> model, std::shared_
 
 int TimelineChart::stepCount() const
 {
+    if (m_generation)
+        return int(std::min<int64_t>(m_generation->newTokens, std::numeric_limits<int>::max() - 1)) + 1;
     return m_result ? int(m_result->memory.timeline.size()) : 0;
 }
 
@@ -243,6 +267,22 @@ void TimelineChart::rebuild()
     // A closed dock draws nothing: the chart catches up when it is shown again.
     if (deferWhileHidden(bool(m_result)))
         return;
+    const bool generating = bool(m_generation);
+    for (QAreaSeries* area : { m_prefillArea, m_decodeArea }) {
+        if (!generating && area->upperSeries()->count() > 0)
+            area->upperSeries()->clear();
+        showSeries(*m_legend, area, false);
+    }
+    if (!generating && m_splitLine->count() > 0)
+        m_splitLine->clear();
+    showSeries(*m_legend, m_splitLine, false, false);
+    if (generating) {
+        m_buckets.clear();
+        m_bands.clear();
+        rebuildGeneration();
+        return;
+    }
+    m_generationSteps.clear();
     const std::vector<TimelineStep> none;
     const std::vector<TimelineStep>& steps = m_result ? m_result->memory.timeline : none;
     const int n = int(steps.size());
@@ -258,37 +298,16 @@ void TimelineChart::rebuild()
     }
     m_exceeds = m_limit > 0 && m_drawnPeak > m_limit;
 
-    // The axis ends at a round number above the peak (or the limit) with head room for the
-    // peak's label, and moves only when the peak crosses a tick: while a slider is dragged the
-    // axis and its labels, the costliest part of a chart to lay out, mostly stay put.
     int64_t overlayPeak = 0;
     if (m_trace)
         overlayPeak = m_trace->peakBytes;
     if (m_pinned)
         overlayPeak = std::max(overlayPeak, m_pinned->memory.peakBytes);
-    const double highest = double(std::max({ m_drawnPeak, m_limit, m_result ? overlayPeak : 0 }));
-    // Zoomed, the unit suits the steps seen, not a limit far above them.
-    const AxisUnit unit = axisUnit((m_zoomed ? double(m_drawnPeak) : highest) * kHeadRoom, true);
-    const double headRoom = highest > 0 ? highest / unit.divisor * kHeadRoom : 1;
-    double yInterval = niceInterval(headRoom, m_yTicks);
-    double top = std::ceil(headRoom / yInterval) * yInterval;
-    double bottom = 0;
-    if (m_zoomed && !m_buckets.empty()) {
-        int64_t lowest = m_drawnPeak;
-        for (const TimelineBucket& bucket : m_buckets)
-            lowest = std::min(lowest, steps[size_t(bucket.maxStep)].liveBytes);
-        const double low = double(lowest) / unit.divisor;
-        const double high = double(m_drawnPeak) / unit.divisor;
-        const double span = std::max(high - low, high * 0.02);
-        yInterval = niceInterval(span * 1.25, m_yTicks);
-        bottom = std::floor(low / yInterval) * yInterval;
-        top = std::ceil((high + span * (kHeadRoom - 1) * 1.5) / yInterval) * yInterval;
-    }
-    const bool axisChanged = top != m_top || bottom != m_bottom || unit.name != m_unit.name
-        || m_axisY->tickInterval() != yInterval;
-    m_unit = unit;
-    m_top = top;
-    m_bottom = bottom;
+    int64_t lowest = m_drawnPeak;
+    for (const TimelineBucket& bucket : m_buckets)
+        lowest = std::min(lowest, steps[size_t(bucket.maxStep)].liveBytes);
+    double yInterval = 1;
+    const bool axisChanged = fitMemoryAxis(m_drawnPeak, lowest, m_result ? overlayPeak : 0, &yInterval);
 
     // Step s covers [s, s + 1). Where a bucket is several pixels wide, it is drawn as a flat
     // run from its first step to past its last, so a peak step is a plateau the mouse can land
@@ -361,30 +380,174 @@ void TimelineChart::rebuild()
     showSeries(*m_legend, m_overArea, m_exceeds);
 
     const MemoryPlan* memory = m_result ? &m_result->memory : nullptr;
-    if (memory && memory->peakStep >= 0 && memory->peakStep < n) {
-        const double y = double(memory->peakBytes) / m_unit.divisor;
-        m_peakMarker->replace({ QPointF(memory->peakStep + 0.5, y) });
-        m_peakLabel->setText((m_result->unknownShapes.empty() ? tr("Peak %1") : tr("Peak ≥ %1")) // unknowns left out
-                                 .arg(bytesText(memory->peakBytes)));
-        showSeries(*m_legend, m_peakMarker, true, false);
-    } else {
-        m_peakMarker->clear();
-        showSeries(*m_legend, m_peakMarker, false);
-    }
+    if (memory && memory->peakStep >= 0 && memory->peakStep < n)
+        markPeak(memory->peakStep + 0.5, memory->peakBytes, !m_result->unknownShapes.empty()); // unknowns left out
+    else
+        markPeak(-1, 0, false);
 
     updateOverlays(n);
 
     // A pinned training step is longer than an inference: the axis reaches the longer one.
     const int span = std::max({ 1, n, m_pinned && m_result ? int(m_pinned->memory.timeline.size()) : 0 });
-    if (m_axisX->max() != span)
+    if (m_axisX->max() != span || m_axisX->min() != 0)
         setAxisRange(m_axisX, span, std::max(1.0, niceInterval(span, 8))); // whole steps, not "0 0 1 1 2"
-    if (axisChanged) {
-        setAxisRange(m_axisY, m_top, yInterval, m_bottom);
-        m_axisY->setLabelFormat(QStringLiteral("%g ") + m_unit.name);
-        m_axisY->setTitleText(m_bottom > 0 ? tr("Live memory (zoomed)") : tr("Live memory"));
-    }
+    m_axisX->setTitleText(tr("Execution step"));
+    applyMemoryAxis(axisChanged, yInterval);
 
     updateSelection();
+    m_legend->update();
+    updateBandLabels();
+}
+
+bool TimelineChart::fitMemoryAxis(int64_t peak, int64_t lowest, int64_t overlayPeak, double* interval)
+{
+    // The axis ends at a round number above the peak (or the limit) with head room for the
+    // peak's label, and moves only when the peak crosses a tick: while a slider is dragged the
+    // axis and its labels, the costliest part of a chart to lay out, mostly stay put.
+    const double highest = double(std::max({ peak, m_limit, overlayPeak }));
+    // Zoomed, the unit suits the steps seen, not a limit far above them.
+    const AxisUnit unit = axisUnit((m_zoomed ? double(peak) : highest) * kHeadRoom, true);
+    const double headRoom = highest > 0 ? highest / unit.divisor * kHeadRoom : 1;
+    double yInterval = niceInterval(headRoom, m_yTicks);
+    double top = std::ceil(headRoom / yInterval) * yInterval;
+    double bottom = 0;
+    if (m_zoomed && peak > 0) {
+        const double low = double(std::min(lowest, peak)) / unit.divisor;
+        const double high = double(peak) / unit.divisor;
+        const double span = std::max(high - low, high * 0.02);
+        yInterval = niceInterval(span * 1.25, m_yTicks);
+        bottom = std::floor(low / yInterval) * yInterval;
+        top = std::ceil((high + span * (kHeadRoom - 1) * 1.5) / yInterval) * yInterval;
+    }
+    const bool changed = top != m_top || bottom != m_bottom || unit.name != m_unit.name
+        || m_axisY->tickInterval() != yInterval;
+    m_unit = unit;
+    m_top = top;
+    m_bottom = bottom;
+    *interval = yInterval;
+    return changed;
+}
+
+void TimelineChart::applyMemoryAxis(bool changed, double interval)
+{
+    const QString title = m_generation ? (m_bottom > 0 ? tr("Step peak (zoomed)") : tr("Step peak"))
+                                       : (m_bottom > 0 ? tr("Live memory (zoomed)") : tr("Live memory"));
+    if (changed) {
+        setAxisRange(m_axisY, m_top, interval, m_bottom);
+        m_axisY->setLabelFormat(QStringLiteral("%g ") + m_unit.name);
+    }
+    if (m_axisY->titleText() != title)
+        m_axisY->setTitleText(title);
+}
+
+void TimelineChart::markPeak(double x, int64_t bytes, bool lowerBound)
+{
+    if (x < 0 && !m_generation) {
+        m_peakMarker->clear();
+        showSeries(*m_legend, m_peakMarker, false);
+        return;
+    }
+    m_peakMarker->replace({ QPointF(x, clampToAxis(double(bytes) / m_unit.divisor)) });
+    m_peakLabel->setText((lowerBound ? tr("Peak ≥ %1") : tr("Peak %1")).arg(bytesText(bytes)));
+    showSeries(*m_legend, m_peakMarker, true, false);
+}
+
+void TimelineChart::rebuildGeneration()
+{
+    const GenerationPlan& plan = *m_generation;
+    const std::vector<int64_t>& peaks = plan.stepPeakBytes;
+    // Step t is token t's decode; a plan past its cap of stored steps (2^24) ends at its last one.
+    const int last = stepCount() - 1;
+    const auto peakAt = [&peaks](int step) {
+        return peaks.empty() ? 0 : peaks[std::min(size_t(step), peaks.size() - 1)];
+    };
+    m_generationSteps = decimateSteps(peaks, 2 * bucketBudget());
+    if (!m_generationSteps.empty() && m_generationSteps.back() != last)
+        m_generationSteps.push_back(last);
+    m_drawnPeak = 0;
+    int64_t lowest = std::numeric_limits<int64_t>::max();
+    int peakStep = 0;
+    for (int step : m_generationSteps) {
+        const int64_t bytes = peakAt(step);
+        if (bytes > m_drawnPeak) {
+            m_drawnPeak = bytes;
+            peakStep = step;
+        }
+        lowest = std::min(lowest, bytes);
+    }
+    m_exceeds = m_limit > 0 && m_drawnPeak > m_limit;
+    double yInterval = 1;
+    const bool axisChanged = fitMemoryAxis(m_drawnPeak, lowest, 0, &yInterval);
+
+    // The prefill is a bar left of the split at x = 0.5, at least 1.2% of the axis wide so it
+    // shows beside 32k decode steps; the decode steps are points at x = t, or steps [t - 0.5,
+    // t + 0.5) where few enough to be seen one by one.
+    const double left = -std::max(0.5, 0.012 * (last + 1));
+    const double right = last + 0.5;
+    const double prefill = clampToAxis(double(peakAt(0)) / m_unit.divisor);
+    m_prefillLine->replace({ QPointF(left, prefill), QPointF(0.5, prefill) });
+    QList<QPointF> decode;
+    decode.reserve(qsizetype(m_generationSteps.size()) * 2);
+    const bool plateaus = int(m_generationSteps.size()) * 5 <= bucketBudget();
+    for (size_t i = 1; i < m_generationSteps.size(); ++i) {
+        const int step = m_generationSteps[i];
+        const double y = clampToAxis(double(peakAt(step)) / m_unit.divisor);
+        if (plateaus || i == 1) // the area starts at the split
+            decode << QPointF(step - 0.5, y);
+        decode << QPointF(plateaus || i + 1 == m_generationSteps.size() ? step + 0.5 : double(step), y);
+    }
+    m_decodeLine->replace(decode);
+    m_prefillArea->setName(tr("Prefill (step 0, %1 tokens)").arg(exactText(plan.prompt)));
+    m_decodeArea->setName(last == 1 ? tr("Decode (step 1)") : tr("Decode (steps 1 to %1)").arg(exactText(last)));
+    showSeries(*m_legend, m_prefillArea, true);
+    showSeries(*m_legend, m_decodeArea, !decode.isEmpty());
+    m_splitLine->replace({ QPointF(0.5, m_bottom), QPointF(0.5, m_top) });
+    showSeries(*m_legend, m_splitLine, true, false);
+
+    // The execution steps' series stand aside.
+    for (size_t i = 0; i < kStackOrder.size(); ++i) {
+        if (m_stackLines[i]->count() > 0)
+            m_stackLines[i]->clear();
+        showSeries(*m_legend, m_stackAreas[i], false);
+    }
+    for (QAreaSeries* band : m_bandAreas)
+        showSeries(*m_legend, band, false, false);
+    for (QAbstractSeries* overlay : std::initializer_list<QAbstractSeries*> { m_pinnedLine, m_traceLine, m_tracePeak })
+        showSeries(*m_legend, overlay, false);
+    for (QLineSeries* line : m_selectionLines)
+        showSeries(*m_legend, line, false, false);
+
+    QList<QPointF> over;
+    if (m_limit > 0) {
+        const double limit = double(m_limit) / m_unit.divisor;
+        const QList<QPointF> line = { QPointF(left, clampToAxis(limit)), QPointF(right, clampToAxis(limit)) };
+        if (m_limitLine->points() != line)
+            m_limitLine->replace(line);
+        m_limitLine->setName(m_limitName.isEmpty() ? tr("Limit %1").arg(bytesText(m_limit))
+                                                   : tr("%1 (%2)").arg(m_limitName, bytesText(m_limit)));
+        if (m_exceeds) {
+            // The red part follows the prefill's bar and the decode's outline above the limit.
+            over << QPointF(left, std::max(prefill, limit)) << QPointF(0.5, std::max(prefill, limit));
+            for (const QPointF& p : decode)
+                over << QPointF(p.x(), std::max(p.y(), limit));
+            over.front().setX(left);
+            over.back().setX(right);
+        }
+    } else if (m_limitLine->count() > 0) {
+        m_limitLine->clear();
+    }
+    showSeries(*m_legend, m_limitLine, m_limit > 0 && double(m_limit) / m_unit.divisor <= m_top);
+    if (m_exceeds || m_overLine->count() > 0)
+        m_overLine->replace(over);
+    showSeries(*m_legend, m_overArea, m_exceeds);
+
+    markPeak(peakStep == 0 ? 0.5 * (left + 0.5) : double(peakStep), m_drawnPeak, plan.peakIsLowerBound);
+
+    if (m_axisX->min() != left || m_axisX->max() != right)
+        setAxisRange(m_axisX, right, std::max(1.0, niceInterval(last + 1, 8)), left);
+    m_axisX->setTitleText(tr("Generation step (0 = prefill)"));
+    applyMemoryAxis(axisChanged, yInterval);
+
     m_legend->update();
     updateBandLabels();
 }
@@ -443,7 +606,7 @@ void TimelineChart::updateOverlays(int stepCount)
 void TimelineChart::placeTraceLabel()
 {
     const QRectF plot = m_chart->plotArea();
-    if (!m_trace || !m_result || m_traceText.isEmpty() || plot.isEmpty()) {
+    if (!m_trace || !m_result || m_generation || m_traceText.isEmpty() || plot.isEmpty()) {
         m_traceLabelBack->hide();
         return;
     }
@@ -536,7 +699,7 @@ void TimelineChart::updateSelection()
     // The node's forward step and, in training, its backward step: the two places its
     // memory is born and released.
     std::array<int, 2> marked = { -1, -1 };
-    if (m_result && m_selectedNode >= 0) {
+    if (m_result && !m_generation && m_selectedNode >= 0) {
         for (int s = 0; s < stepCount(); ++s) {
             const TimelineStep& step = m_result->memory.timeline[size_t(s)];
             if (step.node != m_selectedNode)
@@ -612,13 +775,31 @@ int TimelineChart::stepAt(const QPoint& position) const
     if (!m_result || !m_chart->plotArea().contains(inChart))
         return -1;
     const QPointF value = m_chart->mapToValue(inChart, m_stackAreas[0]);
-    return stepAtX(value.x(), stepCount());
+    return m_generation ? generationStepAtX(value.x(), stepCount()) : stepAtX(value.x(), stepCount());
 }
 
 QString TimelineChart::toolTipText(int step) const
 {
     if (!m_result || step < 0 || step >= stepCount())
         return {};
+    if (m_generation) {
+        const GenerationPlan& plan = *m_generation;
+        const std::vector<int64_t>& peaks = plan.stepPeakBytes;
+        const int64_t bytes = peaks.empty() ? 0 : peaks[std::min(size_t(step), peaks.size() - 1)];
+        const QString atLeast = plan.peakIsLowerBound ? QStringLiteral("≥ ") : QString();
+        QString text = step == 0
+            ? QStringLiteral("<b>") + tr("Prefill") + QStringLiteral("</b> · ")
+                + tr("step 0: the prompt's %1 tokens, past 0").arg(exactText(plan.prompt))
+            : QStringLiteral("<b>") + tr("Decode, token %1 of %2").arg(exactText(step), exactText(plan.newTokens))
+                + QStringLiteral("</b> · ") + tr("step %1: 1 token, past %2").arg(exactText(step), exactText(plan.prompt + step - 1));
+        text += QStringLiteral("<br>") + tr("Peak: <b>%1</b>").arg(atLeast + bytesText(bytes));
+        if (m_limit > 0)
+            text += bytes > m_limit ? tr(", <span style=\"color:#c62828\">%1 over the limit</span>").arg(bytesText(bytes - m_limit))
+                                    : tr(", %1 below the limit").arg(bytesText(m_limit - bytes));
+        if (step > 1 && step < plan.newTokens)
+            text += QStringLiteral("<br><i>") + tr("between the first and last decode steps: interpolated") + QStringLiteral("</i>");
+        return text;
+    }
     const TimelineStep& s = m_result->memory.timeline[size_t(step)];
     const QLocale locale;
     QString text = QStringLiteral("<b>") + tr("Step %1 of %2").arg(locale.toString(step + 1), locale.toString(stepCount()))
@@ -651,6 +832,8 @@ QString TimelineChart::toolTipText(int step) const
 
 void TimelineChart::itemClicked(int step)
 {
+    if (m_generation)
+        return; // a generation step is a whole pass, not one node
     const int node = m_result->memory.timeline[size_t(step)].node;
     if (node >= 0) // the optimizer step runs no node
         emit nodeSelected(node);
@@ -662,7 +845,7 @@ void TimelineChart::resizeEvent(QResizeEvent* event)
     m_legend->update(); // its rows wrap at the new width
     // More or fewer pixels: more or fewer buckets. Short timelines have a bucket per step at
     // any width and need nothing.
-    if (std::min(stepCount(), bucketBudget()) != int(m_buckets.size()))
+    if (m_generation || std::min(stepCount(), bucketBudget()) != int(m_buckets.size()))
         rebuild();
 }
 

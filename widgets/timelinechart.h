@@ -4,6 +4,7 @@
 #include "analysischartview.h"
 #include "chartlegend.h"
 #include "chartmapping.h"
+#include "generation.h"
 #include "traces.h"
 
 #include <array>
@@ -27,15 +28,21 @@ namespace fp {
 // and what is live; clicking selects the node. Timelines longer than the chart is wide are
 // drawn one bucket of steps per pixel, each bucket drawn as its largest step, so the peak
 // survives the downsampling (a GPT-2 training step has thousands of steps).
+// A language model's generation is drawn instead, when one is given: one point per generation
+// step (x 0 the prefill, 1..T the decode of each new token) at that step's peak, the prefill and
+// the decode in their own colours either side of a dashed split, against the same limit line.
 class TimelineChart : public AnalysisChartView {
     Q_OBJECT
 public:
     explicit TimelineChart(QWidget* parent = nullptr);
     ~TimelineChart() override;
 
-    // `limitBytes` > 0 draws that budget (named `limitName`, e.g. the device) as a line.
+    // `limitBytes` > 0 draws that budget (named `limitName`, e.g. the device) as a line. With
+    // `generation` (the session's plan, whose prefill `result` is) its steps are drawn instead of
+    // the execution steps of `result`.
     void setAnalysis(std::shared_ptr<const Model> model, std::shared_ptr<const AnalysisResult> result,
-                     int64_t limitBytes = 0, const QString& limitName = {});
+                     int64_t limitBytes = 0, const QString& limitName = {},
+                     std::shared_ptr<const GenerationPlan> generation = nullptr);
     void clear();
 
     // Zoomed, the memory axis spans only what the steps reach, from the lowest live total to
@@ -48,8 +55,14 @@ public:
     void setSelectedNode(int node);
     int selectedNode() const { return m_selectedNode; }
 
-    // What is drawn, for tests and the status line.
+    // What is drawn, for tests and the status line. In a generation, its steps: T + 1.
     int stepCount() const;
+    // The generation drawn, or null (the execution steps are).
+    const GenerationPlan* generation() const { return m_generation.get(); }
+    // Its steps drawn (decimateSteps): every step, or the first, the last, the highest and each
+    // slot's lowest and highest of a long one.
+    const std::vector<int>& drawnGenerationSteps() const { return m_generationSteps; }
+    QLineSeries* decodeSeries() const { return m_decodeLine; }
     int bucketCount() const { return int(m_buckets.size()); }
     // The largest live total drawn: memory.peakBytes, whatever the downsampling.
     int64_t drawnPeakBytes() const { return m_drawnPeak; }
@@ -105,6 +118,13 @@ protected:
 
 private:
     void rebuild() override;
+    void rebuildGeneration();
+    // The memory axis for steps up to `peak` (and the limit and `overlayPeak`), from zero or,
+    // zoomed, from about `lowest`: sets m_unit, m_top and m_bottom; true if the axis moved.
+    bool fitMemoryAxis(int64_t peak, int64_t lowest, int64_t overlayPeak, double* interval);
+    void applyMemoryAxis(bool changed, double interval);
+    // The peak's marker at (x, bytes), labelled; a negative x hides it.
+    void markPeak(double x, int64_t bytes, bool lowerBound);
     void updateSelection();
     void updateBandLabels();
     void updateOverlays(int stepCount);
@@ -117,6 +137,8 @@ private:
 
     std::shared_ptr<const Model> m_model;
     std::shared_ptr<const AnalysisResult> m_result;
+    std::shared_ptr<const GenerationPlan> m_generation;
+    std::vector<int> m_generationSteps;
     int64_t m_limit = 0;
     QString m_limitName;
     int m_selectedNode = -1;
@@ -142,6 +164,12 @@ private:
     std::array<QLineSeries*, 3> m_bandLines {}; // backward, optimizer, recompute
     std::array<QAreaSeries*, 3> m_bandAreas {};
     std::array<QGraphicsSimpleTextItem*, 3> m_bandLabels {};
+    // A generation: the prefill's step, the decode steps, and the split between them.
+    QLineSeries* m_prefillLine = nullptr;
+    QAreaSeries* m_prefillArea = nullptr;
+    QLineSeries* m_decodeLine = nullptr;
+    QAreaSeries* m_decodeArea = nullptr;
+    QLineSeries* m_splitLine = nullptr;
     QLineSeries* m_limitLine = nullptr;
     QLineSeries* m_overLine = nullptr;
     QAreaSeries* m_overArea = nullptr;
