@@ -790,6 +790,36 @@ AnalysisResult analyze(const Model& model, const AnalysisConfig& config)
         order.push_back(l.node);
     r.memory = planMemory(graph, r.shapes, order, r.tiedCopies, r.config);
     addRecipeWarnings(graph, r);
+    if (!r.memory.fusedAway.empty()) {
+        // --fuse: a value a fused kernel keeps out of memory is neither written by its producer
+        // nor read by its consumers.
+        std::vector<int> stepOf(graph.nodes.size(), -1);
+        for (size_t s = 0; s < r.layers.size(); ++s)
+            stepOf[size_t(r.layers[s].node)] = int(s);
+        for (size_t v = 0; v < r.memory.fusedAway.size(); ++v) {
+            if (!r.memory.fusedAway[v])
+                continue;
+            const int64_t bytes = tensorBytes(r.shapes.tensors[v], r.precisionOf(int(v)));
+            const Value& value = graph.values[v];
+            const auto less = [&](int node, int64_t LayerResult::*field) {
+                if (node >= 0 && stepOf[size_t(node)] >= 0) {
+                    int64_t& figure = r.layers[size_t(stepOf[size_t(node)])].*field;
+                    figure = std::max<int64_t>(figure - bytes, 0);
+                }
+            };
+            less(value.producer, &LayerResult::writeBytes);
+            for (int consumer : value.consumers)
+                less(consumer, &LayerResult::readBytes);
+        }
+        t.readBytes = t.writeBytes = 0;
+        for (const LayerResult& l : r.layers) {
+            t.readBytes = satAdd(t.readBytes, l.readBytes);
+            t.writeBytes = satAdd(t.writeBytes, l.writeBytes);
+        }
+    }
+    if (config.training.mode == Mode::Training && (config.fusions.convBn || config.fusions.convRelu))
+        r.warnings.push_back("--fuse conv-bn and conv-relu fold only for inference, as an inference engine does; "
+                             "a training step keeps every tensor");
     t.peakBytes = r.memory.peakBytes;
     t.peakStep = r.memory.peakStep;
     if (t.peakStep >= 0) {

@@ -2,6 +2,7 @@
 
 #include "footprintjson.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace fp {
@@ -27,6 +28,36 @@ std::optional<Precision> parsePrecision(const std::string& name)
             return p;
     }
     return std::nullopt;
+}
+
+std::string fusionsText(const Fusions& fusions)
+{
+    std::string text;
+    for (const auto& [on, name] : { std::pair { fusions.convBn, "conv-bn" }, std::pair { fusions.convRelu, "conv-relu" },
+                                    std::pair { fusions.attention, "attention" } })
+        if (on)
+            text += (text.empty() ? "" : ",") + std::string(name);
+    return text;
+}
+
+std::optional<Fusions> parseFusions(const std::string& text)
+{
+    Fusions fusions;
+    size_t start = 0;
+    while (start <= text.size()) {
+        const size_t comma = std::min(text.find(',', start), text.size());
+        const std::string word = text.substr(start, comma - start);
+        if (word == "conv-bn")
+            fusions.convBn = true;
+        else if (word == "conv-relu")
+            fusions.convRelu = true;
+        else if (word == "attention")
+            fusions.attention = true;
+        else
+            return std::nullopt;
+        start = comma + 1;
+    }
+    return fusions;
 }
 
 const char* modeName(Mode m)

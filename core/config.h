@@ -26,6 +26,21 @@ struct LayerPrecision {
     Precision precision = Precision::Model;
 };
 
+// Fusion what-ifs (--fuse, issue 19). conv-bn and conv-relu fold a BatchNormalization and a
+// ReLU (Clip, LeakyRelu) into the convolution before them, as an inference engine does: the
+// intermediate tensors are never written. attention runs each softmax(QK^T)V as one kernel,
+// FlashAttention-style: the sequence x sequence scores are never stored, and a training step
+// recomputes them in its backward.
+struct Fusions {
+    bool convBn = false;
+    bool convRelu = false;
+    bool attention = false;
+    bool any() const { return convBn || convRelu || attention; }
+};
+std::string fusionsText(const Fusions& fusions); // "conv-bn,attention"; empty for none
+// "conv-bn,conv-relu,attention" (any subset, any order); nullopt for an unknown word.
+std::optional<Fusions> parseFusions(const std::string& text);
+
 enum class Mode { Inference, Training };
 enum class Optimizer { SGD, Momentum, Adam, AdamW };
 
@@ -102,6 +117,7 @@ struct AnalysisConfig {
     // or an enclosing scope a pattern matches (as --checkpoint and --freeze match) computes at
     // that precision, its outputs and the weights it reads stored so.
     std::vector<LayerPrecision> layerPrecisions;
+    Fusions fusions; // --fuse: none by default
     TrainingConfig training; // mode (inference by default), optimizer, convolution workspace
     Calibration calibration; // none by default
     // The runtime profile (runtime.h); null: pytorch-cpu, unless the session's device is a GPU

@@ -378,7 +378,85 @@ struct FusedRole {
     int first = -1; // the pattern's first node, which reads its input
     int source = -1; // the pattern's input: the fused operator's
     SavedRule rule;
+    bool attention = false; // --fuse attention's kernel
+    int end = -1; // its first node's: the pattern's last node, until which its inputs are held
 };
+
+// --fuse attention: MatMul(q, k^T) [-> scale, mask: Div, Mul, Add, Sub, Where] -> Softmax
+// [-> Dropout] -> MatMul(., v), one kernel as FlashAttention runs it. Its first node keeps q and
+// k^T and the softmax statistics (4 bytes a row), its last v; the scores in between are never
+// written, and a backward recomputes them.
+void findFusedAttention(const Graph& graph, const std::vector<TensorInfo>& tensors, std::vector<FusedRole>& roles)
+{
+    const auto single = [&](int value) {
+        return value >= 0 && graph.values[size_t(value)].consumers.size() == 1 && !graph.values[size_t(value)].isGraphOutput;
+    };
+    for (size_t i = 0; i < graph.nodes.size(); ++i) {
+        const Node& softmax = graph.nodes[i];
+        if (softmax.opType != "Softmax" || !softmax.domain.empty() || roles[i].member)
+            continue;
+        const int scores = softmax.input(0);
+        if (scores < 0 || !tensors[size_t(scores)].isKnown())
+            continue;
+        // Back to the QK^T product through single-consumer elementwise steps on the scores.
+        std::vector<int> group { int(i) };
+        int value = scores;
+        int first = -1;
+        while (single(value) && graph.values[size_t(value)].producer >= 0 && group.size() < 8) {
+            const int producer = graph.values[size_t(value)].producer;
+            const Node& node = graph.nodes[size_t(producer)];
+            if (roles[size_t(producer)].member || !node.domain.empty())
+                break;
+            group.insert(group.begin(), producer);
+            if (node.opType == "MatMul") {
+                first = producer;
+                break;
+            }
+            if (!isOneOf(node.opType, { "Div", "Mul", "Add", "Sub", "Where" }))
+                break;
+            // The scores are the input shaped like them (a mask or a scale broadcasts).
+            int next = -1;
+            for (int in : node.inputs)
+                if (in >= 0 && next < 0 && tensors[size_t(in)].dims == tensors[size_t(scores)].dims
+                    && graph.values[size_t(in)].producer >= 0)
+                    next = in;
+            value = next;
+        }
+        if (first < 0)
+            continue;
+        // Forward to the product with v.
+        int probabilities = softmax.output(0);
+        if (single(probabilities)) {
+            const int c = graph.values[size_t(probabilities)].consumers.front();
+            if (graph.nodes[size_t(c)].opType == "Dropout") {
+                group.push_back(c);
+                probabilities = graph.nodes[size_t(c)].output(0);
+            }
+        }
+        if (!single(probabilities))
+            continue;
+        const int last = graph.values[size_t(probabilities)].consumers.front();
+        if (graph.nodes[size_t(last)].opType != "MatMul" || graph.nodes[size_t(last)].input(0) != probabilities
+            || roles[size_t(last)].member)
+            continue;
+        group.push_back(last);
+        const TensorInfo& t = tensors[size_t(scores)];
+        for (int n : group) {
+            FusedRole& role = roles[size_t(n)];
+            role.member = true;
+            role.first = first;
+            role.source = graph.nodes[size_t(first)].input(0);
+            role.op = "MatMul";
+            role.rule = {};
+            role.attention = true;
+        }
+        roles[size_t(first)].rule.inputs = { 0, 1 };
+        roles[size_t(first)].rule.extraBytes = t.rank() >= 1 ? satMul(t.elements() / std::max<int64_t>(t.dims.back(), 1), 4) : 0;
+        roles[size_t(last)].rule.inputs = { 1 };
+        roles[size_t(last)].last = true;
+        roles[size_t(first)].end = last;
+    }
+}
 
 std::vector<FusedRole> findFusedPatterns(const Graph& graph, const std::vector<TensorInfo>& tensors)
 {
@@ -557,6 +635,7 @@ private:
     void findCheckpointSegments();
     void findSavedTensors();
     void shareStorage();
+    bool foldsIntoConvolution(const Node& node) const;
     void numberSteps();
     void findLifetimes();
     void placeActivations();
@@ -692,6 +771,10 @@ void MemoryPlanner::findWeightViews()
 void MemoryPlanner::findFusedKernels()
 {
     m_fused = findFusedPatterns(m_graph, m_tensors);
+    if (m_config.fusions.attention)
+        findFusedAttention(m_graph, m_tensors, m_fused);
+    if (m_config.fusions.any())
+        m_plan.fusedAway.assign(m_valueCount, false);
     m_fusedInterior.assign(m_valueCount, false);
     for (size_t n = 0; n < m_fused.size(); ++n) {
         if (!m_fused[n].member || m_fused[n].last)
@@ -703,6 +786,8 @@ void MemoryPlanner::findFusedKernels()
             for (int c : m_graph.values[size_t(out)].consumers)
                 inside = inside && m_fused[size_t(c)].member;
             m_fusedInterior[size_t(out)] = inside;
+            if (inside && m_fused[n].attention)
+                m_plan.fusedAway[size_t(out)] = true; // the scores: never written
         }
     }
 }
@@ -936,6 +1021,27 @@ void MemoryPlanner::findSavedTensors()
     }
 }
 
+// --fuse conv-bn and conv-relu, in inference: a BatchNormalization reading a convolution's output,
+// or a ReLU (Clip, LeakyRelu) reading a convolution's or such a folded BatchNormalization's,
+// where nothing else reads it.
+bool MemoryPlanner::foldsIntoConvolution(const Node& node) const
+{
+    if (m_training || !node.domain.empty())
+        return false;
+    const bool bn = node.opType == "BatchNormalization" && m_config.fusions.convBn;
+    const bool relu = isOneOf(node.opType, { "Relu", "Clip", "LeakyRelu" }) && m_config.fusions.convRelu;
+    const int in = node.input(0);
+    if ((!bn && !relu) || in < 0)
+        return false;
+    const Value& input = m_graph.values[size_t(in)];
+    if (input.consumers.size() != 1 || input.isGraphOutput || input.producer < 0)
+        return false;
+    const Node& producer = m_graph.nodes[size_t(input.producer)];
+    if (producer.opType == "Conv" && producer.domain.empty())
+        return true;
+    return relu && producer.opType == "BatchNormalization" && foldsIntoConvolution(producer);
+}
+
 // Storage sharing: views look into their input, and an activation applied in place (as
 // torchvision's ReLU(inplace=True)) overwrites an input nobody else reads or keeps.
 void MemoryPlanner::shareStorage()
@@ -962,6 +1068,13 @@ void MemoryPlanner::shareStorage()
         if (in < 0 || out < 0 || !isActivation(in))
             continue;
         const Value& input = m_graph.values[size_t(in)];
+        if (foldsIntoConvolution(node)) {
+            // --fuse conv-bn, conv-relu: the convolution writes the folded result; what it
+            // would have written first is never in memory.
+            m_root[size_t(out)] = m_root[size_t(in)];
+            m_plan.fusedAway[size_t(in)] = true;
+            continue;
+        }
         if (isViewOp(node) || isZeroDropout(m_graph, node)) {
             m_root[size_t(out)] = m_root[size_t(in)];
             m_gradRoot[size_t(out)] = m_gradRoot[size_t(in)];
@@ -1034,6 +1147,10 @@ void MemoryPlanner::findLifetimes()
         const int held = v < m_graph.heldUntilNode.size() ? m_graph.heldUntilNode[v] : -1;
         if (held >= 0)
             d = std::max(d, m_forwardStep[size_t(held)]);
+        // A fused attention kernel reads q and k^T until it writes its output.
+        for (int consumer : value.consumers)
+            if (m_fused[size_t(consumer)].end >= 0)
+                d = std::max(d, m_forwardStep[size_t(m_fused[size_t(consumer)].end)]);
         if (value.isGraphOutput || value.isGraphInput)
             d = m_lastStep; // the caller holds its inputs and receives the outputs
         if (m_savedUntilNode[v] >= 0) {

@@ -90,6 +90,9 @@ struct MemoryPlan {
     int checkpointSegments = 0;
     std::vector<bool> recomputed; // per graph node: its forward runs again in the backward pass
     int64_t castCopyBytes = 0; // autocast: the low-precision weight copies its cache holds
+    // --fuse: per value, whether a fused kernel keeps it out of memory (a convolution's output a
+    // BatchNorm or ReLU folds into, attention's scores); empty without fusions.
+    std::vector<bool> fusedAway;
 };
 
 // The memory timeline of one configuration. `order` holds the nodes of `graph` in execution

@@ -251,6 +251,8 @@ QJsonObject toJson(const Model& model, const AnalysisConfig& config, const Analy
                         { "runtime", q(runtime.name()) },
                         { "recipe", recipeJson(config.training.recipe) },
                         { "layer_precisions", layerPrecisionsJson(config.layerPrecisions) },
+                        { "fusions", QJsonArray::fromStringList(QString::fromStdString(fusionsText(config.fusions))
+                                                                     .split(QLatin1Char(','), Qt::SkipEmptyParts)) },
                         { "calibration",
                           QJsonObject { { "name", q(config.calibration.name) },
                                         { "context_bytes", qint64(config.calibration.contextBytes) },

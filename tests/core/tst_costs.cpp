@@ -760,6 +760,61 @@ private slots:
         QVERIFY(quantizeToFit(m, config, start.totals.peakBytes).steps.empty());
     }
 
+    // --fuse attention on bert_2l (2 layers, 4 heads) at batch 2, sequence 256. Per layer the
+    // scores [2, 4, 256, 256] (2,097,152 B in fp32) pass MatMul -> Div -> Add -> Softmax -> MatMul:
+    // fused, none of the four is written or read again (8 x 2,097,152 B of traffic a layer), and a
+    // training step keeps the softmax statistics (2 x 4 x 256 rows x 4 B = 8,192 B) instead of the
+    // probabilities (2,097,152 B).
+    void fusedAttentionSaving()
+    {
+        const Model m = test::loadModel("bert_2l.onnx");
+        AnalysisConfig config;
+        config.shapes.batch = 2;
+        config.shapes.dims = { { "sequence", 256 } };
+        AnalysisConfig fused = config;
+        fused.fusions.attention = true;
+        const int64_t layers = 2, scores = int64_t(2) * 4 * 256 * 256 * 4, statistics = int64_t(2) * 4 * 256 * 4;
+        const AnalysisResult plain = analyze(m, config), flash = analyze(m, fused);
+        QCOMPARE(plain.totals.readBytes - flash.totals.readBytes, layers * 4 * scores);
+        QCOMPARE(plain.totals.writeBytes - flash.totals.writeBytes, layers * 4 * scores);
+        config.training.mode = fused.training.mode = Mode::Training;
+        const AnalysisResult plainStep = analyze(m, config), flashStep = analyze(m, fused);
+        QCOMPARE(plainStep.memory.savedActivationBytes - flashStep.memory.savedActivationBytes,
+                 layers * (scores - statistics));
+    }
+
+    // --fuse conv-bn,conv-relu folds Conv -> BatchNormalization -> Relu as an inference engine
+    // does. x [1, 3, 8, 8] through a 3x3 convolution to [1, 4, 8, 8]: 1,024 B a map. At the
+    // BatchNorm's step the convolution's output and the BatchNorm's no longer both exist (1,024 B
+    // less), and the two maps are neither written nor read again: 2 x 1,024 B less of each.
+    void convBnReluFolding()
+    {
+        ModelBuilder b;
+        b.input("x", { 1, 3, 8, 8 });
+        b.weight("w", { 4, 3, 3, 3 });
+        for (const char* p : { "scale", "bias", "mean", "var" })
+            b.weight(p, { 4 });
+        auto& conv = b.node("Conv", { "x", "w" }, { "c" });
+        ModelBuilder::attr(conv, "pads", std::vector<int64_t> { 1, 1, 1, 1 });
+        b.node("BatchNormalization", { "c", "scale", "bias", "mean", "var" }, { "n" });
+        b.node("Relu", { "n" }, { "y" });
+        b.output("y");
+        const Model m = readBytes(b.bytes());
+        AnalysisConfig config;
+        AnalysisConfig folded = config;
+        folded.fusions.convBn = folded.fusions.convRelu = true;
+        const AnalysisResult plain = analyze(m, config), fused = analyze(m, folded);
+        QCOMPARE(plain.memory.timeline[1].liveBytes - fused.memory.timeline[1].liveBytes, int64_t(1024));
+        QCOMPARE(plain.totals.readBytes - fused.totals.readBytes, int64_t(2 * 1024));
+        QCOMPARE(plain.totals.writeBytes - fused.totals.writeBytes, int64_t(2 * 1024));
+        // A training step keeps every tensor, and says the fold is inference's.
+        config.training.mode = folded.training.mode = Mode::Training;
+        const AnalysisResult step = analyze(m, folded);
+        QCOMPARE(step.totals.peakBytes, analyze(m, config).totals.peakBytes);
+        QVERIFY(hasWarning(step, "--fuse conv-bn and conv-relu fold only for inference, as an inference engine does; "
+                                 "a training step keeps every tensor"));
+    }
+
     // A generation plan interpolates its decode steps; the interpolation must equal analysing
     // each step (sequence 1, past P + t - 1) on its own, and the prefill the prompt's step.
     void generationStepsMatchTheirAnalyses()
