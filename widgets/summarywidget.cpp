@@ -525,7 +525,7 @@ void SummaryWidget::setPeak(const Model& model, const AnalysisResult& result, co
     }
     if (generation) {
         // What the rest of the window shows is the prefill; the decode steps are in the timeline.
-        text += tr(" · the layers, MACs and charts are the prefill's; the timeline has every step");
+        text += tr(" · the table and the charts show the prefill, the timeline every step");
         m_peakDetail->setText(text);
         m_peakDetail->setToolTip({});
         return;

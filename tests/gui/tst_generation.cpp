@@ -297,6 +297,41 @@ private slots:
         QVERIFY(!window.findChild<QWidget*>(QStringLiteral("generationGroup"))->isVisibleTo(&window));
     }
 
+    // A resize redraws the timeline for its new width: as many points as pixels, the prefill and
+    // the last token kept. With FOOTPRINT_SCREENSHOT_DIR set, the window is saved at each size
+    // (generation-resized-WxH.png) to be looked at.
+    void resizeRedrawsTimeline()
+    {
+        MainWindow window(false);
+        window.setErrorDialogsEnabled(false);
+        fp::BudgetChoice budget;
+        budget.bytes = int64_t(100) << 10;
+        window.setBudget(budget);
+        fp::AnalysisConfig config;
+        config.generation = fp::GenerationConfig { 16, 30000 };
+        window.setAnalysisConfig(config);
+        window.resize(1400, 900);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(openAndWait(window, kDecoder));
+        QTRY_VERIFY_WITH_TIMEOUT(!window.isFitPending(), kTimeoutMs);
+        auto* timeline = window.findChild<fp::TimelineChart*>(QStringLiteral("timelineChart"));
+        const QString dir = qEnvironmentVariable("FOOTPRINT_SCREENSHOT_DIR");
+        size_t previous = 0;
+        for (const QSize size : { QSize(1400, 900), QSize(1024, 700), QSize(1800, 1000) }) {
+            window.resize(size);
+            QTest::qWait(50); // the layout settles
+            const std::vector<int>& drawn = timeline->drawnGenerationSteps();
+            QCOMPARE(drawn.front(), 0);
+            QCOMPARE(drawn.back(), 30000);
+            QVERIFY(int(drawn.size()) <= 2 * std::max(64, timeline->viewport()->width()) + 2);
+            QVERIFY(drawn.size() != previous); // wider or narrower: more or fewer points
+            previous = drawn.size();
+            if (!dir.isEmpty())
+                QVERIFY(window.grab().save(dir + QStringLiteral("/generation-resized-%1x%2.png").arg(size.width()).arg(size.height())));
+        }
+    }
+
     // Typed values up to the spin box's limit never crash: planned, or refused in the status
     // bar with the view kept.
     void hugeValues()
