@@ -20,9 +20,11 @@
 #include <QComboBox>
 #include <QLabel>
 #include <QLineSeries>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardItemModel>
+#include <QStandardPaths>
 #include <QStatusBar>
 #include <QTest>
 
@@ -82,7 +84,15 @@ QSpinBox* spin(MainWindow& window, const char* name)
 class TestGeneration : public QObject {
     Q_OBJECT
 private slots:
-    void initTestCase() { QVERIFY2(QFile::exists(kDecoder), qPrintable(kDecoder)); }
+    void initTestCase()
+    {
+        // Keeps the settings test out of the user's real settings.
+        QStandardPaths::setTestModeEnabled(true);
+        QCoreApplication::setOrganizationName(QStringLiteral("FootprintTests"));
+        QCoreApplication::setApplicationName(QStringLiteral("tst_generation"));
+        QSettings().clear();
+        QVERIFY2(QFile::exists(kDecoder), qPrintable(kDecoder));
+    }
 
     void decimateSteps_data()
     {
@@ -330,6 +340,31 @@ private slots:
             if (!dir.isEmpty())
                 QVERIFY(window.grab().save(dir + QStringLiteral("/generation-resized-%1x%2.png").arg(size.width()).arg(size.height())));
         }
+    }
+
+    // A window closed while generating starts the next one generating, with its prompt and new
+    // tokens (a model without a KV cache then falls back to inference, modelWithoutKvCache).
+    void settingsKeepGeneration()
+    {
+        {
+            MainWindow window(/*persistent=*/true);
+            window.setErrorDialogsEnabled(false);
+            fp::AnalysisConfig config;
+            config.generation = fp::GenerationConfig { 300, 20 };
+            window.setAnalysisConfig(config);
+            window.show();
+            QVERIFY(openAndWait(window, kDecoder));
+            QVERIFY(window.session().generation);
+            window.close();
+        }
+        fp::AnalysisConfig restored;
+        fp::BudgetChoice budget;
+        MainWindow::restoreAnalysisSettings(restored, budget);
+        QVERIFY(restored.generation);
+        QCOMPARE(restored.generation->prompt, int64_t(300));
+        QCOMPARE(restored.generation->newTokens, int64_t(20));
+        QCOMPARE(restored.training.mode, fp::Mode::Inference);
+        QSettings().clear();
     }
 
     // Typed values up to the spin box's limit never crash: planned, or refused in the status
