@@ -29,7 +29,14 @@ void addAnalysisOptions(QCommandLineParser& parser)
         { "batch", "Batch size: dim 0 of every graph input.", "N" },
         { "dim", "Value of a named symbolic dimension, e.g. sequence=512 (repeatable).", "NAME=V" },
         { "resolution", "Height x width of 4-D image inputs, e.g. 512x512.", "HxW" },
-        { "precision", "Precision of weights and activations: model (default), fp32, fp16, bf16 or int8.", "P" },
+        { "precision", "Precision of weights and activations: model (default), fp32, fp16, bf16, int8 or int4.", "P" },
+        { "layer-precision", "The precision of the layers matching GLOB: fp32, fp16, bf16, int8 or int4; their outputs "
+                             "and weights are stored so (repeatable, the last match wins; * crosses /, e.g. "
+                             "'/layer4/*=int8').",
+          "GLOB=P" },
+        { "fuse", "Fusion what-ifs, comma-separated: conv-bn and conv-relu (folded into the convolution, as an "
+                  "inference engine does) and attention (softmax(QK^T)V as one FlashAttention-style kernel).",
+          "LIST" },
         { "mode", "inference (default), training (forward, backward and optimizer step) or generate (a language "
                   "model's prefill and decode steps: --prompt, --new-tokens).",
           "MODE" },
@@ -63,6 +70,11 @@ void addAnalysisOptions(QCommandLineParser& parser)
         { "device", "A device preset (e.g. A100-80GB, RTX-4090, Jetson-Orin-Nano-8GB): its memory is the budget.",
           "NAME" },
         { "fit-memory", "A memory budget such as 24GiB or 512MB; reports the largest batch that fits.", "SIZE" },
+        { "quantize-to-fit", "Lower layers to int8 one at a time, the largest activation first (seed 004), until the "
+                             "peak fits SIZE (e.g. 2GiB); prints the plan.",
+          "SIZE" },
+        { "quantize-order", "--quantize-to-fit's order: activations (default, largest outputs first) or weights.",
+          "ORDER" },
         { "devices", "Read device presets from this JSON file instead of the built-in list.", "FILE" },
         { "efficiency", "Share of the device's peak compute and bandwidth a kernel attains (default 0.75).", "F" },
         { "energy-scale", "Multiplies the 45 nm energy costs, for another process node (default 1).", "S" },
@@ -97,9 +109,24 @@ QString readAnalysisOptions(const QCommandLineParser& parser, AnalysisConfig& co
     if (parser.isSet("precision")) {
         const auto p = parsePrecision(parser.value("precision").toLower().toStdString());
         if (!p)
-            return QStringLiteral("--precision must be model, fp32, fp16, bf16 or int8, not '%1'")
+            return QStringLiteral("--precision must be model, fp32, fp16, bf16, int8 or int4, not '%1'")
                 .arg(parser.value("precision"));
         config.precision = *p;
+    }
+    for (const QString& rule : parser.values(QStringLiteral("layer-precision"))) {
+        const qsizetype eq = rule.lastIndexOf(QLatin1Char('='));
+        const auto p = eq > 0 ? parsePrecision(rule.mid(eq + 1).trimmed().toLower().toStdString()) : std::nullopt;
+        if (eq <= 0 || rule.left(eq).trimmed().isEmpty() || !p || *p == Precision::Model)
+            return QStringLiteral("--layer-precision needs GLOB=P, P one of fp32, fp16, bf16, int8 or int4, not '%1'")
+                .arg(rule);
+        config.layerPrecisions.push_back({ rule.left(eq).trimmed().toStdString(), *p });
+    }
+    if (parser.isSet("fuse")) {
+        const auto fusions = parseFusions(parser.value("fuse").toLower().toStdString());
+        if (!fusions)
+            return QStringLiteral("--fuse takes conv-bn, conv-relu and attention, comma-separated, not '%1'")
+                .arg(parser.value("fuse"));
+        config.fusions = *fusions;
     }
     const bool generate = parser.isSet("mode") && parser.value("mode").toLower() == QLatin1String("generate");
     if (parser.isSet("mode") && !generate) {
@@ -281,6 +308,21 @@ QString readBudgetOptions(const QCommandLineParser& parser, BudgetChoice& budget
         if (!bytes)
             return QStringLiteral("--fit-memory needs a size such as 24GiB or 512MB, not '%1'").arg(parser.value("fit-memory"));
         budget.bytes = *bytes;
+    }
+    if (parser.isSet("quantize-to-fit")) {
+        const auto bytes = parseByteSize(parser.value("quantize-to-fit").toStdString());
+        if (!bytes || *bytes <= 0)
+            return QStringLiteral("--quantize-to-fit needs a size such as 2GiB or 512MB, not '%1'")
+                .arg(parser.value("quantize-to-fit"));
+        budget.quantizeToFit = *bytes;
+    }
+    if (parser.isSet("quantize-order")) {
+        const auto order = parseQuantizeOrder(parser.value("quantize-order").toLower().toStdString());
+        if (!order)
+            return QStringLiteral("--quantize-order must be activations or weights, not '%1'").arg(parser.value("quantize-order"));
+        if (!parser.isSet("quantize-to-fit"))
+            return QStringLiteral("--quantize-order orders --quantize-to-fit: add --quantize-to-fit SIZE");
+        budget.quantizeOrder = *order;
     }
     return {};
 }

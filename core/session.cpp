@@ -98,6 +98,13 @@ QString configurationLine(const Model* model, const AnalysisResult* result, cons
     if (hasImage && config.shapes.height && config.shapes.width)
         parts << QStringLiteral("%1x%2").arg(*config.shapes.height).arg(*config.shapes.width);
     parts << (config.precision == Precision::Model ? tr("model precision") : QString::fromLatin1(precisionName(config.precision)));
+    if (config.fusions.any())
+        parts << tr("fused %1").arg(QString::fromStdString(fusionsText(config.fusions)));
+    if (config.layerPrecisions.size() > 2)
+        parts << tr("%1 layer precisions").arg(config.layerPrecisions.size());
+    else
+        for (const LayerPrecision& rule : config.layerPrecisions)
+            parts << QStringLiteral("%1 %2").arg(QString::fromStdString(rule.pattern), QString::fromLatin1(precisionName(rule.precision)));
     if (config.generation)
         parts << tr("generation (prompt %1 + %2 new tokens)").arg(config.generation->prompt).arg(config.generation->newTokens);
     else
@@ -208,6 +215,21 @@ QJsonObject Session::toJson(bool timeline) const
         }
         root.insert("generation", o);
     }
+    if (quantization) {
+        const QuantizationPlan& q = *quantization;
+        QJsonArray steps;
+        for (const QuantizationStep& s : q.steps)
+            steps.append(QJsonObject { { "layer", QString::fromStdString(s.layer) },
+                                       { "precision", precisionName(s.precision) },
+                                       { "peak_bytes", qint64(s.peakBytes) } });
+        root.insert("quantization_plan", steps);
+        root.insert("quantization", QJsonObject { { "budget_bytes", qint64(q.budgetBytes) },
+                                                  { "order", quantizeOrderName(q.order) },
+                                                  { "start_peak_bytes", qint64(q.startPeakBytes) },
+                                                  { "fits", q.fits },
+                                                  { "all_lowered_peak_bytes", qint64(q.allLoweredPeakBytes) },
+                                                  { "candidates", q.candidates } });
+    }
     return root;
 }
 
@@ -253,6 +275,8 @@ std::string Session::toTable(int layerRows) const
                 << "Longest context at batch " << result->config.shapes.batch.value_or(1) << ": "
                 << generationFit->maxContext << " tokens (prompt " << g.prompt << " + new)\n";
     }
+    if (quantization)
+        out << formatQuantizationPlan(*quantization);
     out << '\n' << formatLayers(*model, *result, estimate.get(), layerRows) << formatNotes(*result);
     return out.str();
 }
@@ -287,6 +311,8 @@ Session makeSession(std::shared_ptr<const Model> model, const AnalysisConfig& co
     session.result = std::make_shared<const AnalysisResult>(analyze(*model, analysed));
     session.model = std::move(model);
     session.performance(); // once per result: the views and exports share it
+    if (budget.quantizeToFit)
+        session.quantization = quantizeToFit(*session.model, analysed, *budget.quantizeToFit, budget.quantizeOrder);
     if (budget.bytes) {
         if (search == FitSearch::Now)
             session.fit = largestBatchThatFits(*session.model, analysed, *budget.bytes);

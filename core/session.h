@@ -9,6 +9,7 @@
 #include "devices.h"
 #include "generation.h"
 #include "performance.h"
+#include "whatif.h"
 
 #include <QByteArray>
 #include <QJsonObject>
@@ -30,6 +31,9 @@ struct BudgetChoice {
     std::string name; // what the budget is called: the device's name, or empty for a size of one's own
     double efficiency = 0.75; // share of the device's roofs attained (--efficiency)
     double energyScale = 1.0; // multiplies the 45 nm energy costs (--energy-scale)
+    // --quantize-to-fit SIZE: the size the quantization plan aims for, and its order.
+    std::optional<int64_t> quantizeToFit;
+    QuantizeOrder quantizeOrder = QuantizeOrder::Activations;
 
     // The estimate's settings: the device (a default one, without roofs, when none is chosen),
     // the efficiency and the energy scale.
@@ -47,6 +51,7 @@ struct Session {
     // with the session, nor into the views)
     std::shared_ptr<const GenerationPlan> generation;
     std::optional<GenerationFit> generationFit; // and, with a budget, what fits
+    std::optional<QuantizationPlan> quantization; // --quantize-to-fit: the layers lowered until it fits (the window: when searched)
     bool fitPending = false; // a search is under way (the window searches on a worker)
 
     bool isValid() const { return model && result; }

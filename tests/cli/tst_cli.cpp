@@ -437,6 +437,69 @@ private slots:
                  table.out.constData());
     }
 
+    // --layer-precision GLOB=P (issue 19): ResNet-18's layer4 at int8 and int4. Its weights by
+    // hand: convolutions 3x3 256->512 (1,179,648), three 3x3 512->512 (3 x 2,359,296) and the 1x1
+    // downsample 256->512 (131,072), and five BatchNorms' weight, bias, mean and variance
+    // (5 x 4 x 512): 8,398,848 floats. At int8 each stores 1 byte instead of 4, at int4 half a byte.
+    void layerPrecision()
+    {
+        const auto paramBytes = [&](QStringList extra) {
+            const Run r = cli(QStringList { "analyze", model("resnet18_train.onnx"), "--format", "json" } + extra);
+            const QJsonObject root = QJsonDocument::fromJson(r.out).object();
+            return root.value("totals").toObject().value("param_bytes").toInteger();
+        };
+        const qint64 plain = paramBytes({});
+        const qint64 layer4 = 1179648 + 3 * 2359296 + 131072 + 5 * 4 * 512;
+        QCOMPARE(plain - paramBytes({ "--layer-precision", "/layer4/*=int8" }), 3 * layer4);
+        QCOMPARE(plain - paramBytes({ "--layer-precision", "/layer4/*=int4" }), 7 * layer4 / 2);
+        // The last match wins: layer4 at int8, then its first block back at fp32.
+        const qint64 block0 = 1179648 + 2359296 + 131072 + 3 * 4 * 512;
+        QCOMPARE(plain - paramBytes({ "--layer-precision", "/layer4/*=int8", "--layer-precision", "/layer4/layer4.0/*=fp32" }),
+                 3 * (layer4 - block0));
+        const Run json = cli({ "analyze", model("resnet18_train.onnx"), "--format", "json", "--layer-precision", "/fc/*=fp16" });
+        const QJsonObject root = QJsonDocument::fromJson(json.out).object();
+        const QJsonArray rules = root.value("config").toObject().value("layer_precisions").toArray();
+        QCOMPARE(rules.size(), 1);
+        QCOMPARE(rules[0].toObject().value("pattern").toString(), QStringLiteral("/fc/*"));
+        QCOMPARE(rules[0].toObject().value("precision").toString(), QStringLiteral("fp16"));
+        int fp16Layers = 0;
+        for (const QJsonValue& layer : root.value("layers").toArray())
+            fp16Layers += layer.toObject().value("precision").toString() == QLatin1String("fp16");
+        QCOMPARE(fp16Layers, 1); // /fc/Gemm
+        for (const char* bad : { "int8", "/layer4/*", "/layer4/*=int3", "=int8", "/layer4/*=model" }) {
+            const Run r = cli({ "analyze", model("resnet18_train.onnx"), "--layer-precision", bad });
+            QCOMPARE(r.exitCode, 2);
+            QVERIFY2(r.err.contains("--layer-precision needs GLOB=P, P one of fp32, fp16, bf16, int8 or int4"), r.err.constData());
+        }
+        const Run none = cli({ "analyze", model("resnet18_train.onnx"), "--layer-precision", "/nothing/*=int8" });
+        QCOMPARE(none.exitCode, 0);
+        QVERIFY2(none.out.contains("--layer-precision '/nothing/*' matches no layer"), none.out.constData());
+    }
+
+    // --quantize-to-fit SIZE (issue 19): the JSON's quantization_plan lists {layer, precision,
+    // peak_bytes} until the peak fits 15 MiB (15,728,640 B); an impossible size says so.
+    void quantizeToFit()
+    {
+        const Run r = cli({ "analyze", model("mobilenet_v2_train.onnx"), "--format", "json", "--quantize-to-fit", "15MiB" });
+        QCOMPARE(r.exitCode, 0);
+        const QJsonObject root = QJsonDocument::fromJson(r.out).object();
+        const QJsonArray plan = root.value("quantization_plan").toArray();
+        QVERIFY(!plan.isEmpty());
+        for (const QJsonValue& step : plan) {
+            QVERIFY(!step.toObject().value("layer").toString().isEmpty());
+            QCOMPARE(step.toObject().value("precision").toString(), QStringLiteral("int8"));
+        }
+        QVERIFY(plan.last().toObject().value("peak_bytes").toInteger() <= 15728640);
+        QVERIFY(plan.first().toObject().value("peak_bytes").toInteger() > 15728640);
+        QVERIFY(root.value("quantization").toObject().value("fits").toBool());
+        const Run none = cli({ "analyze", model("mobilenet_v2_train.onnx"), "--quantize-to-fit", "1MiB" });
+        QCOMPARE(none.exitCode, 0);
+        QVERIFY2(none.out.contains("no quantization plan fits 1.00 MiB"), none.out.constData());
+        const Run orphan = cli({ "analyze", model("mobilenet_v2_train.onnx"), "--quantize-order", "weights" });
+        QCOMPARE(orphan.exitCode, 2);
+        QVERIFY2(orphan.err.contains("add --quantize-to-fit SIZE"), orphan.err.constData());
+    }
+
     void unknownRuntime()
     {
         const Run r = cli({ "analyze", model("tiny_mlp.onnx"), "--runtime", "tensorrt" });
