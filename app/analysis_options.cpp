@@ -25,7 +25,12 @@ bool parseDim(const QString& text, qint64& value)
 
 void addAnalysisOptions(QCommandLineParser& parser)
 {
-    parser.addOptions({
+    parser.addOptions(analysisOptions());
+}
+
+QList<QCommandLineOption> analysisOptions()
+{
+    return {
         { "batch", "Batch size: dim 0 of every graph input.", "N" },
         { "dim", "Value of a named symbolic dimension, e.g. sequence=512 (repeatable).", "NAME=V" },
         { "resolution", "Height x width of 4-D image inputs, e.g. 512x512.", "HxW" },
@@ -78,7 +83,7 @@ void addAnalysisOptions(QCommandLineParser& parser)
         { "devices", "Read device presets from this JSON file instead of the built-in list.", "FILE" },
         { "efficiency", "Share of the device's peak compute and bandwidth a kernel attains (default 0.75).", "F" },
         { "energy-scale", "Multiplies the 45 nm energy costs, for another process node (default 1).", "S" },
-    });
+    };
 }
 
 QString readAnalysisOptions(const QCommandLineParser& parser, AnalysisConfig& config)

@@ -10,6 +10,9 @@
 
 namespace fp {
 
+// The analysis and budget options (--batch, --precision, --device...), which addAnalysisOptions
+// adds to a parser; `footprint-cli diff` adds each a second time as --b-NAME.
+QList<QCommandLineOption> analysisOptions();
 void addAnalysisOptions(QCommandLineParser& parser);
 
 // Reads the options into `config`; returns an error message, empty on success.

@@ -1,6 +1,7 @@
 // footprint-cli: the analysis without a window, for scripts and CI.
 
 #include "analysis_options.h"
+#include "diff.h"
 #include "exporter.h"
 #include "graphview.h"
 #include "htmlreport.h"
@@ -319,7 +320,7 @@ int compareCommand(const QStringList& arguments)
 // Reads MODEL and the analysis and budget options, and makes the session (makeSession: the
 // analysis, the performance and the largest batch that fits). Returns an exit status (0 on
 // success; the message is printed).
-int readSession(const QCommandLineParser& parser, fp::Session& session)
+int readSessionOf(const QCommandLineParser& parser, const QString& path, fp::Session& session)
 {
     fp::AnalysisConfig config;
     if (QString error = fp::readAnalysisOptions(parser, config); !error.isEmpty())
@@ -327,7 +328,6 @@ int readSession(const QCommandLineParser& parser, fp::Session& session)
     fp::BudgetChoice budget;
     if (QString error = fp::readBudgetOptions(parser, budget); !error.isEmpty())
         return fail(error, 2);
-    const QString path = parser.positionalArguments().front();
     try {
         auto model = std::make_shared<const fp::Model>(fp::readModel(fp::encodeFileName(path)));
         session = fp::makeSession(std::move(model), config, budget, QFileInfo(path).fileName());
@@ -336,6 +336,155 @@ int readSession(const QCommandLineParser& parser, fp::Session& session)
     } catch (const std::exception& e) {
         return fail(QStringLiteral("internal error: %1").arg(QString::fromStdString(e.what())));
     }
+    return 0;
+}
+
+int readSession(const QCommandLineParser& parser, fp::Session& session)
+{
+    return readSessionOf(parser, parser.positionalArguments().front(), session);
+}
+
+std::string signedBytes(int64_t change)
+{
+    return change == 0 ? std::string("0") : (change > 0 ? "+" : "-") + fp::formatBytes(change > 0 ? change : -change);
+}
+
+std::string signedCount(int64_t change)
+{
+    return change == 0 ? std::string("0") : (change > 0 ? "+" : "-") + fp::formatCount(change > 0 ? change : -change);
+}
+
+QJsonObject sideJson(const fp::LayerSide& s)
+{
+    if (!s.present)
+        return {};
+    return { { "op", QString::fromStdString(s.op) },   { "step", s.step },
+             { "memory_bytes", qint64(s.memoryBytes) }, { "weight_bytes", qint64(s.weightBytes) },
+             { "output_bytes", qint64(s.outputBytes) }, { "params", qint64(s.params) },
+             { "macs", qint64(s.macs) } };
+}
+
+// footprint-cli diff A B: two models, or (B the same file with --b-NAME options) two
+// configurations of one, side by side: totals and a per-layer diff by name.
+int diffCommand(const QStringList& arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Compare two models, or two configurations of one model: the totals side by side and a per-layer diff "
+        "matched by name (added, removed, changed), largest change in memory first. Analysis options apply to "
+        "both; --b-NAME (e.g. --b-batch 8, --b-precision fp16, --b-dim sequence=1024, --b-mode training) "
+        "replaces --NAME for B."));
+    parser.addHelpOption();
+    parser.addPositionalArgument(QStringLiteral("A"), QStringLiteral("The first .onnx file."));
+    parser.addPositionalArgument(QStringLiteral("B"), QStringLiteral("The second (the same file to compare configurations)."));
+    const QList<QCommandLineOption> options = fp::analysisOptions();
+    parser.addOptions(options);
+    for (const QCommandLineOption& o : options)
+        parser.addOption(QCommandLineOption(QStringLiteral("b-") + o.names().front(),
+                                            QStringLiteral("For B only: ") + o.description(), o.valueName()));
+    parser.addOption({ "format", "Output: table (default) or json.", "F", "table" });
+    parser.addOption({ "layers", "Table: the N layers that change most (default 20), or 'all'.", "N", "20" });
+    if (const std::optional<int> done = parseCommand(parser, arguments, QStringLiteral("diff"), 2,
+                                                     QStringLiteral("two models, A and B")))
+        return *done;
+    const QString format = parser.value("format");
+    if (format != "table" && format != "json")
+        return fail(QStringLiteral("--format must be table or json, not '%1'").arg(format), 2);
+    int rows = -1;
+    if (parser.value("layers") != "all") {
+        bool ok = false;
+        rows = parser.value("layers").toInt(&ok);
+        if (!ok || rows < 0)
+            return fail(QStringLiteral("--layers must be a count or 'all', not '%1'").arg(parser.value("layers")), 2);
+    }
+    // Each side's own arguments: A's as given; B's the same, each --b-NAME replacing every --NAME.
+    QStringList forA { QStringLiteral("diff") }, forB { QStringLiteral("diff") };
+    for (const QCommandLineOption& o : options) {
+        const QString name = o.names().front();
+        const auto add = [&](QStringList& list, const QString& from) {
+            if (!parser.isSet(from))
+                return;
+            if (o.valueName().isEmpty())
+                list << QStringLiteral("--") + name;
+            else
+                for (const QString& value : parser.values(from))
+                    list << QStringLiteral("--") + name << value;
+        };
+        add(forA, name);
+        add(forB, parser.isSet(QStringLiteral("b-") + name) ? QStringLiteral("b-") + name : name);
+    }
+    fp::Session sides[2];
+    const QStringList files = parser.positionalArguments();
+    for (int i = 0; i < 2; ++i) {
+        QCommandLineParser side;
+        fp::addAnalysisOptions(side);
+        if (!side.parse(i == 0 ? forA : forB))
+            return fail(side.errorText(), 2);
+        if (const int code = readSessionOf(side, files[i], sides[i]); code != 0)
+            return code;
+    }
+    const fp::Session &a = sides[0], &b = sides[1];
+    const std::vector<fp::LayerDiff> layers = fp::diffLayers(*a.model, *a.result, *b.model, *b.result);
+    int counts[4] = { 0, 0, 0, 0 };
+    for (const fp::LayerDiff& d : layers)
+        ++counts[int(d.status)];
+    if (format == "json") {
+        QJsonObject root;
+        for (int i = 0; i < 2; ++i) {
+            QJsonObject side = sides[i].toJson();
+            side.remove(QStringLiteral("layers")); // the diff's layers[] has both sides
+            root.insert(i == 0 ? QStringLiteral("a") : QStringLiteral("b"), side);
+        }
+        QJsonArray list;
+        for (const fp::LayerDiff& d : layers)
+            list.append(QJsonObject { { "name", QString::fromStdString(d.name) },
+                                      { "status", fp::layerDiffStatusName(d.status) },
+                                      { "a", d.a.present ? QJsonValue(sideJson(d.a)) : QJsonValue() },
+                                      { "b", d.b.present ? QJsonValue(sideJson(d.b)) : QJsonValue() },
+                                      { "memory_change_bytes", qint64(d.memoryChange()) } });
+        root.insert(QStringLiteral("layers"), list);
+        root.insert(QStringLiteral("counts"), QJsonObject { { "same", counts[0] }, { "changed", counts[1] },
+                                                            { "added", counts[2] }, { "removed", counts[3] } });
+        std::cout << QJsonDocument(root).toJson().constData();
+        return 0;
+    }
+    const fp::Totals &ta = a.result->totals, &tb = b.result->totals;
+    std::ostringstream out;
+    char line[512];
+    const auto row = [&](const char* what, const std::string& x, const std::string& y, const std::string& change) {
+        std::snprintf(line, sizeof line, "%-22s %-26s %-26s %s\n", what, x.c_str(), y.c_str(), change.c_str());
+        out << line;
+    };
+    row("", "A: " + a.name.toStdString(), "B: " + b.name.toStdString(), "B - A");
+    out << "A: " << a.configurationText().toStdString() << "\nB: " << b.configurationText().toStdString() << '\n';
+    const auto peak = [](const fp::Session& s) {
+        return (s.result->unknownShapes.empty() ? "" : ">= ") + fp::formatBytes(s.result->totals.peakBytes);
+    };
+    row("Parameters", fp::formatCount(ta.params), fp::formatCount(tb.params), signedCount(tb.params - ta.params));
+    row("MACs", fp::formatCount(ta.macs), fp::formatCount(tb.macs), signedCount(tb.macs - ta.macs));
+    row("Weights (stored)", fp::formatBytes(ta.paramBytes), fp::formatBytes(tb.paramBytes),
+        signedBytes(tb.paramBytes - ta.paramBytes));
+    row("Peak memory", peak(a), peak(b), signedBytes(tb.peakBytes - ta.peakBytes));
+    row("Peak less weights", fp::formatBytes(ta.peakActivationBytes), fp::formatBytes(tb.peakActivationBytes),
+        signedBytes(tb.peakActivationBytes - ta.peakActivationBytes));
+    out << "\nLayers: " << a.result->layers.size() << " in A, " << b.result->layers.size() << " in B: " << counts[1]
+        << " changed, " << counts[2] << " added, " << counts[3] << " removed, " << counts[0] << " the same\n";
+    std::snprintf(line, sizeof line, "  %-8s %13s %13s %13s  %s\n", "status", "A", "B", "change", "layer");
+    out << line;
+    int shown = 0;
+    for (const fp::LayerDiff& d : layers) {
+        if (d.status == fp::LayerDiff::Status::Same || (rows >= 0 && shown >= rows))
+            continue;
+        ++shown;
+        std::snprintf(line, sizeof line, "  %-8s %13s %13s %13s  %s\n", fp::layerDiffStatusName(d.status),
+                      d.a.present ? fp::formatBytes(d.a.memoryBytes).c_str() : "-",
+                      d.b.present ? fp::formatBytes(d.b.memoryBytes).c_str() : "-", signedBytes(d.memoryChange()).c_str(),
+                      d.name.c_str());
+        out << line;
+    }
+    if (shown < counts[1] + counts[2] + counts[3])
+        out << "  ... " << counts[1] + counts[2] + counts[3] - shown << " more (--layers all)\n";
+    std::cout << out.str();
     return 0;
 }
 
@@ -587,7 +736,7 @@ int main(int argc, char** argv)
     const QString usage
         = QStringLiteral("usage: footprint-cli analyze MODEL [options] | compare MODEL TRACE [options] | "
                          "sweep MODEL [options] | chart MODEL --kind KIND -o FILE [options] | "
-                         "report MODEL -o FILE [options]   (footprint-cli COMMAND --help)");
+                         "report MODEL -o FILE [options] | diff A B [options]   (footprint-cli COMMAND --help)");
     if (args.size() < 2 || args[1] == "--help" || args[1] == "-h") {
         std::cout << qPrintable(usage) << '\n';
         return args.size() < 2 ? 2 : 0;
@@ -604,6 +753,8 @@ int main(int argc, char** argv)
         return compareCommand(rest);
     if (args[1] == "sweep")
         return sweepCommand(rest);
+    if (args[1] == "diff")
+        return diffCommand(rest);
     if (args[1] == "chart")
         return chartCommand(rest);
     if (args[1] == "report")

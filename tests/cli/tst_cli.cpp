@@ -4,6 +4,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSet>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTemporaryFile>
@@ -498,6 +499,51 @@ private slots:
         const Run orphan = cli({ "analyze", model("mobilenet_v2_train.onnx"), "--quantize-order", "weights" });
         QCOMPARE(orphan.exitCode, 2);
         QVERIFY2(orphan.err.contains("add --quantize-to-fit SIZE"), orphan.err.constData());
+    }
+
+    // footprint-cli diff (issue 19). ResNet-18 against ResNet-50 (both training exports): every
+    // name ResNet-18 has, ResNet-50 has too (nothing removed), and each of ResNet-50's 3 + 4 + 6 + 3
+    // bottleneck blocks adds a conv3; a and b are what analyze gives for each. One model against
+    // itself at batch 2: nothing added or removed, the same weights, and every output twice as big.
+    void diffTwoModelsAndTwoConfigurations()
+    {
+        const auto json = [&](QStringList args) {
+            const Run r = cli(args);
+            if (r.exitCode != 0)
+                qWarning("%s", r.err.constData());
+            return QJsonDocument::fromJson(r.out).object();
+        };
+        const QJsonObject d = json({ "diff", model("resnet18_train.onnx"), model("resnet50_train.onnx"), "--format", "json" });
+        QCOMPARE(d.value("counts").toObject().value("removed").toInt(), 0);
+        QSet<QString> added;
+        for (const QJsonValue& layer : d.value("layers").toArray())
+            if (layer.toObject().value("status").toString() == QLatin1String("added"))
+                added.insert(layer.toObject().value("name").toString());
+        const int blocks[4] = { 3, 4, 6, 3 };
+        for (int l = 1; l <= 4; ++l)
+            for (int b = 0; b < blocks[l - 1]; ++b) {
+                const QString conv3 = QStringLiteral("/layer%1/layer%1.%2/conv3/Conv").arg(l).arg(b);
+                QVERIFY2(added.contains(conv3), qPrintable(conv3));
+            }
+        QCOMPARE(d.value("a").toObject().value("totals").toObject(),
+                 json({ "analyze", model("resnet18_train.onnx"), "--format", "json" }).value("totals").toObject());
+        QCOMPARE(d.value("b").toObject().value("totals").toObject(),
+                 json({ "analyze", model("resnet50_train.onnx"), "--format", "json" }).value("totals").toObject());
+
+        const QJsonObject batch = json({ "diff", model("tiny_conv.onnx"), model("tiny_conv.onnx"), "--b-batch", "2", "--format", "json" });
+        QCOMPARE(batch.value("counts").toObject().value("added").toInt(), 0);
+        QCOMPARE(batch.value("counts").toObject().value("removed").toInt(), 0);
+        const QJsonArray layers = batch.value("layers").toArray();
+        QCOMPARE(layers.size(), 5);
+        for (const QJsonValue& layer : layers) {
+            const QJsonObject a = layer.toObject().value("a").toObject(), b = layer.toObject().value("b").toObject();
+            QCOMPARE(b.value("output_bytes").toInteger(), 2 * a.value("output_bytes").toInteger());
+            QCOMPARE(b.value("weight_bytes").toInteger(), a.value("weight_bytes").toInteger());
+        }
+        const Run table = cli({ "diff", model("tiny_conv.onnx"), model("tiny_conv.onnx"), "--b-precision", "fp16" });
+        QCOMPARE(table.exitCode, 0);
+        QVERIFY2(table.out.contains("B: batch 1, fp16"), table.out.constData());
+        QCOMPARE(cli({ "diff", model("tiny_conv.onnx") }).exitCode, 2);
     }
 
     void unknownRuntime()
