@@ -176,6 +176,27 @@ void fallbackInfer(const Graph& graph, const Node& node, int64_t opset, std::vec
         if (!t || !t->rankKnown)
             return;
     }
+    // ONNX 1.12's convolution and pooling inference indexes the weight's dims by the input's rank,
+    // and the spatial attributes by the kernel's (fuzzing found QLinearConv's 3-D input with a 4-D
+    // weight reading past the end): those must agree first.
+    if (node.opType == "QLinearConv" && node.domain.empty()) {
+        const auto rankOf = [&](size_t i) {
+            const int in = node.input(i);
+            const Value* v = in >= 0 ? &graph.values[size_t(in)] : nullptr;
+            const TensorInfo* t = !v ? nullptr : v->isOuterScope && outer ? outer->lookup(v->name) : &tensors[size_t(in)];
+            return t ? t->rank() : -1;
+        };
+        const int64_t rank = rankOf(0);
+        if (rank < 3 || rankOf(3) != rank)
+            return;
+        for (const Attribute& a : node.attributes) {
+            const size_t spatial = size_t(rank - 2);
+            if ((a.name == "kernel_shape" || a.name == "strides" || a.name == "dilations") && a.ints.size() != spatial)
+                return;
+            if (a.name == "pads" && a.ints.size() != 2 * spatial)
+                return;
+        }
+    }
     Context ctx(graph, node, tensors, outer);
     onnx::NodeProto proto;
     proto.set_op_type(node.opType);
