@@ -47,6 +47,8 @@ QList<QCommandLineOption> analysisOptions()
           "MODE" },
         { "prompt", "--mode generate: the prompt's tokens (the prefill step).", "P" },
         { "new-tokens", "--mode generate: the tokens generated after the prompt, one decode step each.", "T" },
+        { "kv-shared-buffer", "--mode generate: the KV cache is allocated once at prompt + new tokens and each step "
+                              "writes into it (onnxruntime-genai's past_present_share_buffer)." },
         { "optimizer", "Training optimizer: sgd, momentum, adam (default) or adamw.", "OPT" },
         { "workspace", "Convolution workspace: default (the runtime's choice per shape), direct, im2col, fft or winograd.",
           "POLICY" },
@@ -150,10 +152,11 @@ QString readAnalysisOptions(const QCommandLineParser& parser, AnalysisConfig& co
             return QStringLiteral("--mode generate needs --new-tokens T, a positive number of tokens");
         g.prompt = prompt;
         g.newTokens = tokens;
+        g.sharedBuffer = parser.isSet("kv-shared-buffer");
         config.training.mode = Mode::Inference;
         config.generation = g;
-    } else if (parser.isSet("prompt") || parser.isSet("new-tokens")) {
-        return QStringLiteral("--prompt and --new-tokens plan a generation: add --mode generate");
+    } else if (parser.isSet("prompt") || parser.isSet("new-tokens") || parser.isSet("kv-shared-buffer")) {
+        return QStringLiteral("--prompt, --new-tokens and --kv-shared-buffer plan a generation: add --mode generate");
     }
     if (parser.isSet("optimizer")) {
         const auto o = parseOptimizer(parser.value("optimizer").toLower().toStdString());

@@ -108,6 +108,9 @@ struct TrainingConfig {
 struct GenerationConfig {
     int64_t prompt = 0;
     int64_t newTokens = 0;
+    // onnxruntime-genai's past_present_share_buffer: the KV cache is allocated once at P + T
+    // tokens, and each step's GroupQueryAttention writes into it (--kv-shared-buffer).
+    bool sharedBuffer = false;
 };
 
 struct AnalysisConfig {

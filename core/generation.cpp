@@ -68,11 +68,13 @@ struct Step {
     double seconds = 0;
 };
 
+// `buffer` > 0: the shared-buffer mode, whose past input is the whole buffer, `buffer` tokens
+// long, of which the step attends `past` + `sequence` (total_sequence_length).
 Step analyzeStep(const Model& model, AnalysisConfig config, const StepSymbols& s, int64_t sequence, int64_t past,
-                 const PerformanceConfig* performance)
+                 const PerformanceConfig* performance, int64_t buffer = 0)
 {
     config.shapes.dims[s.sequence] = sequence;
-    config.shapes.dims[s.past] = past;
+    config.shapes.dims[s.past] = buffer > 0 ? buffer : past;
     if (!s.total.empty())
         config.shapes.dims[s.total] = satAdd(past, sequence);
     const AnalysisResult r = analyze(model, config);
@@ -84,7 +86,7 @@ Step analyzeStep(const Model& model, AnalysisConfig config, const StepSymbols& s
     }
     for (int out : model.graph.outputs) {
         if (contains(model.graph.values[size_t(out)].name, "present"))
-            step.kv = satAdd(step.kv, tensorBytes(r.shapes.tensors[size_t(out)], config.precision));
+            step.kv = satAdd(step.kv, tensorBytes(r.shapes.tensors[size_t(out)], r.precisionOf(out)));
     }
     return step;
 }
@@ -98,6 +100,8 @@ AnalysisConfig prefillConfig(const Model& model, AnalysisConfig config, int64_t 
         return config;
     config.shapes.dims[s.sequence] = prompt;
     config.shapes.dims[s.past] = 0;
+    if (config.generation && config.generation->sharedBuffer && !s.total.empty()) // the whole buffer, from the start
+        config.shapes.dims[s.past] = satAdd(prompt, config.generation->newTokens);
     if (!s.total.empty())
         config.shapes.dims[s.total] = prompt;
     return config;
@@ -117,9 +121,16 @@ GenerationPlan planGeneration(const Model& model, const AnalysisConfig& config, 
     plan.sequenceSymbol = s.sequence;
     plan.pastSymbol = s.past;
     plan.totalSymbol = s.total;
-    const Step prefill = analyzeStep(model, config, s, prompt, 0, performance);
-    const Step first = analyzeStep(model, config, s, 1, prompt, performance);
-    const Step last = newTokens > 1 ? analyzeStep(model, config, s, 1, satAdd(prompt, newTokens - 1), performance) : first;
+    const bool shared = config.generation && config.generation->sharedBuffer;
+    if (shared && s.total.empty())
+        throw std::runtime_error("the shared KV buffer needs a total_sequence_length input (or an attention mask) "
+                                 "to say how much of the buffer a step attends");
+    const int64_t buffer = shared ? satAdd(prompt, newTokens) : 0;
+    plan.sharedBuffer = shared;
+    const Step prefill = analyzeStep(model, config, s, prompt, 0, performance, buffer);
+    const Step first = analyzeStep(model, config, s, 1, prompt, performance, buffer);
+    const Step last = newTokens > 1 ? analyzeStep(model, config, s, 1, satAdd(prompt, newTokens - 1), performance, buffer)
+                                    : first;
     plan.hasLatency = prefill.timed && first.timed && last.timed;
     if (plan.hasLatency) {
         plan.prefillSeconds = prefill.seconds;

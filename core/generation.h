@@ -21,6 +21,7 @@ struct GenerationPlan {
     std::string pastSymbol; // the cache's length before the step
     std::string totalSymbol; // past + new, where the model names it (genai's total_sequence_length)
     int64_t kvCacheBytes = 0; // the present KV after the last token (P + T long)
+    bool sharedBuffer = false; // the KV allocated once at P + T (GenerationConfig::sharedBuffer)
     int64_t prefillPeakBytes = 0;
     int64_t decodePeakBytes = 0; // the highest decode step's (the last one's: the cache grows)
     int64_t peakBytes = 0;

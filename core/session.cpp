@@ -196,6 +196,7 @@ QJsonObject Session::toJson(bool timeline) const
                         { "decode_peak_bytes", qint64(g.decodePeakBytes) },
                         { "peak_bytes", qint64(g.peakBytes) },
                         { "peak_is_lower_bound", g.peakIsLowerBound },
+                        { "shared_buffer", g.sharedBuffer },
                         { "sequence_dim", QString::fromStdString(g.sequenceSymbol) },
                         { "past_dim", QString::fromStdString(g.pastSymbol) } };
         if (g.hasLatency) {
@@ -258,7 +259,8 @@ std::string Session::toTable(int layerRows) const
         const GenerationPlan& g = *generation;
         const std::string bound = g.peakIsLowerBound ? "at least " : "";
         out << "Generation:               prompt " << g.prompt << " + " << g.newTokens << " new tokens (" << g.sequenceSymbol
-            << ", " << g.pastSymbol << "); the layers below are the prefill's\n"
+            << ", " << g.pastSymbol << ")" << (g.sharedBuffer ? ", the KV cache one buffer of P + T tokens" : "")
+            << "; the layers below are the prefill's\n"
             << "KV cache at the last token: " << formatBytes(g.kvCacheBytes) << '\n'
             << "Prefill peak:             " << bound << formatBytes(g.prefillPeakBytes) << '\n'
             << "Decode peak:              " << bound << formatBytes(g.decodePeakBytes) << " (the last token's)\n"

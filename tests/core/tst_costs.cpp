@@ -815,6 +815,29 @@ private slots:
                                  "a training step keeps every tensor"));
     }
 
+    // A generation in the shared-buffer mode (--kv-shared-buffer): decoder_genai at batch 3, 9 + 6
+    // tokens. The buffer holds P + T = 15 tokens from the prefill on: 2 layers x (key, value) x 1
+    // head x 16 x 15 x 3 x 4 B = 11,520 B, the KV cache of the ordinary plan's last token too. Its
+    // last decode step holds that buffer once, where the ordinary step holds the 14-token past
+    // beside the 15-token present: 4 x 3 x 16 x 14 x 4 B = 10,752 B more.
+    void sharedBufferGeneration()
+    {
+        const Model m = test::loadModel("decoder_genai.onnx");
+        AnalysisConfig config;
+        config.shapes.batch = 3;
+        const GenerationPlan ordinary = planGeneration(m, config, 9, 6);
+        config.generation = GenerationConfig { 9, 6, true };
+        const GenerationPlan shared = planGeneration(m, config, 9, 6);
+        QVERIFY(shared.sharedBuffer);
+        QCOMPARE(shared.kvCacheBytes, int64_t(2 * 2 * 1 * 16 * 15 * 3 * 4));
+        QCOMPARE(ordinary.kvCacheBytes, shared.kvCacheBytes);
+        QCOMPARE(ordinary.stepPeakBytes.back() - shared.stepPeakBytes.back(), int64_t(4 * 3 * 16 * 14 * 4));
+        // The prefill's analysis holds the whole buffer already.
+        const AnalysisResult prefill = analyze(m, prefillConfig(m, config, 9));
+        QCOMPARE(prefill.shapes.tensors[size_t(m.graph.findValue("past_key_values.0.key"))].dims,
+                 (std::vector<int64_t> { 3, 1, 15, 16 }));
+    }
+
     // A generation plan interpolates its decode steps; the interpolation must equal analysing
     // each step (sequence 1, past P + t - 1) on its own, and the prefill the prompt's step.
     void generationStepsMatchTheirAnalyses()
