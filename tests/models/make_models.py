@@ -1074,23 +1074,35 @@ def build_contrib_ops():
                           "weight read by a blockwise DequantizeLinear"}
 
 
-def build_llama7b_genai():
+def build_llama7b_genai(int4=False):
     """LLaMA-7B's shapes, weight-free (issue 18 checks llm-analysis's published example against
     it): 6,738,415,616 parameters; at batch 1 after 512 + 32 tokens the fp16 KV cache is
-    2 x 32 x 4096 x 544 x 2 bytes = 285,212,672 B."""
-    name = "llama7b_genai"
+    2 x 32 x 4096 x 544 x 2 bytes = 285,212,672 B. int4: the seven projections of each layer as
+    genai's int4 builder writes them, MatMulNBits with 4-bit weights in blocks of 32 and fp16
+    scales (the embedding, norms and lm_head stay fp16)."""
+    name = "llama7b_int4_genai" if int4 else "llama7b_genai"
     hidden, heads, ffn, vocab, layers = 4096, 32, 11008, 32000, 32
     f16 = TensorProto.FLOAT16
 
-    def weight(wname, dims):
+    def weight(wname, dims, dtype=f16):
         t = TensorProto()
         t.name = wname
-        t.data_type = f16
+        t.data_type = dtype
         t.dims.extend(dims)
         t.data_location = TensorProto.EXTERNAL
         e = t.external_data.add()
         e.key, e.value = "location", name + ".weights"
         return t
+
+    def project(inputs_, wname, k, n, out, node_name):
+        if not int4:
+            inits.append(weight(wname, [k, n]))
+            return helper.make_node("MatMul", [inputs_, wname], [out], name=node_name)
+        inits.append(weight(wname + ".qweight", [n, k // 32, 16], TensorProto.UINT8))
+        inits.append(weight(wname + ".scales", [n * (k // 32)]))
+        return helper.make_node("MatMulNBits", [inputs_, wname + ".qweight", wname + ".scales"], [out],
+                                name=node_name.replace("/MatMul", "/MatMul_Q4"), domain="com.microsoft",
+                                K=k, N=n, bits=4, block_size=32)
 
     inits = [weight("model.embed_tokens.weight", [vocab, hidden]),
              numpy_helper.from_array(np.array([1], np.int64), "one"),
@@ -1108,9 +1120,8 @@ def build_llama7b_genai():
         nodes.append(helper.make_node("SimplifiedLayerNormalization", [x, f"{w}.input_layernorm.weight"], [f"{p}/norm1"],
                                       name=f"{p}/input_layernorm/LayerNorm", axis=-1, epsilon=1e-6))
         for proj in "qkv":
-            inits.append(weight(f"{w}.attn.{proj}_proj.weight", [hidden, hidden]))
-            nodes.append(helper.make_node("MatMul", [f"{p}/norm1", f"{w}.attn.{proj}_proj.weight"], [f"{p}/{proj}"],
-                                          name=f"{p}/attn/{proj}_proj/MatMul"))
+            nodes.append(project(f"{p}/norm1", f"{w}.attn.{proj}_proj.weight", hidden, hidden, f"{p}/{proj}",
+                                 f"{p}/attn/{proj}_proj/MatMul"))
         for kv in ("key", "value"):
             inputs.append(_vi(f"past_key_values.{i}.{kv}", f16, ["batch_size", heads, "past_sequence_length", hidden // heads]))
             outputs.append(_vi(f"present.{i}.{kv}", f16, ["batch_size", heads, "total_sequence_length", hidden // heads]))
@@ -1120,19 +1131,16 @@ def build_llama7b_genai():
                                       [f"{p}/attn_out", f"present.{i}.key", f"present.{i}.value"],
                                       name=f"{p}/attn/GroupQueryAttention", domain="com.microsoft",
                                       num_heads=heads, kv_num_heads=heads))
-        inits.append(weight(f"{w}.attn.o_proj.weight", [hidden, hidden]))
-        nodes += [helper.make_node("MatMul", [f"{p}/attn_out", f"{w}.attn.o_proj.weight"], [f"{p}/o"], name=f"{p}/attn/o_proj/MatMul"),
+        nodes += [project(f"{p}/attn_out", f"{w}.attn.o_proj.weight", hidden, hidden, f"{p}/o", f"{p}/attn/o_proj/MatMul"),
                   helper.make_node("SkipSimplifiedLayerNormalization", [f"{p}/o", x, f"{w}.post_attention_layernorm.weight"],
                                    [f"{p}/norm2", "", "", f"{p}/residual1"], name=f"{p}/post_attention_layernorm/SkipLayerNorm",
                                    domain="com.microsoft", epsilon=1e-6)]
-        for proj, dims in (("gate", [hidden, ffn]), ("up", [hidden, ffn]), ("down", [ffn, hidden])):
-            inits.append(weight(f"{w}.mlp.{proj}_proj.weight", dims))
-        nodes += [helper.make_node("MatMul", [f"{p}/norm2", f"{w}.mlp.gate_proj.weight"], [f"{p}/gate"], name=f"{p}/mlp/gate_proj/MatMul"),
-                  helper.make_node("MatMul", [f"{p}/norm2", f"{w}.mlp.up_proj.weight"], [f"{p}/up"], name=f"{p}/mlp/up_proj/MatMul"),
+        nodes += [project(f"{p}/norm2", f"{w}.mlp.gate_proj.weight", hidden, ffn, f"{p}/gate", f"{p}/mlp/gate_proj/MatMul"),
+                  project(f"{p}/norm2", f"{w}.mlp.up_proj.weight", hidden, ffn, f"{p}/up", f"{p}/mlp/up_proj/MatMul"),
                   helper.make_node("Sigmoid", [f"{p}/gate"], [f"{p}/gate_sig"], name=f"{p}/mlp/act_fn/Sigmoid"),
                   helper.make_node("Mul", [f"{p}/gate", f"{p}/gate_sig"], [f"{p}/silu"], name=f"{p}/mlp/act_fn/Mul"),
                   helper.make_node("Mul", [f"{p}/silu", f"{p}/up"], [f"{p}/gated"], name=f"{p}/mlp/Mul"),
-                  helper.make_node("MatMul", [f"{p}/gated", f"{w}.mlp.down_proj.weight"], [f"{p}/down"], name=f"{p}/mlp/down_proj/MatMul"),
+                  project(f"{p}/gated", f"{w}.mlp.down_proj.weight", ffn, hidden, f"{p}/down", f"{p}/mlp/down_proj/MatMul"),
                   helper.make_node("Add", [f"{p}/residual1", f"{p}/down"], [f"{p}/out"], name=f"{p}/residual/Add")]
         x = f"{p}/out"
     inits += [weight("model.norm.weight", [hidden]), weight("lm_head.weight", [hidden, vocab])]
@@ -1229,6 +1237,7 @@ BUILDERS = {
     "audio_stft": build_audio_stft,
     "decoder_genai": build_decoder_genai,
     "llama7b_genai": build_llama7b_genai,
+    "llama7b_int4_genai": lambda: build_llama7b_genai(int4=True),
     "contrib_ops": build_contrib_ops,
     "tiny_mlp": build_tiny_mlp,
     "tiny_conv": build_tiny_conv,
