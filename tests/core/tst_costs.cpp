@@ -838,6 +838,28 @@ private slots:
                  (std::vector<int64_t> { 3, 1, 15, 16 }));
     }
 
+    // Optimum's layout (decoder_optimum.onnx: plain multi-head attention, present = Concat(past,
+    // new), dims written "past_sequence_length + sequence_length"): at batch 3 with 9 + 6 tokens
+    // the KV cache is 2 layers x 2 (key, value) x 2 heads x 16 x 15 x 3 x 4 B = 23,040 B, and
+    // each decode step equals its own analysis (past 9 + t - 1, one new token).
+    void generationInOptimumLayout()
+    {
+        const Model m = test::loadModel("decoder_optimum.onnx");
+        AnalysisConfig config;
+        config.shapes.batch = 3;
+        const GenerationPlan plan = planGeneration(m, config, 9, 6);
+        QCOMPARE(plan.kvCacheBytes, int64_t(2 * 2 * 2 * 16 * 15 * 3 * 4));
+        QVERIFY(!plan.peakIsLowerBound);
+        QCOMPARE(plan.totalSymbol, std::string()); // the total is an expression of the two
+        for (int64_t t = 1; t <= 6; ++t) {
+            AnalysisConfig step = config;
+            step.shapes.dims = { { "sequence_length", 1 }, { "past_sequence_length", 9 + t - 1 } };
+            const AnalysisResult r = analyze(m, step);
+            QVERIFY(r.unknownShapes.empty());
+            QCOMPARE(plan.stepPeakBytes[size_t(t)], r.totals.peakBytes);
+        }
+    }
+
     // A generation plan interpolates its decode steps; the interpolation must equal analysing
     // each step (sequence 1, past P + t - 1) on its own, and the prefill the prompt's step.
     void generationStepsMatchTheirAnalyses()

@@ -1008,6 +1008,58 @@ def build_decoder_genai():
                   "trainable_params": vocab * hidden * 2 + layers * (hidden + hidden * (heads * head + 2 * kv_heads * head) + hidden * hidden)}
 
 
+def build_decoder_optimum():
+    """A small decoder in Hugging Face Optimum's layout (text-generation-with-past, plain ONNX
+    operators): hidden 32, 2 heads of 16, vocabulary 50, two layers. Each layer's present KV is
+    Concat(past, new) along the sequence axis, its dims written as Optimum writes them
+    ("past_sequence_length + sequence_length"). The KV cache after P + T tokens at batch B is
+    2 layers x 2 (key, value) x 2 heads x 16 x (P + T) x B x 4 bytes."""
+    name = "decoder_optimum"
+    hidden, heads, head, vocab, layers = 32, 2, 16, 50, 2
+    inits = [numpy_helper.from_array(np.zeros((vocab, hidden), np.float32), "transformer.wte.weight"),
+             numpy_helper.from_array(np.array([0, 0, heads, head], np.int64), "split_heads"),
+             numpy_helper.from_array(np.array([0, 0, hidden], np.int64), "merge_heads"),
+             numpy_helper.from_array(np.array(4.0, np.float32), "sqrt_head")]
+    total = "past_sequence_length + sequence_length"
+    inputs = [_vi("input_ids", TensorProto.INT64, ["batch_size", "sequence_length"]),
+              _vi("attention_mask", TensorProto.INT64, ["batch_size", total])]
+    outputs = [_vi("logits", TensorProto.FLOAT, ["batch_size", "sequence_length", vocab])]
+    nodes = [helper.make_node("Gather", ["transformer.wte.weight", "input_ids"], ["h0"], name="/transformer/wte/Gather")]
+    x = "h0"
+    for i in range(layers):
+        p = f"/transformer/h.{i}/attn"
+        for proj in ("q", "k", "v", "o"):
+            inits.append(numpy_helper.from_array(np.zeros((hidden, hidden), np.float32), f"transformer.h.{i}.attn.{proj}.weight"))
+        for proj in ("q", "k", "v"):
+            nodes += [helper.make_node("MatMul", [x, f"transformer.h.{i}.attn.{proj}.weight"], [f"{p}/{proj}"], name=f"{p}/{proj}/MatMul"),
+                      helper.make_node("Reshape", [f"{p}/{proj}", "split_heads"], [f"{p}/{proj}_heads"], name=f"{p}/{proj}/Reshape"),
+                      helper.make_node("Transpose", [f"{p}/{proj}_heads"], [f"{p}/{proj}_t"], name=f"{p}/{proj}/Transpose",
+                                       perm=[0, 2, 1, 3])]
+        for kv, proj in (("key", "k"), ("value", "v")):
+            inputs.append(_vi(f"past_key_values.{i}.{kv}", TensorProto.FLOAT, ["batch_size", heads, "past_sequence_length", head]))
+            outputs.append(_vi(f"present.{i}.{kv}", TensorProto.FLOAT, ["batch_size", heads, total, head]))
+            nodes.append(helper.make_node("Concat", [f"past_key_values.{i}.{kv}", f"{p}/{proj}_t"], [f"present.{i}.{kv}"],
+                                          name=f"{p}/{kv}/Concat", axis=2))
+        nodes += [helper.make_node("Transpose", [f"present.{i}.key"], [f"{p}/k_T"], name=f"{p}/k/Transpose_1", perm=[0, 1, 3, 2]),
+                  helper.make_node("MatMul", [f"{p}/q_t", f"{p}/k_T"], [f"{p}/scores"], name=f"{p}/MatMul"),
+                  helper.make_node("Div", [f"{p}/scores", "sqrt_head"], [f"{p}/scaled"], name=f"{p}/Div"),
+                  helper.make_node("Softmax", [f"{p}/scaled"], [f"{p}/probs"], name=f"{p}/Softmax", axis=-1),
+                  helper.make_node("MatMul", [f"{p}/probs", f"present.{i}.value"], [f"{p}/context"], name=f"{p}/MatMul_1"),
+                  helper.make_node("Transpose", [f"{p}/context"], [f"{p}/context_t"], name=f"{p}/Transpose", perm=[0, 2, 1, 3]),
+                  helper.make_node("Reshape", [f"{p}/context_t", "merge_heads"], [f"{p}/merged"], name=f"{p}/Reshape"),
+                  helper.make_node("MatMul", [f"{p}/merged", f"transformer.h.{i}.attn.o.weight"], [f"{p}/o"], name=f"{p}/o/MatMul"),
+                  helper.make_node("Add", [x, f"{p}/o"], [f"/transformer/h.{i}/residual"], name=f"/transformer/h.{i}/Add")]
+        x = f"/transformer/h.{i}/residual"
+    inits.append(numpy_helper.from_array(np.zeros((hidden, vocab), np.float32), "lm_head.weight"))
+    nodes.append(helper.make_node("MatMul", [x, "lm_head.weight"], ["logits"], name="/lm_head/MatMul"))
+    g = helper.make_graph(nodes, "decoder-optimum", inputs, outputs, initializer=inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 14)], producer_name="footprint-tests")
+    m.ir_version = 8
+    path = save_stripped(m, name)
+    return path, {"note": "hand-built in Optimum's text-generation-with-past layout; KV cache after P + T tokens at "
+                          "batch B: 2 x 2 x 2 x 16 x (P + T) x B x 4 bytes"}
+
+
 def build_contrib_ops():
     """Every ONNX Runtime operator issue 18 reads, once, in a small encoder (hidden 32, 2 heads of
     16, vocabulary 50): EmbedLayerNormalization, GatherBlockQuantized, SkipLayerNormalization,
@@ -1239,6 +1291,7 @@ BUILDERS = {
     "llama7b_genai": build_llama7b_genai,
     "llama7b_int4_genai": lambda: build_llama7b_genai(int4=True),
     "contrib_ops": build_contrib_ops,
+    "decoder_optimum": build_decoder_optimum,
     "tiny_mlp": build_tiny_mlp,
     "tiny_conv": build_tiny_conv,
 }
