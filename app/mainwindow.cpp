@@ -217,6 +217,7 @@ void MainWindow::createCentralWidget()
         m_table->setFocus(Qt::OtherFocusReason);
     });
     layout->addWidget(m_summary);
+    m_summary->installEventFilter(this); // keepSummaryWhole()
     layout->addSpacing(4);
 
     m_views = new QTabWidget(central);
@@ -948,10 +949,27 @@ void MainWindow::fitNameColumn()
         m_table->setColumnWidth(LayerTableModel::NameColumn, width);
 }
 
+void MainWindow::keepSummaryWhole()
+{
+    // The summary's lines wrap in a narrow window (1024x700), and the central widget's layout
+    // then squeezes them over one another rather than take the views below their minimum: the
+    // timeline dock gives up the difference instead, down to its own minimum. Its share of the
+    // height stays what it was, so a larger window gives it back (resizeEvent).
+    if (!m_timelineDock->isVisible() || m_timelineDock->isFloating()
+        || dockWidgetArea(m_timelineDock) != Qt::BottomDockWidgetArea)
+        return;
+    const int missing = m_summary->heightForWidth(m_summary->width()) - m_summary->height();
+    const int room = m_timelineDock->height() - m_timelineDock->minimumSizeHint().height();
+    if (missing > 0 && room > 0)
+        resizeDocks({ m_timelineDock }, { m_timelineDock->height() - std::min(missing, room) }, Qt::Vertical);
+}
+
 bool MainWindow::eventFilter(QObject* watched, QEvent* event)
 {
     if (watched == m_table->viewport() && event->type() == QEvent::Resize)
         fitNameColumn();
+    if (watched == m_summary && event->type() == QEvent::Resize)
+        QMetaObject::invokeMethod(this, &MainWindow::keepSummaryWhole, Qt::QueuedConnection); // after this layout pass
     // The share of the height the timeline keeps on resizes: the one it is first shown with (laid
     // out or restored), then the one the user drags the separator to. A window too small for it
     // squeezes the timeline without changing it.

@@ -188,6 +188,8 @@ private:
     // Gives the name column the width the other columns leave, but no less than a readable
     // minimum: past that the table scrolls sideways.
     void fitNameColumn();
+    // Shortens the timeline dock when the summary's wrapped lines need the height.
+    void keepSummaryWhole();
     // The width of the widest text a figures column can show, so it never has to grow.
     int widestFigure(int column) const;
     void openDialog();

@@ -1,5 +1,7 @@
 #include "graphwidget.h"
 
+#include "flowlayout.h"
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QHBoxLayout>
@@ -52,7 +54,7 @@ GraphWidget::GraphWidget(QWidget* parent)
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(4);
 
-    auto* controls = new QHBoxLayout;
+    auto* controls = new FlowLayout;
     controls->setContentsMargins(4, 2, 4, 0);
     m_view = new GraphView(this);
 
@@ -99,11 +101,13 @@ GraphWidget::GraphWidget(QWidget* parent)
     m_search->setObjectName(QStringLiteral("graphSearch"));
     m_search->setPlaceholderText(tr("Find node or operator (Ctrl+F)"));
     m_search->setClearButtonEnabled(true);
-    m_search->setMinimumWidth(220);
+    m_search->setMinimumWidth(200);
     m_search->setMaximumWidth(320);
     m_matches = new QLabel(this);
     m_matches->setObjectName(QStringLiteral("graphMatches"));
     m_matches->setForegroundRole(QPalette::PlaceholderText);
+    // As wide as its longest text, so that a new count does not move the controls around it.
+    m_matches->setMinimumWidth(m_matches->fontMetrics().horizontalAdvance(tr("9999 of 9999")));
     connect(m_search, &QLineEdit::textChanged, this, [this](const QString& text) {
         m_found = m_view->findNodes(text.trimmed());
         m_foundIndex = -1;
@@ -123,16 +127,23 @@ GraphWidget::GraphWidget(QWidget* parent)
     reset->setToolTip(tr("Collapse the groups as when the model was opened"));
     connect(reset, &QToolButton::clicked, m_view, &GraphView::resetGroups);
 
-    controls->addWidget(metricLabel);
-    controls->addWidget(m_metric);
+    // One line in a wide window, wrapped in a narrow one (1024 pixels), never widening it: the
+    // label stays with its box and the match count with the search field.
+    const auto pair = [this](QWidget* first, QWidget* second) {
+        auto* box = new QWidget(this);
+        auto* row = new QHBoxLayout(box);
+        row->setContentsMargins(0, 0, 0, 0);
+        row->addWidget(first);
+        row->addWidget(second);
+        return box;
+    };
+    controls->addWidget(pair(metricLabel, m_metric));
     controls->addWidget(m_log);
     controls->addWidget(m_edgeSizes);
     controls->addWidget(m_foldShapes);
-    controls->addStretch(1);
-    controls->addWidget(m_search);
-    controls->addWidget(m_matches);
-    controls->addWidget(fit);
-    controls->addWidget(reset);
+    controls->addTrailingWidget(pair(m_search, m_matches));
+    controls->addTrailingWidget(fit);
+    controls->addTrailingWidget(reset);
     layout->addLayout(controls);
     layout->addWidget(m_view, 1);
 

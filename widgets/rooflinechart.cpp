@@ -54,7 +54,7 @@ RooflineChart::RooflineChart(QWidget* parent)
     scene()->setItemIndexMethod(QGraphicsScene::NoIndex);
     setRenderHint(QPainter::Antialiasing, true); // a diagonal roof and round markers
     setMouseTracking(true);
-    setMinimumHeight(200);
+    setMinimumHeight(160); // as the timeline: a 1024x700 window with a generation's summary still fits
 
     m_axisX = new QLogValueAxis(m_chart);
     m_axisX->setBase(10);

