@@ -31,10 +31,16 @@ std::vector<int> tiedWeightCopies(const Graph& graph)
         for (int c : graph.initializers) {
             Value const& copy = graph.values[size_t(c)];
             const auto& t = copy.declaredShape;
-            if (c != e && copy.name.rfind("onnx::", 0) == 0 && t.size() == 2 && t[0].value == d[1].value
-                && t[1].value == d[0].value && copy.dtype == embedding.dtype
-                && (usedAs(copy, "MatMul", 1) || usedAs(copy, "Gemm", 1)))
-                tied[size_t(c)] = e;
+            if (c == e || copy.name.rfind("onnx::", 0) != 0 || t.size() != 2 || t[0].value != d[1].value
+                || t[1].value != d[0].value || copy.dtype != embedding.dtype
+                || !(usedAs(copy, "MatMul", 1) || usedAs(copy, "Gemm", 1)))
+                continue;
+            // An untied head (LLaMA's lm_head) is exported the same way: where both weights' data
+            // is there, the copy's first row must be the embedding's first column and back.
+            const bool probed = !copy.firstRow.empty() && !embedding.firstRow.empty();
+            if (probed && (copy.firstRow != embedding.firstColumn || copy.firstColumn != embedding.firstRow))
+                continue;
+            tied[size_t(c)] = e;
         }
     }
     return tied;
@@ -725,6 +731,13 @@ AnalysisResult analyze(const Model& model, const AnalysisConfig& config)
         r.warnings.push_back("dimension '" + s + "' was not set and is taken as " + std::to_string(r.shapes.symbols[s]));
     for (const std::string& s : r.shapes.ignoredSymbols)
         r.warnings.push_back("dimension '" + s + "' is not one of the model's and was ignored");
+    for (size_t c = 0; c < r.tiedCopies.size(); ++c) {
+        const Value& copy = graph.values[c];
+        if (r.tiedCopies[c] >= 0 && copy.firstRow.empty())
+            r.warnings.push_back("'" + copy.name + "' is taken for a transposed copy of '"
+                                 + graph.values[size_t(r.tiedCopies[c])].name
+                                 + "' (tied weights, counted once): their data is not in the file to check");
+    }
 
     std::set<std::string> unsupported;
     r.layers.reserve(graph.nodes.size());

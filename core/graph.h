@@ -104,6 +104,11 @@ struct Value {
     // Small integer constants are read so shape-computing subgraphs can be evaluated.
     std::optional<std::vector<int64_t>> intData;
     std::optional<ExternalData> external;
+    // A 2-D floating-point weight's first row and first column, up to 8 elements each, as stored
+    // (read from the file, or from its external data where that exists): enough to tell a
+    // transposed copy of another weight from a weight of its own (tiedWeightCopies). Empty where
+    // the data is not there.
+    std::string firstRow, firstColumn;
 };
 
 struct Node {

@@ -6,6 +6,7 @@
 #include <climits>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <cstring>
 #include <fcntl.h>
 #include <queue>
@@ -598,6 +599,13 @@ Value Reader::tensorValue(const RawTensor& t)
         m_warnings.push_back("initializer '" + t.name + "' holds " + std::to_string(t.raw.size)
                              + " bytes of data, but its dims and type call for " + std::to_string(bytes));
     }
+    if (t.raw.data && t.dims.size() == 2 && isFloating(t.dtype) && t.raw.size == bytes && bytes > 0) {
+        const size_t size = size_t(dtypeSize(t.dtype)), columns = size_t(t.dims[1]);
+        const size_t rows = size_t(t.dims[0]);
+        v.firstRow.assign(reinterpret_cast<const char*>(t.raw.data), std::min<size_t>(columns, 8) * size);
+        for (size_t r = 0; r < std::min<size_t>(rows, 8); ++r)
+            v.firstColumn.append(reinterpret_cast<const char*>(t.raw.data) + r * columns * size, size);
+    }
     if (isIntegerType(t.dtype) && count <= m_limits.maxSmallIntElements) {
         const int size = dtypeSize(t.dtype);
         const bool isSigned = t.dtype == DType::Int64 || t.dtype == DType::Int32 || t.dtype == DType::Int16
@@ -877,10 +885,37 @@ namespace {
 
 // External data files are never read, but where one exists its location must stay inside the
 // model's folder once symbolic links are resolved, and its offset and length must fit in it.
-void checkExternalFiles(const Graph& graph, const std::filesystem::path& folder, const std::filesystem::path& realFolder,
+// Reads a 2-D floating-point weight's first row and column from its external data (the probe
+// tiedWeightCopies compares): a few small reads, never the weight.
+void probeExternal(Value& v, const std::filesystem::path& file, uint64_t fileSize)
+{
+    const int size = dtypeSize(v.dtype);
+    if (v.declaredShape.size() != 2 || !isFloating(v.dtype) || size <= 0 || v.external->offset < 0)
+        return;
+    const int64_t rows = v.declaredShape[0].value, columns = v.declaredShape[1].value;
+    if (rows <= 0 || columns <= 0 || satMul(satMul(rows, columns), size) == kSaturated
+        || uint64_t(v.external->offset) + uint64_t(rows * columns * size) > fileSize)
+        return;
+    std::ifstream in(file, std::ios::binary);
+    std::string row(size_t(std::min<int64_t>(columns, 8) * size), '\0'), column;
+    in.seekg(v.external->offset);
+    in.read(row.data(), std::streamsize(row.size()));
+    for (int64_t r = 0; r < std::min<int64_t>(rows, 8) && in; ++r) {
+        std::string element(size_t(size), '\0');
+        in.seekg(v.external->offset + r * columns * size);
+        in.read(element.data(), size);
+        column += element;
+    }
+    if (in) {
+        v.firstRow = std::move(row);
+        v.firstColumn = std::move(column);
+    }
+}
+
+void checkExternalFiles(Graph& graph, const std::filesystem::path& folder, const std::filesystem::path& realFolder,
                         std::vector<std::string>& warnings)
 {
-    for (const Value& v : graph.values) {
+    for (Value& v : graph.values) {
         if (!v.external)
             continue;
         std::error_code error;
@@ -899,6 +934,8 @@ void checkExternalFiles(const Graph& graph, const std::filesystem::path& folder,
             warnings.push_back("tensor '" + v.name + "': its external data (offset " + std::to_string(v.external->offset)
                                + ", length " + std::to_string(v.external->length) + ") reaches past the end of '"
                                + v.external->location + "' (" + std::to_string(size) + " bytes)");
+        else if (!error)
+            probeExternal(v, real, size);
     }
     for (const Node& n : graph.nodes)
         for (const Attribute& a : n.attributes)

@@ -6,15 +6,18 @@
 #include "generation.h"
 #include "whatif.h"
 #include "model_builder.h"
+#include "model_reader.h"
 #include "test_models.h"
 
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <cmath>
+#include <tuple>
 
 using namespace fp;
 using fp::test::ModelBuilder;
@@ -319,6 +322,73 @@ private slots:
             copies += original >= 0;
         QCOMPARE(copies, 1);
         QVERIFY(r.totals.paramBytes >= (r.totals.params + 50257 * 768) * 4);
+    }
+
+    // A head exported as "onnx::MatMul_N" with the embedding's transposed shape is a tied copy
+    // only when its data is the embedding's transposed (GPT-2), not a weight of its own
+    // (LLaMA's lm_head). Embedding E [10, 3] (E[i][j] = 10 i + j), heads [3, 10]: the transpose
+    // (tied: 30 parameters) and another matrix (untied: 60), with the data inline and, for the
+    // untied one, in an external file beside the model. Without data the copy is assumed tied,
+    // and the analysis says so.
+    void tiedCopyIsCheckedAgainstTheData()
+    {
+        const auto build = [](bool transposed, bool external) {
+            ModelBuilder b;
+            b.input("ids", { 1, 4 }, {}, onnx::TensorProto::INT64);
+            std::string embedding, head;
+            for (int i = 0; i < 10; ++i)
+                for (int j = 0; j < 3; ++j) {
+                    const float e = float(10 * i + j);
+                    embedding.append(reinterpret_cast<const char*>(&e), 4);
+                }
+            for (int j = 0; j < 3; ++j)
+                for (int i = 0; i < 10; ++i) {
+                    const float h = transposed ? float(10 * i + j) : float(i + j + 1);
+                    head.append(reinterpret_cast<const char*>(&h), 4);
+                }
+            for (const auto& [name, dims, data] : { std::tuple { std::string("wte.weight"), std::vector<int64_t> { 10, 3 }, embedding },
+                                                   std::tuple { std::string("onnx::MatMul_7"), std::vector<int64_t> { 3, 10 }, head } }) {
+                auto* t = b.proto().mutable_graph()->add_initializer();
+                t->set_name(name);
+                t->set_data_type(onnx::TensorProto::FLOAT);
+                for (int64_t d : dims)
+                    t->add_dims(d);
+                if (external && name == "onnx::MatMul_7") {
+                    t->set_data_location(onnx::TensorProto::EXTERNAL);
+                    auto* e = t->add_external_data();
+                    e->set_key("location");
+                    e->set_value("head.bin");
+                } else {
+                    t->set_raw_data(data);
+                }
+            }
+            b.node("Gather", { "wte.weight", "ids" }, { "h" });
+            b.node("MatMul", { "h", "onnx::MatMul_7" }, { "logits" });
+            b.output("logits");
+            return std::pair { b, head };
+        };
+        const auto [tied, tiedHead] = build(true, false);
+        const AnalysisResult t = analyze(readBytes(tied.bytes()), {});
+        QCOMPARE(t.totals.params, int64_t(30));
+        const auto [untied, untiedHead] = build(false, false);
+        const AnalysisResult u = analyze(readBytes(untied.bytes()), {});
+        QCOMPARE(u.totals.params, int64_t(60));
+        // The untied head's data in head.bin beside the model, read back from there.
+        QTemporaryDir dir;
+        const auto [external, externalHead] = build(false, true);
+        {
+            QFile model(dir.filePath(QStringLiteral("m.onnx"))), data(dir.filePath(QStringLiteral("head.bin")));
+            QVERIFY(model.open(QIODevice::WriteOnly) && data.open(QIODevice::WriteOnly));
+            model.write(QByteArray::fromStdString(external.bytes()));
+            data.write(QByteArray::fromStdString(externalHead));
+        }
+        QCOMPARE(analyze(readModel(dir.filePath(QStringLiteral("m.onnx")).toStdString()), {}).totals.params, int64_t(60));
+        // Without the data: assumed tied, and said.
+        QVERIFY(QFile::remove(dir.filePath(QStringLiteral("head.bin"))));
+        const AnalysisResult assumed = analyze(readModel(dir.filePath(QStringLiteral("m.onnx")).toStdString()), {});
+        QCOMPARE(assumed.totals.params, int64_t(30));
+        QVERIFY(hasWarning(assumed, "'onnx::MatMul_7' is taken for a transposed copy of 'wte.weight' (tied weights, "
+                                    "counted once): their data is not in the file to check"));
     }
 
     void sharedWeightCountedOnce()
