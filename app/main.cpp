@@ -114,6 +114,11 @@ int main(int argc, char** argv)
         budget.device.reset(); // a size of one's own, not the saved device's
         budget.name.clear();
     }
+    if (budget.quantizeToFit && !parser.isSet(QStringLiteral("fit-memory")) && !parser.isSet(QStringLiteral("device"))) {
+        budget.device.reset(); // --quantize-to-fit SIZE alone: SIZE is the budget the verdict names
+        budget.name.clear();
+        budget.bytes = budget.quantizeToFit;
+    }
     const QStringList positional = parser.positionalArguments();
     if (positional.size() > 1)
         return fail(QStringLiteral("give at most one MODEL (see footprint --help)"), 2);
@@ -170,7 +175,7 @@ int main(int argc, char** argv)
         // on the thread pool) is in the summary.
         const auto grabWhenSettled = [&window, &taken, screenshot]() {
             if (taken || window.isLoading() || window.currentPath().isEmpty() || window.isFitPending()
-                || window.isGraphLayoutRunning())
+                || window.isGraphLayoutRunning() || window.isQuantizing())
                 return;
             taken = true;
             // Queued behind the layout requests the new model posted, so the grab sees the
@@ -189,6 +194,7 @@ int main(int argc, char** argv)
         QObject::connect(&window, &fp::MainWindow::modelLoaded, &app, grabWhenSettled);
         QObject::connect(&window, &fp::MainWindow::fitUpdated, &app, grabWhenSettled);
         QObject::connect(&window, &fp::MainWindow::graphLaidOut, &app, grabWhenSettled);
+        QObject::connect(&window, &fp::MainWindow::quantizationUpdated, &app, grabWhenSettled); // --quantize-to-fit
     }
 
     window.show();

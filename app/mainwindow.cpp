@@ -6,9 +6,11 @@
 #include "graphview.h"
 #include "graphwidget.h"
 #include "layerbarchart.h"
+#include "layerprecision.h"
 #include "layertablemodel.h"
 #include "modelloading.h"
 #include "nodedetails.h"
+#include "quantizeplanview.h"
 #include "model_reader.h"
 #include "report.h"
 #include "rooflinechart.h"
@@ -21,6 +23,7 @@
 #include <QApplication>
 #include <QCheckBox>
 #include <QClipboard>
+#include <QContextMenuEvent>
 #include <QCloseEvent>
 #include <QDockWidget>
 #include <QDragEnterEvent>
@@ -71,6 +74,7 @@ constexpr int kFitDelayMs = 120;
 constexpr int kControlsWidth = 290;
 constexpr int kTimelineHeight = 280;
 constexpr int kDetailsWidth = 400;
+constexpr int kQuantizeWidth = 360; // the plan's dock, at least, when it is shown
 // Below this the layer names ("/layer3/layer3.2/conv2/Conv") are cut to nothing recognisable.
 constexpr int kMinNameWidth = 220;
 // A load shows its progress bar only after this long: most models load in milliseconds.
@@ -218,6 +222,10 @@ void MainWindow::createCentralWidget()
     });
     layout->addWidget(m_summary);
     m_summary->installEventFilter(this); // keepSummaryWhole()
+    connect(m_summary, &SummaryWidget::quantizeRequested, this, [this]() {
+        m_quantizeBytes = 0; // the budget's, whatever --quantize-to-fit gave
+        planQuantization(m_session.budgetBytes(), m_quantizeView->order());
+    });
     layout->addSpacing(4);
 
     m_views = new QTabWidget(central);
@@ -295,40 +303,28 @@ void MainWindow::createCentralWidget()
         }
         menu.exec(m_table->horizontalHeader()->mapToGlobal(position));
     });
-    // A row's context menu applies a training recipe to one of the layer's scopes (its module,
-    // or an enclosing one): checkpoint it, freeze it, or train only it.
-    m_table->setContextMenuPolicy(Qt::CustomContextMenu);
-    connect(m_table, &QTableView::customContextMenuRequested, this, [this](const QPoint& position) {
-        const QModelIndex index = m_table->indexAt(position);
-        const int node = index.isValid() ? index.data(LayerTableModel::NodeRole).toInt() : -1;
-        if (!m_session.model || node < 0 || size_t(node) >= m_session.model->graph.nodes.size())
-            return;
-        std::vector<std::string> scopes;
-        std::string scope;
-        for (const std::string& part : scopePath(m_session.model->graph.nodes[size_t(node)].name))
-            scopes.push_back(scope += '/' + part);
-        if (scopes.empty())
-            scopes.push_back(m_session.model->graph.nodes[size_t(node)].name); // a flat name is its own scope
-        QMenu menu(this);
-        const std::pair<QString, ScopeRecipe> kinds[] = {
-            { tr("Checkpoint"), ScopeRecipe::Checkpoint },
-            { tr("Freeze"), ScopeRecipe::Freeze },
-            { tr("Train only"), ScopeRecipe::TrainOnly },
-        };
-        for (const auto& [title, kind] : kinds) {
-            QMenu* sub = menu.addMenu(title);
-            for (auto it = scopes.rbegin(); it != scopes.rend(); ++it) { // innermost first
-                const std::string pattern = *it;
-                QAction* action = sub->addAction(QString::fromStdString(pattern));
-                action->setCheckable(true);
-                const std::vector<std::string>& current = scopePatterns(m_session.config.training.recipe, kind);
-                action->setChecked(std::find(current.begin(), current.end(), pattern) != current.end());
-                connect(action, &QAction::toggled, this,
-                        [this, pattern, kind](bool on) { setScopeRecipe(kind, pattern, on); });
-            }
-        }
-        menu.exec(m_table->viewport()->mapToGlobal(position));
-    });
+    // A row's context menu: the precision of the layers picked (issue 19) or of one of their
+    // scopes, and a training recipe on a scope (checkpoint it, freeze it, or train only it). The
+    // table shows its actions as the menu (Copy Rows, Export… join them in createActions());
+    // these submenus are filled for the rows under the pointer as the menu opens (eventFilter).
+    m_layerPrecisionMenu = new QMenu(tr("Precision"), this);
+    m_layerPrecisionMenu->setObjectName(QStringLiteral("layerPrecisionMenu"));
+    m_layerPrecisionMenu->menuAction()->setObjectName(QStringLiteral("layerPrecisionAction"));
+    m_table->addAction(m_layerPrecisionMenu->menuAction());
+    const std::pair<QString, ScopeRecipe> recipes[] = {
+        { tr("Checkpoint"), ScopeRecipe::Checkpoint },
+        { tr("Freeze"), ScopeRecipe::Freeze },
+        { tr("Train only"), ScopeRecipe::TrainOnly },
+    };
+    for (const auto& [title, kind] : recipes) {
+        QMenu* menu = new QMenu(title, this);
+        m_recipeMenus[size_t(kind)] = menu;
+        m_table->addAction(menu->menuAction());
+    }
+    auto* separator = new QAction(m_table);
+    separator->setSeparator(true);
+    m_table->addAction(separator);
+    m_table->installEventFilter(this); // the keyboard's menu key opens the menu on the table itself
     QHeaderView* rows = m_table->verticalHeader();
     rows->setSectionResizeMode(QHeaderView::Fixed); // one height for all rows: large graphs scroll fast
     rows->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
@@ -337,6 +333,8 @@ void MainWindow::createCentralWidget()
     auto* figures = new FigureDelegate(m_table);
     for (int column = LayerTableModel::ShapeColumn; column < LayerTableModel::ColumnCount; ++column)
         m_table->setItemDelegateForColumn(column, figures);
+    // A layer with a precision of its own (issue 19) carries it as a badge beside its name.
+    m_table->setItemDelegateForColumn(LayerTableModel::NameColumn, new PrecisionBadgeDelegate(m_table));
     tableLayout->addWidget(m_table, 1);
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &MainWindow::tableSelectionChanged);
@@ -360,6 +358,30 @@ void MainWindow::createCentralWidget()
     m_graph->setObjectName(QStringLiteral("graph"));
     connect(m_graph, &GraphWidget::nodeSelected, this, &MainWindow::selectNode);
     connect(m_graph->view(), &GraphView::layoutFinished, this, &MainWindow::graphLaidOut);
+    // The graph's context menu sets the precision of the node or the group clicked (issue 19).
+    m_graphPrecisionMenu = new QMenu(tr("Precision"), this);
+    m_graphPrecisionMenu->setObjectName(QStringLiteral("graphPrecisionMenu"));
+    m_graphPrecisionMenu->menuAction()->setObjectName(QStringLiteral("graphPrecisionAction"));
+    m_graph->view()->addAction(m_graphPrecisionMenu->menuAction());
+    connect(m_graph->view(), &GraphView::contextMenuAbout, this, [this](int node, const QString& group) {
+        QAction* action = m_graphPrecisionMenu->menuAction();
+        action->setVisible(false);
+        if (!m_session.model)
+            return;
+        const Graph& graph = m_session.model->graph;
+        if (node >= 0 && size_t(node) < graph.nodes.size() && !graph.nodes[size_t(node)].name.empty()) {
+            const std::string& name = graph.nodes[size_t(node)].name;
+            fillPrecisionMenu(m_graphPrecisionMenu, QString::fromStdString(name), { name }, scopePatternsOf(name));
+            action->setVisible(true);
+        } else if (!group.isEmpty()) {
+            const std::string pattern = groupPrecisionPattern(group);
+            // The enclosing groups' patterns, innermost first, as a node's scopes are offered.
+            std::vector<std::string> outer = scopePatternsOf(pattern.substr(0, pattern.size() - 2));
+            outer.erase(std::remove(outer.begin(), outer.end(), pattern), outer.end());
+            fillPrecisionMenu(m_graphPrecisionMenu, QString::fromStdString(pattern), { pattern }, outer);
+            action->setVisible(true);
+        }
+    });
     m_views->addTab(m_graph, tr("Graph"));
 
     m_roofline = new RooflineChart(m_views);
@@ -418,6 +440,25 @@ void MainWindow::createDocks()
     // Details beside the timeline: the wide bottom row has room for tensor names and shapes.
     addDockWidget(Qt::BottomDockWidgetArea, m_detailsDock);
     splitDockWidget(m_timelineDock, m_detailsDock, Qt::Horizontal);
+
+    // Quantize to fit's plan (issue 19), a tab beside the details: shown when a plan is asked for.
+    m_quantizeView = new QuantizePlanView;
+    m_quantizeView->setObjectName(QStringLiteral("quantizePlan"));
+    connect(m_quantizeView, &QuantizePlanView::planRequested, this,
+            [this]() { planQuantization(m_quantizeBytes > 0 ? m_quantizeBytes : m_session.budgetBytes(), m_quantizeView->order()); });
+    connect(m_quantizeView, &QuantizePlanView::orderChanged, this, [this](QuantizeOrder order) {
+        if (m_quantizeView->plan() || m_quantizeView->isPlanning()) // a plan shown: the same one in the other order
+            planQuantization(m_quantizeBytes > 0 ? m_quantizeBytes : m_session.budgetBytes(), order);
+    });
+    connect(m_quantizeView, &QuantizePlanView::cancelRequested, this, &MainWindow::cancelQuantization);
+    connect(m_quantizeView, &QuantizePlanView::applyRequested, this, &MainWindow::applyQuantization);
+    m_quantizeDock = new QDockWidget(tr("Quantize to Fit"), this);
+    m_quantizeDock->setObjectName(QStringLiteral("quantizeDock"));
+    m_quantizeDock->setWidget(m_quantizeView);
+    addDockWidget(Qt::BottomDockWidgetArea, m_quantizeDock);
+    tabifyDockWidget(m_detailsDock, m_quantizeDock);
+    m_quantizeDock->hide();
+    m_detailsDock->raise();
 }
 
 void MainWindow::createActions()
@@ -482,6 +523,7 @@ void MainWindow::createActions()
     m_viewMenu->addAction(m_controlsDock->toggleViewAction());
     m_viewMenu->addAction(m_timelineDock->toggleViewAction());
     m_viewMenu->addAction(m_detailsDock->toggleViewAction());
+    m_viewMenu->addAction(m_quantizeDock->toggleViewAction());
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About Footprint"), this, [this]() {
@@ -514,9 +556,19 @@ bool MainWindow::showView(const QString& name)
 void MainWindow::setBudget(const BudgetChoice& budget)
 {
     m_session.budget = budget;
+    // --quantize-to-fit SIZE: planned on a worker once a model is open, never by makeSession on
+    // every slider step.
+    m_session.budget.quantizeToFit.reset();
+    if (budget.quantizeToFit) {
+        m_quantizeBytes = *budget.quantizeToFit;
+        m_quantizeView->setOrder(budget.quantizeOrder);
+        m_quantizeOnOpen = !m_session.model;
+    }
     m_controls->setDevices(budget.devices);
     m_controls->setBudget(budget.device, budget.bytes);
     reanalyze();
+    if (budget.quantizeToFit && m_session.model)
+        planQuantization(m_quantizeBytes, budget.quantizeOrder);
 }
 
 void MainWindow::setScopeRecipe(ScopeRecipe kind, const std::string& scope, bool on)
@@ -528,6 +580,144 @@ void MainWindow::setScopeRecipe(ScopeRecipe kind, const std::string& scope, bool
         patterns.push_back(scope);
         config.training.mode = Mode::Training; // recipes are training's
     }
+    setAnalysisConfig(config);
+}
+
+std::vector<std::string> MainWindow::scopePatternsOf(const std::string& nodeName)
+{
+    std::vector<std::string> patterns;
+    std::string scope;
+    for (const std::string& part : scopePath(nodeName))
+        patterns.push_back((scope += '/' + part) + "/*");
+    std::reverse(patterns.begin(), patterns.end()); // innermost first
+    return patterns;
+}
+
+void MainWindow::fillPrecisionMenu(QMenu* menu, const QString& title, const std::vector<std::string>& patterns,
+                                   const std::vector<std::string>& scopes)
+{
+    menu->clear();
+    const std::vector<LayerPrecision>& rules = m_session.config.layerPrecisions;
+    // A pattern's own rule: the last one naming it exactly.
+    const auto ownRule = [&rules](const std::string& pattern) -> const LayerPrecision* {
+        for (auto it = rules.rbegin(); it != rules.rend(); ++it)
+            if (it->pattern == pattern)
+                return &*it;
+        return nullptr;
+    };
+    const auto addChoices = [this, &ownRule](QMenu* into, const std::vector<std::string>& targets) {
+        bool anyOwn = false;
+        for (const std::string& target : targets)
+            anyOwn = anyOwn || ownRule(target);
+        for (Precision p : { Precision::FP32, Precision::FP16, Precision::BF16, Precision::INT8, Precision::INT4 }) {
+            QAction* action = into->addAction(precisionLabel(p));
+            action->setObjectName(QStringLiteral("precision_") + precisionLabel(p));
+            action->setCheckable(true);
+            action->setChecked(std::all_of(targets.begin(), targets.end(), [&](const std::string& target) {
+                const LayerPrecision* rule = ownRule(target);
+                return rule && rule->precision == p;
+            }));
+            connect(action, &QAction::triggered, this, [this, targets, p]() { setLayerPrecision(targets, p); });
+        }
+        into->addSeparator();
+        QAction* reset = into->addAction(tr("Reset to model's"));
+        reset->setObjectName(QStringLiteral("precision_reset"));
+        reset->setToolTip(tr("Take the rule back: the layers follow the precision chosen for the model"));
+        reset->setEnabled(anyOwn);
+        connect(reset, &QAction::triggered, this, [this, targets]() { setLayerPrecision(targets, std::nullopt); });
+    };
+    QAction* heading = menu->addAction(title);
+    heading->setEnabled(false);
+    addChoices(menu, patterns);
+    // One layer under a broader rule: which one, since its own choice would override it.
+    if (patterns.size() == 1 && !ownRule(patterns.front()) && m_session.model) {
+        const std::vector<int> matched = matchingPrecisionRules(m_session.model->graph, rules);
+        const std::vector<Node>& nodes = m_session.model->graph.nodes;
+        const auto it = std::find_if(nodes.begin(), nodes.end(),
+                                     [&](const Node& n) { return n.name == patterns.front(); });
+        const int node = it == nodes.end() ? -1 : int(it - nodes.begin());
+        if (node >= 0 && matched[size_t(node)] >= 0) {
+            const LayerPrecision& rule = rules[size_t(matched[size_t(node)])];
+            QAction* from = menu->addAction(tr("Now %1, from %2").arg(precisionLabel(rule.precision),
+                                                                      QString::fromStdString(rule.pattern)));
+            from->setEnabled(false);
+        }
+    }
+    if (!scopes.empty())
+        menu->addSeparator();
+    for (const std::string& scope : scopes) {
+        const LayerPrecision* rule = ownRule(scope);
+        QMenu* sub = menu->addMenu(rule ? tr("%1  (%2)").arg(QString::fromStdString(scope), precisionLabel(rule->precision))
+                                        : QString::fromStdString(scope));
+        sub->menuAction()->setObjectName(QStringLiteral("scope:") + QString::fromStdString(scope));
+        addChoices(sub, { scope });
+    }
+}
+
+void MainWindow::fillTableMenus(const QModelIndex& clicked)
+{
+    // The rows the menu is for: the selection when the click was on a selected row (several
+    // rows picked for one change), else the row clicked.
+    std::vector<int> nodes;
+    if (clicked.isValid() && m_table->selectionModel()->isRowSelected(clicked.row(), clicked.parent())) {
+        for (const QModelIndex& row : m_table->selectionModel()->selectedRows())
+            nodes.push_back(row.data(LayerTableModel::NodeRole).toInt());
+    } else if (clicked.isValid()) {
+        nodes.push_back(clicked.data(LayerTableModel::NodeRole).toInt());
+    }
+    const Graph* graph = m_session.model ? &m_session.model->graph : nullptr;
+    std::vector<std::string> names;
+    for (int node : nodes)
+        if (graph && node >= 0 && size_t(node) < graph->nodes.size() && !graph->nodes[size_t(node)].name.empty())
+            names.push_back(graph->nodes[size_t(node)].name);
+    m_layerPrecisionMenu->menuAction()->setVisible(!names.empty());
+    for (QMenu* menu : m_recipeMenus)
+        menu->menuAction()->setVisible(!names.empty());
+    if (names.empty())
+        return;
+    const std::string& first = clicked.isValid() && !graph->nodes[size_t(clicked.data(LayerTableModel::NodeRole).toInt())].name.empty()
+        ? graph->nodes[size_t(clicked.data(LayerTableModel::NodeRole).toInt())].name
+        : names.front();
+    fillPrecisionMenu(m_layerPrecisionMenu,
+                      names.size() == 1 ? QString::fromStdString(names.front()) : tr("%1 layers").arg(names.size()), names,
+                      scopePatternsOf(first));
+
+    // A recipe on the clicked layer's module or an enclosing one (a flat name is its own scope).
+    std::vector<std::string> scopes;
+    std::string scope;
+    for (const std::string& part : scopePath(first))
+        scopes.push_back(scope += '/' + part);
+    if (scopes.empty())
+        scopes.push_back(first);
+    for (ScopeRecipe kind : { ScopeRecipe::Checkpoint, ScopeRecipe::Freeze, ScopeRecipe::TrainOnly }) {
+        QMenu* sub = m_recipeMenus[size_t(kind)];
+        sub->clear();
+        for (auto it = scopes.rbegin(); it != scopes.rend(); ++it) { // innermost first
+            const std::string pattern = *it;
+            QAction* action = sub->addAction(QString::fromStdString(pattern));
+            action->setCheckable(true);
+            const std::vector<std::string>& current = scopePatterns(m_session.config.training.recipe, kind);
+            action->setChecked(std::find(current.begin(), current.end(), pattern) != current.end());
+            connect(action, &QAction::toggled, this, [this, pattern, kind](bool on) { setScopeRecipe(kind, pattern, on); });
+        }
+    }
+}
+
+void MainWindow::setLayerPrecision(const std::vector<std::string>& patterns, std::optional<Precision> precision)
+{
+    AnalysisConfig config = m_session.config;
+    std::vector<LayerPrecision>& rules = config.layerPrecisions;
+    // The patterns' own rules go, and the new ones come last: the last match wins, so a layer's
+    // own choice beats its group's, whichever was made first.
+    rules.erase(std::remove_if(rules.begin(), rules.end(),
+                               [&](const LayerPrecision& rule) {
+                                   return std::find(patterns.begin(), patterns.end(), rule.pattern) != patterns.end();
+                               }),
+                rules.end());
+    if (precision)
+        for (const std::string& pattern : patterns)
+            if (!pattern.empty())
+                rules.push_back({ pattern, *precision });
     setAnalysisConfig(config);
 }
 
@@ -636,10 +826,105 @@ void MainWindow::showModel(const QString& path, std::shared_ptr<const Model> mod
     }
     m_controls->setModel(m_session.model.get());
     m_session.config = m_controls->config(); // less the previous model's dimensions
+    // A plan made or being made for the previous model is dropped.
+    const bool wasPlanning = m_quantizeView->isPlanning();
+    ++m_quantizeJob;
+    m_quantizeView->clear(tr("Quantize to fit… beside the budget verdict plans which layers to lower to int8."));
     reanalyze();
     if (!isResource(path))
         m_settings->addRecentFile(path);
     emit modelLoaded(path);
+    if (m_quantizeOnOpen) { // --quantize-to-fit: the first model opened
+        m_quantizeOnOpen = false;
+        planQuantization(m_quantizeBytes, m_quantizeView->order());
+    } else if (wasPlanning) {
+        emit quantizationUpdated();
+    }
+}
+
+bool MainWindow::isQuantizing() const
+{
+    return m_quantizeView->isPlanning();
+}
+
+std::optional<QuantizationPlan> MainWindow::quantizationPlan() const
+{
+    return m_quantizeView->plan();
+}
+
+void MainWindow::planQuantization(int64_t budgetBytes, QuantizeOrder order)
+{
+    m_quantizeDock->show();
+    m_quantizeDock->raise();
+    // Room for the layer names: in a 1024-pixel window the details' corner is narrower.
+    if (!m_quantizeDock->isFloating() && m_quantizeDock->width() < kQuantizeWidth && width() >= 1024)
+        resizeDocks({ m_quantizeDock }, { kQuantizeWidth }, Qt::Horizontal);
+    if (!m_session.isValid() || budgetBytes <= 0) {
+        const bool wasPlanning = m_quantizeView->isPlanning();
+        ++m_quantizeJob;
+        m_quantizeView->clear(m_session.isValid() ? tr("Choose a device or a memory budget first: the plan lowers "
+                                                       "layers until the peak fits it.")
+                                                  : tr("Open a model first."));
+        if (wasPlanning)
+            emit quantizationUpdated();
+        return;
+    }
+    struct Outcome {
+        QuantizationPlan plan;
+        QString error;
+    };
+    const quint64 job = ++m_quantizeJob;
+    m_planVersion = m_configVersion;
+    m_quantizeView->setPlanning(budgetBytes, order);
+    auto* watcher = new QFutureWatcher<Outcome>(this);
+    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, job]() {
+        watcher->deleteLater();
+        if (job != m_quantizeJob)
+            return; // cancelled, or another model or plan took its place
+        const Outcome outcome = watcher->result();
+        if (outcome.error.isEmpty()) {
+            m_quantizeView->setPlan(outcome.plan, /*stale=*/m_planVersion != m_configVersion);
+        } else {
+            m_quantizeView->clear(tr("The plan failed: %1").arg(outcome.error));
+            statusBar()->showMessage(tr("Quantize to fit failed: %1").arg(outcome.error), 10000);
+        }
+        emit quantizationUpdated();
+    });
+    // Inputs by value: the model is shared and immutable. The configuration the result was
+    // analysed with, its runtime resolved by the device, so that the plan's peaks are the window's.
+    watcher->setFuture(QtConcurrent::run([model = m_session.model, config = m_session.result->config, budgetBytes, order]() {
+        Outcome outcome;
+        try {
+            outcome.plan = quantizeToFit(*model, config, budgetBytes, order);
+        } catch (const std::exception& e) {
+            outcome.error = QString::fromStdString(e.what());
+        }
+        return outcome;
+    }));
+}
+
+void MainWindow::cancelQuantization()
+{
+    if (!m_quantizeView->isPlanning())
+        return;
+    ++m_quantizeJob; // what the worker still hands back is dropped
+    m_quantizeView->clear(tr("Cancelled; the configuration is as it was."));
+    emit quantizationUpdated();
+}
+
+void MainWindow::applyQuantization()
+{
+    const std::optional<QuantizationPlan>& plan = m_quantizeView->plan();
+    if (!plan || !plan->fits || plan->steps.empty() || m_planVersion != m_configVersion)
+        return; // nothing to apply, or planned for another configuration
+    AnalysisConfig config = m_session.config; // the runtime as chosen (the plan's is resolved)
+    config.layerPrecisions = plan->config.layerPrecisions;
+    m_applyingPlan = true;
+    setAnalysisConfig(config);
+    m_applyingPlan = false;
+    m_planVersion = m_configVersion;
+    if (m_session.result)
+        m_quantizeView->setApplied(m_session.result->totals.peakBytes);
 }
 
 void MainWindow::showLoadError(const QString& path, const QString& reason)
@@ -681,6 +966,9 @@ void MainWindow::reanalyze(bool refit)
     next.generationFit = next.generation ? m_session.generationFit : std::nullopt;
     next.fitPending = m_session.fitPending && next.budgetBytes() > 0;
     m_session = std::move(next);
+    ++m_configVersion; // a plan made before is for another configuration
+    if (!m_applyingPlan)
+        m_quantizeView->setStale();
     if (refit || newModel || (!hadFit && m_session.budgetBytes() > 0))
         scheduleFit();
 
@@ -966,6 +1254,12 @@ void MainWindow::keepSummaryWhole()
 
 bool MainWindow::eventFilter(QObject* watched, QEvent* event)
 {
+    // The table's context menu is about to show its actions: fit them to the rows it is for.
+    if (event->type() == QEvent::ContextMenu && (watched == m_table->viewport() || watched == m_table)) {
+        const auto* menu = static_cast<QContextMenuEvent*>(event);
+        fillTableMenus(watched == m_table->viewport() ? m_table->indexAt(menu->pos())
+                                                      : m_table->selectionModel()->currentIndex());
+    }
     if (watched == m_table->viewport() && event->type() == QEvent::Resize)
         fitNameColumn();
     if (watched == m_summary && event->type() == QEvent::Resize)

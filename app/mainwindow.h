@@ -31,6 +31,7 @@ class QTimer;
 namespace fp {
 
 class ControlPanel;
+class QuantizePlanView;
 class ExportActions;
 class LayerBarChart;
 class LayerTableModel;
@@ -126,6 +127,21 @@ public:
     enum class ScopeRecipe { Checkpoint, Freeze, TrainOnly };
     void setScopeRecipe(ScopeRecipe kind, const std::string& scope, bool on);
 
+    // Per-layer precision (issue 19; the layer table's and the graph's context menus): each of
+    // `patterns` (a node's name, or a group's "/layer4/*") gets its own rule at `precision`,
+    // replacing the one it had; nullopt takes their rules back, so that the layers follow the
+    // model's precision (or a broader rule) again. Re-analyses.
+    void setLayerPrecision(const std::vector<std::string>& patterns, std::optional<Precision> precision);
+
+    // Quantize to fit (issue 19, "Quantize to fit…" beside the budget verdict): plans on the
+    // thread pool which layers to lower to int8 until the peak fits `budgetBytes`, in `order`,
+    // and shows the plan in the Quantize to Fit dock; Apply there sets its layer precisions.
+    void planQuantization(int64_t budgetBytes, QuantizeOrder order);
+    // Whether a plan is being made; quantizationUpdated() says when it is done.
+    bool isQuantizing() const;
+    // The plan shown, if any.
+    std::optional<QuantizationPlan> quantizationPlan() const;
+
     bool errorDialogsEnabled() const { return m_errorDialogsEnabled; }
     void setErrorDialogsEnabled(bool enabled) { m_errorDialogsEnabled = enabled; }
 
@@ -155,6 +171,8 @@ signals:
     void nodeSelected(int node);
     // importTrace() failed; `message` names the file and the reason.
     void traceFailed(const QString& message);
+    // A quantization plan arrived, failed or was cancelled (or dropped for a new model).
+    void quantizationUpdated();
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -190,6 +208,16 @@ private:
     void fitNameColumn();
     // Shortens the timeline dock when the summary's wrapped lines need the height.
     void keepSummaryWhole();
+    // The layer table's context menu for the rows at `clicked`: the Precision and recipe submenus.
+    void fillTableMenus(const QModelIndex& clicked);
+    // A Precision menu for `patterns` (the layers or the group clicked, under `title`): fp32 to
+    // int4 and Reset, then a submenu per pattern of `scopes` (the enclosing scopes).
+    void fillPrecisionMenu(QMenu* menu, const QString& title, const std::vector<std::string>& patterns,
+                           const std::vector<std::string>& scopes);
+    // "/layer4/layer4.0/*", "/layer4/*": the patterns of a node's enclosing scopes, innermost first.
+    static std::vector<std::string> scopePatternsOf(const std::string& nodeName);
+    void cancelQuantization();
+    void applyQuantization();
     // The width of the widest text a figures column can show, so it never has to grow.
     int widestFigure(int column) const;
     void openDialog();
@@ -248,6 +276,21 @@ private:
     QMenu* m_viewMenu = nullptr;
     ExportActions* m_exports = nullptr;
     TraceActions* m_traces = nullptr;
+
+    // Issue 19's what-ifs: the table's and the graph's Precision menus, the table's recipe menus,
+    // and quantize to fit. m_quantizeJob numbers the plans (only the newest one's is shown);
+    // m_configVersion counts the analyses, so a plan knows whether it is still the window's.
+    QMenu* m_layerPrecisionMenu = nullptr;
+    QMenu* m_recipeMenus[3] = {}; // by ScopeRecipe
+    QMenu* m_graphPrecisionMenu = nullptr;
+    QuantizePlanView* m_quantizeView = nullptr;
+    QDockWidget* m_quantizeDock = nullptr;
+    quint64 m_quantizeJob = 0;
+    quint64 m_configVersion = 0;
+    quint64 m_planVersion = 0; // the version the plan shown was made for
+    int64_t m_quantizeBytes = 0; // --quantize-to-fit's size; 0: the budget's
+    bool m_quantizeOnOpen = false; // plan it once the model is open
+    bool m_applyingPlan = false;
 };
 
 } // namespace fp

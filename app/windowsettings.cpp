@@ -32,6 +32,7 @@ const auto optimizer = QStringLiteral("analysis/optimizer");
 const auto workspace = QStringLiteral("analysis/workspace");
 const auto runtime = QStringLiteral("analysis/runtime");
 const auto device = QStringLiteral("analysis/device");
+const auto fusions = QStringLiteral("analysis/fusions"); // "conv-bn,attention"; layer precisions name one model's layers and are not kept
 // The recipe's model-independent settings; patterns name one model's scopes and are not kept.
 const auto autocast = QStringLiteral("recipe/autocast");
 const auto microBatch = QStringLiteral("recipe/microBatch");
@@ -81,6 +82,8 @@ void WindowSettings::restoreAnalysis(AnalysisConfig& config, BudgetChoice& budge
         config.training.workspace = *w;
     if (const auto r = parseRuntime(text(Keys::runtime)))
         config.runtime = builtinRuntime(*r);
+    if (const auto f = parseFusions(text(Keys::fusions)))
+        config.fusions = *f;
     Recipe& recipe = config.training.recipe;
     if (const auto a = parsePrecision(text(Keys::autocast)); a && (*a == Precision::FP16 || *a == Precision::BF16)
         && (config.precision == Precision::Model || config.precision == Precision::FP32))
@@ -126,6 +129,7 @@ void WindowSettings::save(const AnalysisConfig& config, const Device* device)
     settings.setValue(Keys::workspace, QString::fromLatin1(convAlgorithmName(config.training.workspace)));
     settings.setValue(Keys::runtime, config.runtime ? QString::fromStdString(config.runtime->name()) : QString());
     settings.setValue(Keys::device, device ? QString::fromStdString(device->name) : QString());
+    settings.setValue(Keys::fusions, QString::fromStdString(fusionsText(config.fusions)));
     const Recipe& recipe = config.training.recipe;
     settings.setValue(Keys::autocast, recipe.autocast ? QString::fromLatin1(precisionName(*recipe.autocast)) : QString());
     settings.setValue(Keys::microBatch, qint64(recipe.microBatch.value_or(0)));

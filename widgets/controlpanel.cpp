@@ -4,7 +4,9 @@
 #include "shapes.h"
 
 #include "formatting.h"
+#include "layerprecision.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QFormLayout>
 #include <QGroupBox>
@@ -16,6 +18,7 @@
 #include <QSignalBlocker>
 #include <QSlider>
 #include <QSpinBox>
+#include <QToolButton>
 #include <QToolTip>
 #include <QVBoxLayout>
 
@@ -140,6 +143,7 @@ ControlPanel::ControlPanel(QWidget* parent)
     layout->setSpacing(10);
     createShapeControls();
     createComputeControls();
+    createWhatIfControls();
     createRecipeControls();
     createDeviceControls();
     layout->addStretch(1);
@@ -319,6 +323,89 @@ void ControlPanel::createComputeControls()
         m_config.runtime = data < 0 ? nullptr : builtinRuntime(Runtime(data));
         edited(false);
     });
+}
+
+void ControlPanel::createWhatIfControls()
+{
+    QFormLayout* form = nullptr;
+    m_whatIfGroup = addGroup(tr("What-ifs"), &form);
+    m_whatIfGroup->setObjectName(QStringLiteral("whatIfGroup"));
+    const auto toggle = [&](QCheckBox*& box, const char* name, const QString& text, const QString& tip, bool Fusions::*field) {
+        box = new QCheckBox(text, this);
+        box->setObjectName(QLatin1String(name));
+        box->setToolTip(tip);
+        form->addRow(box);
+        connect(box, &QCheckBox::toggled, this, [this, field](bool on) {
+            if (m_config.fusions.*field == on)
+                return;
+            m_config.fusions.*field = on;
+            edited(false);
+        });
+    };
+    toggle(m_fuseConvBn, "fuseConvBnCheckBox", tr("Fuse Conv+BN"),
+           tr("Fold each BatchNormalization into the convolution before it, as an inference engine does: the "
+              "convolution's output is never written on its own (--fuse conv-bn; inference only)"),
+           &Fusions::convBn);
+    toggle(m_fuseConvRelu, "fuseConvReluCheckBox", tr("Fuse Conv+ReLU"),
+           tr("Run each ReLU (Clip, LeakyRelu) in the convolution before it: no separate activation tensor "
+              "(--fuse conv-relu; inference only)"),
+           &Fusions::convRelu);
+    toggle(m_fuseAttention, "fuseAttentionCheckBox", tr("Fused attention"),
+           tr("Each softmax(QK^T)V as one FlashAttention-style kernel: the sequence x sequence scores are never "
+              "stored, and training recomputes them in the backward pass (--fuse attention)"),
+           &Fusions::attention);
+
+    // The per-layer precisions: set from the layer table's and the graph's context menus
+    // (Precision), counted here, listed in the tooltip and cleared in one click.
+    auto* row = new QWidget(this);
+    auto* rowLayout = new QHBoxLayout(row);
+    rowLayout->setContentsMargins(0, 0, 0, 0);
+    m_layerPrecisions = new QLabel(row);
+    m_layerPrecisions->setObjectName(QStringLiteral("layerPrecisionsLabel"));
+    m_layerPrecisions->setWordWrap(true);
+    m_clearLayerPrecisions = new QToolButton(row);
+    m_clearLayerPrecisions->setObjectName(QStringLiteral("clearLayerPrecisions"));
+    m_clearLayerPrecisions->setText(tr("Clear"));
+    m_clearLayerPrecisions->setToolTip(tr("Back to one precision for every layer"));
+    rowLayout->addWidget(m_layerPrecisions, 1);
+    rowLayout->addWidget(m_clearLayerPrecisions, 0, Qt::AlignTop);
+    form->addRow(row);
+    connect(m_clearLayerPrecisions, &QToolButton::clicked, this, [this]() {
+        if (m_config.layerPrecisions.empty())
+            return;
+        m_config.layerPrecisions.clear();
+        syncWhatIfControls();
+        edited(false);
+    });
+    syncWhatIfControls();
+}
+
+void ControlPanel::syncWhatIfControls()
+{
+    if (!m_whatIfGroup)
+        return; // not built yet
+    for (auto [box, on] : { std::pair { m_fuseConvBn, m_config.fusions.convBn },
+                            std::pair { m_fuseConvRelu, m_config.fusions.convRelu },
+                            std::pair { m_fuseAttention, m_config.fusions.attention } }) {
+        const QSignalBlocker blocker(box);
+        box->setChecked(on);
+    }
+    const std::vector<LayerPrecision>& rules = m_config.layerPrecisions;
+    m_layerPrecisions->setText(rules.empty() ? tr("Layer precisions: none (right-click a layer or a group)")
+                               : rules.size() == 1 ? tr("Layer precisions: 1 rule")
+                                                   : tr("Layer precisions: %1 rules").arg(rules.size()));
+    QStringList lines;
+    constexpr size_t kListed = 20;
+    for (size_t i = 0; i < rules.size() && i < kListed; ++i)
+        lines << QStringLiteral("%1 = %2").arg(QString::fromStdString(rules[i].pattern),
+                                               QString::fromLatin1(precisionName(rules[i].precision)));
+    if (rules.size() > kListed)
+        lines << tr("… and %1 more").arg(rules.size() - kListed);
+    m_layerPrecisions->setToolTip(rules.empty()
+                                      ? tr("Set a layer's or a group's precision from the layer table's or the graph's "
+                                           "context menu (--layer-precision PATTERN=P)")
+                                      : tr("The last rule matching a layer wins:\n%1").arg(lines.join(u'\n')));
+    m_clearLayerPrecisions->setEnabled(!rules.empty());
 }
 
 namespace {
@@ -671,6 +758,7 @@ void ControlPanel::syncComputeControls()
     m_runtime->setCurrentIndex(std::max(0, m_runtime->findData(m_config.runtime ? int(m_config.runtime->runtime) : -1)));
     syncRecipeControls();
     syncGenerationControls();
+    syncWhatIfControls();
 }
 
 void ControlPanel::syncGenerationControls()
@@ -771,6 +859,18 @@ void ControlPanel::setModel(const Model* model)
     if (m_imageInputs.empty()) {
         m_config.shapes.height.reset();
         m_config.shapes.width.reset();
+    }
+    // Layer precisions name one model's layers and scopes: those matching none of this one's go.
+    if (model && !m_config.layerPrecisions.empty()) {
+        std::vector<char> used(m_config.layerPrecisions.size(), 0);
+        for (int rule : matchingPrecisionRules(model->graph, m_config.layerPrecisions))
+            if (rule >= 0)
+                used[size_t(rule)] = 1;
+        std::vector<LayerPrecision> kept;
+        for (size_t i = 0; i < used.size(); ++i)
+            if (used[i])
+                kept.push_back(m_config.layerPrecisions[i]);
+        m_config.layerPrecisions = std::move(kept);
     }
     for (const std::string& symbol : m_dimensionNames)
         addDimensionSlider(symbol);

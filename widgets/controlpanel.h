@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+class QCheckBox;
 class QComboBox;
 class QFormLayout;
 class QGroupBox;
@@ -21,6 +22,7 @@ class QLabel;
 class QLineEdit;
 class QSlider;
 class QSpinBox;
+class QToolButton;
 
 namespace fp {
 
@@ -62,7 +64,8 @@ private:
 // Everything that shapes the analysis, in one dock: batch, image resolution, the model's other
 // symbolic dimensions (a sequence length...), precision, inference, training with its optimizer
 // or a language model's generation with its prompt and new tokens, the convolution workspace
-// policy, and the device whose memory is the budget.
+// policy, the what-ifs (fusions, and the per-layer precisions that the layer table's and the
+// graph's context menus set), and the device whose memory is the budget.
 // It edits a copy of the configuration and says what changed; the window re-runs the analysis.
 // Controls that do not apply are hidden (resolution without an image input) or disabled (the
 // optimizer in inference), and values the model leaves open are shown as the analysis
@@ -123,6 +126,9 @@ private:
     void createShapeControls();
     void createComputeControls();
     void createRecipeControls();
+    // Issue 19's what-ifs: the fusion toggles and the per-layer precisions' rules.
+    void createWhatIfControls();
+    void syncWhatIfControls();
     void createDeviceControls();
     void populateDevices();
     void updateDeviceInfo();
@@ -165,6 +171,12 @@ private:
     QComboBox* m_optimizer = nullptr;
     QComboBox* m_workspace = nullptr;
     QComboBox* m_runtime = nullptr;
+    QGroupBox* m_whatIfGroup = nullptr;
+    QCheckBox* m_fuseConvBn = nullptr;
+    QCheckBox* m_fuseConvRelu = nullptr;
+    QCheckBox* m_fuseAttention = nullptr;
+    QLabel* m_layerPrecisions = nullptr;
+    QToolButton* m_clearLayerPrecisions = nullptr;
     QGroupBox* m_recipeGroup = nullptr;
     QComboBox* m_autocast = nullptr;
     QLineEdit* m_checkpoint = nullptr;

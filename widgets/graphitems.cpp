@@ -77,6 +77,39 @@ void GraphNodeItem::setAppearance(const QColor& fill, const QString& title, cons
     update();
 }
 
+void GraphNodeItem::setBadge(const QString& text, const QColor& color)
+{
+    if (text == m_badge && color == m_badgeColor)
+        return;
+    m_badge = text;
+    m_badgeColor = color;
+    update();
+}
+
+namespace {
+
+// A pill on an item's top edge, from `left`: drawn without text when too small to read.
+void paintBadge(QPainter* painter, qreal left, qreal top, qreal maxWidth, const QString& text, const QColor& color,
+                bool readable)
+{
+    QFont font = textFont();
+    font.setBold(true);
+    font.setPixelSize(int(kTextPixels) - 1);
+    const QFontMetricsF metrics(font);
+    const QString shown = metrics.elidedText(text, Qt::ElideRight, std::max<qreal>(maxWidth - 8, 10));
+    const QRectF pill(left, top - 6, metrics.horizontalAdvance(shown) + 8, 12);
+    painter->setPen(QPen(Qt::white, 1));
+    painter->setBrush(color);
+    painter->drawRoundedRect(pill, 6, 6);
+    if (!readable)
+        return;
+    painter->setPen(Qt::white);
+    painter->setFont(font);
+    painter->drawText(pill, Qt::AlignCenter, shown);
+}
+
+} // namespace
+
 QPainterPath GraphNodeItem::shape() const
 {
     QPainterPath path;
@@ -118,7 +151,17 @@ void GraphNodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* opt
         painter->drawPolygon(flag);
     }
 
-    if (lod * kTextPixels < kMinTextPixels)
+    const bool readable = lod * kTextPixels >= kMinTextPixels;
+    if (!m_badge.isEmpty()) {
+        // The layer's own precision on its top edge, in the badge's colour all round: seen at
+        // any zoom, and read when the titles are.
+        painter->setPen(QPen(m_badgeColor, 2, Qt::DashLine));
+        painter->setBrush(Qt::NoBrush);
+        if (!m_peak && !selected)
+            painter->drawRoundedRect(m_rect.adjusted(1, 1, -1, -1), radius, radius);
+        paintBadge(painter, m_rect.left() + 6, m_rect.top(), m_rect.width() - 12, m_badge, m_badgeColor, readable);
+    }
+    if (!readable)
         return;
     painter->setPen(m_lightText ? QColor(Qt::white) : QColor(0x20, 0x21, 0x24));
     const QRectF text = m_rect.adjusted(6, 2, -6, -2);
@@ -246,6 +289,15 @@ GraphClusterItem::GraphClusterItem(int group, int depth, const QString& title, c
     setAcceptedMouseButtons(Qt::LeftButton);
 }
 
+void GraphClusterItem::setBadge(const QString& text, const QColor& color)
+{
+    if (text == m_badge && color == m_badgeColor)
+        return;
+    m_badge = text;
+    m_badgeColor = color;
+    update();
+}
+
 void GraphClusterItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget* widget)
 {
     const qreal lod = option->levelOfDetailFromTransform(painter->worldTransform());
@@ -272,6 +324,9 @@ void GraphClusterItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* 
     painter->setPen(kClusterColor.darker(130));
     painter->setFont(font);
     painter->drawText(label, Qt::AlignCenter, text);
+    if (!m_badge.isEmpty() && label.right() + 40 < m_rect.right())
+        paintBadge(painter, label.right() + 4, m_rect.top(), m_rect.right() - label.right() - 12, m_badge, m_badgeColor,
+                   true);
 }
 
 } // namespace fp

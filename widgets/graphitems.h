@@ -40,6 +40,10 @@ public:
     QColor fill() const { return m_fill; }
 
     void setAppearance(const QColor& fill, const QString& title, const QString& subtitle, bool peak);
+    // A small label on the box's top edge: the layer's own precision ("int8"), or a collapsed
+    // group's ("int8 · 3/12"); empty for none.
+    void setBadge(const QString& text, const QColor& color);
+    const QString& badge() const { return m_badge; }
 
     QRectF boundingRect() const override { return m_rect.adjusted(-4, -8, 8, 8); }
     QPainterPath shape() const override;
@@ -54,6 +58,8 @@ private:
     bool m_peak = false;
     QString m_title;
     QString m_subtitle;
+    QString m_badge;
+    QColor m_badgeColor;
 };
 
 class GraphEdgeItem : public QGraphicsItem {
@@ -99,6 +105,9 @@ public:
     int type() const override { return Type; }
     int group() const { return m_group; }
     QRectF frame() const { return m_rect; }
+    // The group's own precision (a rule naming its scope), beside its title; empty for none.
+    void setBadge(const QString& text, const QColor& color);
+    const QString& badge() const { return m_badge; }
 
     QRectF boundingRect() const override { return m_rect.adjusted(-1, -kTextPixels, 1, 1); }
     void paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget* widget) override;
@@ -107,6 +116,8 @@ private:
     int m_group;
     QString m_title;
     QRectF m_rect;
+    QString m_badge;
+    QColor m_badgeColor;
 };
 
 } // namespace fp

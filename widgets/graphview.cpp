@@ -3,8 +3,10 @@
 #include "assignifchanged.h"
 #include "graphitems.h"
 #include "graphoverlays.h"
+#include "layerprecision.h"
 #include "report.h"
 
+#include <QContextMenuEvent>
 #include <QFutureWatcher>
 #include <QGraphicsScene>
 #include <QKeyEvent>
@@ -17,6 +19,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 namespace fp {
 
@@ -144,6 +147,16 @@ void GraphView::setAnalysis(std::shared_ptr<const AnalysisResult> result)
         return;
     m_result = std::move(result);
     m_figures = GraphFigures::compute(*m_model, *m_result);
+    const std::vector<LayerPrecision>& rules = m_result->config.layerPrecisions;
+    const bool sameRules = m_ruleOfNode.size() == m_model->graph.nodes.size()
+        && std::equal(rules.begin(), rules.end(), m_precisionRules.begin(), m_precisionRules.end(),
+                      [](const LayerPrecision& a, const LayerPrecision& b) {
+                          return a.pattern == b.pattern && a.precision == b.precision;
+                      });
+    if (!sameRules) { // not on a slider step
+        m_precisionRules = rules;
+        m_ruleOfNode = matchingPrecisionRules(m_model->graph, m_precisionRules);
+    }
     m_groupFigures.assign(m_structure.groups.size(), {});
     for (int n : m_model->graph.order) {
         if (m_structure.folded[size_t(n)])
@@ -391,6 +404,7 @@ void GraphView::resetScene()
     connect(m_scene, &QGraphicsScene::selectionChanged, this, &GraphView::onSelectionChanged);
     setScene(m_scene);
     m_nodeItems.clear();
+    m_clusterItems.clear();
     m_edgeItems.clear();
     m_inEdges.clear();
     m_outEdges.clear();
@@ -413,6 +427,7 @@ void GraphView::rebuildScene()
         auto* item = new GraphClusterItem(graph.clusters[c].group, group.depth, group.name, layout.clusters[c]);
         item->setData(ItemNameKey, group.path);
         m_scene->addItem(item);
+        m_clusterItems.push_back(item);
     }
     m_edgeItems.reserve(graph.edges.size());
     m_inEdges.assign(graph.nodes.size(), {});
@@ -482,6 +497,7 @@ void GraphView::recolor()
         m_edgeItems[e]->setLabel(known ? QString::fromStdString(formatBytes(bytes)) : QStringLiteral("?"));
     }
     placeEdgeLabels();
+    markPrecisions();
     std::vector<GraphMiniMap::Box> boxes;
     boxes.reserve(graph.nodes.size());
     for (size_t n = 0; n < graph.nodes.size() && n < m_nodeItems.size(); ++n)
@@ -493,6 +509,65 @@ void GraphView::recolor()
     placeOverlays();
 }
 
+void GraphView::markPrecisions()
+{
+    const DisplayGraph& graph = m_current->graph;
+    const auto ruleOf = [this](int node) {
+        return size_t(node) < m_ruleOfNode.size() ? m_ruleOfNode[size_t(node)] : -1;
+    };
+    // Per group: its drawn nodes, and how many have a rule of their own and of which precision.
+    struct Tally {
+        int nodes = 0;
+        int marked = 0;
+        std::optional<Precision> precision; // while all marked ones agree
+        bool mixed = false;
+    };
+    std::vector<Tally> tallies(m_structure.groups.size());
+    if (!m_precisionRules.empty()) {
+        for (int n : m_model->graph.order) {
+            if (m_structure.folded[size_t(n)])
+                continue;
+            const int rule = ruleOf(n);
+            for (int g = m_structure.nodeGroup[size_t(n)]; g >= 0; g = m_structure.groups[size_t(g)].parent) {
+                Tally& t = tallies[size_t(g)];
+                ++t.nodes;
+                if (rule < 0)
+                    continue;
+                const Precision p = m_precisionRules[size_t(rule)].precision;
+                ++t.marked;
+                t.mixed = t.mixed || (t.precision && *t.precision != p);
+                t.precision = p;
+            }
+        }
+    }
+    const auto groupBadge = [&](int group, QColor* color) {
+        const Tally& t = tallies[size_t(group)];
+        if (t.marked == 0)
+            return QString();
+        *color = t.mixed ? QColor(0x6a, 0x1b, 0x9a) : precisionBadgeColor(*t.precision);
+        const QString what = t.mixed ? tr("mixed") : precisionLabel(*t.precision);
+        return t.marked == t.nodes ? what : tr("%1 · %2/%3").arg(what).arg(t.marked).arg(t.nodes);
+    };
+    for (size_t n = 0; n < graph.nodes.size() && n < m_nodeItems.size(); ++n) {
+        const DisplayNode& node = graph.nodes[n];
+        QString badge;
+        QColor color;
+        if (node.kind == DisplayNode::Kind::Op && ruleOf(node.graphNode) >= 0) {
+            const Precision p = m_precisionRules[size_t(ruleOf(node.graphNode))].precision;
+            badge = precisionLabel(p);
+            color = precisionBadgeColor(p);
+        } else if (node.kind == DisplayNode::Kind::Group && size_t(node.group) < tallies.size()) {
+            badge = groupBadge(node.group, &color);
+        }
+        m_nodeItems[n]->setBadge(badge, color);
+    }
+    for (GraphClusterItem* cluster : m_clusterItems) {
+        QColor color;
+        const QString badge = size_t(cluster->group()) < tallies.size() ? groupBadge(cluster->group(), &color) : QString();
+        cluster->setBadge(badge, color);
+    }
+}
+
 int GraphView::peakItem() const
 {
     if (!m_current || m_figures.peakNode < 0 || size_t(m_figures.peakNode) >= m_current->graph.itemOfNode.size())
@@ -502,6 +577,27 @@ int GraphView::peakItem() const
 
 bool GraphView::viewportEvent(QEvent* event)
 {
+    // Before the view's actions show as its context menu: what was clicked, for whoever fills them.
+    if (event->type() == QEvent::ContextMenu) {
+        const auto* menu = static_cast<QContextMenuEvent*>(event);
+        int node = -1;
+        QString group;
+        for (QGraphicsItem* item : items(menu->pos())) {
+            if (item->type() == NodeItemType && m_current) {
+                const DisplayNode& shown = m_current->graph.nodes[size_t(static_cast<GraphNodeItem*>(item)->index())];
+                if (shown.kind == DisplayNode::Kind::Op || shown.kind == DisplayNode::Kind::Proxy)
+                    node = shown.graphNode;
+                else if (shown.kind == DisplayNode::Kind::Group)
+                    group = m_structure.groups[size_t(shown.group)].path;
+                break;
+            }
+            if (item->type() == ClusterItemType) {
+                group = m_structure.groups[size_t(static_cast<GraphClusterItem*>(item)->group())].path;
+                break;
+            }
+        }
+        emit contextMenuAbout(node, group);
+    }
     // Tooltips are made when asked for: thousands of items would otherwise each format six
     // figures on every recolour.
     if (event->type() == QEvent::ToolTip) {

@@ -18,6 +18,7 @@ class QTimer;
 
 namespace fp {
 
+class GraphClusterItem;
 class GraphEdgeItem;
 class GraphLegend;
 class GraphMiniMap;
@@ -148,6 +149,11 @@ signals:
     // the view lives, each layoutStarted() is followed in time by one layoutFinished() or one
     // layoutDropped(); a cache hit gives layoutFinished() alone.
     void layoutDropped();
+    // A context menu is about to open over graph node `graphNode` (an operator, or the source a
+    // pill beside its reader stands for) or the group `groupPath` ("layer4", a collapsed group's
+    // box or an open group's frame); -1 and empty over the background. The menu is the view's
+    // actions, so a receiver can fit them to what was clicked before it shows.
+    void contextMenuAbout(int graphNode, const QString& groupPath);
 
 protected:
     void keyPressEvent(QKeyEvent* event) override;
@@ -200,6 +206,8 @@ private:
     NodeFigures figuresOf(const DisplayNode& node) const;
     QByteArray expansionKey() const;
     int peakItem() const;
+    // The layer precisions' badges on the drawn nodes and open groups (recolor()).
+    void markPrecisions();
 
     GraphOptions m_options;
     std::shared_ptr<const Model> m_model;
@@ -207,6 +215,8 @@ private:
     GraphStructure m_structure;
     GraphFigures m_figures;
     std::vector<NodeFigures> m_groupFigures;
+    std::vector<LayerPrecision> m_precisionRules; // the result's --layer-precision rules
+    std::vector<int> m_ruleOfNode; // per graph node: the index of its rule, or -1
     std::vector<char> m_expanded;
     std::vector<char> m_defaultExpanded;
 
@@ -238,6 +248,7 @@ private:
 
     QGraphicsScene* m_scene = nullptr;
     std::vector<GraphNodeItem*> m_nodeItems; // per DisplayGraph node
+    std::vector<GraphClusterItem*> m_clusterItems; // per DisplayGraph cluster
     std::vector<GraphEdgeItem*> m_edgeItems; // per DisplayGraph edge
     std::vector<std::vector<int>> m_inEdges; // per DisplayGraph node: edge indices
     std::vector<std::vector<int>> m_outEdges;

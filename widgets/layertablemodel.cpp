@@ -1,5 +1,7 @@
 #include "layertablemodel.h"
 
+#include "layerprecision.h"
+
 #include "chartmapping.h"
 #include "formatting.h"
 
@@ -62,6 +64,7 @@ void LayerTableModel::setAnalysis(std::shared_ptr<const Model> model, std::share
         // most of a slider step's time.
         std::vector<bool> changed = changedColumns(*old, oldPerformance.get());
         changed[TimeColumn] = changed[TimeColumn] || deviceChanged; // the tooltips name it
+        changed[NameColumn] = updatePrecisionRules() || changed[NameColumn]; // the badges
         for (int first = 0; first < ColumnCount; ++first) {
             if (!changed[size_t(first)])
                 continue;
@@ -84,7 +87,23 @@ void LayerTableModel::setAnalysis(std::shared_ptr<const Model> model, std::share
     m_peakRow = m_result ? peakLayer(*m_result) : -1;
     m_performance = m_result ? std::move(performance) : nullptr;
     m_deviceName = deviceName;
+    updatePrecisionRules();
     endResetModel();
+}
+
+bool LayerTableModel::updatePrecisionRules()
+{
+    const std::vector<LayerPrecision> none;
+    const std::vector<LayerPrecision>& rules = m_result ? m_result->config.layerPrecisions : none;
+    const auto same = [](const LayerPrecision& a, const LayerPrecision& b) {
+        return a.pattern == b.pattern && a.precision == b.precision;
+    };
+    if (m_model && m_ruleOfNode.size() == m_model->graph.nodes.size()
+        && std::equal(rules.begin(), rules.end(), m_rules.begin(), m_rules.end(), same))
+        return false; // a slider step: the rules stay, nothing is matched again
+    m_rules = rules;
+    m_ruleOfNode = m_model ? matchingPrecisionRules(m_model->graph, m_rules) : std::vector<int>();
+    return true;
 }
 
 std::vector<bool> LayerTableModel::changedColumns(const AnalysisResult& old, const PerformanceEstimate* oldPerformance) const
@@ -383,6 +402,10 @@ QString LayerTableModel::toolTip(const LayerResult& layer, int step, int column)
     case NameColumn:
     case OpColumn:
         tip = layerName(*m_model, layer.node) + u'\n' + tr("%1, step %2 of %3").arg(op).arg(step + 1).arg(rowCount());
+        if (const int rule = size_t(layer.node) < m_ruleOfNode.size() ? m_ruleOfNode[size_t(layer.node)] : -1; rule >= 0)
+            tip += u'\n' + tr("Computed and stored in %1 (--layer-precision '%2=%1')")
+                               .arg(precisionLabel(m_rules[size_t(rule)].precision),
+                                    QString::fromStdString(m_rules[size_t(rule)].pattern));
         break;
     case ShapeColumn:
         for (int out : node.outputs) {
@@ -467,13 +490,23 @@ QVariant LayerTableModel::data(const QModelIndex& index, int role) const
         return sortData(layer, step, column);
     case CopyRole:
         return copyData(layer, step, column);
-    case FilterRole:
+    case FilterRole: {
+        // A layer with its own precision is found by it too ("int8").
+        const QVariant precision = data(index, PrecisionRole);
         return QString(layerName(*m_model, layer.node) + u' '
-                       + QString::fromStdString(m_model->graph.nodes[size_t(layer.node)].opType));
+                       + QString::fromStdString(m_model->graph.nodes[size_t(layer.node)].opType)
+                       + (precision.isValid() ? u' ' + precision.toString() : QString()));
+    }
     case StepRole:
         return step;
     case NodeRole:
         return layer.node;
+    case PrecisionRole:
+    case PrecisionRuleRole:
+        if (const int rule = size_t(layer.node) < m_ruleOfNode.size() ? m_ruleOfNode[size_t(layer.node)] : -1; rule >= 0)
+            return role == PrecisionRole ? precisionLabel(m_rules[size_t(rule)].precision)
+                                         : QString::fromStdString(m_rules[size_t(rule)].pattern);
+        return {};
     case Qt::ToolTipRole:
         return toolTip(layer, step, column);
     case Qt::TextAlignmentRole:

@@ -43,6 +43,10 @@ public:
         StepRole, // the row's index into AnalysisResult::layers
         NodeRole, // the row's graph node
         CopyRole, // the exact figure as text (bytes, counts, percent), for the clipboard
+        // The layer's own precision ("int8") when a --layer-precision rule matches it (the last
+        // one that does); invalid otherwise. The rule's pattern is PrecisionRuleRole's.
+        PrecisionRole,
+        PrecisionRuleRole,
     };
 
     explicit LayerTableModel(QObject* parent = nullptr);
@@ -98,12 +102,16 @@ private:
     // Per column, whether any figure differs between `old` and the result shown now.
     std::vector<bool> changedColumns(const AnalysisResult& old, const PerformanceEstimate* oldPerformance) const;
     QString toolTip(const LayerResult& layer, int step, int column) const;
+    // Follows the result's layer precisions: true when a layer's rule changed.
+    bool updatePrecisionRules();
 
     std::shared_ptr<const Model> m_model;
     std::shared_ptr<const AnalysisResult> m_result;
     int m_peakRow = -1;
     std::shared_ptr<const PerformanceEstimate> m_performance;
     QString m_deviceName;
+    std::vector<LayerPrecision> m_rules; // the rules m_ruleOfNode was matched with
+    std::vector<int> m_ruleOfNode; // per graph node: the index of its rule in m_rules, or -1
 };
 
 // The layer table as the window shows it: sorted by the raw figures, filtered by name or operator,

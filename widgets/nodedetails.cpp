@@ -2,6 +2,7 @@
 
 #include "assignifchanged.h"
 #include "formatting.h"
+#include "memory.h"
 
 #include <QFontMetrics>
 #include <QUrl>
@@ -12,8 +13,11 @@ namespace fp {
 
 namespace {
 
-TensorDetails describeTensor(const Model& model, const AnalysisResult& result, Precision precision, int v)
+TensorDetails describeTensor(const Model& model, const AnalysisResult& result, int v)
 {
+    // The tensor's own precision: a --layer-precision rule's for the outputs and weights of the
+    // layers it names (issue 19), else the model's.
+    const Precision precision = result.precisionOf(v);
     const Value& value = model.graph.values[size_t(v)];
     TensorDetails t;
     t.value = v;
@@ -30,9 +34,11 @@ TensorDetails describeTensor(const Model& model, const AnalysisResult& result, P
         if (info.dtype != DType::Undefined)
             dtype = info.dtype;
         t.shape = shapeText(info);
-        const int64_t elements = info.elements();
-        if (elements >= 0)
-            t.bytes = satMul(elements, int64_t(elementBytes(dtype, precision)));
+        if (info.elements() >= 0) {
+            TensorInfo typed = info;
+            typed.dtype = dtype;
+            t.bytes = tensorBytes(typed, precision); // int4 packs two to a byte
+        }
     }
     t.dtype = isFloating(dtype) && precision != Precision::Model ? QString::fromLatin1(precisionName(precision))
                                                                  : QString::fromLatin1(dtypeName(dtype));
@@ -69,13 +75,12 @@ NodeDetails NodeDetails::describe(const Model& model, const AnalysisResult& resu
     if (size_t(node) < result.memory.savedBytesByNode.size())
         d.savedBytes = result.memory.savedBytesByNode[size_t(node)];
     const Node& n = graph.nodes[size_t(node)];
-    const Precision precision = result.config.precision;
     for (int in : n.inputs)
         if (in >= 0)
-            d.inputs.push_back(describeTensor(model, result, precision, in));
+            d.inputs.push_back(describeTensor(model, result, in));
     for (int out : n.outputs)
         if (out >= 0)
-            d.outputs.push_back(describeTensor(model, result, precision, out));
+            d.outputs.push_back(describeTensor(model, result, out));
     return d;
 }
 

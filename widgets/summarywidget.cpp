@@ -12,6 +12,7 @@
 #include <QLabel>
 #include <QPainter>
 #include <QStyle>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -503,11 +504,21 @@ SummaryWidget::SummaryWidget(QWidget* parent)
     // One line whose figures change on every slider step. The label sits in a host of fixed
     // height without a layout, which sizes it by hand: a new text then stops at the host
     // instead of making the summary, and through it the window, lay itself out again.
-    m_budgetHost = new LabelHost(this);
+    // Beside it, quantize to fit (issue 19): offered when the peak exceeds the budget.
+    m_budgetRow = new QWidget(this);
+    auto* budgetRow = new QHBoxLayout(m_budgetRow);
+    budgetRow->setContentsMargins(0, 0, 0, 0);
+    m_budgetHost = new LabelHost(m_budgetRow);
     m_budget = new QLabel(m_budgetHost);
     m_budget->setObjectName(QStringLiteral("budgetLine"));
     m_budgetHost->setFixedHeight(m_budget->sizeHint().height());
-    layout->addWidget(m_budgetHost);
+    m_quantize = new QToolButton(m_budgetRow);
+    m_quantize->setObjectName(QStringLiteral("quantizeButton"));
+    m_quantize->setText(tr("Quantize to fit…"));
+    connect(m_quantize, &QToolButton::clicked, this, &SummaryWidget::quantizeRequested);
+    budgetRow->addWidget(m_budgetHost, 1, Qt::AlignVCenter);
+    budgetRow->addWidget(m_quantize, 0, Qt::AlignTop);
+    layout->addWidget(m_budgetRow);
 
     m_performanceHost = new LabelHost(this);
     m_performance = new QLabel(m_performanceHost);
@@ -584,6 +595,7 @@ void SummaryWidget::clear()
     m_budget->clear();
     m_budget->hide();
     m_budgetHost->hide();
+    m_budgetRow->hide();
     m_performance->clear();
     m_performanceHost->hide();
     m_caveat->clear();
@@ -887,6 +899,7 @@ void SummaryWidget::showBudget(const AnalysisResult& result, const Session& sess
         m_budget->clear();
         m_budget->hide();
         m_budgetHost->hide();
+        m_budgetRow->hide();
         return;
     }
     const int64_t peak = result.totals.peakBytes;
@@ -911,6 +924,16 @@ void SummaryWidget::showBudget(const AnalysisResult& result, const Session& sess
     m_budget->setText(text);
     m_budget->show();
     m_budgetHost->show();
+    m_budgetRow->show();
+    // Quantize to fit plans one analysis against the budget; a generation's peak is its steps'.
+    m_quantize->setEnabled(peak > budgetBytes && !session.generation);
+    m_quantize->setToolTip(session.generation ? tr("Not for a generation: quantize to fit plans the prefill's analysis, "
+                                                   "not its decode steps")
+                               : peak > budgetBytes
+                               ? tr("Plan which layers to lower to int8, the largest activations first (seed 004), "
+                                    "until the peak fits %1")
+                                     .arg(bytesText(budgetBytes))
+                               : tr("The peak fits the budget: nothing to quantize"));
     static_cast<LabelHost*>(m_budgetHost)->fitHeight();
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 class QLabel;
+class QToolButton;
 
 namespace fp {
 
@@ -22,6 +23,7 @@ namespace fp {
 // A language model's generation adds a row of its own figures: the KV cache at the last token,
 // the prefill and decode peaks, and with a budget the largest batch and the longest context
 // that fit; its peak is then the generation's, and its times the prefill's and each token's.
+// While the peak exceeds the budget, "Quantize to fit…" beside the verdict asks for a plan.
 class SummaryWidget : public QWidget {
     Q_OBJECT
 public:
@@ -39,6 +41,8 @@ public:
 signals:
     // The user clicked the peak layer; `step` indexes AnalysisResult::layers.
     void layerActivated(int step);
+    // "Quantize to fit…" beside the budget verdict (offered while the peak exceeds the budget).
+    void quantizeRequested();
 
 private:
     // A caption over a value in the figures' grid, in figure row `row` (0: the totals, 1: a
@@ -74,6 +78,8 @@ private:
     QWidget* m_peakBar = nullptr;
     QLabel* m_budget = nullptr;
     QWidget* m_budgetHost = nullptr;
+    QWidget* m_budgetRow = nullptr; // the verdict and the quantize button
+    QToolButton* m_quantize = nullptr;
     QLabel* m_performance = nullptr;
     QWidget* m_performanceHost = nullptr;
     QLabel* m_caveat = nullptr;

@@ -204,7 +204,11 @@ TimelineChart::TimelineChart(QWidget* parent)
         // As many memory ticks as the height has room for: QtCharts cuts labels closer than
         // their height to "...".
         const int ticks = std::clamp(int(plot.height() / (2 * QFontMetricsF(m_axisY->labelsFont()).height())), 2, 5);
-        if (assignIfChanged(m_yTicks, ticks))
+        // And as many step ticks as the width has room for (a narrow dock beside the quantize plan).
+        const int xTicks = std::clamp(
+            int(plot.width() / (2.5 * QFontMetricsF(m_axisX->labelsFont()).horizontalAdvance(QStringLiteral("8888")))), 3, 8);
+        const bool yChanged = assignIfChanged(m_yTicks, ticks);
+        if (assignIfChanged(m_xTicks, xTicks) || yChanged)
             rebuild();
     });
     connect(m_chart, &QChart::plotAreaChanged, this, &TimelineChart::updateBandLabels);
@@ -389,8 +393,10 @@ void TimelineChart::rebuild()
 
     // A pinned training step is longer than an inference: the axis reaches the longer one.
     const int span = std::max({ 1, n, m_pinned && m_result ? int(m_pinned->memory.timeline.size()) : 0 });
-    if (m_axisX->max() != span || m_axisX->min() != 0)
-        setAxisRange(m_axisX, span, std::max(1.0, niceInterval(span, 8))); // whole steps, not "0 0 1 1 2"
+    if (m_axisX->max() != span || m_axisX->min() != 0 || m_xTicksShown != m_xTicks) {
+        setAxisRange(m_axisX, span, std::max(1.0, niceInterval(span, m_xTicks))); // whole steps, not "0 0 1 1 2"
+        m_xTicksShown = m_xTicks;
+    }
     m_axisX->setTitleText(tr("Execution step"));
     applyMemoryAxis(axisChanged, yInterval);
 
@@ -543,8 +549,10 @@ void TimelineChart::rebuildGeneration()
 
     markPeak(peakStep == 0 ? 0.5 * (left + 0.5) : double(peakStep), m_drawnPeak, plan.peakIsLowerBound);
 
-    if (m_axisX->min() != left || m_axisX->max() != right)
-        setAxisRange(m_axisX, right, std::max(1.0, niceInterval(last + 1, 8)), left);
+    if (m_axisX->min() != left || m_axisX->max() != right || m_xTicksShown != m_xTicks) {
+        setAxisRange(m_axisX, right, std::max(1.0, niceInterval(last + 1, m_xTicks)), left);
+        m_xTicksShown = m_xTicks;
+    }
     m_axisX->setTitleText(tr("Generation step (0 = prefill)"));
     applyMemoryAxis(axisChanged, yInterval);
 

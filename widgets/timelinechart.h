@@ -152,6 +152,8 @@ private:
     double m_bottom = 0; // and its minimum (0 unless zoomed)
     bool m_zoomed = false;
     int m_yTicks = 5; // about how many the memory axis has room for
+    int m_xTicks = 8; // and the step axis
+    int m_xTicksShown = 0; // what the step axis was last set for
 
     QChart* m_chart = nullptr;
     std::unique_ptr<ChartLegend> m_legend;
