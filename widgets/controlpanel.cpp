@@ -391,7 +391,7 @@ void ControlPanel::syncWhatIfControls()
         box->setChecked(on);
     }
     const std::vector<LayerPrecision>& rules = m_config.layerPrecisions;
-    m_layerPrecisions->setText(rules.empty() ? tr("Layer precisions: none (right-click a layer or a group)")
+    m_layerPrecisions->setText(rules.empty() ? tr("Layer precisions: none")
                                : rules.size() == 1 ? tr("Layer precisions: 1 rule")
                                                    : tr("Layer precisions: %1 rules").arg(rules.size()));
     QStringList lines;
