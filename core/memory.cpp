@@ -1026,10 +1026,10 @@ void MemoryPlanner::findSavedTensors()
 // where nothing else reads it.
 bool MemoryPlanner::foldsIntoConvolution(const Node& node) const
 {
-    if (m_training || !node.domain.empty())
+    if (m_training || !node.domain.empty() || !(m_config.fusions.convBn || m_config.fusions.convRelu))
         return false;
-    const bool bn = node.opType == "BatchNormalization" && m_config.fusions.convBn;
-    const bool relu = isOneOf(node.opType, { "Relu", "Clip", "LeakyRelu" }) && m_config.fusions.convRelu;
+    const bool bn = m_config.fusions.convBn && node.opType == "BatchNormalization";
+    const bool relu = m_config.fusions.convRelu && isOneOf(node.opType, { "Relu", "Clip", "LeakyRelu" });
     const int in = node.input(0);
     if ((!bn && !relu) || in < 0)
         return false;
