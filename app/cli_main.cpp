@@ -344,16 +344,6 @@ int readSession(const QCommandLineParser& parser, fp::Session& session)
     return readSessionOf(parser, parser.positionalArguments().front(), session);
 }
 
-std::string signedBytes(int64_t change)
-{
-    return change == 0 ? std::string("0") : (change > 0 ? "+" : "-") + fp::formatBytes(change > 0 ? change : -change);
-}
-
-std::string signedCount(int64_t change)
-{
-    return change == 0 ? std::string("0") : (change > 0 ? "+" : "-") + fp::formatCount(change > 0 ? change : -change);
-}
-
 QJsonObject sideJson(const fp::LayerSide& s)
 {
     if (!s.present)
@@ -460,13 +450,13 @@ int diffCommand(const QStringList& arguments)
     const auto peak = [](const fp::Session& s) {
         return (s.result->unknownShapes.empty() ? "" : ">= ") + fp::formatBytes(s.result->totals.peakBytes);
     };
-    row("Parameters", fp::formatCount(ta.params), fp::formatCount(tb.params), signedCount(tb.params - ta.params));
-    row("MACs", fp::formatCount(ta.macs), fp::formatCount(tb.macs), signedCount(tb.macs - ta.macs));
+    row("Parameters", fp::formatCount(ta.params), fp::formatCount(tb.params), fp::formatCountChange(tb.params - ta.params));
+    row("MACs", fp::formatCount(ta.macs), fp::formatCount(tb.macs), fp::formatCountChange(tb.macs - ta.macs));
     row("Weights (stored)", fp::formatBytes(ta.paramBytes), fp::formatBytes(tb.paramBytes),
-        signedBytes(tb.paramBytes - ta.paramBytes));
-    row("Peak memory", peak(a), peak(b), signedBytes(tb.peakBytes - ta.peakBytes));
+        fp::formatBytesChange(tb.paramBytes - ta.paramBytes));
+    row("Peak memory", peak(a), peak(b), fp::formatBytesChange(tb.peakBytes - ta.peakBytes));
     row("Peak less weights", fp::formatBytes(ta.peakActivationBytes), fp::formatBytes(tb.peakActivationBytes),
-        signedBytes(tb.peakActivationBytes - ta.peakActivationBytes));
+        fp::formatBytesChange(tb.peakActivationBytes - ta.peakActivationBytes));
     out << "\nLayers: " << a.result->layers.size() << " in A, " << b.result->layers.size() << " in B: " << counts[1]
         << " changed, " << counts[2] << " added, " << counts[3] << " removed, " << counts[0] << " the same\n";
     std::snprintf(line, sizeof line, "  %-8s %13s %13s %13s  %s\n", "status", "A", "B", "change", "layer");
@@ -478,7 +468,7 @@ int diffCommand(const QStringList& arguments)
         ++shown;
         std::snprintf(line, sizeof line, "  %-8s %13s %13s %13s  %s\n", fp::layerDiffStatusName(d.status),
                       d.a.present ? fp::formatBytes(d.a.memoryBytes).c_str() : "-",
-                      d.b.present ? fp::formatBytes(d.b.memoryBytes).c_str() : "-", signedBytes(d.memoryChange()).c_str(),
+                      d.b.present ? fp::formatBytes(d.b.memoryBytes).c_str() : "-", fp::formatBytesChange(d.memoryChange()).c_str(),
                       d.name.c_str());
         out << line;
     }

@@ -1,5 +1,6 @@
 #include "diff.h"
 
+#include "format.h"
 #include "report.h"
 
 #include <algorithm>
@@ -16,6 +17,31 @@ const char* layerDiffStatusName(LayerDiff::Status status)
     case LayerDiff::Status::Removed: return "removed";
     }
     return "same";
+}
+
+namespace {
+
+// Either formatter with the sign in front; the magnitude as an unsigned number, so that no
+// difference overflows on negation.
+template <typename Format>
+std::string signedChange(int64_t change, Format format)
+{
+    if (change == 0)
+        return "0";
+    const uint64_t size = change > 0 ? uint64_t(change) : uint64_t(0) - uint64_t(change);
+    return (change > 0 ? "+" : "-") + format(int64_t(std::min<uint64_t>(size, uint64_t(INT64_MAX))));
+}
+
+} // namespace
+
+std::string formatBytesChange(int64_t change)
+{
+    return signedChange(change, formatBytes);
+}
+
+std::string formatCountChange(int64_t change)
+{
+    return signedChange(change, formatCount);
 }
 
 namespace {

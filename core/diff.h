@@ -33,6 +33,11 @@ struct LayerDiff {
 
 const char* layerDiffStatusName(LayerDiff::Status status);
 
+// A difference B - A as footprint-cli diff and the window's comparison write it: "+52.75 MiB",
+// "-610.00 KiB", "+13.83 M" (formatBytes and formatCount with a sign), "0" for none.
+std::string formatBytesChange(int64_t change);
+std::string formatCountChange(int64_t change);
+
 // Every layer of A in A's order, then B's layers that A lacks, sorted by the size of the change
 // in memory, largest first (ties in A's, then B's, order). Same: equal memory, weights, outputs,
 // parameters and MACs.
