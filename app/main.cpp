@@ -2,6 +2,7 @@
 // the README's pictures are made, and how CI checks that the window comes up at all.
 
 #include "analysis_options.h"
+#include "comparisonactions.h"
 #include "mainwindow.h"
 
 #include <QApplication>
@@ -98,6 +99,11 @@ int main(int argc, char** argv)
                        "footprint-memory-trace JSON), as File > Import Memory Trace does."),
         QStringLiteral("FILE"));
     parser.addOption(traceOption);
+    const QCommandLineOption compareOption(
+        QStringLiteral("compare"),
+        QStringLiteral("Compare MODEL with FILE, analysed with the same options, as File > Compare With does."),
+        QStringLiteral("FILE"));
+    parser.addOption(compareOption);
     parser.process(app);
 
     // An interactive window starts where the last one left off, a screenshot from the defaults;
@@ -150,6 +156,17 @@ int main(int argc, char** argv)
         });
     }
 
+    // B is read and analysed once A is open; a screenshot waits for the comparison (below).
+    const QString compareWith = parser.value(compareOption);
+    bool compared = compareWith.isEmpty();
+    if (!compareWith.isEmpty()) {
+        QObject::connect(&window, &fp::MainWindow::modelLoaded, &window, [&window, compareWith]() {
+            window.comparison()->compareWithFile(compareWith);
+        }, Qt::SingleShotConnection);
+        QObject::connect(window.comparison(), &fp::ComparisonActions::comparisonUpdated, &window,
+                         [&compared]() { compared = true; });
+    }
+
     bool taken = false; // the screenshot; outside the block below, so it outlives app.exec()
     if (!screenshot.isEmpty())
         window.setErrorDialogsEnabled(false);
@@ -173,14 +190,16 @@ int main(int argc, char** argv)
         });
         // The picture is taken once the model is shown and the largest batch that fits (searched
         // on the thread pool) is in the summary.
-        const auto grabWhenSettled = [&window, &taken, screenshot]() {
+        const auto grabWhenSettled = [&window, &taken, &compared, screenshot]() {
             if (taken || window.isLoading() || window.currentPath().isEmpty() || window.isFitPending()
-                || window.isGraphLayoutRunning() || window.isQuantizing())
+                || window.isGraphLayoutRunning() || window.isQuantizing() || !compared || window.comparison()->isBusy())
                 return;
             taken = true;
             // Queued behind the layout requests the new model posted, so the grab sees the
-            // laid-out window rather than the one before the table filled.
-            QTimer::singleShot(0, &window, [&window, screenshot]() {
+            // laid-out window rather than the one before the table filled. A comparison's tab
+            // appears only now, and its chart lays its axes out a few passes of the event loop
+            // after it is sized: a moment later.
+            QTimer::singleShot(window.comparison()->view() ? 100 : 0, &window, [&window, screenshot]() {
                 const QPixmap pixmap = window.grab();
                 const char* format = QFileInfo(screenshot).suffix().isEmpty() ? "PNG" : nullptr;
                 if (!pixmap.save(screenshot, format)) {
@@ -195,6 +214,11 @@ int main(int argc, char** argv)
         QObject::connect(&window, &fp::MainWindow::fitUpdated, &app, grabWhenSettled);
         QObject::connect(&window, &fp::MainWindow::graphLaidOut, &app, grabWhenSettled);
         QObject::connect(&window, &fp::MainWindow::quantizationUpdated, &app, grabWhenSettled); // --quantize-to-fit
+        QObject::connect(window.comparison(), &fp::ComparisonActions::comparisonUpdated, &app, grabWhenSettled);
+        QObject::connect(window.comparison(), &fp::ComparisonActions::comparisonFailed, &app, [](const QString& message) {
+            fail(message);
+            QCoreApplication::exit(1);
+        });
     }
 
     window.show();

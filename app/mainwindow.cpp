@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "comparisonactions.h"
 #include "controlpanel.h"
 #include "exportactions.h"
 #include "figuredelegate.h"
@@ -96,19 +97,6 @@ bool hasModelExtension(const QString& path)
         }
     }
     return false;
-}
-
-// The Open dialog's filter: a line per reader, from the registry ("ONNX models (*.onnx)").
-QString modelFileFilter()
-{
-    QStringList filters;
-    for (const ModelFormat& format : modelFormats()) {
-        QStringList patterns;
-        for (const std::string& extension : format.extensions)
-            patterns << QStringLiteral("*") + QString::fromStdString(extension);
-        filters << MainWindow::tr("%1 models (%2)").arg(QString::fromLatin1(format.name), patterns.join(u' '));
-    }
-    return (filters << MainWindow::tr("All files (*)")).join(QStringLiteral(";;"));
 }
 
 QString droppedModel(const QMimeData* mime)
@@ -480,6 +468,8 @@ void MainWindow::createActions()
     connect(m_traces, &TraceActions::traceFailed, this, &MainWindow::traceFailed);
     m_traces->addTraceActions(file);
     createCalibrationActions(file);
+    m_comparison = new ComparisonActions(this, m_views, m_timeline, m_settings);
+    m_comparison->addActions(file);
     file->addSeparator();
     m_exports = new ExportActions(this, [this]() { return m_session; }, m_bars, m_timeline, m_roofline, m_graph->view());
     file->addMenu(m_exports->menu());

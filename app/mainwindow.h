@@ -30,6 +30,7 @@ class QTimer;
 
 namespace fp {
 
+class ComparisonActions;
 class ControlPanel;
 class QuantizePlanView;
 class ExportActions;
@@ -121,6 +122,8 @@ public:
     ExportActions* exports() const { return m_exports; }
     // The current analysis: model, settings, result, device and budget, performance and fit.
     const Session& session() const { return m_session; }
+    // File > Compare With: a second model, or a pinned configuration, beside this one.
+    ComparisonActions* comparison() const { return m_comparison; }
 
     // A training recipe on one scope (the layer table's context menu): checkpoint it, freeze it
     // or train only it; `on` false takes it back. Turning one on switches to training.
@@ -276,6 +279,7 @@ private:
     QMenu* m_viewMenu = nullptr;
     ExportActions* m_exports = nullptr;
     TraceActions* m_traces = nullptr;
+    ComparisonActions* m_comparison = nullptr;
 
     // Issue 19's what-ifs: the table's and the graph's Precision menus, the table's recipe menus,
     // and quantize to fit. m_quantizeJob numbers the plans (only the newest one's is shown);

@@ -4,6 +4,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
+#include <QStringList>
 
 namespace fp {
 
@@ -15,6 +16,18 @@ QString tr(const char* text)
 }
 
 } // namespace
+
+QString modelFileFilter()
+{
+    QStringList filters;
+    for (const ModelFormat& format : modelFormats()) {
+        QStringList patterns;
+        for (const std::string& extension : format.extensions)
+            patterns << QStringLiteral("*") + QString::fromStdString(extension);
+        filters << tr("%1 models (%2)").arg(QString::fromLatin1(format.name), patterns.join(u' '));
+    }
+    return (filters << tr("All files (*)")).join(QStringLiteral(";;"));
+}
 
 bool isResource(const QString& path)
 {

@@ -19,6 +19,9 @@ struct LoadedModel {
 // Whether `path` names a Qt resource (":/models/resnet18.onnx"), not a file.
 bool isResource(const QString& path);
 
+// The Open dialog's filter: a line per reader, from the registry ("ONNX models (*.onnx)").
+QString modelFileFilter();
+
 // Reads the model at `path` (a file, or a resource). Runs on the thread pool: touches nothing
 // but its arguments; `progress` is shared with the GUI thread, which reads it and may cancel the
 // read through it.
