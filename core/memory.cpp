@@ -63,9 +63,10 @@ int64_t tensorBytes(const TensorInfo& t, Precision p)
     const int64_t n = t.elements();
     if (n < 0)
         return 0;
-    if (elementBits(t.dtype, p) == 4)
+    const int bits = elementBits(t.dtype, p);
+    if (bits == 4)
         return n / 2 + n % 2; // two to a byte
-    return satMul(n, elementBytes(t.dtype, p));
+    return satMul(n, bits / 8);
 }
 
 std::vector<Precision> valuePrecisions(const Graph& graph, const AnalysisConfig& config)
@@ -135,8 +136,16 @@ bool isBufferInput(const Node& node, size_t inputIndex)
 
 bool isViewOp(const Node& node)
 {
-    static const std::set<std::string> views { "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity" };
-    return node.domain.empty() && views.count(node.opType) > 0;
+    // Called for every input and output of every analysis: a switch on the length, not a set.
+    if (!node.domain.empty())
+        return false;
+    const std::string& op = node.opType;
+    switch (op.size()) {
+    case 7: return op == "Reshape" || op == "Flatten" || op == "Squeeze";
+    case 8: return op == "Identity";
+    case 9: return op == "Unsqueeze";
+    default: return false;
+    }
 }
 
 namespace {
@@ -806,10 +815,13 @@ void MemoryPlanner::findTrainableWeights()
         }
     }
     std::vector<bool> runningStatistic(m_valueCount, false); // BatchNorm's mean and variance, rotary caches
-    for (const Node& node : m_graph.nodes)
+    for (const Node& node : m_graph.nodes) {
+        if (node.domain.empty() && node.opType != "BatchNormalization")
+            continue; // the common case, without a string compare per input
         for (size_t i = 0; i < node.inputs.size(); ++i)
             if (node.inputs[i] >= 0 && isBufferInput(node, i))
                 runningStatistic[size_t(node.inputs[i])] = true;
+    }
     for (size_t v = 0; v < m_valueCount; ++v) {
         const Value& value = m_graph.values[v];
         if (!isWeight(int(v)) || !isFloating(value.dtype) || value.declaredShape.empty() || runningStatistic[v])
