@@ -8,7 +8,6 @@
 #include <cmath>
 #include <set>
 #include <unordered_map>
-#include <unordered_set>
 
 namespace fp {
 
@@ -741,25 +740,11 @@ AnalysisResult analyze(const Model& model, const AnalysisConfig& config)
 
     std::set<std::string> unsupported;
     r.layers.reserve(graph.nodes.size());
-    r.valuePrecisions = valuePrecisions(graph, config);
-    if (!config.layerPrecisions.empty()) {
-        std::unordered_set<std::string> names; // every node's name and enclosing scopes
-        for (const Node& node : graph.nodes) {
-            names.insert(node.name);
-            std::string scope;
-            for (const std::string& part : scopePath(node.name))
-                names.insert(scope += '/' + part);
-        }
-        for (const LayerPrecision& rule : config.layerPrecisions) {
-            const std::vector<std::string> pattern { rule.pattern };
-            const bool hit = rule.pattern.find('*') == std::string::npos
-                ? names.count(rule.pattern) > 0
-                : std::any_of(graph.nodes.begin(), graph.nodes.end(),
-                              [&](const Node& node) { return !matchedScope(pattern, node.name).empty(); });
-            if (!hit)
-                r.warnings.push_back("--layer-precision '" + rule.pattern + "' matches no layer");
-        }
-    }
+    std::vector<bool> ruleMatched;
+    r.valuePrecisions = valuePrecisions(graph, config, &ruleMatched);
+    for (size_t i = 0; i < ruleMatched.size(); ++i)
+        if (!ruleMatched[i])
+            r.warnings.push_back("--layer-precision '" + config.layerPrecisions[i].pattern + "' matches no layer");
     const GraphCost cost = analyzeGraph(graph, r.shapes, nullptr, config.precision, &r, unsupported,
                                         r.unknownShapes, {});
     r.unsupportedOps.assign(unsupported.begin(), unsupported.end());
@@ -801,7 +786,7 @@ AnalysisResult analyze(const Model& model, const AnalysisConfig& config)
     order.reserve(r.layers.size());
     for (const LayerResult& l : r.layers)
         order.push_back(l.node);
-    r.memory = planMemory(graph, r.shapes, order, r.tiedCopies, r.config);
+    r.memory = planMemory(graph, r.shapes, order, r.tiedCopies, r.config, r.valuePrecisions);
     addRecipeWarnings(graph, r);
     if (!r.memory.fusedAway.empty()) {
         // --fuse: a value a fused kernel keeps out of memory is neither written by its producer

@@ -69,8 +69,10 @@ int64_t tensorBytes(const TensorInfo& t, Precision p)
     return satMul(n, bits / 8);
 }
 
-std::vector<Precision> valuePrecisions(const Graph& graph, const AnalysisConfig& config)
+std::vector<Precision> valuePrecisions(const Graph& graph, const AnalysisConfig& config, std::vector<bool>* ruleMatched)
 {
+    if (ruleMatched)
+        ruleMatched->assign(config.layerPrecisions.size(), false);
     if (config.layerPrecisions.empty())
         return {};
     std::vector<Precision> precisions(graph.values.size(), config.precision);
@@ -89,7 +91,11 @@ std::vector<Precision> valuePrecisions(const Graph& graph, const AnalysisConfig&
     std::vector<std::string> pattern(1);
     for (const Node& node : graph.nodes) {
         std::optional<size_t> last;
-        const auto consider = [&](size_t i) { last = last ? std::max(*last, i) : i; };
+        const auto consider = [&](size_t i) {
+            last = last ? std::max(*last, i) : i;
+            if (ruleMatched)
+                (*ruleMatched)[i] = true;
+        };
         if (!exact.empty()) {
             if (auto it = exact.find(node.name); it != exact.end())
                 consider(it->second);
@@ -120,6 +126,11 @@ std::vector<Precision> valuePrecisions(const Graph& graph, const AnalysisConfig&
             }
         }
     }
+    // A repeated exact pattern is looked up under its last rule: the earlier ones match with it.
+    if (ruleMatched)
+        for (size_t i = 0; i < rules.size(); ++i)
+            if (auto it = exact.find(rules[i].pattern); it != exact.end())
+                (*ruleMatched)[i] = (*ruleMatched)[it->second];
     return precisions;
 }
 
@@ -582,8 +593,10 @@ struct Buffer {
 class MemoryPlanner {
 public:
     MemoryPlanner(const Graph& graph, const ShapeResult& shapes, const std::vector<int>& order,
-                  const std::vector<int>& tiedCopies, const AnalysisConfig& config)
+                  const std::vector<int>& tiedCopies, const AnalysisConfig& config,
+                  const std::vector<Precision>& valuePrecisions)
         : m_graph(graph)
+        , m_valuePrecisions(valuePrecisions)
         , m_shapes(shapes)
         , m_tensors(shapes.tensors)
         , m_order(order)
@@ -659,6 +672,7 @@ private:
     void listLiveAtPeak();
 
     const Graph& m_graph;
+    const std::vector<Precision>& m_valuePrecisions; // valuePrecisions(); empty without layer precisions
     const ShapeResult& m_shapes; // the subgraphs' shapes too
     const std::vector<TensorInfo>& m_tensors;
     const std::vector<int>& m_order; // node per forward step
@@ -924,10 +938,9 @@ void MemoryPlanner::findPrecisions()
         }
     }
     m_bytes.assign(m_valueCount, 0);
-    const std::vector<Precision> perValue = valuePrecisions(m_graph, m_config);
     for (size_t v = 0; v < m_valueCount; ++v) {
         const TensorInfo& t = m_tensors[v];
-        const Precision p = perValue.empty() ? m_precision : perValue[v];
+        const Precision p = m_valuePrecisions.empty() ? m_precision : m_valuePrecisions[v];
         m_bytes[v] = m_low[v] ? (t.isKnown() ? satMul(t.elements(), 2) : 0) : tensorBytes(t, p);
     }
 }
@@ -1436,7 +1449,9 @@ int64_t MemoryPlanner::bodyTransientBytes(const Node& node) const
             if (it == m_shapes.subgraphs.end() || m_shapes.untakenBranches.count(body.get()))
                 continue;
             const std::vector<int> untied(body->values.size(), -1);
-            const MemoryPlan plan = MemoryPlanner(*body, *it->second, body->order, untied, config).plan();
+            // --layer-precision names the top graph's layers: a body keeps the chosen precision.
+            const std::vector<Precision> chosen;
+            const MemoryPlan plan = MemoryPlanner(*body, *it->second, body->order, untied, config, chosen).plan();
             // The body's outputs are the node's, which the plan holds already: not twice.
             std::vector<int64_t> returned(plan.timeline.size(), 0);
             for (size_t s = 0; s < body->order.size() && s < returned.size(); ++s) {
@@ -1649,9 +1664,10 @@ void MemoryPlanner::listLiveAtPeak()
 } // namespace
 
 MemoryPlan planMemory(const Graph& graph, const ShapeResult& shapes, const std::vector<int>& order,
-                      const std::vector<int>& tiedCopies, const AnalysisConfig& config)
+                      const std::vector<int>& tiedCopies, const AnalysisConfig& config,
+                      const std::vector<Precision>& valuePrecisions)
 {
-    return MemoryPlanner(graph, shapes, order, tiedCopies, config).plan();
+    return MemoryPlanner(graph, shapes, order, tiedCopies, config, valuePrecisions).plan();
 }
 
 } // namespace fp

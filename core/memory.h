@@ -35,7 +35,9 @@ int elementBits(DType dtype, Precision precision);
 int64_t tensorBytes(const TensorInfo& t, Precision precision);
 // Per graph value, the precision of config.layerPrecisions where one applies: a matched node's
 // outputs and the weights it reads; config.precision elsewhere. Empty without layer precisions.
-std::vector<Precision> valuePrecisions(const Graph& graph, const AnalysisConfig& config);
+// `ruleMatched`, where given, says per rule whether it matched any node.
+std::vector<Precision> valuePrecisions(const Graph& graph, const AnalysisConfig& config,
+                                       std::vector<bool>* ruleMatched = nullptr);
 
 // Which weight inputs of a node are stored state rather than parameters: BatchNorm's running mean
 // and variance, rotary embeddings' cos and sin caches (RotaryEmbedding, GroupQueryAttention).
@@ -97,8 +99,10 @@ struct MemoryPlan {
 
 // The memory timeline of one configuration. `order` holds the nodes of `graph` in execution
 // order, one forward step each (analyze()'s layers); `shapes` every value's resolved shape (and
-// the subgraphs', whose weights are resident too); `tiedCopies` what tiedWeightCopies(graph) returns.
+// the subgraphs', whose weights are resident too); `tiedCopies` what tiedWeightCopies(graph) returns;
+// `valuePrecisions` what valuePrecisions(graph, config) returns.
 MemoryPlan planMemory(const Graph& graph, const ShapeResult& shapes, const std::vector<int>& order,
-                      const std::vector<int>& tiedCopies, const AnalysisConfig& config);
+                      const std::vector<int>& tiedCopies, const AnalysisConfig& config,
+                      const std::vector<Precision>& valuePrecisions);
 
 } // namespace fp

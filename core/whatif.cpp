@@ -18,23 +18,6 @@ std::optional<QuantizeOrder> parseQuantizeOrder(const std::string& name)
     return std::nullopt;
 }
 
-namespace {
-
-int precisionBits(Precision p)
-{
-    switch (p) {
-    case Precision::INT4: return 4;
-    case Precision::INT8: return 8;
-    case Precision::FP16:
-    case Precision::BF16: return 16;
-    case Precision::Model:
-    case Precision::FP32: return 32;
-    }
-    return 32;
-}
-
-} // namespace
-
 QuantizationPlan quantizeToFit(const Model& model, const AnalysisConfig& config, int64_t budgetBytes,
                                QuantizeOrder order, Precision target)
 {
@@ -64,7 +47,7 @@ QuantizationPlan quantizeToFit(const Model& model, const AnalysisConfig& config,
             continue;
         const int out = node.output(0);
         const bool lowerable = out >= 0 && isFloating(start.shapes.tensors[size_t(out)].dtype)
-            && elementBits(start.shapes.tensors[size_t(out)].dtype, start.precisionOf(out)) > precisionBits(target);
+            && elementBits(start.shapes.tensors[size_t(out)].dtype, start.precisionOf(out)) > elementBits(DType::Float, target);
         const int64_t bytes = order == QuantizeOrder::Weights ? layer.weightBytes : layer.outputBytes;
         if (lowerable && bytes > 0)
             candidates.push_back({ int(s), bytes });
