@@ -551,6 +551,51 @@ std::vector<FusedRole> findFusedPatterns(const Graph& graph, const std::vector<T
                 mark({ div, int(i), add, mul, half }, rule, "Gelu");
             else
                 mark({ div, int(i), add, mul }, rule, "Gelu");
+        } else if (node.opType == "Tanh" && node.domain.empty() && x >= 0) {
+            // F.gelu(approximate="tanh") as torch.onnx writes it: x -> Mul(x, x) -> Mul(x, .)
+            // -> Mul(kappa) -> Add(x, .) -> Mul(beta) -> Tanh -> Add(1) -> Mul(x, .) [-> Mul(0.5)].
+            // The cube as two Muls tells the exporter's one GELU from Python code that spells the
+            // formula out with Pow (HF's gelu_new), which runs, and saves, operator by operator.
+            const auto producerOf = [&](int value, const char* op) {
+                const int p = value < 0 ? -1 : graph.values[size_t(value)].producer;
+                return p >= 0 && graph.nodes[size_t(p)].opType == op ? p : -1;
+            };
+            const auto other = [&](int n, int value) {
+                const Node& m = graph.nodes[size_t(n)];
+                return m.input(0) == value ? m.input(1) : m.input(1) == value ? m.input(0) : -2;
+            };
+            const int beta = producerOf(x, "Mul");
+            int sum = -1;
+            for (int k = 0; beta >= 0 && k < 2 && sum < 0; ++k)
+                sum = producerOf(graph.nodes[size_t(beta)].input(k), "Add");
+            if (sum < 0)
+                continue;
+            // Add(source, Mul(kappa, Mul(source, Mul(source, source)))), in either operand order
+            int source = -1, kappa = -1, cube = -1, square = -1;
+            for (int k = 0; k < 2 && square < 0; ++k) {
+                source = graph.nodes[size_t(sum)].input(k);
+                kappa = producerOf(other(sum, source), "Mul");
+                for (int j = 0; kappa >= 0 && j < 2 && cube < 0; ++j)
+                    cube = producerOf(graph.nodes[size_t(kappa)].input(j), "Mul");
+                if (cube >= 0)
+                    square = producerOf(other(cube, source), "Mul");
+                if (square >= 0 && (graph.nodes[size_t(square)].input(0) != source
+                                    || graph.nodes[size_t(square)].input(1) != source))
+                    square = -1;
+                if (square < 0)
+                    cube = -1;
+            }
+            const int add = consumerOf(out(int(i)), "Add");
+            const int mul = consumerOf(out(add), "Mul");
+            if (square < 0 || mul < 0 || other(mul, source) < -1)
+                continue;
+            SavedRule rule;
+            rule.inputs = { 0 }; // the first Mul's input: GELU's own input
+            const int half = consumerOf(out(mul), "Mul");
+            if (half >= 0)
+                mark({ square, cube, kappa, sum, beta, int(i), add, mul, half }, rule, "Gelu");
+            else
+                mark({ square, cube, kappa, sum, beta, int(i), add, mul }, rule, "Gelu");
         } else if ((node.opType == "Sigmoid" || node.opType == "HardSigmoid") && node.domain.empty() && x >= 0) {
             // x -> Sigmoid -> Mul(x, .): SiLU; x -> HardSigmoid -> Mul(x, .): Hardswish
             const int mul = consumerOf(out(int(i)), "Mul");

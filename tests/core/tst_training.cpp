@@ -120,6 +120,62 @@ private slots:
         QCOMPARE(r.memory.savedActivationBytes, int64_t(64 + 64 + 64));
     }
 
+    // A GELU of x[1, 1024] (4,096 B) = input + bias. PyTorch's one gelu kernel, exact or tanh, keeps only its
+    // input: 4,096 B, measured with saved_tensors_hooks on F.gelu(x) and F.gelu(x, approximate=
+    // "tanh"). torch.onnx writes the tanh form as nine primitive operators, the cube as two Muls.
+    // HF's gelu_new spells the formula out in Python, 0.5 * x * (1 + tanh(c * (x + k * x^3)))
+    // with torch.pow, and runs it operator by operator: pow keeps x, tanh its output, and the
+    // last product both operands (0.5 x and 1 + t), 4 x 4,096 B (the same hooks measure 16,408 B,
+    // 24 of them Python scalars made tensors).
+    void geluForms_data()
+    {
+        QTest::addColumn<QString>("form");
+        QTest::addColumn<qint64>("saved");
+        QTest::newRow("erf, exported") << "erf" << qint64(4096);
+        QTest::newRow("tanh, exported") << "tanh" << qint64(4096);
+        QTest::newRow("tanh, Python (gelu_new)") << "python" << qint64(4 * 4096);
+    }
+    void geluForms()
+    {
+        QFETCH(QString, form);
+        QFETCH(qint64, saved);
+        ModelBuilder b;
+        b.input("in", { 1, 1024 });
+        b.weight("bias", { 1, 1024 });
+        b.node("Add", { "in", "bias" }, { "x" }); // keeps nothing; gives x a gradient
+        for (const char* c : { "half", "one", "kappa", "beta", "three", "sqrt2" })
+            b.weight(c, {});
+        if (form == "erf") {
+            b.node("Div", { "x", "sqrt2" }, { "d" });
+            b.node("Erf", { "d" }, { "e" });
+            b.node("Add", { "e", "one" }, { "u" });
+            b.node("Mul", { "x", "u" }, { "v" });
+            b.node("Mul", { "v", "half" }, { "y" });
+        } else if (form == "tanh") {
+            b.node("Mul", { "x", "x" }, { "sq" });
+            b.node("Mul", { "x", "sq" }, { "cube" });
+            b.node("Mul", { "kappa", "cube" }, { "k" });
+            b.node("Add", { "x", "k" }, { "s" });
+            b.node("Mul", { "beta", "s" }, { "inner" });
+            b.node("Tanh", { "inner" }, { "t" });
+            b.node("Add", { "one", "t" }, { "u" });
+            b.node("Mul", { "x", "u" }, { "v" });
+            b.node("Mul", { "half", "v" }, { "y" });
+        } else {
+            b.node("Mul", { "x", "half" }, { "hx" });
+            b.node("Pow", { "x", "three" }, { "cube" });
+            b.node("Mul", { "cube", "kappa" }, { "k" });
+            b.node("Add", { "x", "k" }, { "s" });
+            b.node("Mul", { "s", "beta" }, { "inner" });
+            b.node("Tanh", { "inner" }, { "t" });
+            b.node("Add", { "t", "one" }, { "u" });
+            b.node("Mul", { "hx", "u" }, { "y" });
+        }
+        b.output("y");
+        const AnalysisResult r = analyze(readBytes(b.bytes()), training());
+        QCOMPARE(r.memory.savedActivationBytes, saved);
+    }
+
     // Dropout's mask is the runtime's: CUDA's native_dropout keeps a bool per element, so
     // [8, 100] -> 800 B; PyTorch on the CPU multiplies by a float32 noise tensor (measured in
     // tests/measure/measure_memory.py's findings), 3200 B. MatMul keeps x (3200 B) on both.
