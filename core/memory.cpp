@@ -275,7 +275,9 @@ SavedRule savedRule(const Graph& graph, const Node& node, const std::vector<bool
         r.outputs.push_back(0);
     } else if (isOneOf(op, { "Erf", "Gelu", "Clip", "LeakyRelu", "HardSwish", "HardSigmoid", "Softplus", "Log", "Sin",
                              "Cos", "Abs", "Celu", "Selu", "Mish", "Pow", "AveragePool", "GlobalAveragePool",
-                             "LpPool", "ReduceMax", "ReduceMin", "ReduceL2", "ReduceProd" })) {
+                             "LpPool", "ReduceMax", "ReduceMin", "ReduceL2", "ReduceProd", "ReduceMean" })) {
+        // ReduceMean: torch 1.13's mean over dims (MeanBackward1) keeps its input, not only the
+        // sizes (torch 2.1 keeps the sizes: the safe side there). RMSNorm's x.pow(2).mean(-1).
         r.inputs.push_back(0);
     } else if (op == "PRelu") {
         r.inputs = { 0, 1 };
@@ -318,7 +320,7 @@ SavedRule savedRule(const Graph& graph, const Node& node, const std::vector<bool
             const int64_t dirs = node.attrString("direction", "forward") == "bidirectional" ? 2 : 1;
             r.extraBytes = satMul(satMul(satMul(x->dims[0], x->dims[1]), dirs), satMul(hidden, gates * 4));
         }
-    } else if (isOneOf(op, { "Add", "Sub", "Neg", "Sum", "Mean", "ReduceMean", "ReduceSum", "Concat", "Split",
+    } else if (isOneOf(op, { "Add", "Sub", "Neg", "Sum", "Mean", "ReduceSum", "Concat", "Split",
                              "Slice", "Transpose", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Cast",
                              "Expand", "Tile", "Pad", "GlobalLpPool", "Resize", "Upsample", "DepthToSpace",
                              "SpaceToDepth", "CumSum", "Trilu", "Max", "Min" })) {
@@ -697,6 +699,7 @@ private:
     void findWeightViews();
     void findFusedKernels();
     void findTrainableWeights();
+    void markRotaryFrequencies(std::vector<bool>& buffer) const;
     void findPrecisions();
     void findGradients();
     void findCheckpointSegments();
@@ -860,6 +863,51 @@ void MemoryPlanner::findFusedKernels()
     }
 }
 
+// Rotary embeddings' inverse frequencies (HF's `inv_freq`) are a buffer that an export writes
+// as an initializer like any parameter. Taken for a parameter, it would give cos and sin a
+// gradient, and every product with them would keep q and k for backward as well (LLaMA-style
+// saved activations +6-7% in the zoo). Such a table is a vector that reaches Cos or Sin through
+// nodes that read no data: nothing derived from a floating graph input or a weight matrix, only
+// positions (Range, Shape, integer ids) and constants. A learned frequency on data, such as
+// SIREN's sin(Wx), reads data and stays a parameter.
+void MemoryPlanner::markRotaryFrequencies(std::vector<bool>& buffer) const
+{
+    std::vector<bool> data(m_valueCount, false);
+    for (size_t v = 0; v < m_valueCount; ++v) {
+        const Value& value = m_graph.values[v];
+        data[v] = isFloating(value.dtype) && (value.isGraphInput || (isWeight(int(v)) && value.declaredShape.size() >= 2));
+    }
+    for (int n : m_order)
+        for (int in : m_graph.nodes[size_t(n)].inputs)
+            if (in >= 0 && data[size_t(in)])
+                for (int out : m_graph.nodes[size_t(n)].outputs)
+                    if (out >= 0)
+                        data[size_t(out)] = true;
+    for (size_t v = 0; v < m_valueCount; ++v) {
+        const Value& value = m_graph.values[v];
+        if (!isWeight(int(v)) || data[v] || buffer[v] || !isFloating(value.dtype) || value.declaredShape.size() != 1)
+            continue;
+        std::vector<int> frontier { int(v) };
+        std::set<int> seen;
+        bool reachesTrig = false;
+        for (int depth = 0; depth < 12 && !frontier.empty() && !reachesTrig; ++depth) {
+            std::vector<int> next;
+            for (int value : frontier)
+                for (int c : m_graph.values[size_t(value)].consumers) {
+                    const Node& node = m_graph.nodes[size_t(c)];
+                    if (!seen.insert(c).second)
+                        continue;
+                    reachesTrig = reachesTrig || ((node.opType == "Cos" || node.opType == "Sin") && node.domain.empty());
+                    for (int out : node.outputs)
+                        if (out >= 0 && !data[size_t(out)])
+                            next.push_back(out);
+                }
+            frontier = std::move(next);
+        }
+        buffer[v] = reachesTrig;
+    }
+}
+
 // Frozen layers: a weight is trained unless every node that reads it is frozen (matched by
 // --freeze, or not by --train-only). A tied copy and its original are one parameter.
 void MemoryPlanner::findTrainableWeights()
@@ -881,6 +929,7 @@ void MemoryPlanner::findTrainableWeights()
             if (node.inputs[i] >= 0 && isBufferInput(node, i))
                 runningStatistic[size_t(node.inputs[i])] = true;
     }
+    markRotaryFrequencies(runningStatistic);
     for (size_t v = 0; v < m_valueCount; ++v) {
         const Value& value = m_graph.values[v];
         if (!isWeight(int(v)) || !isFloating(value.dtype) || value.declaredShape.empty() || runningStatistic[v])

@@ -176,6 +176,64 @@ private slots:
         QCOMPARE(r.memory.savedActivationBytes, saved);
     }
 
+    // RMSNorm's x.pow(2).mean(-1): torch 1.13's MeanBackward1 keeps its input (the hooks see
+    // _saved_self, shape [4, 8], for (a * 2).mean(-1, keepdim=True)), not only its sizes. Here
+    // x = input + bias, [16, 32]: the mean keeps x, 2,048 B; the Add keeps nothing.
+    void meanKeepsItsInput()
+    {
+        ModelBuilder b;
+        b.input("in", { 16, 32 });
+        b.weight("bias", { 16, 32 });
+        b.node("Add", { "in", "bias" }, { "x" });
+        auto& mean = b.node("ReduceMean", { "x" }, { "y" });
+        ModelBuilder::attr(mean, "axes", { -1 });
+        b.output("y");
+        const AnalysisResult r = analyze(readBytes(b.bytes()), training());
+        QCOMPARE(r.memory.savedActivationBytes, int64_t(16 * 32 * 4));
+    }
+
+    // Rotary embeddings: inv_freq (a buffer in every LLaMA-style model) is an initializer like
+    // a parameter in the export. cos and sin of positions x inv_freq need no gradient, so
+    // q * cos keeps cos and not q, as PyTorch's MulBackward0 does (in the zoo's llama_4l the
+    // hooks see cos and sin kept 16 times, requires_grad False, and no q or k). Positions [16]
+    // (int64, cast), inv_freq [32], q = input + bias [16, 32]: y = q * cos + q * sin keeps cos
+    // and sin, 2 x 16 x 32 x 4 = 4,096 B. Taken for a parameter, inv_freq would add q (2,048)
+    // and the inputs of Cos and Sin (one tensor, 2,048). A frequency that multiplies data
+    // (SIREN's sin(W x)) stays a parameter: the second row, sin(x * w) keeps x and w's product.
+    void rotaryFrequenciesAreBuffers_data()
+    {
+        QTest::addColumn<bool>("onData");
+        QTest::addColumn<qint64>("saved");
+        QTest::newRow("positions x inv_freq") << false << qint64(2 * 16 * 32 * 4);
+        QTest::newRow("data x frequency (SIREN)") << true << qint64(4 * 16 * 32 * 4);
+    }
+    void rotaryFrequenciesAreBuffers()
+    {
+        QFETCH(bool, onData);
+        QFETCH(qint64, saved);
+        ModelBuilder b;
+        b.input("in", { 16, 32 });
+        b.weight("bias", { 16, 32 });
+        b.weight("inv_freq", { 32 });
+        b.node("Add", { "in", "bias" }, { "q" });
+        if (onData) {
+            b.node("Mul", { "q", "inv_freq" }, { "freqs" }); // keeps q and inv_freq (a weight)
+        } else {
+            b.input("positions", { 16, 1 }, {}, onnx::TensorProto::INT64);
+            auto& cast = b.node("Cast", { "positions" }, { "pos" });
+            ModelBuilder::attr(cast, "to", onnx::TensorProto::FLOAT);
+            b.node("Mul", { "pos", "inv_freq" }, { "freqs" });
+        }
+        b.node("Cos", { "freqs" }, { "cos" });
+        b.node("Sin", { "freqs" }, { "sin" });
+        b.node("Mul", { "q", "cos" }, { "a" });
+        b.node("Mul", { "q", "sin" }, { "c" });
+        b.node("Add", { "a", "c" }, { "y" });
+        b.output("y");
+        const AnalysisResult r = analyze(readBytes(b.bytes()), training());
+        QCOMPARE(r.memory.savedActivationBytes, saved);
+    }
+
     // Dropout's mask is the runtime's: CUDA's native_dropout keeps a bool per element, so
     // [8, 100] -> 800 B; PyTorch on the CPU multiplies by a float32 noise tensor (measured in
     // tests/measure/measure_memory.py's findings), 3200 B. MatMul keeps x (3200 B) on both.
