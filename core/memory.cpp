@@ -507,6 +507,7 @@ std::vector<FusedRole> findFusedPatterns(const Graph& graph, const std::vector<T
             start = false;
         }
         roles[size_t(*(group.end() - 1))].last = true;
+        roles[size_t(head)].end = *(group.end() - 1); // the kernel reads its input until it writes
     };
     for (size_t i = 0; i < graph.nodes.size(); ++i) {
         const Node& node = graph.nodes[i];
@@ -553,6 +554,32 @@ std::vector<FusedRole> findFusedPatterns(const Graph& graph, const std::vector<T
                 mark({ div, int(i), add, mul, half }, rule, "Gelu");
             else
                 mark({ div, int(i), add, mul }, rule, "Gelu");
+        } else if (node.opType == "AveragePool" && node.domain.empty() && x >= 0) {
+            // avg_pool2d(padding=p) counting the padding, as torch.onnx writes it: Pad(constant
+            // zeros, spatial axes only) -> AveragePool(pads 0). PyTorch runs one kernel that keeps
+            // the unpadded input (Inception's branch_pool); the padded copy is never written.
+            const int pad = graph.values[size_t(x)].producer;
+            if (pad < 0 || graph.values[size_t(x)].consumers.size() != 1 || graph.values[size_t(x)].isGraphOutput)
+                continue;
+            const Node& p = graph.nodes[size_t(pad)];
+            if (p.opType != "Pad" || !p.domain.empty() || p.attrString("mode", "constant") != "constant")
+                continue;
+            const std::vector<int64_t>& pools = node.attrInts("pads");
+            if (std::any_of(pools.begin(), pools.end(), [](int64_t v) { return v != 0; }))
+                continue;
+            const int padsValue = p.input(1); // opset 11 on; an attribute before
+            const std::optional<std::vector<int64_t>> pads = padsValue >= 0 ? graph.values[size_t(padsValue)].intData
+                                                                             : std::optional(p.attrInts("pads"));
+            const int constant = p.input(2);
+            const std::optional<std::vector<int64_t>>& fill = graph.values[size_t(std::max(constant, 0))].intData;
+            const bool zeroFill = constant < 0 ? p.attrFloat("value", 0.0f) == 0.0f
+                                               : fill && fill->size() == 1 && fill->front() == 0;
+            const size_t rank = pads ? pads->size() / 2 : 0;
+            if (!zeroFill || rank < 3 || (*pads)[0] != 0 || (*pads)[1] != 0 || (*pads)[rank] != 0 || (*pads)[rank + 1] != 0)
+                continue; // padding the batch or the channels is not a pooling's
+            SavedRule rule;
+            rule.inputs = { 0 };
+            mark({ pad, int(i) }, rule, "AveragePool");
         } else if (node.opType == "Tanh" && node.domain.empty() && x >= 0) {
             // F.gelu(approximate="tanh") as torch.onnx writes it: x -> Mul(x, x) -> Mul(x, .)
             // -> Mul(kappa) -> Add(x, .) -> Mul(beta) -> Tanh -> Add(1) -> Mul(x, .) [-> Mul(0.5)].

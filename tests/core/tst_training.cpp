@@ -176,6 +176,48 @@ private slots:
         QCOMPARE(r.memory.savedActivationBytes, saved);
     }
 
+    // Inception's F.avg_pool2d(x, 3, stride=1, padding=1): torch.onnx writes Pad(zeros) then
+    // AveragePool without pads; PyTorch runs one kernel that keeps x, [1, 4, 8, 8] = 1,024 B
+    // (AvgPool2DBackward0 saves self, the unpadded input). The padded [1, 4, 10, 10] copy
+    // (1,600 B) is never made: not kept, and not in the inference peak either (x 1,024 + the
+    // output 1,024 = 2,048 B at the pool). A Pad filling with 1 is a real tensor the pooling
+    // keeps: 1,600 B.
+    void paddedAveragePool_data()
+    {
+        QTest::addColumn<float>("fill");
+        QTest::addColumn<qint64>("saved");
+        QTest::addColumn<qint64>("inferencePeak");
+        QTest::newRow("count_include_pad") << 0.0f << qint64(1024) << qint64(1024 + 1024);
+        QTest::newRow("a Pad of ones") << 1.0f << qint64(1600) << qint64(1024 + 1600);
+    }
+    void paddedAveragePool()
+    {
+        QFETCH(float, fill);
+        QFETCH(qint64, saved);
+        QFETCH(qint64, inferencePeak);
+        ModelBuilder b;
+        b.input("in", { 1, 4, 8, 8 });
+        b.weight("bias", { 1, 4, 1, 1 });
+        b.ints("pads", { 0, 0, 1, 1, 0, 0, 1, 1 });
+        b.node("Add", { "in", "bias" }, { "x" });
+        auto& pad = b.node("Pad", { "x", "pads" }, { "padded" });
+        if (fill != 0.0f) {
+            onnx::TensorProto* value = b.proto().mutable_graph()->add_initializer();
+            value->set_name("fill");
+            value->set_data_type(onnx::TensorProto::FLOAT);
+            value->add_float_data(fill);
+            pad.add_input("fill");
+        }
+        auto& pool = b.node("AveragePool", { "padded" }, { "y" });
+        ModelBuilder::attr(pool, "kernel_shape", { 3, 3 });
+        b.output("y");
+        const Model m = readBytes(b.bytes());
+        QCOMPARE(analyze(m, training()).memory.savedActivationBytes, saved);
+        AnalysisConfig inference;
+        const AnalysisResult r = analyze(m, inference);
+        QCOMPARE(r.memory.timeline[size_t(r.memory.peakStep)].byCategory[size_t(Category::Activations)], inferencePeak);
+    }
+
     // RMSNorm's x.pow(2).mean(-1): torch 1.13's MeanBackward1 keeps its input (the hooks see
     // _saved_self, shape [4, 8], for (a * 2).mean(-1, keepdim=True)), not only its sizes. Here
     // x = input + bias, [16, 32]: the mean keeps x, 2,048 B; the Add keeps nothing.
