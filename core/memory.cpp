@@ -904,12 +904,16 @@ void MemoryPlanner::markRotaryFrequencies(std::vector<bool>& buffer) const
         const Value& value = m_graph.values[v];
         data[v] = isFloating(value.dtype) && (value.isGraphInput || (isWeight(int(v)) && value.declaredShape.size() >= 2));
     }
-    for (int n : m_order)
-        for (int in : m_graph.nodes[size_t(n)].inputs)
+    for (int n : m_order) {
+        const Node& node = m_graph.nodes[size_t(n)];
+        if (node.opType == "Shape" || node.opType == "Size")
+            continue; // a sequence length read from the hidden states is a position, not data
+        for (int in : node.inputs)
             if (in >= 0 && data[size_t(in)])
-                for (int out : m_graph.nodes[size_t(n)].outputs)
+                for (int out : node.outputs)
                     if (out >= 0)
                         data[size_t(out)] = true;
+    }
     for (size_t v = 0; v < m_valueCount; ++v) {
         const Value& value = m_graph.values[v];
         if (!isWeight(int(v)) || data[v] || buffer[v] || !isFloating(value.dtype) || value.declaredShape.size() != 1)

@@ -246,13 +246,16 @@ private slots:
     {
         QTest::addColumn<bool>("onData");
         QTest::addColumn<qint64>("saved");
-        QTest::newRow("positions x inv_freq") << false << qint64(2 * 16 * 32 * 4);
-        QTest::newRow("data x frequency (SIREN)") << true << qint64(4 * 16 * 32 * 4);
+        QTest::addColumn<bool>("lengthFromData");
+        QTest::newRow("positions x inv_freq") << false << qint64(2 * 16 * 32 * 4) << false;
+        QTest::newRow("positions from the hidden states' length") << false << qint64(2 * 16 * 32 * 4) << true;
+        QTest::newRow("data x frequency (SIREN)") << true << qint64(4 * 16 * 32 * 4) << false;
     }
     void rotaryFrequenciesAreBuffers()
     {
         QFETCH(bool, onData);
         QFETCH(qint64, saved);
+        QFETCH(bool, lengthFromData);
         ModelBuilder b;
         b.input("in", { 16, 32 });
         b.weight("bias", { 16, 32 });
@@ -260,6 +263,24 @@ private slots:
         b.node("Add", { "in", "bias" }, { "q" });
         if (onData) {
             b.node("Mul", { "q", "inv_freq" }, { "freqs" }); // keeps q and inv_freq (a weight)
+        } else if (lengthFromData) {
+            // GPT-NeoX: torch.arange(seq_len) with seq_len read from the hidden states' shape
+            for (const char* name : { "zero", "one" }) {
+                onnx::TensorProto* t = b.proto().mutable_graph()->add_initializer();
+                t->set_name(name);
+                t->set_data_type(onnx::TensorProto::INT64);
+                t->add_int64_data(name[0] == 'o' ? 1 : 0);
+            }
+            b.ints("first", { 0 });
+            b.ints("last", { 1 });
+            b.node("Shape", { "q" }, { "shape" });
+            b.node("Slice", { "shape", "first", "last" }, { "length1" });
+            b.node("Squeeze", { "length1" }, { "length" });
+            b.node("Range", { "zero", "length", "one" }, { "range" });
+            b.node("Unsqueeze", { "range", "last" }, { "positions" });
+            auto& cast = b.node("Cast", { "positions" }, { "pos" });
+            ModelBuilder::attr(cast, "to", onnx::TensorProto::FLOAT);
+            b.node("Mul", { "pos", "inv_freq" }, { "freqs" });
         } else {
             b.input("positions", { 16, 1 }, {}, onnx::TensorProto::INT64);
             auto& cast = b.node("Cast", { "positions" }, { "pos" });
