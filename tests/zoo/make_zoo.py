@@ -87,7 +87,7 @@ OPSET_VISION, OPSET_TEXT, OPSET_AUDIO = 13, 14, 13
 
 
 # ----------------------------------------------------------------------------------------------
-# extra models: LLaMA-style decoder, audio networks
+# extra models: LLaMA-style decoder, HF-structured GPT-2 and BERT, audio networks
 # ----------------------------------------------------------------------------------------------
 class RMSNorm(nn.Module):
     def __init__(self, dim, eps=1e-6):
@@ -176,6 +176,272 @@ class LlamaForCausalLM(nn.Module):
         for layer in self.layers:
             x = layer(x, cos, sin, mask)
         return self.lm_head(self.norm(x))
+
+
+# ----------------------------------------------------------------------------------------------
+# Hugging Face-structured transformers: the module nesting and operator forms of transformers'
+# modeling_gpt2 / modeling_bert, written out in plain torch (nothing is imported from transformers)
+# ----------------------------------------------------------------------------------------------
+class HFConv1D(nn.Module):
+    """HF's GPT-2 Conv1D: a linear layer with a transposed [in, out] weight, computed with torch.addmm on the
+    input flattened to 2-D and viewed back."""
+
+    def __init__(self, nf, nx):
+        super().__init__()
+        self.nf = nf
+        self.weight = nn.Parameter(torch.randn(nx, nf) * 0.02)
+        self.bias = nn.Parameter(torch.zeros(nf))
+
+    def forward(self, x):
+        size_out = x.size()[:-1] + (self.nf,)
+        x = torch.addmm(self.bias, x.view(-1, x.size(-1)), self.weight)
+        return x.view(size_out)
+
+
+class HFGPT2Attention(nn.Module):
+    """HF's GPT2Attention: one merged c_attn projection split into q, k, v; the causal mask is a bool
+    [1, 1, n_positions, n_positions] buffer, sliced to the sequence and applied with torch.where."""
+
+    def __init__(self, n_embd, n_head, n_positions):
+        super().__init__()
+        self.n_head, self.head_dim, self.n_embd = n_head, n_embd // n_head, n_embd
+        self.register_buffer("bias", torch.tril(torch.ones((n_positions, n_positions), dtype=torch.bool))
+                             .view(1, 1, n_positions, n_positions), persistent=False)
+        self.c_attn = HFConv1D(3 * n_embd, n_embd)
+        self.c_proj = HFConv1D(n_embd, n_embd)
+        self.attn_dropout = nn.Dropout(0.1)
+        self.resid_dropout = nn.Dropout(0.1)
+
+    def _attn(self, query, key, value):
+        attn_weights = torch.matmul(query, key.transpose(-1, -2)) / torch.full([], value.size(-1) ** 0.5,
+                                                                               dtype=query.dtype)
+        query_length, key_length = query.size(-2), key.size(-2)
+        causal_mask = self.bias[:, :, key_length - query_length:key_length, :key_length]
+        mask_value = torch.full([], torch.finfo(attn_weights.dtype).min, dtype=attn_weights.dtype)
+        attn_weights = torch.where(causal_mask, attn_weights, mask_value)
+        attn_weights = nn.functional.softmax(attn_weights, dim=-1)
+        attn_weights = self.attn_dropout(attn_weights)
+        return torch.matmul(attn_weights, value), attn_weights
+
+    def _split_heads(self, tensor):
+        return tensor.view(tensor.size()[:-1] + (self.n_head, self.head_dim)).permute(0, 2, 1, 3)
+
+    def forward(self, hidden_states):
+        query, key, value = self.c_attn(hidden_states).split(self.n_embd, dim=2)
+        query, key, value = self._split_heads(query), self._split_heads(key), self._split_heads(value)
+        attn_output, attn_weights = self._attn(query, key, value)
+        attn_output = attn_output.permute(0, 2, 1, 3).contiguous()
+        attn_output = attn_output.view(attn_output.size()[:-2] + (self.n_embd,))
+        attn_output = self.c_proj(attn_output)
+        attn_output = self.resid_dropout(attn_output)
+        return (attn_output,)
+
+
+class HFGPT2MLP(nn.Module):
+    """HF's GPT2MLP: Conv1D, F.gelu(approximate="tanh"), Conv1D, dropout."""
+
+    def __init__(self, n_embd):
+        super().__init__()
+        self.c_fc = HFConv1D(4 * n_embd, n_embd)
+        self.c_proj = HFConv1D(n_embd, 4 * n_embd)
+        self.dropout = nn.Dropout(0.1)
+
+    def forward(self, hidden_states):
+        hidden_states = self.c_fc(hidden_states)
+        hidden_states = F.gelu(hidden_states, approximate="tanh")
+        hidden_states = self.c_proj(hidden_states)
+        return self.dropout(hidden_states)
+
+
+class HFGPT2Block(nn.Module):
+    """HF's GPT2Block: pre-LayerNorm attention and MLP with residuals, returning a tuple."""
+
+    def __init__(self, n_embd, n_head, n_positions):
+        super().__init__()
+        self.ln_1 = nn.LayerNorm(n_embd)
+        self.attn = HFGPT2Attention(n_embd, n_head, n_positions)
+        self.ln_2 = nn.LayerNorm(n_embd)
+        self.mlp = HFGPT2MLP(n_embd)
+
+    def forward(self, hidden_states):
+        residual = hidden_states
+        hidden_states = self.ln_1(hidden_states)
+        attn_outputs = self.attn(hidden_states)
+        attn_output, outputs = attn_outputs[0], attn_outputs[1:]
+        hidden_states = attn_output + residual
+        residual = hidden_states
+        hidden_states = self.ln_2(hidden_states)
+        feed_forward_hidden_states = self.mlp(hidden_states)
+        hidden_states = residual + feed_forward_hidden_states
+        return (hidden_states,) + outputs
+
+
+class HFGPT2LMHeadModel(nn.Module):
+    """GPT-2 as Hugging Face's modeling_gpt2 structures it: Conv1D layers computed with addmm, a merged qkv
+    projection split in three, a causal-mask bool buffer applied with torch.where, F.gelu(approximate="tanh"),
+    learned position embeddings from torch.arange, and an lm_head tied to wte."""
+
+    def __init__(self, vocab=50257, n_embd=384, n_layer=3, n_head=6, n_positions=1024):
+        super().__init__()
+        self.wte = nn.Embedding(vocab, n_embd)
+        self.wpe = nn.Embedding(n_positions, n_embd)
+        self.drop = nn.Dropout(0.1)
+        self.h = nn.ModuleList([HFGPT2Block(n_embd, n_head, n_positions) for _ in range(n_layer)])
+        self.ln_f = nn.LayerNorm(n_embd)
+        self.lm_head = nn.Linear(n_embd, vocab, bias=False)
+        self.lm_head.weight = self.wte.weight
+
+    def forward(self, input_ids):
+        input_shape = input_ids.size()
+        position_ids = torch.arange(0, input_shape[-1], dtype=torch.long).unsqueeze(0)
+        inputs_embeds = self.wte(input_ids)
+        position_embeds = self.wpe(position_ids)
+        hidden_states = inputs_embeds + position_embeds
+        hidden_states = self.drop(hidden_states)
+        for block in self.h:
+            outputs = block(hidden_states)
+            hidden_states = outputs[0]
+        hidden_states = self.ln_f(hidden_states)
+        return self.lm_head(hidden_states)
+
+
+class HFBertSelfAttention(nn.Module):
+    """HF's BertSelfAttention: separate query/key/value Linears, an additive extended attention mask,
+    dropout on the probabilities."""
+
+    def __init__(self, hidden, heads):
+        super().__init__()
+        self.num_attention_heads, self.attention_head_size = heads, hidden // heads
+        self.query = nn.Linear(hidden, hidden)
+        self.key = nn.Linear(hidden, hidden)
+        self.value = nn.Linear(hidden, hidden)
+        self.dropout = nn.Dropout(0.1)
+
+    def transpose_for_scores(self, x):
+        return x.view(x.size()[:-1] + (self.num_attention_heads, self.attention_head_size)).permute(0, 2, 1, 3)
+
+    def forward(self, hidden_states, attention_mask):
+        mixed_query_layer = self.query(hidden_states)
+        key_layer = self.transpose_for_scores(self.key(hidden_states))
+        value_layer = self.transpose_for_scores(self.value(hidden_states))
+        query_layer = self.transpose_for_scores(mixed_query_layer)
+        attention_scores = torch.matmul(query_layer, key_layer.transpose(-1, -2))
+        attention_scores = attention_scores / math.sqrt(self.attention_head_size)
+        attention_scores = attention_scores + attention_mask
+        attention_probs = nn.functional.softmax(attention_scores, dim=-1)
+        attention_probs = self.dropout(attention_probs)
+        context_layer = torch.matmul(attention_probs, value_layer)
+        context_layer = context_layer.permute(0, 2, 1, 3).contiguous()
+        context_layer = context_layer.view(context_layer.size()[:-2]
+                                           + (self.num_attention_heads * self.attention_head_size,))
+        return (context_layer,)
+
+
+class HFBertSelfOutput(nn.Module):
+    """HF's BertSelfOutput: dense, dropout, LayerNorm(x + residual)."""
+
+    def __init__(self, hidden):
+        super().__init__()
+        self.dense = nn.Linear(hidden, hidden)
+        self.LayerNorm = nn.LayerNorm(hidden, eps=1e-12)
+        self.dropout = nn.Dropout(0.1)
+
+    def forward(self, hidden_states, input_tensor):
+        hidden_states = self.dropout(self.dense(hidden_states))
+        return self.LayerNorm(hidden_states + input_tensor)
+
+
+class HFBertAttention(nn.Module):
+    """HF's BertAttention: BertSelfAttention (.self) then BertSelfOutput (.output), returning a tuple."""
+
+    def __init__(self, hidden, heads):
+        super().__init__()
+        self.self = HFBertSelfAttention(hidden, heads)
+        self.output = HFBertSelfOutput(hidden)
+
+    def forward(self, hidden_states, attention_mask):
+        self_outputs = self.self(hidden_states, attention_mask)
+        attention_output = self.output(self_outputs[0], hidden_states)
+        return (attention_output,) + self_outputs[1:]
+
+
+class HFBertIntermediate(nn.Module):
+    """HF's BertIntermediate: dense then exact GELU (nn.GELU)."""
+
+    def __init__(self, hidden, intermediate):
+        super().__init__()
+        self.dense = nn.Linear(hidden, intermediate)
+        self.intermediate_act_fn = nn.GELU()
+
+    def forward(self, hidden_states):
+        return self.intermediate_act_fn(self.dense(hidden_states))
+
+
+class HFBertOutput(nn.Module):
+    """HF's BertOutput: dense back to hidden, dropout, LayerNorm(x + residual)."""
+
+    def __init__(self, hidden, intermediate):
+        super().__init__()
+        self.dense = nn.Linear(intermediate, hidden)
+        self.LayerNorm = nn.LayerNorm(hidden, eps=1e-12)
+        self.dropout = nn.Dropout(0.1)
+
+    def forward(self, hidden_states, input_tensor):
+        hidden_states = self.dropout(self.dense(hidden_states))
+        return self.LayerNorm(hidden_states + input_tensor)
+
+
+class HFBertLayer(nn.Module):
+    """HF's BertLayer: attention, intermediate, output, passing tuples along."""
+
+    def __init__(self, hidden, heads, intermediate):
+        super().__init__()
+        self.attention = HFBertAttention(hidden, heads)
+        self.intermediate = HFBertIntermediate(hidden, intermediate)
+        self.output = HFBertOutput(hidden, intermediate)
+
+    def forward(self, hidden_states, attention_mask):
+        self_attention_outputs = self.attention(hidden_states, attention_mask)
+        attention_output = self_attention_outputs[0]
+        outputs = self_attention_outputs[1:]
+        intermediate_output = self.intermediate(attention_output)
+        layer_output = self.output(intermediate_output, attention_output)
+        return (layer_output,) + outputs
+
+
+class HFBertEncoder(nn.Module):
+    """HF's BertEncoder: a ModuleList .layer of BertLayers."""
+
+    def __init__(self, hidden, heads, intermediate, layers):
+        super().__init__()
+        self.layer = nn.ModuleList([HFBertLayer(hidden, heads, intermediate) for _ in range(layers)])
+
+    def forward(self, hidden_states, attention_mask):
+        for layer_module in self.layer:
+            layer_outputs = layer_module(hidden_states, attention_mask)
+            hidden_states = layer_outputs[0]
+        return (hidden_states,)
+
+
+class HFBertModel(nn.Module):
+    """BERT as Hugging Face's modeling_bert nests it: embeddings (make_models.BertEmbeddings), encoder.layer[i]
+    .attention.self/.output, .intermediate, .output; the extended mask (1 - mask) * finfo.min is added to the
+    scores; the pooler is tanh(Linear) on the first token.  Returns (last_hidden_state, pooler_output)."""
+
+    def __init__(self, vocab=30522, hidden=384, layers=3, heads=6, intermediate=1536):
+        super().__init__()
+        self.embeddings = mm.BertEmbeddings(vocab, hidden, 512, 2)
+        self.encoder = HFBertEncoder(hidden, heads, intermediate, layers)
+        self.pooler = nn.Linear(hidden, hidden)
+
+    def forward(self, input_ids, attention_mask):
+        extended_attention_mask = attention_mask[:, None, None, :].to(dtype=torch.float32)
+        extended_attention_mask = (1.0 - extended_attention_mask) * torch.finfo(torch.float32).min
+        embedding_output = self.embeddings(input_ids)
+        encoder_outputs = self.encoder(embedding_output, extended_attention_mask)
+        sequence_output = encoder_outputs[0]
+        pooled_output = torch.tanh(self.pooler(sequence_output[:, 0]))
+        return sequence_output, pooled_output
 
 
 def cbr2d(cin, cout, k, s=1, p=0, d=1):
@@ -333,6 +599,7 @@ VISION = [
     ("squeezenet1_0", "squeezenet", {}, BOTH, None),
     ("mnasnet0_5", "mnasnet", {}, BOTH, None),
     ("regnet_y_400mf", "regnet", {}, BOTH, None),
+    ("vit_b_32", "vit", {}, ONLY224, "ViT's learned positional embedding fixes the resolution: 224 only"),
 ]
 
 # configs skipped by design (too slow for the ~70 min budget on 1 thread, or impossible), key substring -> reason
@@ -362,6 +629,23 @@ TEXT = {
                      inputs=lambda b, s: (torch.randint(0, 32000, (b, s)),), input_names=["input_ids"],
                      output_names=["logits"], loss=lambda out: out.float().sum(), loss_desc="logits.float().sum()",
                      dyn_out={"logits": {0: "batch", 1: "sequence"}}),
+    "hf_gpt2": dict(family="gpt2", ctor=lambda: HFGPT2LMHeadModel(),
+                    cfg={"vocab_size": 50257, "n_embd": 384, "n_layer": 3, "n_head": 6, "n_positions": 1024,
+                         "tied_lm_head": True, "structure": "huggingface",
+                         "ops": "Conv1D (addmm), merged qkv split, bool causal-mask buffer with torch.where, "
+                                "gelu(approximate='tanh')"},
+                    inputs=lambda b, s: (torch.randint(0, 50257, (b, s)),), input_names=["input_ids"],
+                    output_names=["logits"], loss=lambda out: out.float().sum(), loss_desc="logits.float().sum()",
+                    dyn_out={"logits": {0: "batch", 1: "sequence"}}),
+    "hf_bert": dict(family="bert", ctor=lambda: HFBertModel(),
+                    cfg={"vocab_size": 30522, "hidden": 384, "layers": 3, "heads": 6, "intermediate": 1536,
+                         "max_position": 512, "structure": "huggingface",
+                         "ops": "nested BertAttention/BertSelfOutput/BertIntermediate/BertOutput, "
+                                "additive extended mask, exact GELU"},
+                    inputs=lambda b, s: (torch.randint(0, 30522, (b, s)), torch.ones(b, s, dtype=torch.long)),
+                    input_names=["input_ids", "attention_mask"], output_names=["last_hidden_state", "pooler_output"],
+                    loss=lambda out: out[0].float().sum(), loss_desc="last_hidden_state.float().sum()",
+                    dyn_out={"last_hidden_state": {0: "batch", 1: "sequence"}, "pooler_output": {0: "batch"}}),
 }
 TEXT_SEQ, TEXT_BATCH = (128, 512), (1, 4)
 
