@@ -5,6 +5,7 @@
 #include "saturating.h"
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -730,6 +731,7 @@ private:
     void findPrecisions();
     void findGradients();
     void findCheckpointSegments();
+    void findLayouts();
     void findSavedTensors();
     void shareStorage();
     bool foldsIntoConvolution(const Node& node) const;
@@ -772,6 +774,10 @@ private:
     std::vector<FusedRole> m_fused; // per node: its part in a primitive-operator LayerNorm, GELU...
     std::vector<bool> m_fusedInterior; // per value: written and read only inside one fused kernel
     std::vector<int> m_root, m_gradRoot; // per value: the value whose storage (gradient's storage) holds it
+    // PyTorch's strided views and the copies they cost (findLayouts).
+    std::vector<bool> m_stridedView; // per value: a view of its first input's storage (permute, select, a view)
+    std::vector<bool> m_layoutCopy; // per value: a reshape that cannot view its input, so copies
+    std::vector<std::array<int64_t, 2>> m_operandCopy; // per node: bytes of the copies a MatMul makes of its operands
     std::vector<int> m_backwardStep; // per node, -1 if none
     int m_steps = 0;
     int m_lastStep = 0;
@@ -822,6 +828,7 @@ MemoryPlan MemoryPlanner::plan()
     findPrecisions();
     findGradients();
     findCheckpointSegments();
+    findLayouts();
     findSavedTensors();
     m_plan.savedBytesByNode.assign(m_graph.nodes.size(), 0);
     shareStorage();
@@ -1128,6 +1135,190 @@ void MemoryPlanner::findCheckpointSegments()
 
 // Saved tensors, and the node of each whose backward frees it last (the earliest in forward order).
 // A checkpoint segment's forward keeps nothing of its own: what its nodes save is recomputed.
+namespace {
+
+std::vector<int64_t> contiguousStrides(const std::vector<int64_t>& dims)
+{
+    std::vector<int64_t> strides(dims.size(), 1);
+    for (size_t i = dims.size(); i-- > 1;)
+        strides[i - 1] = satMul(strides[i], std::max<int64_t>(dims[i], 1));
+    return strides;
+}
+
+// The strides of a view of `shape` (strides `stride`) as `target`, or none where no view can
+// be (ATen's computeStride: a reshape of a permuted tensor copies unless the merged dims were
+// adjacent in memory).
+std::optional<std::vector<int64_t>> viewStrides(const std::vector<int64_t>& shape, const std::vector<int64_t>& stride,
+                                                const std::vector<int64_t>& target)
+{
+    if (shape.empty())
+        return std::vector<int64_t>(target.size(), 1);
+    std::vector<int64_t> out(target.size(), 0);
+    int64_t view = int64_t(target.size()) - 1;
+    int64_t base = stride.back(), tensorElements = 1, viewElements = 1;
+    for (int64_t d = int64_t(shape.size()) - 1; d >= 0; --d) {
+        tensorElements = satMul(tensorElements, shape[size_t(d)]);
+        if (d == 0 || (shape[size_t(d) - 1] != 1 && stride[size_t(d) - 1] != satMul(tensorElements, base))) {
+            while (view >= 0 && (viewElements < tensorElements || target[size_t(view)] == 1)) {
+                out[size_t(view)] = satMul(viewElements, base);
+                viewElements = satMul(viewElements, target[size_t(view)]);
+                --view;
+            }
+            if (viewElements != tensorElements)
+                return std::nullopt;
+            if (d > 0) {
+                base = stride[size_t(d) - 1];
+                tensorElements = viewElements = 1;
+            }
+        }
+    }
+    if (view != -1)
+        return std::nullopt;
+    return out;
+}
+
+// Whether `stride` lays out `shape` densely in some order of the dims (a permutation of a
+// contiguous tensor), so that an elementwise kernel writes its output in the same order.
+bool isDensePermutation(const std::vector<int64_t>& shape, const std::vector<int64_t>& stride)
+{
+    std::vector<size_t> order;
+    for (size_t i = 0; i < shape.size(); ++i)
+        if (shape[i] != 1)
+            order.push_back(i);
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return stride[a] > stride[b]; });
+    int64_t expected = 1;
+    for (size_t k = order.size(); k-- > 0;) {
+        if (stride[order[k]] != expected)
+            return false;
+        expected = satMul(expected, shape[order[k]]);
+    }
+    return true;
+}
+
+// The same order of dims as `stride`, for a dense tensor of `shape`.
+std::vector<int64_t> stridesInOrder(const std::vector<int64_t>& shape, const std::vector<int64_t>& stride)
+{
+    std::vector<size_t> order(shape.size());
+    for (size_t i = 0; i < order.size(); ++i)
+        order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return stride[a] > stride[b]; });
+    std::vector<int64_t> out(shape.size(), 1);
+    int64_t next = 1;
+    for (size_t k = order.size(); k-- > 0;) {
+        out[order[k]] = next;
+        next = satMul(next, std::max<int64_t>(shape[order[k]], 1));
+    }
+    return out;
+}
+
+bool isPointwise(const std::string& op)
+{
+    return isOneOf(op, { "Add", "Sub", "Mul", "Div", "Pow", "Where", "Relu", "Sigmoid", "Tanh", "Erf", "Sqrt", "Neg",
+                         "Exp", "Cast", "Clip", "Max", "Min", "LeakyRelu", "HardSigmoid", "HardSwish", "Softplus",
+                         "Abs", "Log", "Reciprocal", "Gelu", "Elu", "Dropout" });
+}
+
+} // namespace
+
+// PyTorch's permute, select, slicing and view are views: no memory, and the view keeps its
+// whole base storage alive. The copies come later, where a kernel cannot read the strides: a
+// reshape of a permuted tensor (x.permute(...).contiguous().view(...) is written Transpose ->
+// Reshape), and torch.matmul, which folds batch dims into one for bmm (attention's q @ k^T on
+// permuted heads copies both operands at batch > 1, none at batch 1, measured). An exporter
+// writes each of these views as an operator; taken as copies they over-count attention (timm's
+// ViT +33%) and miss what a saved view keeps (GPT-NeoX's v, a permuted slice of the fused qkv,
+// keeps all of it at batch 1: -10%).
+void MemoryPlanner::findLayouts()
+{
+    m_stridedView.assign(m_valueCount, false);
+    m_layoutCopy.assign(m_valueCount, false);
+    m_operandCopy.assign(m_graph.nodes.size(), { 0, 0 });
+    std::vector<std::vector<int64_t>> strides(m_valueCount); // empty: contiguous
+    const auto known = [&](int v) { return v >= 0 && m_tensors[size_t(v)].isKnown() && isActivation(v); };
+    const auto stridesOf = [&](int v) {
+        return strides[size_t(v)].empty() ? contiguousStrides(m_tensors[size_t(v)].dims) : strides[size_t(v)];
+    };
+    const auto setStrides = [&](int v, std::vector<int64_t> st) {
+        if (st != contiguousStrides(m_tensors[size_t(v)].dims))
+            strides[size_t(v)] = std::move(st);
+    };
+    for (int n : m_order) {
+        const Node& node = m_graph.nodes[size_t(n)];
+        if (!node.domain.empty())
+            continue;
+        const int in = node.input(0), out = node.output(0);
+        if (!known(in) || out < 0 || !m_tensors[size_t(out)].isKnown())
+            continue;
+        const std::vector<int64_t>& inDims = m_tensors[size_t(in)].dims;
+        const std::vector<int64_t>& outDims = m_tensors[size_t(out)].dims;
+        const std::string& op = node.opType;
+        if (op == "Transpose") {
+            std::vector<int64_t> perm = node.attrInts("perm");
+            if (perm.empty())
+                for (size_t i = inDims.size(); i-- > 0;)
+                    perm.push_back(int64_t(i));
+            if (perm.size() != inDims.size())
+                continue;
+            const std::vector<int64_t> st = stridesOf(in);
+            std::vector<int64_t> permuted;
+            for (int64_t p : perm)
+                permuted.push_back(p >= 0 && p < int64_t(st.size()) ? st[size_t(p)] : 1);
+            m_stridedView[size_t(out)] = true;
+            setStrides(out, std::move(permuted));
+        } else if (isViewOp(node)) {
+            if (strides[size_t(in)].empty())
+                continue; // a view of a contiguous tensor, as before
+            // Squeeze and Unsqueeze always view. A Reshape or Flatten of a strided tensor is
+            // written x.contiguous().view(...) (nn.MultiheadAttention's chunked q, k, v; BERT's
+            // context) or x.reshape(...), which copies unless the dims it merges are adjacent in
+            // memory: taken as the copy.
+            const std::optional<std::vector<int64_t>> st = viewStrides(inDims, strides[size_t(in)], outDims);
+            if (st && (op == "Squeeze" || op == "Unsqueeze" || op == "Identity"))
+                setStrides(out, *st);
+            else
+                m_layoutCopy[size_t(out)] = true;
+        } else if (op == "Slice" || op == "Split") {
+            for (int part : node.outputs)
+                if (part >= 0 && m_tensors[size_t(part)].isKnown() && m_tensors[size_t(part)].dims != inDims)
+                    strides[size_t(part)] = stridesOf(in); // a slice keeps its base's strides
+        } else if (isPointwise(op)) {
+            // TensorIterator writes the output in the order of a dense input of the output's shape
+            for (int i : node.inputs)
+                if (i >= 0 && !strides[size_t(i)].empty() && m_tensors[size_t(i)].dims == outDims) {
+                    if (isDensePermutation(outDims, strides[size_t(i)]))
+                        setStrides(out, stridesInOrder(outDims, strides[size_t(i)]));
+                    break;
+                }
+        } else if (op == "MatMul") {
+            // torch.matmul of two batched operands: expand to the common batch, reshape to
+            // [batch, n, k] (a copy where that is no view), then bmm, which reads either matrix
+            // layout. A batched operand times a 2-D weight (a Linear) is read as it is.
+            const int other = node.input(1);
+            if (other < 0 || !m_tensors[size_t(other)].isKnown() || inDims.size() < 3
+                || m_tensors[size_t(other)].dims.size() < 3)
+                continue;
+            for (int k = 0; k < 2; ++k) {
+                const int v = node.input(size_t(k));
+                if (!known(v) || strides[size_t(v)].empty())
+                    continue;
+                const std::vector<int64_t>& d = m_tensors[size_t(v)].dims;
+                std::vector<int64_t> folded(1, 1);
+                for (size_t i = 0; i + 2 < outDims.size(); ++i)
+                    folded[0] = satMul(folded[0], outDims[i]);
+                folded.push_back(d[d.size() - 2]);
+                folded.push_back(d.back());
+                const bool batchMatches = d.size() == outDims.size()
+                    && std::equal(d.begin(), d.end() - 2, outDims.begin());
+                const std::optional<std::vector<int64_t>> st
+                    = batchMatches ? viewStrides(d, strides[size_t(v)], folded) : std::nullopt;
+                if (!st || ((*st)[2] != 1 && (*st)[1] != 1))
+                    m_operandCopy[size_t(n)][size_t(k)] = satMul(satMul(folded[0], satMul(folded[1], folded[2])),
+                                                                 kernelElementBytes(node)); // autocast's cast, if any
+            }
+        }
+    }
+}
+
 void MemoryPlanner::findSavedTensors()
 {
     m_savedUntilNode.assign(m_valueCount, -1);
@@ -1159,6 +1350,11 @@ void MemoryPlanner::findSavedTensors()
             (recomputed ? m_recomputeSavedUntil : m_savedUntilNode)[size_t(v)] = n;
         };
         for (int i : rule.inputs) {
+            if (i < 2 && m_operandCopy[size_t(n)][size_t(i)] > 0) {
+                // bmm keeps the folded copy, not the view it was made from
+                rule.extraBytes = satAdd(rule.extraBytes, m_operandCopy[size_t(n)][size_t(i)]);
+                continue;
+            }
             const std::vector<int>& casts = m_castOfInput[size_t(n)];
             if (size_t(i) < casts.size() && casts[size_t(i)] >= 0)
                 m_casts[size_t(casts[size_t(i)])].savedUntil = n; // autocast keeps the cast copy
@@ -1225,7 +1421,8 @@ void MemoryPlanner::shareStorage()
             m_plan.fusedAway[size_t(in)] = true;
             continue;
         }
-        if (isViewOp(node) || isZeroDropout(m_graph, node)) {
+        if (((isViewOp(node) && !m_layoutCopy[size_t(out)]) || isZeroDropout(m_graph, node))
+            || m_stridedView[size_t(out)]) {
             m_root[size_t(out)] = m_root[size_t(in)];
             m_gradRoot[size_t(out)] = m_gradRoot[size_t(in)];
         } else if (isOneOf(node.opType, { "Split", "Slice" }) && node.domain.empty()) {
@@ -1543,6 +1740,7 @@ void MemoryPlanner::placeSavedExtrasAndWorkspace()
             scratch = m_runtime.scratch(node, m_tensors, kernelElementBytes(node),
                                         [this](int v) { return isWeight(v) || m_weightView[size_t(v)]; },
                                         readsChannelsLastView(m_graph, node));
+        scratch.forward = satAdd(scratch.forward, satAdd(m_operandCopy[size_t(n)][0], m_operandCopy[size_t(n)][1]));
         // What a kernel keeps for its backward (max-pooling's indices) is the same allocation
         // its forward takes in inference: not twice.
         if (m_nodeBackward[size_t(n)])

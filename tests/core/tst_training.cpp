@@ -218,6 +218,74 @@ private slots:
         QCOMPARE(r.memory.timeline[size_t(r.memory.peakStep)].byCategory[size_t(Category::Activations)], inferencePeak);
     }
 
+    // Attention's heads are permuted views: q = x.view(B, 64, 4, 32).permute(0, 2, 1, 3) and
+    // k^T likewise, then q @ k^T. torch.matmul folds the batch dims for bmm: a view at batch 1,
+    // a copy of each operand at batch 8 (measured with the profiler, torch 1.13: allocations
+    // [65536] at batch 1; [262144, 262144, 524288] at batch 8). Above the inputs: the scores,
+    // B x 4 x 64 x 64 x 4 B, plus at batch 8 both copies, 2 x 8 x 4 x 64 x 32 x 4 B.
+    void permutedHeads_data()
+    {
+        QTest::addColumn<int>("batch");
+        QTest::addColumn<qint64>("peak");
+        QTest::newRow("batch 1: views") << 1 << qint64(65536);
+        QTest::newRow("batch 8: copies") << 8 << qint64(524288 + 2 * 262144);
+    }
+    void permutedHeads()
+    {
+        QFETCH(int, batch);
+        QFETCH(qint64, peak);
+        ModelBuilder b;
+        b.input("x", { batch, 64, 128 });
+        b.input("k", { batch, 64, 128 });
+        b.ints("heads", { batch, 64, 4, 32 });
+        b.node("Reshape", { "x", "heads" }, { "x4" });
+        b.node("Reshape", { "k", "heads" }, { "k4" });
+        ModelBuilder::attr(b.node("Transpose", { "x4" }, { "q" }), "perm", { 0, 2, 1, 3 });
+        ModelBuilder::attr(b.node("Transpose", { "k4" }, { "kt" }), "perm", { 0, 2, 3, 1 });
+        b.node("MatMul", { "q", "kt" }, { "scores" });
+        b.output("scores");
+        AnalysisConfig inference;
+        const AnalysisResult r = analyze(readBytes(b.bytes()), inference);
+        const CategoryBytes& at = r.memory.timeline[size_t(r.memory.peakStep)].byCategory;
+        QCOMPARE(at[size_t(Category::Activations)] + at[size_t(Category::Workspace)], peak);
+    }
+
+    // A saved view keeps its whole storage: GPT-NeoX's v is a permuted slice of the fused qkv.
+    // qkv = input + bias [B, 16, 96]; v = qkv.view(B, 16, 2, 48)[..., 32:48].permute(0, 2, 1, 3);
+    // p = input2 + bias2 [B, 2, 16, 16]; y = p @ v keeps p and v. Measured with
+    // saved_tensors_hooks (storages counted once): batch 1 keeps qkv's storage, 6,144 B, and
+    // p, 2,048; batch 4 keeps bmm's folded copy of v, 8,192, and p, 8,192.
+    void savedViewKeepsItsStorage_data()
+    {
+        QTest::addColumn<int>("batch");
+        QTest::addColumn<qint64>("saved");
+        QTest::newRow("batch 1: the view") << 1 << qint64(6144 + 2048);
+        QTest::newRow("batch 4: the copy") << 4 << qint64(8192 + 8192);
+    }
+    void savedViewKeepsItsStorage()
+    {
+        QFETCH(int, batch);
+        QFETCH(qint64, saved);
+        ModelBuilder b;
+        b.input("in", { batch, 16, 96 });
+        b.input("pin", { batch, 2, 16, 16 });
+        b.weight("bias", { 96 });
+        b.weight("pbias", { 16 });
+        b.ints("split", { batch, 16, 2, 48 });
+        b.ints("starts", { 32 });
+        b.ints("ends", { 48 });
+        b.ints("axes", { 3 });
+        b.node("Add", { "in", "bias" }, { "qkv" });
+        b.node("Reshape", { "qkv", "split" }, { "heads" });
+        b.node("Slice", { "heads", "starts", "ends", "axes" }, { "vs" });
+        ModelBuilder::attr(b.node("Transpose", { "vs" }, { "v" }), "perm", { 0, 2, 1, 3 });
+        b.node("Add", { "pin", "pbias" }, { "p" });
+        b.node("MatMul", { "p", "v" }, { "y" });
+        b.output("y");
+        const AnalysisResult r = analyze(readBytes(b.bytes()), training());
+        QCOMPARE(r.memory.savedActivationBytes, saved);
+    }
+
     // RMSNorm's x.pow(2).mean(-1): torch 1.13's MeanBackward1 keeps its input (the hooks see
     // _saved_self, shape [4, 8], for (a * 2).mean(-1, keepdim=True)), not only its sizes. Here
     // x = input + bias, [16, 32]: the mean keeps x, 2,048 B; the Add keeps nothing.
