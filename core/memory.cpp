@@ -8,6 +8,7 @@
 #include <array>
 #include <map>
 #include <set>
+#include <string_view>
 #include <unordered_map>
 
 namespace fp {
@@ -510,10 +511,12 @@ std::vector<FusedRole> findFusedPatterns(const Graph& graph, const std::vector<T
         roles[size_t(*(group.end() - 1))].last = true;
         roles[size_t(head)].end = *(group.end() - 1); // the kernel reads its input until it writes
     };
+    using namespace std::string_view_literals; // compares the length first: this runs on each re-analysis
     for (size_t i = 0; i < graph.nodes.size(); ++i) {
         const Node& node = graph.nodes[i];
         const int x = node.input(0);
-        if (node.opType == "ReduceMean" && x >= 0) {
+        const std::string_view type = node.opType;
+        if (type == "ReduceMean"sv && x >= 0) {
             // x -> ReduceMean -> Sub(x, mean) -> Pow -> ReduceMean -> Add(eps) -> Sqrt -> Div(d, std)
             //   [-> Mul(gamma) -> Add(beta)]
             const int sub = consumerOf(out(int(i)), "Sub");
@@ -538,7 +541,7 @@ std::vector<FusedRole> findFusedPatterns(const Graph& graph, const std::vector<T
                 mark({ int(i), sub, pow, mean2, eps, sqrt, div, scale, shift }, rule, "LayerNormalization");
             else
                 mark({ int(i), sub, pow, mean2, eps, sqrt, div }, rule, "LayerNormalization");
-        } else if (node.opType == "Erf") {
+        } else if (type == "Erf"sv) {
             // x -> Div(x, sqrt 2) -> Erf -> Add(1) -> Mul(x, .) [-> Mul(0.5)]: exact GELU
             const int div = graph.values[size_t(x)].producer;
             if (x < 0 || div < 0 || graph.nodes[size_t(div)].opType != "Div")
@@ -555,7 +558,7 @@ std::vector<FusedRole> findFusedPatterns(const Graph& graph, const std::vector<T
                 mark({ div, int(i), add, mul, half }, rule, "Gelu");
             else
                 mark({ div, int(i), add, mul }, rule, "Gelu");
-        } else if (node.opType == "AveragePool" && node.domain.empty() && x >= 0) {
+        } else if (type == "AveragePool"sv && node.domain.empty() && x >= 0) {
             // avg_pool2d(padding=p) counting the padding, as torch.onnx writes it: Pad(constant
             // zeros, spatial axes only) -> AveragePool(pads 0). PyTorch runs one kernel that keeps
             // the unpadded input (Inception's branch_pool); the padded copy is never written.
@@ -581,7 +584,7 @@ std::vector<FusedRole> findFusedPatterns(const Graph& graph, const std::vector<T
             SavedRule rule;
             rule.inputs = { 0 };
             mark({ pad, int(i) }, rule, "AveragePool");
-        } else if (node.opType == "Tanh" && node.domain.empty() && x >= 0) {
+        } else if (type == "Tanh"sv && node.domain.empty() && x >= 0) {
             // F.gelu(approximate="tanh") as torch.onnx writes it: x -> Mul(x, x) -> Mul(x, .)
             // -> Mul(kappa) -> Add(x, .) -> Mul(beta) -> Tanh -> Add(1) -> Mul(x, .) [-> Mul(0.5)].
             // The cube as two Muls tells the exporter's one GELU from Python code that spells the
@@ -626,7 +629,7 @@ std::vector<FusedRole> findFusedPatterns(const Graph& graph, const std::vector<T
                 mark({ square, cube, kappa, sum, beta, int(i), add, mul, half }, rule, "Gelu");
             else
                 mark({ square, cube, kappa, sum, beta, int(i), add, mul }, rule, "Gelu");
-        } else if ((node.opType == "Sigmoid" || node.opType == "HardSigmoid") && node.domain.empty() && x >= 0) {
+        } else if ((type == "Sigmoid"sv || type == "HardSigmoid"sv) && node.domain.empty() && x >= 0) {
             // x -> Sigmoid -> Mul(x, .): SiLU; x -> HardSigmoid -> Mul(x, .): Hardswish
             const int mul = consumerOf(out(int(i)), "Mul");
             if (mul < 0 || roles[size_t(i)].member)
@@ -906,6 +909,11 @@ void MemoryPlanner::findFusedKernels()
 // SIREN's sin(Wx), reads data and stays a parameter.
 void MemoryPlanner::markRotaryFrequencies(std::vector<bool>& buffer) const
 {
+    if (std::none_of(m_order.begin(), m_order.end(), [&](int n) {
+            const std::string& op = m_graph.nodes[size_t(n)].opType;
+            return op.size() == 3 && (op == "Cos" || op == "Sin");
+        }))
+        return; // no rotary table here, and no pass over the graph on each re-analysis
     std::vector<bool> data(m_valueCount, false);
     for (size_t v = 0; v < m_valueCount; ++v) {
         const Value& value = m_graph.values[v];
@@ -1242,17 +1250,22 @@ void MemoryPlanner::findLayouts()
         if (st != contiguousStrides(m_tensors[size_t(v)].dims))
             strides[size_t(v)] = std::move(st);
     };
+    using namespace std::string_view_literals; // compares the length first: this runs on each re-analysis
     for (int n : m_order) {
         const Node& node = m_graph.nodes[size_t(n)];
-        if (!node.domain.empty())
-            continue;
         const int in = node.input(0), out = node.output(0);
-        if (!known(in) || out < 0 || !m_tensors[size_t(out)].isKnown())
+        if (!node.domain.empty() || in < 0 || out < 0)
+            continue;
+        const std::string_view op = node.opType;
+        const bool stridedInput = std::any_of(node.inputs.begin(), node.inputs.end(),
+                                              [&](int i) { return i >= 0 && !strides[size_t(i)].empty(); });
+        if (!stridedInput && op != "Transpose"sv && op != "Slice"sv && op != "Split"sv)
+            continue; // the common case: contiguous in, contiguous out
+        if (!known(in) || !m_tensors[size_t(out)].isKnown())
             continue;
         const std::vector<int64_t>& inDims = m_tensors[size_t(in)].dims;
         const std::vector<int64_t>& outDims = m_tensors[size_t(out)].dims;
-        const std::string& op = node.opType;
-        if (op == "Transpose") {
+        if (op == "Transpose"sv) {
             std::vector<int64_t> perm = node.attrInts("perm");
             if (perm.empty())
                 for (size_t i = inDims.size(); i-- > 0;)
@@ -1273,15 +1286,15 @@ void MemoryPlanner::findLayouts()
             // context) or x.reshape(...), which copies unless the dims it merges are adjacent in
             // memory: taken as the copy.
             const std::optional<std::vector<int64_t>> st = viewStrides(inDims, strides[size_t(in)], outDims);
-            if (st && (op == "Squeeze" || op == "Unsqueeze" || op == "Identity"))
+            if (st && (op == "Squeeze"sv || op == "Unsqueeze"sv || op == "Identity"sv))
                 setStrides(out, *st);
             else
                 m_layoutCopy[size_t(out)] = true;
-        } else if (op == "Slice" || op == "Split") {
+        } else if (op == "Slice"sv || op == "Split"sv) {
             for (int part : node.outputs)
                 if (part >= 0 && m_tensors[size_t(part)].isKnown() && m_tensors[size_t(part)].dims != inDims)
                     strides[size_t(part)] = stridesOf(in); // a slice keeps its base's strides
-        } else if (isPointwise(op)) {
+        } else if (isPointwise(node.opType)) {
             // TensorIterator writes the output in the order of a dense input of the output's shape
             for (int i : node.inputs)
                 if (i >= 0 && !strides[size_t(i)].empty() && m_tensors[size_t(i)].dims == outDims) {
@@ -1289,7 +1302,7 @@ void MemoryPlanner::findLayouts()
                         setStrides(out, stridesInOrder(outDims, strides[size_t(i)]));
                     break;
                 }
-        } else if (op == "MatMul") {
+        } else if (op == "MatMul"sv) {
             // torch.matmul of two batched operands: expand to the common batch, reshape to
             // [batch, n, k] (a copy where that is no view), then bmm, which reads either matrix
             // layout. A batched operand times a 2-D weight (a Linear) is read as it is.
