@@ -1292,8 +1292,8 @@ void MemoryPlanner::findLayouts()
                 m_layoutCopy[size_t(out)] = true;
         } else if (op == "Slice"sv || op == "Split"sv) {
             for (int part : node.outputs)
-                if (part >= 0 && m_tensors[size_t(part)].isKnown() && m_tensors[size_t(part)].dims != inDims)
-                    strides[size_t(part)] = stridesOf(in); // a slice keeps its base's strides
+                if (part >= 0 && m_tensors[size_t(part)].rank() == int(inDims.size()) && m_tensors[size_t(part)].isKnown())
+                    setStrides(part, stridesOf(in)); // a slice keeps its base's strides
         } else if (isPointwise(node.opType)) {
             // TensorIterator writes the output in the order of a dense input of the output's shape
             for (int i : node.inputs)
