@@ -1259,7 +1259,7 @@ void MemoryPlanner::findLayouts()
         const std::string_view op = node.opType;
         const bool stridedInput = std::any_of(node.inputs.begin(), node.inputs.end(),
                                               [&](int i) { return i >= 0 && !strides[size_t(i)].empty(); });
-        if (!stridedInput && op != "Transpose"sv && op != "Slice"sv && op != "Split"sv)
+        if (!stridedInput && op != "Transpose"sv && op != "Slice"sv && op != "Split"sv && op != "Gather"sv)
             continue; // the common case: contiguous in, contiguous out
         if (!known(in) || !m_tensors[size_t(out)].isKnown())
             continue;
@@ -1290,6 +1290,21 @@ void MemoryPlanner::findLayouts()
                 setStrides(out, *st);
             else
                 m_layoutCopy[size_t(out)] = true;
+        } else if (op == "Gather"sv) {
+            // x[i] with a constant scalar index (Swin's q, k, v = qkv[0], qkv[1], qkv[2]) is
+            // PyTorch's select: a view without the indexed dim
+            const int index = node.input(1);
+            const TensorInfo& indices = m_tensors[size_t(std::max(index, 0))];
+            int64_t axis = node.attrInt("axis", 0);
+            axis = axis < 0 ? axis + int64_t(inDims.size()) : axis;
+            if (index < 0 || !indices.isKnown() || indices.rank() != 0 || axis < 0 || axis >= int64_t(inDims.size())
+                || !(isWeight(index) || m_graph.values[size_t(index)].isConstantNode)
+                || outDims.size() + 1 != inDims.size())
+                continue;
+            std::vector<int64_t> st = stridesOf(in);
+            st.erase(st.begin() + axis);
+            m_stridedView[size_t(out)] = true;
+            setStrides(out, std::move(st));
         } else if (op == "Slice"sv || op == "Split"sv) {
             for (int part : node.outputs)
                 if (part >= 0 && m_tensors[size_t(part)].rank() == int(inDims.size()) && m_tensors[size_t(part)].isKnown())
