@@ -44,7 +44,7 @@ struct ConvShape {
     int rank = 0;
     int64_t batch = 0, inChannels = 0, group = 1;
     int64_t inputElements = 0, outputElements = 0;
-    bool pointwise = true, strided = false, dilated = false, square = true, unitHeight = false;
+    bool pointwise = true, strided = false, dilated = false, square = true, unitHeight = false, asymmetricStride = false;
     bool channelsLast = false;
     int64_t kernelExtent = 1;
     KernelSizes sizes; // in elements until scaled
@@ -79,8 +79,10 @@ std::optional<ConvShape> convShape(const Node& node, const std::vector<TensorInf
     }
     c.square = kernel.dims.size() == 4 ? kernel.dims[2] == kernel.dims[3] : false;
     c.unitHeight = in.rank() == 3 || in.dims[2] == 1;
-    for (int64_t s : node.attrInts("strides"))
+    const std::vector<int64_t> strides = node.attrInts("strides");
+    for (int64_t s : strides)
         c.strided = c.strided || s > 1;
+    c.asymmetricStride = c.strided && (c.rank == 3 || (strides.size() == 2 && strides[0] != strides[1]));
     for (int64_t d : node.attrInts("dilations"))
         c.dilated = c.dilated || d > 1;
     // The weight's dim 1 is Cin/g, or Cout/g for a transposed convolution, which unfolds
@@ -102,6 +104,7 @@ bool matches(const ConvRule& r, const ConvShape& c)
     return (!r.rank || *r.rank == c.rank) && is(r.pointwise, c.pointwise) && is(r.strided, c.strided)
         && is(r.dilated, c.dilated) && is(r.depthwise, depthwise) && is(r.grouped, grouped)
         && is(r.square, c.square) && is(r.unitHeight, c.unitHeight) && is(r.channelsLast, c.channelsLast)
+        && is(r.asymmetricStride, c.asymmetricStride)
         && (!r.kernelExtentMin || c.kernelExtent >= *r.kernelExtentMin)
         && (!r.kernelExtentMax || c.kernelExtent <= *r.kernelExtentMax) && (!r.batchMin || c.batch >= *r.batchMin)
         && (!r.batchMax || c.batch <= *r.batchMax) && (!r.inChannelsMin || c.inChannels >= *r.inChannelsMin)
@@ -184,6 +187,7 @@ ConvRule parseConvRule(const QJsonObject& o)
     flag("grouped", r.grouped);
     flag("square", r.square);
     flag("unit_height", r.unitHeight);
+    flag("asymmetric_stride", r.asymmetricStride);
     flag("channels_last", r.channelsLast);
     bound("kernel_extent_min", r.kernelExtentMin);
     bound("kernel_extent_max", r.kernelExtentMax);

@@ -56,6 +56,9 @@ struct ConvRule {
     std::optional<int> rank; // the ONNX input's rank: 3 for Conv1d, 4 for Conv2d
     std::optional<bool> pointwise, strided, dilated, depthwise, grouped, square;
     std::optional<bool> unitHeight; // a 1-D convolution: rank 3, or an image one pixel high
+    // Strides that differ between the axes: (1, 2), (2, 1), or any stride of a Conv1d, which
+    // PyTorch runs as 1 x L (oneDNN's backward takes gemm for these, jit for (2, 2))
+    std::optional<bool> asymmetricStride;
     // The input is a channels-last view: PyTorch's permute(0, 3, 1, 2) of an NHWC tensor, which
     // an export writes as Transpose(perm = 0,3,1,2) (ConvNeXt's LayerNorm2d before a downsample).
     std::optional<bool> channelsLast;

@@ -498,7 +498,9 @@ def conv_facts(p):
             # a Conv1d, or a Conv2d over an input of height 1 (PyTorch runs both as 1 x L)
             "unit_height": p["rank"] == 3 or p["spatial"][0] == 1, "kernel_extent": max(k),
             "output_elements": p["output_elements"], "input_elements": p["input_elements"],
-            "channels_last": bool(p.get("channels_last", False))}
+            "channels_last": bool(p.get("channels_last", False)),
+            # (1, 2), (2, 1), a strided Conv1d (run as 1 x L): oneDNN's backward takes gemm
+            "asymmetric_stride": any(v > 1 for v in s) and (p["rank"] == 3 or s[0] != s[1])}
 
 
 _BOUNDS = {"batch": "batch", "in_channels": "in_channels", "kernel_extent": "kernel_extent",
@@ -509,7 +511,7 @@ def rule_matches(match, p):
     f = conv_facts(p)
     for key, v in match.items():
         if key in ("rank", "pointwise", "strided", "dilated", "depthwise", "grouped", "square", "unit_height",
-                   "channels_last"):
+                   "channels_last", "asymmetric_stride"):
             if f[key] != v:
                 return False
         elif key.endswith("_max") and f[_BOUNDS[key[:-4]]] > v:
@@ -611,8 +613,11 @@ CONV_RULES = [
      "match": {"square": False, "kernel_extent_min": 9}, "forward": ONEDNN_FWD, "backward": ONEDNN_BWD},
     {"name": "oneDNN 1x1 strided (jit + a reduce-to-unit-stride copy of one image)",
      "match": {"pointwise": True, "strided": True}, "forward": ONEDNN_FWD, "backward": ONEDNN_BWD},
-    {"name": "oneDNN batch 1 strided (jit; gemm backward for asymmetric strides)",
-     "match": {"batch_max": 1, "strided": True}, "forward": ONEDNN_FWD, "backward": BATCH1_STRIDED_BWD},
+    {"name": "oneDNN batch 1, asymmetric stride (jit forward; gemm backward: (1, 2), (2, 1), a strided Conv1d)",
+     "match": {"batch_max": 1, "strided": True, "asymmetric_stride": True}, "forward": ONEDNN_FWD,
+     "backward": BATCH1_STRIDED_BWD},
+    {"name": "oneDNN batch 1 strided (jit forward and backward)",
+     "match": {"batch_max": 1, "strided": True}, "forward": ONEDNN_FWD, "backward": ONEDNN_BWD},
     {"name": "oneDNN direct (jit, blocked layouts: the input + the reordered weights, or the output)",
      "match": {}, "forward": ONEDNN_FWD, "backward": ONEDNN_BWD},
 ]
