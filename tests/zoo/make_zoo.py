@@ -31,7 +31,7 @@ Files
       get one file per resolution with only the batch axis dynamic ("batch"); transformers one file
       per export mode with "batch" and "sequence" dynamic; audio models one file, "batch" dynamic.
   tests/zoo/zoo.json   "_meta" + one entry per configuration, key "<model>|<eval|train>|b<batch>|<res>"
-      (res: "224" for images, "s512" for sequences, "t<frames>" for audio).
+      (res: "224" for images, "s512" for sequences, "t<frames>" for audio, "m96" for VGGish's log-mel patch).
 
 How to rerun
 ------------
@@ -87,7 +87,8 @@ OPSET_VISION, OPSET_TEXT, OPSET_AUDIO = 13, 14, 13
 
 
 # ----------------------------------------------------------------------------------------------
-# extra models: LLaMA-style decoder, HF-structured GPT-2 and BERT, audio networks
+# extra models: LLaMA-style decoder, HF-structured GPT-2 and BERT, timm ViT, MLP-Mixer, GPT-NeoX, T5 encoder,
+# audio networks
 # ----------------------------------------------------------------------------------------------
 class RMSNorm(nn.Module):
     def __init__(self, dim, eps=1e-6):
@@ -444,6 +445,313 @@ class HFBertModel(nn.Module):
         return sequence_output, pooled_output
 
 
+# ----------------------------------------------------------------------------------------------
+# module styles from other libraries (a generalisation probe): timm's ViT, MLP-Mixer, GPT-NeoX, a T5
+# encoder, all written out in plain torch (nothing is imported from timm or transformers)
+# ----------------------------------------------------------------------------------------------
+class TimmAttention(nn.Module):
+    """timm's VisionTransformer Attention: fused qkv Linear, reshape/permute/unbind, attn = attn.softmax(-1)
+    rebinding one name, (attn @ v).transpose(1, 2).reshape."""
+
+    def __init__(self, dim, heads):
+        super().__init__()
+        self.num_heads = heads
+        self.scale = (dim // heads) ** -0.5
+        self.qkv = nn.Linear(dim, dim * 3)
+        self.attn_drop = nn.Dropout(0.0)
+        self.proj = nn.Linear(dim, dim)
+        self.proj_drop = nn.Dropout(0.0)
+
+    def forward(self, x):
+        B, N, C = x.shape
+        qkv = self.qkv(x).reshape(B, N, 3, self.num_heads, C // self.num_heads).permute(2, 0, 3, 1, 4)
+        q, k, v = qkv.unbind(0)
+        attn = (q @ k.transpose(-2, -1)) * self.scale
+        attn = attn.softmax(dim=-1)
+        attn = self.attn_drop(attn)
+        x = (attn @ v).transpose(1, 2).reshape(B, N, C)
+        return self.proj_drop(self.proj(x))
+
+
+class TimmMlp(nn.Module):
+    """timm's Mlp: fc1, nn.GELU, dropout, fc2, dropout."""
+
+    def __init__(self, dim, hidden):
+        super().__init__()
+        self.fc1 = nn.Linear(dim, hidden)
+        self.act = nn.GELU()
+        self.drop1 = nn.Dropout(0.1)
+        self.fc2 = nn.Linear(hidden, dim)
+        self.drop2 = nn.Dropout(0.1)
+
+    def forward(self, x):
+        return self.drop2(self.fc2(self.drop1(self.act(self.fc1(x)))))
+
+
+class TimmBlock(nn.Module):
+    """timm's ViT Block: x = x + attn(norm1(x)); x = x + mlp(norm2(x)), LayerNorm eps 1e-6."""
+
+    def __init__(self, dim, heads):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(dim, eps=1e-6)
+        self.attn = TimmAttention(dim, heads)
+        self.norm2 = nn.LayerNorm(dim, eps=1e-6)
+        self.mlp = TimmMlp(dim, 4 * dim)
+
+    def forward(self, x):
+        x = x + self.attn(self.norm1(x))
+        x = x + self.mlp(self.norm2(x))
+        return x
+
+
+class TimmViT(nn.Module):
+    """timm's VisionTransformer structure (ViT-Tiny width, 4 blocks): Conv2d patch embedding, flatten(2).transpose,
+    cls token concatenated with expand, learned pos_embed added, nn.Sequential of blocks, head on x[:, 0]."""
+
+    def __init__(self, img=224, patch=16, dim=192, depth=4, heads=3, classes=1000):
+        super().__init__()
+        self.patch_embed = nn.Conv2d(3, dim, patch, patch)
+        n = (img // patch) ** 2
+        self.cls_token = nn.Parameter(torch.zeros(1, 1, dim))
+        self.pos_embed = nn.Parameter(torch.randn(1, n + 1, dim) * .02)
+        self.pos_drop = nn.Dropout(0.1)
+        self.blocks = nn.Sequential(*[TimmBlock(dim, heads) for _ in range(depth)])
+        self.norm = nn.LayerNorm(dim, eps=1e-6)
+        self.head = nn.Linear(dim, classes)
+
+    def forward(self, x):
+        x = self.patch_embed(x).flatten(2).transpose(1, 2)
+        x = torch.cat((self.cls_token.expand(x.shape[0], -1, -1), x), dim=1)
+        x = self.pos_drop(x + self.pos_embed)
+        x = self.blocks(x)
+        x = self.norm(x)
+        return self.head(x[:, 0])
+
+
+class MixerBlock(nn.Module):
+    """MLP-Mixer block: a token MLP on the transposed [B, C, tokens] LayerNorm output, transposed back and added,
+    then a channel MLP; nn.GELU in both."""
+
+    def __init__(self, tokens, dim):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(dim)
+        self.token_mlp = nn.Sequential(nn.Linear(tokens, tokens * 2), nn.GELU(), nn.Linear(tokens * 2, tokens))
+        self.norm2 = nn.LayerNorm(dim)
+        self.channel_mlp = nn.Sequential(nn.Linear(dim, dim * 4), nn.GELU(), nn.Linear(dim * 4, dim))
+
+    def forward(self, x):
+        x = x + self.token_mlp(self.norm1(x).transpose(1, 2)).transpose(1, 2)
+        return x + self.channel_mlp(self.norm2(x))
+
+
+class MlpMixer(nn.Module):
+    """MLP-Mixer (Tolstikhin et al. 2021), small: Conv2d 16x16 patch stem, 4 MixerBlocks of width 256, LayerNorm,
+    mean over tokens, linear head."""
+
+    def __init__(self, img=224, patch=16, dim=256, depth=4):
+        super().__init__()
+        t = (img // patch) ** 2
+        self.stem = nn.Conv2d(3, dim, patch, patch)
+        self.blocks = nn.Sequential(*[MixerBlock(t, dim) for _ in range(depth)])
+        self.norm = nn.LayerNorm(dim)
+        self.head = nn.Linear(dim, 1000)
+
+    def forward(self, x):
+        x = self.stem(x).flatten(2).transpose(1, 2)
+        x = self.norm(self.blocks(x))
+        return self.head(x.mean(dim=1))
+
+
+def neox_rotate_half(x):
+    """GPT-NeoX's rotate_half: the two halves sliced (not chunked), concatenated as (-x2, x1)."""
+    x1 = x[..., : x.shape[-1] // 2]
+    x2 = x[..., x.shape[-1] // 2:]
+    return torch.cat((-x2, x1), dim=-1)
+
+
+class NeoXRotaryEmbedding(nn.Module):
+    """GPT-NeoX's RotaryEmbedding: a persistent inv_freq buffer; cos/sin from einsum('i,j->ij') of arange(seq_len)."""
+
+    def __init__(self, dim, base=10000):
+        super().__init__()
+        inv_freq = 1.0 / (base ** (torch.arange(0, dim, 2).float() / dim))
+        self.register_buffer("inv_freq", inv_freq)
+
+    def forward(self, x, seq_len):
+        t = torch.arange(seq_len, dtype=self.inv_freq.dtype)
+        freqs = torch.einsum("i,j->ij", t, self.inv_freq)
+        emb = torch.cat((freqs, freqs), dim=-1)
+        return emb.cos()[None, None, :, :], emb.sin()[None, None, :, :]
+
+
+class NeoXAttention(nn.Module):
+    """GPT-NeoX's attention: fused query_key_value viewed [B, T, heads, 3*head_dim] and sliced, rotary on the first
+    25% of each head (rotated part concatenated back with the pass-through part), a causal tril mask built in
+    forward and applied with torch.where."""
+
+    def __init__(self, dim, heads, rot_pct=0.25):
+        super().__init__()
+        self.num_heads, self.head_size = heads, dim // heads
+        self.rotary_ndims = int(self.head_size * rot_pct)
+        self.query_key_value = nn.Linear(dim, 3 * dim)
+        self.dense = nn.Linear(dim, dim)
+        self.rotary_emb = NeoXRotaryEmbedding(self.rotary_ndims)
+
+    def forward(self, x):
+        B, T, C = x.shape
+        hs, rd = self.head_size, self.rotary_ndims
+        qkv = self.query_key_value(x).view(B, T, self.num_heads, 3 * hs)
+        query = qkv[..., :hs].permute(0, 2, 1, 3)
+        key = qkv[..., hs:2 * hs].permute(0, 2, 1, 3)
+        value = qkv[..., 2 * hs:].permute(0, 2, 1, 3)
+        q_rot, q_pass = query[..., :rd], query[..., rd:]
+        k_rot, k_pass = key[..., :rd], key[..., rd:]
+        cos, sin = self.rotary_emb(value, T)
+        query = torch.cat((q_rot * cos + neox_rotate_half(q_rot) * sin, q_pass), dim=-1)
+        key = torch.cat((k_rot * cos + neox_rotate_half(k_rot) * sin, k_pass), dim=-1)
+        causal = torch.tril(torch.ones(T, T, dtype=torch.bool))
+        scores = torch.matmul(query, key.transpose(-1, -2)) / math.sqrt(hs)
+        scores = torch.where(causal, scores, torch.tensor(torch.finfo(scores.dtype).min))
+        probs = F.softmax(scores, dim=-1)
+        out = torch.matmul(probs, value).permute(0, 2, 1, 3).reshape(B, T, C)
+        return self.dense(out)
+
+
+class NeoXLayer(nn.Module):
+    """GPT-NeoX's layer with the parallel residual: x + attn(ln1(x)) + mlp(ln2(x)), both branches from the same x."""
+
+    def __init__(self, dim, heads):
+        super().__init__()
+        self.input_layernorm = nn.LayerNorm(dim)
+        self.post_attention_layernorm = nn.LayerNorm(dim)
+        self.attention = NeoXAttention(dim, heads)
+        self.mlp = nn.Sequential(nn.Linear(dim, 4 * dim), nn.GELU(), nn.Linear(4 * dim, dim))
+
+    def forward(self, x):
+        attn_output = self.attention(self.input_layernorm(x))
+        mlp_output = self.mlp(self.post_attention_layernorm(x))
+        return mlp_output + attn_output + x
+
+
+class NeoXForCausalLM(nn.Module):
+    """GPT-NeoX as Hugging Face's modeling_gpt_neox structures it (3 layers, 384 hidden, 6 heads, vocab 32000):
+    embed_in, parallel-residual layers with partial rotary embeddings, final_layer_norm, untied embed_out."""
+
+    def __init__(self, vocab=32000, dim=384, layers=3, heads=6):
+        super().__init__()
+        self.embed_in = nn.Embedding(vocab, dim)
+        self.layers = nn.ModuleList([NeoXLayer(dim, heads) for _ in range(layers)])
+        self.final_layer_norm = nn.LayerNorm(dim)
+        self.embed_out = nn.Linear(dim, vocab, bias=False)
+
+    def forward(self, input_ids):
+        h = self.embed_in(input_ids)
+        for layer in self.layers:
+            h = layer(h)
+        return self.embed_out(self.final_layer_norm(h))
+
+
+class T5LayerNorm(nn.Module):
+    """T5's LayerNorm: RMS norm without mean or bias, variance computed in float32 (x.to(float32).pow(2).mean)."""
+
+    def __init__(self, d, eps=1e-6):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(d))
+        self.variance_epsilon = eps
+
+    def forward(self, x):
+        variance = x.to(torch.float32).pow(2).mean(-1, keepdim=True)
+        x = x * torch.rsqrt(variance + self.variance_epsilon)
+        return self.weight * x
+
+
+class T5Attention(nn.Module):
+    """T5's self-attention: bias-free q/k/v/o, no score scaling, a relative position bias from bucketed
+    (log-spaced) relative positions through an Embedding in the first layer only, reused by later layers;
+    softmax in float then type_as, functional dropout."""
+
+    def __init__(self, d, h, has_relative_attention_bias=False):
+        super().__init__()
+        self.n_heads, self.key_value_proj_dim = h, d // h
+        self.q = nn.Linear(d, d, bias=False)
+        self.k = nn.Linear(d, d, bias=False)
+        self.v = nn.Linear(d, d, bias=False)
+        self.o = nn.Linear(d, d, bias=False)
+        self.has_relative_attention_bias = has_relative_attention_bias
+        if has_relative_attention_bias:
+            self.relative_attention_bias = nn.Embedding(32, h)
+
+    @staticmethod
+    def relative_position_bucket(relative_position, num_buckets=16, max_distance=128):
+        ret = (relative_position > 0).to(torch.long) * num_buckets
+        n = torch.abs(relative_position)
+        max_exact = num_buckets // 2
+        large = max_exact + (torch.log(n.float() / max_exact + 1e-6) / math.log(max_distance / max_exact)
+                             * (num_buckets - max_exact)).to(torch.long)
+        large = torch.min(large, torch.full_like(large, num_buckets - 1))
+        return ret + torch.where(n < max_exact, n, large)
+
+    def forward(self, x, position_bias=None):
+        B, T, _ = x.shape
+
+        def shape(t):
+            return t.view(B, -1, self.n_heads, self.key_value_proj_dim).transpose(1, 2)
+
+        q, k, v = shape(self.q(x)), shape(self.k(x)), shape(self.v(x))
+        scores = torch.matmul(q, k.transpose(3, 2))
+        if position_bias is None:
+            context_position = torch.arange(T, dtype=torch.long)[:, None]
+            memory_position = torch.arange(T, dtype=torch.long)[None, :]
+            buckets = self.relative_position_bucket(memory_position - context_position)
+            position_bias = self.relative_attention_bias(buckets).permute([2, 0, 1]).unsqueeze(0)
+        scores = scores + position_bias
+        attn_weights = F.softmax(scores.float(), dim=-1).type_as(scores)
+        attn_weights = F.dropout(attn_weights, p=0.1, training=self.training)
+        out = torch.matmul(attn_weights, v).transpose(1, 2).contiguous()
+        out = out.view(B, -1, self.n_heads * self.key_value_proj_dim)
+        return self.o(out), position_bias
+
+
+class T5Block(nn.Module):
+    """T5 encoder block: pre-RMS-norm self-attention and a ReLU feed-forward (wi, wo, no bias), dropout on each
+    residual branch; passes the position bias on."""
+
+    def __init__(self, d, h, ff, has_relative_attention_bias):
+        super().__init__()
+        self.ln1 = T5LayerNorm(d)
+        self.attn = T5Attention(d, h, has_relative_attention_bias)
+        self.ln2 = T5LayerNorm(d)
+        self.wi = nn.Linear(d, ff, bias=False)
+        self.wo = nn.Linear(ff, d, bias=False)
+        self.dropout = nn.Dropout(0.1)
+
+    def forward(self, x, position_bias):
+        a, position_bias = self.attn(self.ln1(x), position_bias)
+        x = x + self.dropout(a)
+        h = self.wo(self.dropout(F.relu(self.wi(self.ln2(x)))))
+        x = x + self.dropout(h)
+        return x, position_bias
+
+
+class T5EncoderModel(nn.Module):
+    """T5's encoder stack (3 blocks, d_model 256, 4 heads, d_ff 1024, vocab 32128): embedding dropout, the first
+    block's relative position bias shared by all, final RMS norm and dropout; returns last_hidden_state."""
+
+    def __init__(self, vocab=32128, d=256, h=4, ff=1024, n=3):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, d)
+        self.blocks = nn.ModuleList([T5Block(d, h, ff, i == 0) for i in range(n)])
+        self.final = T5LayerNorm(d)
+        self.drop = nn.Dropout(0.1)
+
+    def forward(self, input_ids):
+        x = self.drop(self.embed(input_ids))
+        position_bias = None
+        for block in self.blocks:
+            x, position_bias = block(x, position_bias)
+        return self.drop(self.final(x))
+
+
 def cbr2d(cin, cout, k, s=1, p=0, d=1):
     return [nn.Conv2d(cin, cout, k, s, p, d, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
 
@@ -551,6 +859,104 @@ class WaveCNN(nn.Module):
         return self.fc(self.net(x).mean(-1))
 
 
+class M5(nn.Module):
+    """M5 raw-waveform net (Dai et al. 2017, as in torchaudio's speech-command tutorial) on [B, 1, 16000]:
+    Conv1d 80 s16, BN, ReLU, MaxPool1d(4), three Conv1d 3 blocks, adaptive average pool, linear."""
+
+    def __init__(self, n_out=35, c=32):
+        super().__init__()
+        self.conv1, self.bn1, self.pool1 = nn.Conv1d(1, c, 80, stride=16), nn.BatchNorm1d(c), nn.MaxPool1d(4)
+        self.conv2, self.bn2, self.pool2 = nn.Conv1d(c, c, 3), nn.BatchNorm1d(c), nn.MaxPool1d(4)
+        self.conv3, self.bn3, self.pool3 = nn.Conv1d(c, 2 * c, 3), nn.BatchNorm1d(2 * c), nn.MaxPool1d(4)
+        self.conv4, self.bn4 = nn.Conv1d(2 * c, 2 * c, 3), nn.BatchNorm1d(2 * c)
+        self.fc1 = nn.Linear(2 * c, n_out)
+
+    def forward(self, x):
+        x = self.pool1(F.relu(self.bn1(self.conv1(x))))
+        x = self.pool2(F.relu(self.bn2(self.conv2(x))))
+        x = self.pool3(F.relu(self.bn3(self.conv3(x))))
+        x = F.relu(self.bn4(self.conv4(x)))
+        x = F.adaptive_avg_pool1d(x, 1).flatten(1)
+        return self.fc1(x)
+
+
+class VGGish(nn.Module):
+    """VGGish-like log-mel CNN on [B, 1, 96 frames, 64 mels]: VGG blocks of 3x3 Conv2d + in-place ReLU and 2x2
+    max-pool (32, 64, 128x2, 256x2 channels, no BN), Flatten, 512 and 128 Linear."""
+
+    def __init__(self):
+        super().__init__()
+
+        def block(cin, cout, n):
+            layers = []
+            for k in range(n):
+                layers += [nn.Conv2d(cin if k == 0 else cout, cout, 3, padding=1), nn.ReLU(inplace=True)]
+            return layers + [nn.MaxPool2d(2, 2)]
+
+        self.features = nn.Sequential(*block(1, 32, 1), *block(32, 64, 1), *block(64, 128, 2), *block(128, 256, 2))
+        self.head = nn.Sequential(nn.Flatten(), nn.Linear(256 * 6 * 4, 512), nn.ReLU(inplace=True), nn.Linear(512, 128))
+
+    def forward(self, x):
+        return self.head(self.features(x))
+
+
+class TimeFreqCNN(nn.Module):
+    """Time-frequency CNN on [B, 1, 64, 300]: separate 5x1 and 1x9 s(1,2) kernels, a grouped (groups=4) 9x1 kernel,
+    a 3x5 kernel, BN, out-of-place ReLU, 2x2 max-pool, Dropout(0.2), adaptive average pool."""
+
+    def __init__(self):
+        super().__init__()
+        self.f = nn.Sequential(
+            nn.Conv2d(1, 24, (5, 1), padding=(2, 0)), nn.BatchNorm2d(24), nn.ReLU(),
+            nn.Conv2d(24, 48, (1, 9), stride=(1, 2), padding=(0, 4)), nn.BatchNorm2d(48), nn.ReLU(),
+            nn.Conv2d(48, 48, (9, 1), groups=4, padding=(4, 0)), nn.BatchNorm2d(48), nn.ReLU(),
+            nn.MaxPool2d((2, 2)), nn.Dropout(0.2),
+            nn.Conv2d(48, 96, (3, 5), padding=(1, 2), dilation=(1, 1)), nn.BatchNorm2d(96), nn.ReLU(),
+            nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(96, 10))
+
+    def forward(self, x):
+        return self.f(x)
+
+
+class ConformerConvModule(nn.Module):
+    """Conformer's convolution module (Gulati et al. 2020) on [B, T, d]: LayerNorm, transpose, pointwise Conv1d to
+    2d, GLU over channels, depthwise Conv1d 31 (groups=d), BatchNorm1d, SiLU, pointwise Conv1d, dropout, residual."""
+
+    def __init__(self, d=144, k=31):
+        super().__init__()
+        self.ln = nn.LayerNorm(d)
+        self.pw1 = nn.Conv1d(d, 2 * d, 1)
+        self.dw = nn.Conv1d(d, d, k, padding=k // 2, groups=d)
+        self.bn = nn.BatchNorm1d(d)
+        self.pw2 = nn.Conv1d(d, d, 1)
+        self.drop = nn.Dropout(0.1)
+
+    def forward(self, x):
+        y = self.ln(x).transpose(1, 2)
+        y = F.glu(self.pw1(y), dim=1)
+        y = F.silu(self.bn(self.dw(y)))
+        y = self.drop(self.pw2(y))
+        return x + y.transpose(1, 2)
+
+
+class ConformerMini(nn.Module):
+    """Conformer-style audio encoder on [B, 200 frames, 80 features]: unsqueeze, two 3x3 s2 Conv2d subsampling
+    (144 channels), transpose/reshape to [B, T', 144*19], Linear to 144, 3 convolution modules, linear output."""
+
+    def __init__(self, feats=80, d=144, n=3):
+        super().__init__()
+        self.sub = nn.Sequential(nn.Conv2d(1, d, 3, 2), nn.ReLU(), nn.Conv2d(d, d, 3, 2), nn.ReLU())
+        self.proj = nn.Linear(d * (((feats - 1) // 2 - 1) // 2), d)
+        self.blocks = nn.Sequential(*[ConformerConvModule(d) for _ in range(n)])
+        self.out = nn.Linear(d, 32)
+
+    def forward(self, x):
+        x = self.sub(x.unsqueeze(1))
+        b, c, t, f = x.shape
+        x = self.proj(x.transpose(1, 2).reshape(b, t, c * f))
+        return self.out(self.blocks(x))
+
+
 # ----------------------------------------------------------------------------------------------
 # model specs
 # ----------------------------------------------------------------------------------------------
@@ -600,7 +1006,23 @@ VISION = [
     ("mnasnet0_5", "mnasnet", {}, BOTH, None),
     ("regnet_y_400mf", "regnet", {}, BOTH, None),
     ("vit_b_32", "vit", {}, ONLY224, "ViT's learned positional embedding fixes the resolution: 224 only"),
+    # written here, not torchvision builders: their constructors and model configs are in VISION_CUSTOM
+    ("timm_vit_tiny", "timm_vit", {}, ONLY224, "the learned pos_embed fixes the token count: 224 only"),
+    ("mixer_small", "mlp_mixer", {}, ONLY224, "the token MLP's Linear(196, 392) fixes the token count: 224 only"),
 ]
+
+# VISION entries built by a constructor written here instead of a torchvision builder: name -> ctor, model config
+VISION_CUSTOM = {
+    "timm_vit_tiny": dict(ctor=TimmViT,
+                          cfg={"class": "TimmViT", "structure": "timm", "patch": 16, "dim": 192, "depth": 4, "heads": 3,
+                               "mlp_ratio": 4, "classes": 1000,
+                               "ops": "fused qkv Linear, reshape/permute/unbind, attn = attn.softmax(-1) rebinding, "
+                                      "cls token cat + expand, learned pos_embed, head on x[:, 0]"}),
+    "mixer_small": dict(ctor=MlpMixer,
+                        cfg={"class": "MlpMixer", "patch": 16, "dim": 256, "depth": 4, "tokens": 196,
+                             "token_mlp": "Linear(196, 392), GELU, Linear(392, 196) on the transposed [B, C, tokens]",
+                             "channel_mlp": "Linear(256, 1024), GELU, Linear(1024, 256)", "classes": 1000}),
+}
 
 # configs skipped by design (too slow for the ~70 min budget on 1 thread, or impossible), key substring -> reason
 SKIP_BY_DESIGN = {
@@ -646,6 +1068,26 @@ TEXT = {
                     input_names=["input_ids", "attention_mask"], output_names=["last_hidden_state", "pooler_output"],
                     loss=lambda out: out[0].float().sum(), loss_desc="last_hidden_state.float().sum()",
                     dyn_out={"last_hidden_state": {0: "batch", 1: "sequence"}, "pooler_output": {0: "batch"}}),
+    "neox": dict(family="gpt_neox", ctor=lambda: NeoXForCausalLM(),
+                 cfg={"vocab_size": 32000, "hidden": 384, "layers": 3, "heads": 6, "intermediate": 1536,
+                      "rotary_pct": 0.25, "parallel_residual": True, "tied_lm_head": False, "structure": "huggingface",
+                      "ops": "fused query_key_value viewed and sliced, partial rotary (einsum cos/sin, sliced "
+                             "rotate_half, cat with the pass-through part), tril causal mask with torch.where, "
+                             "parallel residual x + attn(ln1(x)) + mlp(ln2(x))"},
+                 inputs=lambda b, s: (torch.randint(0, 32000, (b, s)),), input_names=["input_ids"],
+                 output_names=["logits"], loss=lambda out: out.float().sum(), loss_desc="logits.float().sum()",
+                 dyn_out={"logits": {0: "batch", 1: "sequence"}}),
+    "t5enc": dict(family="t5_encoder", ctor=lambda: T5EncoderModel(),
+                  cfg={"vocab_size": 32128, "d_model": 256, "layers": 3, "heads": 4, "d_ff": 1024,
+                       "relative_attention_num_buckets": 16, "relative_attention_embedding": 32,
+                       "relative_attention_max_distance": 128, "norm": "T5LayerNorm (RMS, float32 variance)",
+                       "ffn": "ReLU, no bias", "dropout": 0.1, "structure": "huggingface",
+                       "ops": "relative position bias (bucketed log-spaced positions, Embedding, permute) computed "
+                              "in the first layer and reused, unscaled scores, softmax(float).type_as, RMS norm"},
+                  inputs=lambda b, s: (torch.randint(0, 32128, (b, s)),), input_names=["input_ids"],
+                  output_names=["last_hidden_state"], loss=lambda out: out.float().sum(),
+                  loss_desc="last_hidden_state.float().sum()",
+                  dyn_out={"last_hidden_state": {0: "batch", 1: "sequence"}}),
 }
 TEXT_SEQ, TEXT_BATCH = (128, 512), (1, 4)
 
@@ -666,13 +1108,31 @@ AUDIO = {
     "davenet": dict(family="audio_davenet", ctor=mm.Davenet, shape=(1, 40, 1024), res="t1024",
                     cfg={"mels": 40, "frames": 1024, "kernels": "40x1, 1x11, 1x17 x3, maxpool 1x3 s(1,2)",
                          "source": "tests/models/make_models.py Davenet"}),
+    "m5": dict(family="audio_raw_wave", ctor=M5, shape=(1, 16000), res="t16000",
+               cfg={"samples": 16000, "channels": 32, "kernels": "80 s16, 3, 3, 3; maxpool 4 x3; adaptive avg pool",
+                    "classes": 35}),
+    "vggish": dict(family="audio_vggish", ctor=VGGish, shape=(1, 96, 64), res="m96",
+                   cfg={"frames": 96, "mels": 64, "kernels": "3x3 (32, 64, 128 x2, 256 x2), maxpool 2x2 x4, no BN",
+                        "head": "Flatten, Linear(6144, 512), ReLU, Linear(512, 128)"}),
+    "tfcnn": dict(family="audio_time_frequency", ctor=TimeFreqCNN, shape=(1, 64, 300), res="t300",
+                  cfg={"mels": 64, "frames": 300, "kernels": "5x1, 1x9 s(1,2), 9x1 groups=4, 3x5; maxpool 2x2",
+                       "dropout": 0.2, "classes": 10}),
+    "conformer": dict(family="audio_conformer", ctor=ConformerMini, shape=(200, 80), res="t200",
+                      cfg={"frames": 200, "features": 80, "d_model": 144, "conv_modules": 3,
+                           "subsampling": "Conv2d 3x3 s2 x2 (144 channels)",
+                           "conv_module": "LayerNorm, pointwise Conv1d 144->288, GLU, depthwise Conv1d 31 "
+                                          "(groups=144), BatchNorm1d, SiLU, pointwise Conv1d, dropout 0.1, residual"}),
 }
 AUDIO_BATCH = (1, 8)
 
 
 def vision_ctor(name, kwargs):
+    custom = VISION_CUSTOM.get(name)
+
     def build():
         torch.manual_seed(0)
+        if custom:
+            return custom["ctor"](**kwargs)
         return disable_stochastic_depth(getattr(TV, name)(weights=None, **kwargs))
     return build
 
@@ -693,7 +1153,8 @@ def plan():
                         export_inputs=(lambda res=res: (torch.randn(2, 3, res, res),)), opset=OPSET_VISION,
                         loss=lambda out: out.float().sum(), loss_desc="output.float().sum()",
                         config={"batch": b, "height": res, "width": res, "input_shape": [b, 3, res, res]},
-                        model_config={"torchvision_builder": name, "kwargs": kw, "weights": None},
+                        model_config=(VISION_CUSTOM[name]["cfg"] if name in VISION_CUSTOM
+                                      else {"torchvision_builder": name, "kwargs": kw, "weights": None}),
                         note=note))
     for name, t in TEXT.items():
         def build(t=t):
