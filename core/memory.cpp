@@ -1449,8 +1449,12 @@ void MemoryPlanner::shareStorage()
             m_plan.fusedAway[size_t(in)] = true;
             continue;
         }
+        // x.float() or x.type_as(y) of a tensor already of that type returns x itself (T5's
+        // norm and softmax, HF's .to(torch.float32)): a Cast to its input's own type is no copy.
+        const bool sameTypeCast = node.opType == "Cast" && node.domain.empty() && m_tensors[size_t(in)].dtype == m_tensors[size_t(out)].dtype
+            && m_tensors[size_t(in)].dtype != DType::Undefined && m_low[size_t(in)] == m_low[size_t(out)];
         if (((isViewOp(node) && !m_layoutCopy[size_t(out)]) || isZeroDropout(m_graph, node))
-            || m_stridedView[size_t(out)]) {
+            || m_stridedView[size_t(out)] || sameTypeCast) {
             m_root[size_t(out)] = m_root[size_t(in)];
             m_gradRoot[size_t(out)] = m_gradRoot[size_t(in)];
         } else if (isOneOf(node.opType, { "Split", "Slice" }) && node.domain.empty()) {

@@ -217,6 +217,23 @@ private slots:
                  qPrintable(QString::number(r.memory.workspaceBytes)));
     }
 
+    // Tensor.float() of a float tensor returns the tensor itself (PyTorch's docs: "if self is
+    // already in the correct dtype, self is returned"), which torch.onnx writes as Cast(to =
+    // FLOAT). a = input + bias [1, 1024], y = a + a.float(): a and y, 2 x 4,096 B, no copy.
+    void sameTypeCastIsNoCopy()
+    {
+        ModelBuilder b;
+        b.input("in", { 1, 1024 });
+        b.weight("bias", { 1, 1024 });
+        b.node("Add", { "in", "bias" }, { "a" });
+        ModelBuilder::attr(b.node("Cast", { "a" }, { "c" }), "to", onnx::TensorProto::FLOAT);
+        b.node("Add", { "a", "c" }, { "y" });
+        b.output("y");
+        AnalysisConfig inference;
+        const AnalysisResult r = analyze(readBytes(b.bytes()), inference);
+        QCOMPARE(r.memory.timeline[size_t(r.memory.peakStep)].byCategory[size_t(Category::Activations)], int64_t(2 * 4096));
+    }
+
     // Inception's F.avg_pool2d(x, 3, stride=1, padding=1): torch.onnx writes Pad(zeros) then
     // AveragePool without pads; PyTorch runs one kernel that keeps x, [1, 4, 8, 8] = 1,024 B
     // (AvgPool2DBackward0 saves self, the unpadded input). The padded [1, 4, 10, 10] copy
