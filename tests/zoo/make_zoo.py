@@ -32,6 +32,8 @@ Files
       per export mode with "batch" and "sequence" dynamic; audio models one file, "batch" dynamic.
   tests/zoo/zoo.json   "_meta" + one entry per configuration, key "<model>|<eval|train>|b<batch>|<res>"
       (res: "224" for images, "s512" for sequences, "t<frames>" for audio, "m96" for VGGish's log-mel patch).
+      Images are 224/128 px, 160 px for the models of VISION with ONLY160, and the extra resolutions of
+      EXTRA_RESOLUTIONS (96/192/288 px) for a few models, to test that nothing is tuned to 128/224 px.
 
 How to rerun
 ------------
@@ -969,9 +971,11 @@ def disable_stochastic_depth(model):
 
 # name, family, kwargs, resolutions, [(config-selector, reason)] skipped by design
 TV = torchvision.models
-BOTH, ONLY224 = (224, 128), (224,)
+BOTH, ONLY224, ONLY160 = (224, 128), (224,), (160,)
 NO_SECOND_RES = ("AdaptiveAvgPool2d(7 or 6) after the features: at 128/160 px the feature map is smaller than "
                  "the pool output, torch.onnx cannot export a non-divisible adaptive pool; 224 only")
+AT160 = ("measured at 160 px only, a resolution between the zoo's 128 and 224, so that nothing is tuned to "
+         "128/224 px; 224 and 128 px left out for the time budget")
 VISION = [
     # (name, family, builder kwargs, resolutions, note)
     ("alexnet", "alexnet", {}, ONLY224, NO_SECOND_RES),
@@ -1006,10 +1010,29 @@ VISION = [
     ("mnasnet0_5", "mnasnet", {}, BOTH, None),
     ("regnet_y_400mf", "regnet", {}, BOTH, None),
     ("vit_b_32", "vit", {}, ONLY224, "ViT's learned positional embedding fixes the resolution: 224 only"),
+    # more torchvision builders: variants of the families above, at 160 px only (vgg13 at 224 only)
+    ("resnet101", "resnet", {}, ONLY160, AT160),
+    ("densenet169", "densenet", {}, ONLY160, AT160),
+    ("efficientnet_b2", "efficientnet", {}, ONLY160, AT160),
+    ("regnet_x_800mf", "regnet", {}, ONLY160, AT160),
+    ("shufflenet_v2_x0_5", "shufflenet", {}, ONLY160, AT160),
+    ("mnasnet0_75", "mnasnet", {}, ONLY160, AT160),
+    ("vgg13", "vgg", {}, ONLY224, NO_SECOND_RES),
     # written here, not torchvision builders: their constructors and model configs are in VISION_CUSTOM
     ("timm_vit_tiny", "timm_vit", {}, ONLY224, "the learned pos_embed fixes the token count: 224 only"),
     ("mixer_small", "mlp_mixer", {}, ONLY224, "the token MLP's Linear(196, 392) fixes the token count: 224 only"),
 ]
+
+# resolutions measured on top of a VISION entry's own, name -> tuple of px: new keys and files
+# (<name>|<export>|b<batch>|<res>, <name>_<export>_<res>.onnx) that leave the model's 224/128 entries as they are;
+# they exist to test that nothing in the estimate is tuned to 128/224 px
+EXTRA_RESOLUTIONS = {
+    "resnet18": (96,),
+    "mobilenet_v2": (288,),
+    "resnet50": (288,),
+    "mobilenet_v3_large": (192,),
+}
+EXTRA_RES_NOTE = "extra resolution ({res} px, make_zoo.EXTRA_RESOLUTIONS) to test that nothing is tuned to 128/224 px"
 
 # VISION entries built by a constructor written here instead of a torchvision builder: name -> ctor, model config
 VISION_CUSTOM = {
@@ -1143,7 +1166,8 @@ def plan():
     for name, family, kw, resolutions, note in VISION:
         build = vision_ctor(name, kw)
         for export in ("eval", "train"):
-            for res in resolutions:
+            for res in tuple(resolutions) + EXTRA_RESOLUTIONS.get(name, ()):
+                res_note = note if res in resolutions else EXTRA_RES_NOTE.format(res=res)
                 for b in (1, 8):
                     cfgs.append(dict(
                         key=f"{name}|{export}|b{b}|{res}", model=name, family=family, category="vision", export=export,
@@ -1155,7 +1179,7 @@ def plan():
                         config={"batch": b, "height": res, "width": res, "input_shape": [b, 3, res, res]},
                         model_config=(VISION_CUSTOM[name]["cfg"] if name in VISION_CUSTOM
                                       else {"torchvision_builder": name, "kwargs": kw, "weights": None}),
-                        note=note))
+                        note=res_note))
     for name, t in TEXT.items():
         def build(t=t):
             torch.manual_seed(0)
@@ -1449,7 +1473,7 @@ def meta_update(meta, result):
     not_planned = {}
     for name, _fam, _kw, resolutions, note in VISION:
         if len(resolutions) == 1 and note:
-            not_planned[f"{name} at 128 px"] = note
+            not_planned[f"{name} at {'/'.join(str(r) for r in BOTH if r not in resolutions)} px"] = note
     covered = {v[0] for v in VISION}
     builders = sorted(n for n in dir(TV) if not n.startswith("_") and callable(getattr(TV, n)) and n[0].islower()
                       and n not in ("get_weight", "get_model_weights", "get_model_builder", "get_model", "list_models"))
