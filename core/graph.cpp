@@ -298,6 +298,14 @@ bool isLocal(const Value& value, const std::vector<std::string>& from,
     return toChild;
 }
 
+// A child of a ModuleList or Sequential ("layer.3", "3"): called in a loop that rebinds one name.
+bool isIndexed(const std::string& module)
+{
+    const size_t dot = module.rfind('.');
+    const size_t start = dot == std::string::npos ? 0 : dot + 1;
+    return start < module.size() && std::all_of(module.begin() + long(start), module.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 bool isElementwise(const Node& node)
 {
     static const std::set<std::string> ops { "Add", "Sub", "Mul", "Div", "Pow", "Where", "Relu", "Sigmoid", "Tanh",
@@ -354,6 +362,20 @@ void findModuleArguments(Graph& graph)
         position[size_t(graph.order[i])] = int(i);
     graph.heldUntilNode.assign(graph.values.size(), -1);
     static const std::vector<std::string> kNoScope;
+    // Each module call's activation arguments: values its nodes read that were made outside it.
+    std::map<std::string, std::set<int>> arguments;
+    for (int n : graph.order) {
+        const std::vector<std::string>& scope = scopes[size_t(n)];
+        for (int in : graph.nodes[size_t(n)].inputs) {
+            if (in < 0 || graph.values[size_t(in)].isInitializer || graph.values[size_t(in)].isConstantNode)
+                continue;
+            const int p = graph.values[size_t(in)].producer;
+            const std::vector<std::string>& made = p >= 0 ? scopes[size_t(p)] : kNoScope;
+            for (size_t k = 1; k <= scope.size(); ++k)
+                if (made.size() < k || !std::equal(scope.begin(), scope.begin() + long(k), made.begin()))
+                    arguments[scopeKey(scope, k)].insert(in);
+        }
+    }
     for (size_t v = 0; v < graph.values.size(); ++v) {
         const Value& value = graph.values[v];
         const std::vector<std::string>& from = value.producer >= 0 ? scopes[size_t(value.producer)] : kNoScope;
@@ -372,6 +394,13 @@ void findModuleArguments(Graph& graph)
             if (common == to.size())
                 continue; // read inside the producer's own module: an ordinary local
             holdUntilReturn(to, common + 1);
+            // A submodule's result handed to a sibling called with two or more activations,
+            // `o = self.out(s, x)`, is a named local of the caller, held until it returns (BERT's
+            // self-attention output at its feed-forward: -9% before). In a loop over a
+            // ModuleList (indexed children) the one name is rebound instead.
+            if (common > 0 && common < from.size()
+                && arguments[scopeKey(to, common + 1)].size() >= 2 && !isIndexed(to[common]))
+                holdUntilReturn(to, common);
         }
         if (value.producer >= 0 && held < 0 && readByForward(graph, value, from, scopes, hasSubmodules)) {
             const std::vector<std::string>& owner = scopes[size_t(value.consumers.front())];

@@ -607,6 +607,34 @@ private slots:
         QCOMPARE(dies("scores"), 2);
     }
 
+    // A submodule's result passed with other arguments is a named local of the caller:
+    //     def forward(self, x):          # /layer
+    //         s = self.attn(x)           # /layer/attn/Sigmoid          step 0
+    //         o = self.out(s, x)         # /layer/out/Add               step 1
+    //         return self.ffn(o)         # /layer/ffn/Sigmoid           step 2
+    // s is referenced until /layer returns (step 2), not only until self.out returns (step 1).
+    // A loop over a ModuleList rebinds one name: for block in self.blocks: h = block(h, f) with
+    // /enc/blocks.0 (step 3), /enc/blocks.1 (step 4), /enc/blocks.2 (step 5): blocks.0's result
+    // lives until blocks.1 returns (step 4), not until /enc does (step 5).
+    void namedArguments()
+    {
+        ModelBuilder b;
+        b.input("x", { 1, 4 });
+        b.node("Sigmoid", { "x" }, { "s" }, "/layer/attn/Sigmoid");
+        b.node("Add", { "s", "x" }, { "o" }, "/layer/out/Add");
+        b.node("Sigmoid", { "o" }, { "f" }, "/layer/ffn/Sigmoid");
+        b.node("Sigmoid", { "f" }, { "b0" }, "/enc/blocks.0/Sigmoid");
+        b.node("Add", { "b0", "f" }, { "b1" }, "/enc/blocks.1/Add");
+        b.node("Sigmoid", { "b1" }, { "b2" }, "/enc/blocks.2/Sigmoid");
+        b.node("Sigmoid", { "b2" }, { "y" }, "/head/Sigmoid");
+        b.output("y");
+        const Model m = readBytes(b.bytes());
+        const AnalysisResult r = analyze(m, {});
+        const auto dies = [&](const char* v) { return r.memory.lifetimes[size_t(m.graph.findValue(v))].dies; };
+        QCOMPARE(dies("s"), 2);
+        QCOMPARE(dies("b0"), 4);
+    }
+
     // Inference has the same timeline with forward steps only: 120 + X 32 + H 24, then Y 40.
     void inferenceTimeline()
     {
