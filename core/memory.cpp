@@ -1185,25 +1185,7 @@ std::optional<std::vector<int64_t>> viewStrides(const std::vector<int64_t>& shap
     return out;
 }
 
-// Whether `stride` lays out `shape` densely in some order of the dims (a permutation of a
-// contiguous tensor), so that an elementwise kernel writes its output in the same order.
-bool isDensePermutation(const std::vector<int64_t>& shape, const std::vector<int64_t>& stride)
-{
-    std::vector<size_t> order;
-    for (size_t i = 0; i < shape.size(); ++i)
-        if (shape[i] != 1)
-            order.push_back(i);
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return stride[a] > stride[b]; });
-    int64_t expected = 1;
-    for (size_t k = order.size(); k-- > 0;) {
-        if (stride[order[k]] != expected)
-            return false;
-        expected = satMul(expected, shape[order[k]]);
-    }
-    return true;
-}
-
-// The same order of dims as `stride`, for a dense tensor of `shape`.
+// A dense tensor of `shape` laid out in the order of `stride`'s dims (the largest stride first).
 std::vector<int64_t> stridesInOrder(const std::vector<int64_t>& shape, const std::vector<int64_t>& stride)
 {
     std::vector<size_t> order(shape.size());
@@ -1310,11 +1292,12 @@ void MemoryPlanner::findLayouts()
                 if (part >= 0 && m_tensors[size_t(part)].rank() == int(inDims.size()) && m_tensors[size_t(part)].isKnown())
                     setStrides(part, stridesOf(in)); // a slice keeps its base's strides
         } else if (isPointwise(node.opType)) {
-            // TensorIterator writes the output in the order of a dense input of the output's shape
+            // TensorIterator writes the output in the order of the strides of an input of the
+            // output's shape, dense or not (Swin's q * scale of a strided q: a permuted output
+            // that the next matmul must copy, as measured)
             for (int i : node.inputs)
                 if (i >= 0 && !strides[size_t(i)].empty() && m_tensors[size_t(i)].dims == outDims) {
-                    if (isDensePermutation(outDims, strides[size_t(i)]))
-                        setStrides(out, stridesInOrder(outDims, strides[size_t(i)]));
+                    setStrides(out, stridesInOrder(outDims, strides[size_t(i)]));
                     break;
                 }
         } else if (op == "MatMul"sv) {

@@ -308,6 +308,36 @@ private slots:
         QCOMPARE(at[size_t(Category::Activations)] + at[size_t(Category::Workspace)], peak);
     }
 
+    // Swin's and timm's heads: t = qkv.reshape(8, 64, 3, 4, 32).permute(2, 0, 3, 1, 4);
+    // q, k = t[0], t[1]; q = q * 0.125; q @ k^T. x[i] is a view, and q * 0.125 is written in q's
+    // permuted order, so matmul copies both operands (torch 1.13's profiler: allocations of
+    // 262,144 for q * 0.125, 262,144 and 262,144 for the two copies, 524,288 for the scores).
+    void scaledStridedHeads()
+    {
+        ModelBuilder b;
+        b.input("qkv", { 8, 64, 384 });
+        b.ints("split", { 8, 64, 3, 4, 32 });
+        b.weight("scale", {});
+        for (const char* name : { "zero", "one" }) {
+            onnx::TensorProto* t = b.proto().mutable_graph()->add_initializer();
+            t->set_name(name);
+            t->set_data_type(onnx::TensorProto::INT64);
+            t->add_int64_data(name[0] == 'o' ? 1 : 0);
+        }
+        b.node("Reshape", { "qkv", "split" }, { "heads" });
+        ModelBuilder::attr(b.node("Transpose", { "heads" }, { "t" }), "perm", { 2, 0, 3, 1, 4 });
+        b.node("Gather", { "t", "zero" }, { "q" });
+        b.node("Gather", { "t", "one" }, { "k" });
+        b.node("Mul", { "q", "scale" }, { "qs" });
+        ModelBuilder::attr(b.node("Transpose", { "k" }, { "kt" }), "perm", { 0, 1, 3, 2 });
+        b.node("MatMul", { "qs", "kt" }, { "scores" });
+        b.output("scores");
+        AnalysisConfig inference;
+        const AnalysisResult r = analyze(readBytes(b.bytes()), inference);
+        const CategoryBytes& at = r.memory.timeline[size_t(r.memory.peakStep)].byCategory;
+        QCOMPARE(at[size_t(Category::Activations)] + at[size_t(Category::Workspace)], int64_t(3 * 262144 + 524288));
+    }
+
     // A saved view keeps its whole storage: GPT-NeoX's v is a permuted slice of the fused qkv.
     // qkv = input + bias [B, 16, 96]; v = qkv.view(B, 16, 2, 48)[..., 32:48].permute(0, 2, 1, 3);
     // p = input2 + bias2 [B, 2, 16, 16]; y = p @ v keeps p and v. Measured with
