@@ -30,6 +30,12 @@ bool isTrainingNode(const Graph& graph, const Node& node)
     if (node.opType == "BatchNormalization")
         return node.outputs.size() > 1 || node.attrInt("training_mode", 0) == 1;
     if (node.opType == "Dropout" && node.input(2) >= 0) {
+        // A ratio of 0 in training mode says nothing: torchvision's Swin calls F.dropout(p=0.0)
+        // with training left at its default, True, in eval exports too.
+        const int ratio = node.input(1);
+        const std::optional<std::vector<int64_t>>& p = ratio >= 0 ? graph.values[size_t(ratio)].intData : std::nullopt;
+        if (p && p->size() == 1 && p->front() == 0)
+            return false;
         const std::optional<std::vector<int64_t>>& mode = graph.values[size_t(node.input(2))].intData;
         return mode && mode->size() == 1 && mode->front() != 0;
     }
@@ -70,7 +76,7 @@ std::vector<std::string> evalExportSigns(const Model& model)
                         + " BatchNormalization nodes in inference form (one output, no training_mode), none "
                           "folded where no convolution precedes them");
     else if (dropouts > 0)
-        signs.push_back(std::to_string(dropouts) + " Dropout nodes not in training mode, no BatchNormalization node");
+        signs.push_back(std::to_string(dropouts) + " Dropout nodes that drop nothing (not in training mode, or a ratio of 0), no BatchNormalization node");
     else
         signs.push_back("no BatchNormalization node, no Dropout node and no unfolded weight transpose");
     if (withBias > 0)

@@ -71,6 +71,27 @@ private slots:
         QVERIFY(analyze(test::loadModel("resnet50_train.onnx"), training).evalExportCaveat.empty());
         QVERIFY(analyze(test::loadModel("mobilenet_v2_train.onnx"), training).evalExportCaveat.empty());
         QVERIFY(analyze(test::loadModel("tiny_conv.onnx"), training).evalExportCaveat.empty()); // not PyTorch
+        // torchvision's Swin calls F.dropout(p=0.0) with training left True in its eval export too:
+        // a zero-ratio Dropout is no sign of a training export; one that drops is.
+        for (const float ratio : { 0.0f, 0.1f }) {
+            ModelBuilder b;
+            b.proto().set_producer_name("pytorch");
+            b.input("x", { 1, 8 });
+            b.weight("w", { 8, 8 });
+            onnx::TensorProto* p = b.proto().mutable_graph()->add_initializer();
+            p->set_name("ratio");
+            p->set_data_type(onnx::TensorProto::FLOAT);
+            p->add_float_data(ratio);
+            onnx::TensorProto* mode = b.proto().mutable_graph()->add_initializer();
+            mode->set_name("training_mode");
+            mode->set_data_type(onnx::TensorProto::BOOL);
+            mode->add_int32_data(1);
+            b.node("MatMul", { "x", "w" }, { "h" });
+            b.node("Dropout", { "h", "ratio", "training_mode" }, { "y" });
+            b.output("y");
+            const bool flagged = !analyze(readBytes(b.bytes()), training).evalExportCaveat.empty();
+            QCOMPARE(flagged, ratio == 0.0f);
+        }
     }
 
     // Conv keeps its input x (2*3*8*8*4 = 1536 B) for the weight gradient. BatchNorm keeps its
