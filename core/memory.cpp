@@ -1439,7 +1439,8 @@ void MemoryPlanner::shareStorage()
         if (((isViewOp(node) && !m_layoutCopy[size_t(out)]) || isZeroDropout(m_graph, node))
             || m_stridedView[size_t(out)] || sameTypeCast) {
             m_root[size_t(out)] = m_root[size_t(in)];
-            m_gradRoot[size_t(out)] = m_gradRoot[size_t(in)];
+            if (node.opType != "Gather") // a select's gradient is a new tensor, zeros but the slice
+                m_gradRoot[size_t(out)] = m_gradRoot[size_t(in)];
         } else if (isOneOf(node.opType, { "Split", "Slice" }) && node.domain.empty()) {
             // PyTorch's chunk, split and slicing return views: each part keeps its input's
             // whole storage alive, and a part saved for backward saves all of it. Their
