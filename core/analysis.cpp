@@ -5,6 +5,7 @@
 #include "saturating.h"
 
 #include <algorithm>
+#include <string_view>
 #include <cmath>
 #include <set>
 #include <unordered_map>
@@ -152,7 +153,7 @@ OpCost einsumCost(const Node& node, const std::vector<const TensorInfo*>& in)
 
 OpCost opCost(const Node& node, const std::vector<const TensorInfo*>& in, const std::vector<const TensorInfo*>& out)
 {
-    const std::string& op = node.opType;
+    const std::string_view op = node.opType; // compares the length first: this runs for every node of every analysis
     const auto inDims = [&](size_t i) -> const std::vector<int64_t>* {
         return i < in.size() && in[i] && in[i]->isKnown() ? &in[i]->dims : nullptr;
     };
@@ -253,11 +254,11 @@ OpCost opCost(const Node& node, const std::vector<const TensorInfo*>& in, const 
         if (!x)
             return c;
         c.flops = satMul(product(*x), op == "NegativeLogLikelihoodLoss" ? 1 : op == "GridSample" ? 8 : 6);
-    } else if (auto it = flopsPerElement().find(op); it != flopsPerElement().end()) {
+    } else if (auto it = flopsPerElement().find(node.opType); it != flopsPerElement().end()) {
         const int64_t o = outElems(0);
         if (o >= 0)
             c.flops = satMul(o, it->second);
-    } else if (!dataMovementOps().count(op)) {
+    } else if (!dataMovementOps().count(node.opType)) {
         c.known = false;
     }
     return c;
