@@ -412,4 +412,51 @@ void findModuleArguments(Graph& graph)
     }
 }
 
+void findRotaryTables(Graph& graph)
+{
+    graph.rotaryTables.assign(graph.values.size(), false);
+    if (std::none_of(graph.nodes.begin(), graph.nodes.end(),
+                     [](const Node& n) { return n.domain.empty() && (n.opType == "Cos" || n.opType == "Sin"); }))
+        return;
+    const auto isWeight = [&](const Value& v) { return v.isInitializer || v.isConstantNode; };
+    std::vector<bool> data(graph.values.size(), false);
+    for (size_t v = 0; v < graph.values.size(); ++v) {
+        const Value& value = graph.values[v];
+        data[v] = isFloating(value.dtype) && (value.isGraphInput || (isWeight(value) && value.declaredShape.size() >= 2));
+    }
+    for (int n : graph.order) {
+        const Node& node = graph.nodes[size_t(n)];
+        if (node.opType == "Shape" || node.opType == "Size")
+            continue; // a sequence length read from the hidden states is a position, not data
+        for (int in : node.inputs)
+            if (in >= 0 && data[size_t(in)])
+                for (int out : node.outputs)
+                    if (out >= 0)
+                        data[size_t(out)] = true;
+    }
+    for (size_t v = 0; v < graph.values.size(); ++v) {
+        const Value& value = graph.values[v];
+        if (!isWeight(value) || data[v] || !isFloating(value.dtype) || value.declaredShape.size() != 1)
+            continue;
+        std::vector<int> frontier { int(v) };
+        std::set<int> seen;
+        bool reachesTrig = false;
+        for (int depth = 0; depth < 12 && !frontier.empty() && !reachesTrig; ++depth) {
+            std::vector<int> next;
+            for (int reached : frontier)
+                for (int c : graph.values[size_t(reached)].consumers) {
+                    const Node& node = graph.nodes[size_t(c)];
+                    if (!seen.insert(c).second)
+                        continue;
+                    reachesTrig = reachesTrig || ((node.opType == "Cos" || node.opType == "Sin") && node.domain.empty());
+                    for (int out : node.outputs)
+                        if (out >= 0 && !data[size_t(out)])
+                            next.push_back(out);
+                }
+            frontier = std::move(next);
+        }
+        graph.rotaryTables[v] = reachesTrig;
+    }
+}
+
 } // namespace fp

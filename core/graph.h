@@ -144,6 +144,9 @@ struct Graph {
     // Per value: the last node of the outermost module call it is an argument of, or -1
     // (findModuleArguments). PyTorch's caller holds a module's argument until the call returns.
     std::vector<int> heldUntilNode;
+    // Per value: a rotary embedding's frequency vector, a buffer though written as an
+    // initializer like any parameter (findRotaryTables).
+    std::vector<bool> rotaryTables;
 
     int findValue(const std::string& valueName) const;
 };
@@ -199,5 +202,14 @@ void findModuleOutputs(Graph& graph);
 // submodules reads with its own operators (BERT's q, k, v and masked scores), unless its one
 // reader is elementwise (`x = x / c` rebinds the name) or it is a view.
 void findModuleArguments(Graph& graph);
+
+// Fills graph.rotaryTables: rotary embeddings' inverse frequencies (HF's `inv_freq`), which
+// PyTorch keeps as a buffer and an export writes as an initializer. Taken for a parameter, it
+// would give cos and sin a gradient, and every product with them would keep q and k for
+// backward as well. Such a table is a floating vector that reaches Cos or Sin through nodes that
+// read no data: nothing derived from a floating graph input or a weight matrix, only positions
+// (Range, Shape, integer ids) and constants. A learned frequency on data (SIREN's sin(Wx)) reads
+// data and stays a parameter.
+void findRotaryTables(Graph& graph);
 
 } // namespace fp

@@ -730,7 +730,6 @@ private:
     void findWeightViews();
     void findFusedKernels();
     void findTrainableWeights();
-    void markRotaryFrequencies(std::vector<bool>& buffer) const;
     void findPrecisions();
     void findGradients();
     void findCheckpointSegments();
@@ -900,60 +899,6 @@ void MemoryPlanner::findFusedKernels()
     }
 }
 
-// Rotary embeddings' inverse frequencies (HF's `inv_freq`) are a buffer that an export writes
-// as an initializer like any parameter. Taken for a parameter, it would give cos and sin a
-// gradient, and every product with them would keep q and k for backward as well (LLaMA-style
-// saved activations +6-7% in the zoo). Such a table is a vector that reaches Cos or Sin through
-// nodes that read no data: nothing derived from a floating graph input or a weight matrix, only
-// positions (Range, Shape, integer ids) and constants. A learned frequency on data, such as
-// SIREN's sin(Wx), reads data and stays a parameter.
-void MemoryPlanner::markRotaryFrequencies(std::vector<bool>& buffer) const
-{
-    if (std::none_of(m_order.begin(), m_order.end(), [&](int n) {
-            const std::string& op = m_graph.nodes[size_t(n)].opType;
-            return op.size() == 3 && (op == "Cos" || op == "Sin");
-        }))
-        return; // no rotary table here, and no pass over the graph on each re-analysis
-    std::vector<bool> data(m_valueCount, false);
-    for (size_t v = 0; v < m_valueCount; ++v) {
-        const Value& value = m_graph.values[v];
-        data[v] = isFloating(value.dtype) && (value.isGraphInput || (isWeight(int(v)) && value.declaredShape.size() >= 2));
-    }
-    for (int n : m_order) {
-        const Node& node = m_graph.nodes[size_t(n)];
-        if (node.opType == "Shape" || node.opType == "Size")
-            continue; // a sequence length read from the hidden states is a position, not data
-        for (int in : node.inputs)
-            if (in >= 0 && data[size_t(in)])
-                for (int out : node.outputs)
-                    if (out >= 0)
-                        data[size_t(out)] = true;
-    }
-    for (size_t v = 0; v < m_valueCount; ++v) {
-        const Value& value = m_graph.values[v];
-        if (!isWeight(int(v)) || data[v] || buffer[v] || !isFloating(value.dtype) || value.declaredShape.size() != 1)
-            continue;
-        std::vector<int> frontier { int(v) };
-        std::set<int> seen;
-        bool reachesTrig = false;
-        for (int depth = 0; depth < 12 && !frontier.empty() && !reachesTrig; ++depth) {
-            std::vector<int> next;
-            for (int value : frontier)
-                for (int c : m_graph.values[size_t(value)].consumers) {
-                    const Node& node = m_graph.nodes[size_t(c)];
-                    if (!seen.insert(c).second)
-                        continue;
-                    reachesTrig = reachesTrig || ((node.opType == "Cos" || node.opType == "Sin") && node.domain.empty());
-                    for (int out : node.outputs)
-                        if (out >= 0 && !data[size_t(out)])
-                            next.push_back(out);
-                }
-            frontier = std::move(next);
-        }
-        buffer[v] = reachesTrig;
-    }
-}
-
 // Frozen layers: a weight is trained unless every node that reads it is frozen (matched by
 // --freeze, or not by --train-only). A tied copy and its original are one parameter.
 void MemoryPlanner::findTrainableWeights()
@@ -967,7 +912,7 @@ void MemoryPlanner::findTrainableWeights()
                 || !matchedScope(m_recipe.freeze, name).empty();
         }
     }
-    std::vector<bool> runningStatistic(m_valueCount, false); // BatchNorm's mean and variance, rotary caches
+    std::vector<bool> runningStatistic(m_valueCount, false); // BatchNorm's mean and variance, rotary caches and tables
     for (const Node& node : m_graph.nodes) {
         if (node.domain.empty() && node.opType != "BatchNormalization")
             continue; // the common case, without a string compare per input
@@ -975,7 +920,8 @@ void MemoryPlanner::findTrainableWeights()
             if (node.inputs[i] >= 0 && isBufferInput(node, i))
                 runningStatistic[size_t(node.inputs[i])] = true;
     }
-    markRotaryFrequencies(runningStatistic);
+    for (size_t v = 0; v < m_graph.rotaryTables.size(); ++v)
+        runningStatistic[v] = runningStatistic[v] || m_graph.rotaryTables[v];
     for (size_t v = 0; v < m_valueCount; ++v) {
         const Value& value = m_graph.values[v];
         if (!isWeight(int(v)) || !isFloating(value.dtype) || value.declaredShape.empty() || runningStatistic[v])

@@ -820,6 +820,7 @@ Graph Reader::assemble(std::string name, std::vector<RawNode> nodes, std::vector
     }
     findModuleOutputs(g);
     findModuleArguments(g);
+    findRotaryTables(g);
     return g;
 }
 
