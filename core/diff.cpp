@@ -67,16 +67,19 @@ std::vector<LayerDiff> diffLayers(const Model& a, const AnalysisResult& ra, cons
 {
     std::vector<LayerDiff> diffs;
     std::unordered_map<std::string, size_t> index; // name -> its entry in diffs
+    // A name one side has: A's layers are removed until B names them too.
+    const auto entry = [&](const std::string& name, LayerDiff::Status status) -> LayerDiff& {
+        index[name] = diffs.size();
+        LayerDiff& d = diffs.emplace_back();
+        d.name = name;
+        d.status = status;
+        return d;
+    };
     for (size_t s = 0; s < ra.layers.size(); ++s) {
         const std::string& name = a.graph.nodes[size_t(ra.layers[s].node)].name;
         if (name.empty() || index.count(name))
             continue; // an unnamed or repeated name cannot be matched
-        index[name] = diffs.size();
-        LayerDiff d;
-        d.name = name;
-        d.a = sideOf(a, ra, s);
-        d.status = LayerDiff::Status::Removed;
-        diffs.push_back(std::move(d));
+        entry(name, LayerDiff::Status::Removed).a = sideOf(a, ra, s);
     }
     for (size_t s = 0; s < rb.layers.size(); ++s) {
         const std::string& name = b.graph.nodes[size_t(rb.layers[s].node)].name;
@@ -84,12 +87,7 @@ std::vector<LayerDiff> diffLayers(const Model& a, const AnalysisResult& ra, cons
             continue;
         const auto it = index.find(name);
         if (it == index.end()) {
-            index[name] = diffs.size();
-            LayerDiff d;
-            d.name = name;
-            d.b = sideOf(b, rb, s);
-            d.status = LayerDiff::Status::Added;
-            diffs.push_back(std::move(d));
+            entry(name, LayerDiff::Status::Added).b = sideOf(b, rb, s);
             continue;
         }
         LayerDiff& d = diffs[it->second];

@@ -211,9 +211,13 @@ QJsonObject toJson(const Model& model, const AnalysisConfig& config, const Analy
     for (const LayerResult& layer : r.layers) {
         const Node& node = model.graph.nodes[size_t(layer.node)];
         int64_t paramBytes = 0;
+        std::vector<QuantizedInput> roles(node.inputs.size());
         for (size_t i = 0; i < node.inputs.size(); ++i) {
             const int index = node.inputs[i];
-            if (index >= 0 && quantizedInput(node, i, &r.shapes.tensors[size_t(index)]).role == QuantizedInput::Role::QuantParam)
+            if (index < 0)
+                continue;
+            roles[i] = quantizedInput(node, i, &r.shapes.tensors[size_t(index)]);
+            if (roles[i].role == QuantizedInput::Role::QuantParam)
                 paramBytes = satAdd(paramBytes, tensorBytes(r.shapes.tensors[size_t(index)], config.precision));
         }
         for (size_t i = 0; i < node.inputs.size(); ++i) {
@@ -222,7 +226,7 @@ QJsonObject toJson(const Model& model, const AnalysisConfig& config, const Analy
                 continue;
             const Value& v = model.graph.values[size_t(index)];
             const TensorInfo& t = r.shapes.tensors[size_t(index)];
-            const QuantizedInput qi = quantizedInput(node, i, &t);
+            const QuantizedInput& qi = roles[i];
             if (!(v.isInitializer || v.isConstantNode) || qi.role != QuantizedInput::Role::Weight || qi.bits > 8)
                 continue;
             quantized.append(QJsonObject { { "name", q(v.name) },
