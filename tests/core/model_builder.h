@@ -65,6 +65,20 @@ public:
             t->add_int64_data(v);
         return *this;
     }
+    // A rank-0 initializer with its value inline: an index, a ratio, a flag.
+    ModelBuilder& scalar(const std::string& name, double value, int elemType = onnx::TensorProto::FLOAT)
+    {
+        auto* t = m_model.mutable_graph()->add_initializer();
+        t->set_name(name);
+        t->set_data_type(elemType);
+        if (elemType == onnx::TensorProto::FLOAT)
+            t->add_float_data(float(value));
+        else if (elemType == onnx::TensorProto::INT64)
+            t->add_int64_data(int64_t(value));
+        else
+            t->add_int32_data(int32_t(value)); // BOOL and the narrow integers
+        return *this;
+    }
     onnx::NodeProto& node(const std::string& op, std::vector<std::string> inputs, std::vector<std::string> outputs,
                           const std::string& name = {})
     {

@@ -78,14 +78,8 @@ private slots:
             b.proto().set_producer_name("pytorch");
             b.input("x", { 1, 8 });
             b.weight("w", { 8, 8 });
-            onnx::TensorProto* p = b.proto().mutable_graph()->add_initializer();
-            p->set_name("ratio");
-            p->set_data_type(onnx::TensorProto::FLOAT);
-            p->add_float_data(ratio);
-            onnx::TensorProto* mode = b.proto().mutable_graph()->add_initializer();
-            mode->set_name("training_mode");
-            mode->set_data_type(onnx::TensorProto::BOOL);
-            mode->add_int32_data(1);
+            b.scalar("ratio", ratio);
+            b.scalar("training_mode", 1, onnx::TensorProto::BOOL);
             b.node("MatMul", { "x", "w" }, { "h" });
             b.node("Dropout", { "h", "ratio", "training_mode" }, { "y" });
             b.output("y");
@@ -281,10 +275,7 @@ private slots:
         b.node("Add", { "in", "bias" }, { "x" });
         auto& pad = b.node("Pad", { "x", "pads" }, { "padded" });
         if (fill != 0.0f) {
-            onnx::TensorProto* value = b.proto().mutable_graph()->add_initializer();
-            value->set_name("fill");
-            value->set_data_type(onnx::TensorProto::FLOAT);
-            value->add_float_data(fill);
+            b.scalar("fill", fill);
             pad.add_input("fill");
         }
         auto& pool = b.node("AveragePool", { "padded" }, { "y" });
@@ -339,12 +330,7 @@ private slots:
         b.input("qkv", { 8, 64, 384 });
         b.ints("split", { 8, 64, 3, 4, 32 });
         b.weight("scale", {});
-        for (const char* name : { "zero", "one" }) {
-            onnx::TensorProto* t = b.proto().mutable_graph()->add_initializer();
-            t->set_name(name);
-            t->set_data_type(onnx::TensorProto::INT64);
-            t->add_int64_data(name[0] == 'o' ? 1 : 0);
-        }
+        b.scalar("zero", 0, onnx::TensorProto::INT64).scalar("one", 1, onnx::TensorProto::INT64);
         b.node("Reshape", { "qkv", "split" }, { "heads" });
         ModelBuilder::attr(b.node("Transpose", { "heads" }, { "t" }), "perm", { 2, 0, 3, 1, 4 });
         b.node("Gather", { "t", "zero" }, { "q" });
@@ -442,12 +428,7 @@ private slots:
             b.node("Mul", { "q", "inv_freq" }, { "freqs" }); // keeps q and inv_freq (a weight)
         } else if (lengthFromData) {
             // GPT-NeoX: torch.arange(seq_len) with seq_len read from the hidden states' shape
-            for (const char* name : { "zero", "one" }) {
-                onnx::TensorProto* t = b.proto().mutable_graph()->add_initializer();
-                t->set_name(name);
-                t->set_data_type(onnx::TensorProto::INT64);
-                t->add_int64_data(name[0] == 'o' ? 1 : 0);
-            }
+            b.scalar("zero", 0, onnx::TensorProto::INT64).scalar("one", 1, onnx::TensorProto::INT64);
             b.ints("first", { 0 });
             b.ints("last", { 1 });
             b.node("Shape", { "q" }, { "shape" });
