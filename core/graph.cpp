@@ -313,27 +313,59 @@ bool isElementwise(const Node& node)
     return node.domain.empty() && ops.count(node.opType) > 0;
 }
 
-// Whether `value` is a local of the forward that reads it with its own operators: the module
-// that runs its consumers, which must hold submodules (a forward of Python code around them,
-// such as BERT's self-attention around query, key and value; a module without any may be one
-// fused kernel) and contain its producer. The one reader an elementwise operator is taken as a
-// rebinding (`x = x / c`), which frees the old tensor.
-bool readByForward(const Graph& graph, const Value& value, const std::vector<std::string>& from,
-                   const std::vector<std::vector<std::string>>& scopes, const std::set<std::string>& hasSubmodules)
+// A reshape of a permuted tensor (x.permute(...).reshape(...)): PyTorch copies it into a tensor
+// of its own, which a forward names (memory.cpp's findLayouts decides the copy with the shapes).
+bool reshapesPermuted(const Graph& graph, const Node& node)
 {
-    // PyTorch's view, permute and chunk return views: the storage they look into is the local
+    if (node.opType != "Reshape" && node.opType != "Flatten")
+        return false;
+    int v = node.input(0);
+    for (int depth = 0; depth < 8 && v >= 0; ++depth) {
+        const int p = graph.values[size_t(v)].producer;
+        if (p < 0)
+            return false;
+        const Node& from = graph.nodes[size_t(p)];
+        if (from.opType == "Transpose")
+            return true;
+        if (from.opType != "Squeeze" && from.opType != "Unsqueeze" && from.opType != "Gather" && from.opType != "Slice")
+            return false;
+        v = from.input(0);
+    }
+    return false;
+}
+
+// Whether `value` is a local of the forward that reads it with its own operators: the module
+// that runs its consumers, which contains its producer. Python code around submodules (BERT's
+// self-attention around query, key and value) or without any (torchvision's Swin attention, a
+// function of F.linear on the module's own weights) keeps its names until it returns. Not
+// locals:
+// - the one reader is elementwise, taken as a rebinding (`x = x / c`), which frees the old tensor;
+// - a view (view, permute, chunk): the storage it looks into is the local;
+// - a tensor the forward's own operator makes that only views read: a temporary of a chained
+//   expression (`(attn @ v).transpose(1, 2).reshape(...)`) or rebound (`x = x.view(...)`); it
+//   lives as long as its views do. A submodule's result read so was named by the caller
+//   (BERT's `mixed_query_layer = self.query(x)`).
+// nn.MultiheadAttention, which PyTorch runs as one fused kernel in eval, is counted as Python
+// code too: ViT-B/16's inference peak is 1.2% over for it.
+bool readByForward(const Graph& graph, const Value& value, const std::vector<std::string>& from,
+                   const std::vector<std::vector<std::string>>& scopes)
+{
     static const std::set<std::string> views { "Reshape", "Transpose", "Squeeze", "Unsqueeze", "Flatten",
                                                "Identity", "Slice", "Split", "Gather", "Expand", "Shape" };
-    if (value.isGraphOutput || value.consumers.empty() || views.count(graph.nodes[size_t(value.producer)].opType))
+    if (value.isGraphOutput || value.consumers.empty())
+        return false;
+    const Node& producer = graph.nodes[size_t(value.producer)];
+    if (views.count(producer.opType) && !reshapesPermuted(graph, producer))
         return false;
     const std::vector<std::string>& owner = scopes[size_t(value.consumers.front())];
     if (owner.empty() || from.size() < owner.size() || !std::equal(owner.begin(), owner.end(), from.begin()))
         return false;
-    if (!hasSubmodules.count(scopeKey(owner, owner.size())))
-        return false;
     for (int c : value.consumers)
         if (scopes[size_t(c)] != owner)
             return false;
+    const auto readAsView = [&](int c) { return views.count(graph.nodes[size_t(c)].opType) > 0; };
+    if (from == owner && std::all_of(value.consumers.begin(), value.consumers.end(), readAsView))
+        return false;
     return !(value.consumers.size() == 1 && isElementwise(graph.nodes[size_t(value.consumers.front())]));
 }
 
@@ -350,12 +382,6 @@ void findModuleArguments(Graph& graph)
             key += '/' + part;
             lastNode[key] = n;
         }
-    }
-    std::set<std::string> hasSubmodules; // scopes with a deeper scope inside
-    for (const auto& entry : lastNode) {
-        const size_t slash = entry.first.rfind('/');
-        if (slash != std::string::npos && slash > 0)
-            hasSubmodules.insert(entry.first.substr(0, slash));
     }
     std::vector<int> position(graph.nodes.size(), 0);
     for (size_t i = 0; i < graph.order.size(); ++i)
@@ -402,7 +428,7 @@ void findModuleArguments(Graph& graph)
                 && arguments[scopeKey(to, common + 1)].size() >= 2 && !isIndexed(to[common]))
                 holdUntilReturn(to, common);
         }
-        if (value.producer >= 0 && held < 0 && readByForward(graph, value, from, scopes, hasSubmodules)) {
+        if (value.producer >= 0 && held < 0 && readByForward(graph, value, from, scopes)) {
             const std::vector<std::string>& owner = scopes[size_t(value.consumers.front())];
             holdUntilReturn(owner, owner.size());
         }

@@ -198,9 +198,10 @@ void findModuleOutputs(Graph& graph);
 // early the module's nodes last read it: the modules a consumer's scope enters beyond the
 // producer's take it as an argument, and the outermost of them holds it longest. A tensor a
 // forward's own operator computes and hands to a submodule is a local of that forward, held
-// until it returns (DenseNet's concatenated features), and so is one that a forward with
-// submodules reads with its own operators (BERT's q, k, v and masked scores), unless its one
-// reader is elementwise (`x = x / c` rebinds the name) or it is a view.
+// until it returns (DenseNet's concatenated features), and so is one that a forward reads with
+// its own operators (BERT's q, k, v and masked scores; Swin's windows, scaled q and attention
+// weights), unless its one reader is elementwise (`x = x / c` rebinds the name), it is a view,
+// or only views read it (a chained expression's temporary).
 void findModuleArguments(Graph& graph);
 
 // Fills graph.rotaryTables: rotary embeddings' inverse frequencies (HF's `inv_freq`), which

@@ -639,6 +639,42 @@ private slots:
         QCOMPARE(dies("scores"), 2);
     }
 
+    // A forward without submodules is Python code too. torchvision's Swin attention is a
+    // function of F.linear on the module's own weights; shaped like it:
+    //     def forward(self, x):                      # /attn
+    //         w = x.transpose(1, 2).reshape(1, 8)    # /attn/Transpose step 0 (a view),
+    //                                                # /attn/Reshape step 1 (copies: permuted)
+    //         s = torch.softmax(w, -1)               # /attn/Softmax step 2
+    //         a = torch.softmax(torch.softmax(s, -1).view(2, 4), -1)
+    //                                                # /attn/Softmax_1 step 3, /attn/Reshape_1
+    //                                                # step 4 (a view), /attn/Softmax_2 step 5
+    //         return torch.sigmoid(a)                # /attn/Sigmoid step 6
+    // w and s are names, referenced until the forward returns (step 6); the inner softmax is a
+    // temporary of the expression, only viewed, and dies with its view's last reader (step 5).
+    // Before, a module without submodules held nothing: w died at 2 and s at 3.
+    void functionalForwardLocals()
+    {
+        ModelBuilder b;
+        b.input("x", { 1, 4, 2 });
+        ModelBuilder::attr(b.node("Transpose", { "x" }, { "xt" }, "/attn/Transpose"), "perm", { 0, 2, 1 });
+        b.ints("flat", { 1, 8 });
+        b.node("Reshape", { "xt", "flat" }, { "w" }, "/attn/Reshape");
+        b.node("Softmax", { "w" }, { "s" }, "/attn/Softmax");
+        b.node("Softmax", { "s" }, { "inner" }, "/attn/Softmax_1");
+        b.ints("square", { 2, 4 });
+        b.node("Reshape", { "inner", "square" }, { "viewed" }, "/attn/Reshape_1");
+        b.node("Softmax", { "viewed" }, { "a" }, "/attn/Softmax_2");
+        b.node("Sigmoid", { "a" }, { "o" }, "/attn/Sigmoid");
+        b.node("Sigmoid", { "o" }, { "y" }, "/head/Sigmoid");
+        b.output("y");
+        const Model m = readBytes(b.bytes());
+        const AnalysisResult r = analyze(m, {});
+        const auto dies = [&](const char* v) { return r.memory.lifetimes[size_t(m.graph.findValue(v))].dies; };
+        QCOMPARE(dies("w"), 6);
+        QCOMPARE(dies("s"), 6);
+        QCOMPARE(dies("inner"), 5);
+    }
+
     // A submodule's result passed with other arguments is a named local of the caller:
     //     def forward(self, x):          # /layer
     //         s = self.attn(x)           # /layer/attn/Sigmoid          step 0

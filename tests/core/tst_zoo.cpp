@@ -35,12 +35,6 @@ QString zooDir()
     return dir.isEmpty() ? QStringLiteral(FOOTPRINT_TEST_ZOO) : dir;
 }
 
-// Where each figure stands today, a little below the measured distribution (README, Accuracy).
-struct Floor {
-    double within5 = 0, within10 = 0, worstUnder = -1;
-};
-constexpr Floor kInferenceFloor { 0, 0.93, -0.15 };
-
 struct Error {
     QString config;
     double relative = 0; // (estimate - measured) / measured: negative is an under-estimate
@@ -225,17 +219,13 @@ private slots:
         }
     }
 
-    // Each figure's target (issue #15) and, where the target is not met yet, the floor today's
-    // estimate holds: a change that makes the distribution worse fails here, and one that meets
-    // the target fails its expected failure, so the floor gives way to the target.
+    // Each figure's target (issue #15), on every configuration of the zoo.
     void inferencePeak()
     {
         QVERIFY(m_inference.errors.size() >= 100);
-        QVERIFY2(m_inference.shareWithin(0.10) >= kInferenceFloor.within10,
+        QVERIFY2(m_inference.shareWithin(0.10) >= 0.90,
                  qPrintable(QStringLiteral("%1% within 10%").arg(100 * m_inference.shareWithin(0.10))));
-        QVERIFY2(m_inference.worstUnder().relative >= kInferenceFloor.worstUnder, qPrintable(m_inference.worstUnder().config));
-        QEXPECT_FAIL("", "not met yet: none more than 5% under; 90% within 10% is met (README, Accuracy)", Continue);
-        QVERIFY(m_inference.shareWithin(0.10) >= 0.90 && m_inference.worstUnder().relative >= -0.05);
+        QVERIFY2(m_inference.worstUnder().relative >= -0.05, qPrintable(m_inference.worstUnder().config));
     }
 
     void savedActivations()
