@@ -727,6 +727,7 @@ private:
         return m_backwardStep[size_t(node)] >= 0 ? m_backwardStep[size_t(node)] : m_forwardSteps - 1;
     }
 
+    int linearProduct(const Node& node) const;
     void findWeightViews();
     void findFusedKernels();
     void findTrainableWeights();
@@ -1345,6 +1346,31 @@ bool MemoryPlanner::foldsIntoConvolution(const Node& node) const
     return relu && producer.opType == "BatchNormalization" && foldsIntoConvolution(producer);
 }
 
+// A Linear's bias, which an export adds after the MatMul: PyTorch's F.linear is one addmm, or a
+// matmul and an in-place add_ (torch 1.13, Linear.cpp), so the sum is the product's storage.
+// Returns the product, or -1 where `node` is not such an Add.
+int MemoryPlanner::linearProduct(const Node& node) const
+{
+    if (node.opType != "Add" || !node.domain.empty() || node.inputs.size() != 2 || node.output(0) < 0)
+        return -1;
+    for (int k = 0; k < 2; ++k) {
+        const int product = node.input(size_t(k)), bias = weightRoot(node.input(size_t(1 - k)));
+        if (product < 0 || bias < 0 || !isWeight(bias) || !isActivation(product))
+            continue;
+        const Value& value = m_graph.values[size_t(product)];
+        if (value.producer < 0 || value.consumers.size() != 1 || value.isGraphOutput || m_savedUntilNode[size_t(product)] >= 0)
+            continue;
+        const Node& matmul = m_graph.nodes[size_t(value.producer)];
+        const int weight = weightRoot(matmul.input(1));
+        if (matmul.opType == "MatMul" && matmul.domain.empty() && weight >= 0 && isWeight(weight)
+            && m_tensors[size_t(weight)].rank() == 2 && m_tensors[size_t(product)].isKnown()
+            && m_tensors[size_t(product)].dims == m_tensors[size_t(node.output(0))].dims
+            && m_tensors[size_t(product)].dtype == m_tensors[size_t(node.output(0))].dtype)
+            return product;
+    }
+    return -1;
+}
+
 // Storage sharing: views look into their input, and an activation applied in place (as
 // torchvision's ReLU(inplace=True)) overwrites an input nobody else reads or keeps.
 void MemoryPlanner::shareStorage()
@@ -1365,6 +1391,10 @@ void MemoryPlanner::shareStorage()
                     && m_tensors[size_t(past)].dims == m_tensors[size_t(present)].dims)
                     m_root[size_t(present)] = m_root[size_t(past)];
             }
+            continue;
+        }
+        if (const int product = linearProduct(node); product >= 0) {
+            m_root[size_t(node.output(0))] = m_root[size_t(product)];
             continue;
         }
         const int in = node.input(0), out = node.output(0);

@@ -320,6 +320,40 @@ private slots:
         QCOMPARE(at[size_t(Category::Activations)] + at[size_t(Category::Workspace)], peak);
     }
 
+    // A Linear's bias: an export writes MatMul then Add, PyTorch's F.linear is one addmm (or a
+    // matmul and an in-place add_) that writes one tensor. torch 1.13's profiler, F.linear of a
+    // [2, 5, 16] input by a 32x16 weight with bias: one allocation, 1280 B, the output.
+    // Above the input: 2 x 5 x 32 x 4 B = 1280. A product read by something else as well is a
+    // tensor of its own (`h = x @ w; y = h + b; z = -h`): h, y and z, 1280 each, when z is made.
+    void linearBiasInPlace_data()
+    {
+        QTest::addColumn<bool>("productReadTwice");
+        QTest::addColumn<qint64>("peak");
+        QTest::newRow("linear") << false << qint64(1280);
+        QTest::newRow("product read twice") << true << qint64(3 * 1280);
+    }
+    void linearBiasInPlace()
+    {
+        QFETCH(bool, productReadTwice);
+        QFETCH(qint64, peak);
+        ModelBuilder b;
+        b.input("x", { 2, 5, 16 });
+        b.weight("w", { 16, 32 });
+        b.weight("bias", { 32 });
+        b.node("MatMul", { "x", "w" }, { "h" });
+        b.node("Add", { "bias", "h" }, { "y" });
+        b.output("y");
+        if (productReadTwice) {
+            b.node("Neg", { "h" }, { "z" });
+            b.output("z");
+        }
+        AnalysisConfig inference;
+        const Model m = readBytes(b.bytes());
+        const AnalysisResult r = analyze(m, inference);
+        QCOMPARE(r.memory.timeline[size_t(r.memory.peakStep)].byCategory[size_t(Category::Activations)], peak);
+        QCOMPARE(r.memory.lifetimes[size_t(m.graph.findValue("y"))].storage == m.graph.findValue("h"), !productReadTwice);
+    }
+
     // Swin's and timm's heads: t = qkv.reshape(8, 64, 3, 4, 32).permute(2, 0, 3, 1, 4);
     // q, k = t[0], t[1]; q = q * 0.125; q @ k^T. x[i] is a view, and q * 0.125 is written in q's
     // permuted order, so matmul copies both operands (torch 1.13's profiler: allocations of
