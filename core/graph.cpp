@@ -339,7 +339,8 @@ bool reshapesPermuted(const Graph& graph, const Node& node)
 // self-attention around query, key and value) or without any (torchvision's Swin attention, a
 // function of F.linear on the module's own weights) keeps its names until it returns. Not
 // locals:
-// - the one reader is elementwise, taken as a rebinding (`x = x / c`), which frees the old tensor;
+// - only elementwise operators read it: a rebinding (`x = x / c`), which frees the old tensor, or
+//   one expression's operand (`F.gelu(x)`, which an export spells x * 0.5 * (1 + erf(x / sqrt 2)));
 // - a view (view, permute, chunk): the storage it looks into is the local;
 // - a tensor the forward's own operator makes that only views read: a temporary of a chained
 //   expression (`(attn @ v).transpose(1, 2).reshape(...)`) or rebound (`x = x.view(...)`); it
@@ -366,7 +367,8 @@ bool readByForward(const Graph& graph, const Value& value, const std::vector<std
     const auto readAsView = [&](int c) { return views.count(graph.nodes[size_t(c)].opType) > 0; };
     if (from == owner && std::all_of(value.consumers.begin(), value.consumers.end(), readAsView))
         return false;
-    return !(value.consumers.size() == 1 && isElementwise(graph.nodes[size_t(value.consumers.front())]));
+    return !std::all_of(value.consumers.begin(), value.consumers.end(),
+                        [&](int c) { return isElementwise(graph.nodes[size_t(c)]); });
 }
 
 } // namespace

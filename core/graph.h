@@ -200,8 +200,8 @@ void findModuleOutputs(Graph& graph);
 // forward's own operator computes and hands to a submodule is a local of that forward, held
 // until it returns (DenseNet's concatenated features), and so is one that a forward reads with
 // its own operators (BERT's q, k, v and masked scores; Swin's windows, scaled q and attention
-// weights), unless its one reader is elementwise (`x = x / c` rebinds the name), it is a view,
-// or only views read it (a chained expression's temporary).
+// weights), unless only elementwise operators read it (`x = x / c` rebinds the name; F.gelu
+// written as a formula), it is a view, or only views read it (a chained expression's temporary).
 void findModuleArguments(Graph& graph);
 
 // Fills graph.rotaryTables: rotary embeddings' inverse frequencies (HF's `inv_freq`), which

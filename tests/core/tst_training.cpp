@@ -673,6 +673,29 @@ private slots:
         QCOMPARE(dies("scores"), 2);
     }
 
+    // A tensor only elementwise operators read is an expression's operand or rebound, not a
+    // name the forward keeps: nn.TransformerEncoderLayer's `self.activation(self.linear1(x))`,
+    // with F.gelu exported as a formula that reads linear1's output twice. Shaped like it:
+    //     def forward(self, x):                  # /layer
+    //         h = self.fc(x)                     # /layer/fc/Sigmoid   step 0
+    //         o = h * torch.sigmoid(h)           # /layer/Sigmoid step 1, /layer/Mul step 2
+    //         return self.out(o)                 # /layer/out/Sigmoid  step 3
+    // h dies with its last reader (step 2), not when the forward returns (step 3).
+    void elementwiseOperands()
+    {
+        ModelBuilder b;
+        b.input("x", { 1, 4 });
+        b.node("Sigmoid", { "x" }, { "h" }, "/layer/fc/Sigmoid");
+        b.node("Sigmoid", { "h" }, { "s" }, "/layer/Sigmoid");
+        b.node("Mul", { "h", "s" }, { "o" }, "/layer/Mul");
+        b.node("Sigmoid", { "o" }, { "u" }, "/layer/out/Sigmoid");
+        b.node("Sigmoid", { "u" }, { "y" }, "/head/Sigmoid");
+        b.output("y");
+        const Model m = readBytes(b.bytes());
+        const AnalysisResult r = analyze(m, {});
+        QCOMPARE(r.memory.lifetimes[size_t(m.graph.findValue("h"))].dies, 2);
+    }
+
     // A forward without submodules is Python code too. torchvision's Swin attention is a
     // function of F.linear on the module's own weights; shaped like it:
     //     def forward(self, x):                      # /attn
