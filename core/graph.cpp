@@ -487,4 +487,136 @@ void findRotaryTables(Graph& graph)
     }
 }
 
+
+namespace {
+
+// The nodes whose scope is `key` or inside it, with the module's input and output; none where it
+// writes two activations or has no single softmax. `masks` gets the other activations it reads
+// (an attention mask), and `softmax` its softmax node.
+std::optional<LibraryModule> libraryModule(const Graph& graph, const std::vector<int>& candidates, const std::string& key,
+                                           std::set<int>& masks, int& softmax)
+{
+    LibraryModule m;
+    const std::string prefix = key + '/';
+    for (int n : candidates)
+        if (graph.nodes[size_t(n)].name.compare(0, prefix.size(), prefix) == 0)
+            m.nodes.push_back(n);
+    const std::set<int> inside(m.nodes.begin(), m.nodes.end());
+    std::set<int> fromMasks; // values of the masks alone, which an exporter may share with a sibling
+    softmax = -1;
+    masks.clear();
+    for (int n : m.nodes) {
+        const Node& node = graph.nodes[size_t(n)];
+        bool maskOnly = true;
+        for (int in : node.inputs) {
+            const Value& value = graph.values[size_t(std::max(in, 0))];
+            if (in < 0 || value.isInitializer || value.isConstantNode
+                || (value.producer >= 0 && graph.nodes[size_t(value.producer)].opType == "Constant"))
+                continue;
+            if (value.producer >= 0 && inside.count(value.producer)) {
+                maskOnly = maskOnly && fromMasks.count(in) > 0;
+                continue;
+            }
+            if (m.input < 0)
+                m.input = in; // the first node's (dtypes are not inferred yet)
+            else if (in != m.input)
+                masks.insert(in);
+            maskOnly = maskOnly && in != m.input;
+        }
+        for (int out : node.outputs) {
+            if (out < 0)
+                continue;
+            if (maskOnly)
+                fromMasks.insert(out);
+            const Value& v = graph.values[size_t(out)];
+            if (!v.isGraphOutput && std::all_of(v.consumers.begin(), v.consumers.end(), [&](int c) { return inside.count(c) > 0; }))
+                continue;
+            if (maskOnly)
+                continue; // a mask's reshaping, which the next layer reads too
+            if (m.output >= 0 || n != m.nodes.back())
+                return std::nullopt;
+            m.output = out;
+        }
+        if (node.opType == "Softmax") {
+            if (softmax >= 0)
+                return std::nullopt;
+            softmax = n;
+        }
+    }
+    if (m.input < 0 || m.output < 0 || softmax < 0)
+        return std::nullopt;
+    return m;
+}
+
+} // namespace
+
+void findAttentionModules(Graph& graph)
+{
+    graph.attentionModules.clear();
+    std::map<std::string, std::vector<int>> byScope; // a softmax's scope -> the nodes in or under it
+    for (int n : graph.order) {
+        const Node& node = graph.nodes[size_t(n)];
+        const size_t slash = node.name.rfind('/');
+        if (node.opType == "Softmax" && node.domain.empty() && slash != std::string::npos && slash > 0)
+            byScope[node.name.substr(0, slash)];
+    }
+    if (byScope.empty())
+        return;
+    // the nodes under each softmax's parent scope: the encoder layer's, if it is one
+    std::map<std::string, std::vector<int>> byParent;
+    for (const auto& entry : byScope)
+        byParent[entry.first.substr(0, entry.first.rfind('/'))];
+    for (int n : graph.order) {
+        const std::string& name = graph.nodes[size_t(n)].name;
+        for (size_t slash = name.find('/', 1); slash != std::string::npos; slash = name.find('/', slash + 1)) {
+            const std::string scope = name.substr(0, slash);
+            if (const auto it = byParent.find(scope); it != byParent.end())
+                it->second.push_back(n);
+        }
+    }
+    for (const auto& entry : byScope) {
+        const std::string& key = entry.first;
+        const std::string parent = key.substr(0, key.rfind('/'));
+        const std::vector<int>& candidates = parent.empty() ? graph.order : byParent[parent];
+        AttentionModule a;
+        std::set<int> masks;
+        const std::optional<LibraryModule> attention = libraryModule(graph, candidates, key, masks, a.softmax);
+        if (!attention)
+            continue;
+        bool packed = false, submodules = false;
+        std::map<int, int> slices; // sliced value -> its Slice readers
+        for (int n : attention->nodes) {
+            const Node& node = graph.nodes[size_t(n)];
+            packed = packed || (node.opType == "Split" && node.outputs.size() == 3)
+                || (node.opType == "Slice" && ++slices[node.input(0)] == 3);
+            submodules = submodules || node.name.find('/', key.size() + 1) != std::string::npos;
+        }
+        if (!packed || submodules)
+            continue;
+        a.attention = *attention;
+        a.batchFirst = graph.nodes[size_t(attention->nodes.front())].opType == "Transpose";
+        a.masked = !masks.empty();
+        if (key.size() > parent.size() && key.compare(parent.size(), std::string::npos, "/self_attn") == 0 && !parent.empty()) {
+            std::set<int> layerMasks;
+            int layerSoftmax = -1;
+            const std::optional<LibraryModule> layer = libraryModule(graph, candidates, parent, layerMasks, layerSoftmax);
+            const auto firstIn = [&](const char* child) {
+                const std::string prefix = parent + '/' + child + '/';
+                for (int n : layer ? layer->nodes : std::vector<int> {})
+                    if (graph.nodes[size_t(n)].name.compare(0, prefix.size(), prefix) == 0)
+                        return n;
+                return -1;
+            };
+            const int linear1 = firstIn("linear1"), norm1 = firstIn("norm1");
+            if (layer && layerSoftmax == a.softmax && layerMasks.empty() && linear1 >= 0 && norm1 >= 0
+                && firstIn("linear2") >= 0 && firstIn("norm2") >= 0 && graph.nodes[size_t(linear1)].opType == "MatMul") {
+                a.layer = *layer;
+                a.feedForward = graph.nodes[size_t(linear1)].output(0);
+                a.normFirst = graph.nodes[size_t(norm1)].input(0) == layer->input;
+            }
+        }
+        graph.attentionModules.push_back(std::move(a));
+    }
+}
+
 } // namespace fp

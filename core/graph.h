@@ -128,6 +128,26 @@ struct Node {
     int output(size_t index) const { return index < outputs.size() ? outputs[index] : -1; }
 };
 
+// A module that PyTorch runs as library code in inference, not as the Python its export spells
+// out: its nodes in execution order, its one activation input (what its first node reads) and
+// one output (its last node's).
+struct LibraryModule {
+    std::vector<int> nodes;
+    int input = -1, output = -1;
+};
+
+// nn.MultiheadAttention with packed self-attention, and the nn.TransformerEncoderLayer around
+// it where there is one (core/memory.cpp sizes what they allocate).
+struct AttentionModule {
+    LibraryModule attention;
+    int softmax = -1; // its node
+    bool batchFirst = false; // it starts with query.transpose(1, 0)
+    bool masked = false; // it reads an attention mask besides its input
+    std::optional<LibraryModule> layer; // children self_attn, linear1, linear2, norm1 and norm2
+    int feedForward = -1; // the layer's linear1 output
+    bool normFirst = false; // norm1 reads the layer's input
+};
+
 struct Graph {
     std::string name;
     std::vector<Value> values;
@@ -147,6 +167,9 @@ struct Graph {
     // Per value: a rotary embedding's frequency vector, a buffer though written as an
     // initializer like any parameter (findRotaryTables).
     std::vector<bool> rotaryTables;
+    // nn.MultiheadAttention modules, which PyTorch runs as library code in inference
+    // (findAttentionModules).
+    std::vector<AttentionModule> attentionModules;
 
     int findValue(const std::string& valueName) const;
 };
@@ -212,5 +235,12 @@ void findModuleArguments(Graph& graph);
 // (Range, Shape, integer ids) and constants. A learned frequency on data (SIREN's sin(Wx)) reads
 // data and stays a parameter.
 void findRotaryTables(Graph& graph);
+
+// Fills graph.attentionModules. A module without submodules that reads one sequence, writes one
+// and runs one softmax, after linear(x, in_proj).chunk(3) (a Split or three Slices of one
+// tensor; cross-attention chunks k and v in two): nn.MultiheadAttention's self-attention.
+// What else it reads is a mask. Its parent is an nn.TransformerEncoderLayer where the module is
+// its self_attn beside linear1, linear2, norm1 and norm2 (eval exports drop the dropouts).
+void findAttentionModules(Graph& graph);
 
 } // namespace fp

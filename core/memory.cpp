@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string_view>
 #include <unordered_map>
@@ -404,6 +406,7 @@ struct FusedRole {
     SavedRule rule;
     bool attention = false; // --fuse attention's kernel
     int end = -1; // its first node's: the pattern's last node, until which its inputs are held
+    int64_t scratch = 0; // its last node's: what the kernel allocates besides its output
 };
 
 // --fuse attention: MatMul(q, k^T) [-> scale, mask: Div, Mul, Add, Sub, Where] -> Softmax
@@ -479,6 +482,64 @@ void findFusedAttention(const Graph& graph, const std::vector<TensorInfo>& tenso
         roles[size_t(last)].rule.inputs = { 1 };
         roles[size_t(last)].last = true;
         roles[size_t(first)].end = last;
+    }
+}
+
+void markLibraryModule(const LibraryModule& m, int64_t scratch, std::vector<FusedRole>& roles)
+{
+    for (int n : m.nodes) {
+        FusedRole& role = roles[size_t(n)];
+        role = FusedRole {};
+        role.op = "MatMul"; // its autocast class (autocast turns PyTorch's fast paths off anyway)
+        role.member = true;
+        role.first = m.nodes.front();
+        role.source = m.input;
+        role.end = m.nodes.back(); // the input is read until the output is written
+    }
+    roles[size_t(m.nodes.back())].last = true;
+    roles[size_t(m.nodes.back())].scratch = scratch;
+}
+
+// nn.MultiheadAttention and nn.TransformerEncoderLayer in inference (graph.attentionModules).
+// An export writes their Python, but PyTorch runs them as library code whose allocations are
+// known (torch 1.13's profiler; X is the input's size, S the attention scores', F the
+// feed-forward's hidden size; the caller holds the input):
+// - nn.TransformerEncoderLayer's fast path, one kernel (torch._transformer_encoder_layer_fwd):
+//   qkv 3X and its per-head copy 3X together; the copy and the scores, 3X + S; the output
+//   projection's transposed input and result beside the copy, 5X; the norms' and feed-forward's
+//   outputs, 2X + F; with norm_first, norm1's output X beside all of them.
+// - nn.MultiheadAttention's fast path (torch._native_multi_head_attention), dropout 0 assumed
+//   (the default; eval exports drop it): 6X, 3X + S, 5X.
+// - Otherwise its Python path, F.multi_head_attention_forward, which keeps its locals until it
+//   returns: the in-projection 3X and the contiguous q, k and v 3X; then those, the scaled q X,
+//   the scores S and their softmax S; then the softmax and the attention output's copy and
+//   projection: max(6X, 4X + 2S, 6X + S).
+// The fast paths need a batch-first input, no attention mask, an even number of heads and no
+// autocast. The most of these, minus the output, is the kernel's scratch at its last node.
+void findLibraryModules(const Graph& graph, const std::vector<TensorInfo>& tensors, bool autocast,
+                        const std::function<int64_t(int)>& bytesOf, std::vector<FusedRole>& roles)
+{
+    for (const AttentionModule& a : graph.attentionModules) {
+        const int scores = graph.nodes[size_t(a.softmax)].input(0);
+        const int product = scores >= 0 ? graph.values[size_t(scores)].producer : -1;
+        const TensorInfo& x = tensors[size_t(a.attention.input)];
+        if (product < 0 || !x.isKnown() || x.rank() != 3 || !tensors[size_t(scores)].isKnown()
+            || tensors[size_t(scores)].rank() != 3)
+            continue;
+        const int64_t batch = x.dims[a.batchFirst ? 0 : 1], rows = tensors[size_t(scores)].dims[0];
+        const bool evenHeads = batch > 0 && rows % batch == 0 && (rows / batch) % 2 == 0;
+        const bool fastPath = a.batchFirst && evenHeads && !autocast && !a.masked
+            && graph.nodes[size_t(product)].opType == "MatMul";
+        const int64_t X = bytesOf(a.attention.input), S = bytesOf(scores);
+        if (fastPath && a.layer) {
+            const int64_t most = satAdd(a.normFirst ? X : 0, std::max({ satMul(6, X), satAdd(satMul(3, X), S), satMul(5, X),
+                                                                       satAdd(satMul(2, X), bytesOf(a.feedForward)) }));
+            markLibraryModule(*a.layer, std::max<int64_t>(most - bytesOf(a.layer->output), 0), roles);
+            continue;
+        }
+        const int64_t most = fastPath ? std::max({ satMul(6, X), satAdd(satMul(3, X), S), satMul(5, X) })
+                                      : std::max({ satMul(6, X), satAdd(satMul(4, X), satMul(2, S)), satAdd(satMul(6, X), S) });
+        markLibraryModule(a.attention, std::max<int64_t>(most - bytesOf(a.attention.output), 0), roles);
     }
 }
 
@@ -879,6 +940,9 @@ void MemoryPlanner::findWeightViews()
 void MemoryPlanner::findFusedKernels()
 {
     m_fused = findFusedPatterns(m_graph, m_tensors);
+    if (!m_training && m_runtime.libraryModules)
+        findLibraryModules(m_graph, m_tensors, m_recipe.autocast.has_value(),
+                           [this](int v) { return tensorBytes(m_tensors[size_t(v)], m_precision); }, m_fused);
     if (m_config.fusions.attention)
         findFusedAttention(m_graph, m_tensors, m_fused);
     if (m_config.fusions.any())
@@ -1728,6 +1792,8 @@ void MemoryPlanner::placeSavedExtrasAndWorkspace()
             scratch.forward = bodyTransientBytes(node);
         else if (node.opType == "Conv" && algorithm != ConvAlgorithm::FrameworkDefault)
             scratch.forward = scratch.backward = convWorkspace(node, m_tensors, algorithm, m_precision);
+        else if (m_fused[size_t(n)].last && m_fused[size_t(n)].scratch > 0)
+            scratch.forward = m_fused[size_t(n)].scratch; // a library module's (findLibraryModules)
         else if (!m_fused[size_t(n)].member) // inside a fused pattern the framework's one kernel runs
             scratch = m_runtime.scratch(node, m_tensors, kernelElementBytes(node),
                                         [this](int v) { return isWeight(v) || m_weightView[size_t(v)]; },

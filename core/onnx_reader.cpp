@@ -821,6 +821,7 @@ Graph Reader::assemble(std::string name, std::vector<RawNode> nodes, std::vector
     findModuleOutputs(g);
     findModuleArguments(g);
     findRotaryTables(g);
+    findAttentionModules(g);
     return g;
 }
 

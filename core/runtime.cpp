@@ -294,6 +294,7 @@ RuntimeProfile parseRuntimeProfile(const std::string& json)
     p.allocator.libraryWorkspaceBytes = bytesField(allocator, "cublas_workspace_bytes", 0, int64_t(1) << 40);
     p.dropoutMaskBytesPerElement = int(bytesField(o, "dropout_mask_bytes_per_element", 1, 16));
     p.runsFoldedBatchNorm = o.value("runs_folded_batchnorm").toBool(false);
+    p.libraryModules = o.value("library_modules").toBool(false);
     for (const QJsonValue& rule : o.value("conv").toArray())
         p.conv.push_back(parseConvRule(rule.toObject()));
     const QJsonObject ops = o.value("ops").toObject();

@@ -121,6 +121,9 @@ struct RuntimeProfile {
     // PyTorch runs a BatchNorm that an eval export folded into its convolution as a second
     // kernel: one more tensor of the convolution's output size (saved for backward in training).
     bool runsFoldedBatchNorm = false;
+    // nn.MultiheadAttention and nn.TransformerEncoderLayer run as PyTorch's library code in
+    // inference (findLibraryModules), not as the Python an export spells out.
+    bool libraryModules = false;
     std::vector<ConvRule> conv;
     std::map<std::string, OpScratch> ops; // by ONNX operator type
     AutocastPolicy autocast;

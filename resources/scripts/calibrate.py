@@ -1520,6 +1520,9 @@ def build_profile(points):
         # eager mode never fuses: a BatchNorm that an eval export folded into its convolution
         # still runs as its own kernel, with its own output (tests/zoo: wav2letter, wave_cnn)
         "runs_folded_batchnorm": True,
+        # nn.MultiheadAttention and nn.TransformerEncoderLayer in inference run as PyTorch's library
+        # code, fast paths included (core/memory.cpp findLibraryModules)
+        "library_modules": True,
         "conv": [{k: r[k] for k in ("name", "match", "forward", "backward", "points", "worst_under", "worst_over",
                                     "worst_over_held") if k in r}
                  for r in rules],
