@@ -354,6 +354,25 @@ private slots:
         QCOMPARE(r.memory.lifetimes[size_t(m.graph.findValue("y"))].storage == m.graph.findValue("h"), !productReadTwice);
     }
 
+    // A ReLU after a Linear is F.relu or nn.ReLU() out of place (nn.TransformerEncoderLayer's
+    // feed-forward, torch 1.13's profiler: linear1's output, then the ReLU's beside it); after a
+    // convolution it is torchvision's ReLU(inplace=True). Linear [2, 5, 16] x 16x32 + bias, then
+    // ReLU: 1280 B each, 2560 at the ReLU.
+    void reluAfterLinear()
+    {
+        ModelBuilder b;
+        b.input("x", { 2, 5, 16 });
+        b.weight("w", { 16, 32 });
+        b.weight("bias", { 32 });
+        b.node("MatMul", { "x", "w" }, { "h" });
+        b.node("Add", { "h", "bias" }, { "a" });
+        b.node("Relu", { "a" }, { "y" });
+        b.output("y");
+        const Model m = readBytes(b.bytes());
+        const AnalysisResult r = analyze(m, AnalysisConfig {});
+        QCOMPARE(r.memory.timeline[size_t(r.memory.peakStep)].byCategory[size_t(Category::Activations)], qint64(2560));
+    }
+
     // Swin's and timm's heads: t = qkv.reshape(8, 64, 3, 4, 32).permute(2, 0, 3, 1, 4);
     // q, k = t[0], t[1]; q = q * 0.125; q @ k^T. x[i] is a view, and q * 0.125 is written in q's
     // permuted order, so matmul copies both operands (torch 1.13's profiler: allocations of
@@ -556,14 +575,15 @@ private slots:
         QCOMPARE(r.memory.optimizerBytes, int64_t(240));
     }
 
-    // tiny_mlp, X[2,4] -> Gemm(W 48 B, b 12 B) -> H[2,3] -> Relu (in place) -> MatMul(W2 60 B) -> Y[2,5].
+    // tiny_mlp, X[2,4] -> Gemm(W 48 B, b 12 B) -> H[2,3] -> Relu -> R[2,3] -> MatMul(W2 60 B) -> Y[2,5].
+    // A ReLU after a Linear is F.relu, out of place (reluAfterLinear).
     // Resident: weights 120 + Adam 240 = 360; X (32) is held by the caller throughout.
     //   forward 0 (Gemm):   360 + X 32 + H 24                                   = 416
-    //   forward 1 (Relu):   the same storage                                    = 416
-    //   forward 2 (MatMul): + Y 40                                              = 456
+    //   forward 1 (Relu):   + R 24                                              = 440
+    //   forward 2 (MatMul): - H (read last by the Relu) + Y 40                  = 456
     //   backward 3 (MatMul): + grad Y 40 + grad R 24 + grad W2 60               = 580
     //   backward 4 (Relu):  - grad Y + grad H 24                                = 564
-    //   backward 5 (Gemm):  - H (kept by Relu until now) - grad R + grad W 48 + grad b 12 = 576
+    //   backward 5 (Gemm):  - R (kept by Relu until now) - grad R + grad W 48 + grad b 12 = 576
     //   optimizer 6:        - grad H + Adam's two temporaries the size of the largest tensor (W2, 2 x 60) = 672
     void timelineByHand()
     {
@@ -572,7 +592,7 @@ private slots:
         std::vector<int64_t> live;
         for (const TimelineStep& s : r.memory.timeline)
             live.push_back(s.liveBytes);
-        QCOMPARE(live, (std::vector<int64_t> { 416, 416, 456, 580, 564, 576, 672 }));
+        QCOMPARE(live, (std::vector<int64_t> { 416, 440, 456, 580, 564, 576, 672 }));
         QCOMPARE(r.memory.timeline[3].phase, Phase::Backward);
         QCOMPARE(m.graph.nodes[size_t(r.memory.timeline[3].node)].opType, std::string("MatMul"));
         QCOMPARE(r.memory.timeline[6].phase, Phase::Optimizer);
@@ -760,14 +780,15 @@ private slots:
         QCOMPARE(dies("b0"), 4);
     }
 
-    // Inference has the same timeline with forward steps only: 120 + X 32 + H 24, then Y 40.
+    // Inference has the same timeline with forward steps only: 120 + X 32 + H 24, then R 24, then
+    // Y 40 in H's place.
     void inferenceTimeline()
     {
         const AnalysisResult r = test::analyzeFile("tiny_mlp.onnx");
         std::vector<int64_t> live;
         for (const TimelineStep& s : r.memory.timeline)
             live.push_back(s.liveBytes);
-        QCOMPARE(live, (std::vector<int64_t> { 176, 176, 216 }));
+        QCOMPARE(live, (std::vector<int64_t> { 176, 200, 216 }));
     }
 
     // Workspace of Conv 3->4, 3x3, pad 1 on 8x8 (output 8x8), fp32:

@@ -2,15 +2,16 @@
 // and the configuration panel, on real analyses of the small test models. Expected figures are
 // worked out by hand from the architectures:
 //
-// tiny_mlp.onnx: X[B,4] -> Gemm(W[3,4]^T + b[3]) -> H[B,3] -> Relu (in place) -> MatMul(W2[3,5])
+// tiny_mlp.onnx: X[B,4] -> Gemm(W[3,4]^T + b[3]) -> H[B,3] -> Relu -> R[B,3] -> MatMul(W2[3,5])
 // -> Y[B,5], all float32. Weights: (12 + 3) + 15 = 30 floats = 120 B, 60 B per layer.
 // Inference at batch B, live bytes per step (README "The memory model": inputs held throughout,
-// a buffer lives from its producer to its last consumer, outputs to the end, Relu in place):
+// a buffer lives from its producer to its last consumer, outputs to the end; a ReLU after a
+// Linear is F.relu, out of place):
 //   step 0 Gemm:   120 + X 16B + H 12B
-//   step 1 Relu:   120 + X 16B + H 12B            (in place: H's buffer)
-//   step 2 MatMul: 120 + X 16B + H 12B + Y 20B    = 120 + 48B, the peak
-// Activation bytes per layer: Gemm 12B, Relu 12B (a view of H, counted as the layer's output),
-// MatMul 20B. MACs: Gemm 3*4*B = 12B, MatMul 3*5*B = 15B.
+//   step 1 Relu:   120 + X 16B + H 12B + R 12B
+//   step 2 MatMul: 120 + X 16B + R 12B + Y 20B    = 120 + 48B, the peak
+// Activation bytes per layer: Gemm 12B, Relu 12B, MatMul 20B. MACs: Gemm 3*4*B = 12B,
+// MatMul 3*5*B = 15B.
 
 #include "chartmapping.h"
 #include "controlpanel.h"
@@ -596,7 +597,7 @@ private slots:
     }
 
     // Pinned at batch 2 (peak 216 B), then batch 8 (504 B): the dashed line keeps batch 2's
-    // totals per step (176, 176, 216), named by its configuration.
+    // totals per step (176, 200, 216), named by its configuration.
     void timelineComparison()
     {
         TimelineChart chart;
@@ -620,6 +621,7 @@ private slots:
         QCOMPARE(line->count(), 6);
         const double unit = chart.memoryUnitDivisor();
         QCOMPARE(line->at(0).y() * unit, 120.0 + 28 * 2); // Gemm: weights, X and H
+        QCOMPARE(line->at(2).y() * unit, 120.0 + 40 * 2); // Relu: and R beside H
         QCOMPARE(line->at(4).y() * unit, double(inferencePeak(2)));
         QCOMPARE(line->at(5).x(), 3.0);
         // In the legend, by its name.

@@ -2,10 +2,10 @@
 // keeping the open model, stale loads dropped, the configuration dock re-running the analysis,
 // the views following it and one another, the budget verdict and the largest batch that fits.
 // tiny_conv.onnx: X[1,3,8,8] float -> Conv -> Relu -> MaxPool -> Flatten -> Gemm.
-// tiny_mlp.onnx: X[B,4] -> Gemm(W[3,4]^T + b[3]) -> H[B,3] -> Relu (in place) -> MatMul(W2[3,5])
+// tiny_mlp.onnx: X[B,4] -> Gemm(W[3,4]^T + b[3]) -> H[B,3] -> Relu -> R[B,3] -> MatMul(W2[3,5])
 // -> Y[B,5], float32, its own batch 2. By hand (README "The memory model"): weights 30 floats =
-// 120 B; the inference peak is at the MatMul, where the input X (16B bytes), H (12B) and Y (20B)
-// are live: 120 + 48B bytes. Activation bytes: MatMul 20B, Gemm 12B, Relu 12B (a view of H).
+// 120 B; the inference peak is at the MatMul, where the input X (16B bytes), R (12B) and Y (20B)
+// are live: 120 + 48B bytes. Activation bytes: MatMul 20B, Gemm 12B, Relu 12B.
 
 #include "chartmapping.h"
 #include "controlpanel.h"
