@@ -754,6 +754,91 @@ class T5EncoderModel(nn.Module):
         return self.drop(self.final(x))
 
 
+class TorchEncoder(nn.Module):
+    """A BERT-style encoder on nn.TransformerEncoder (batch_first, dropout 0.1): token and learned position embeddings,
+    LayerNorm, then the layers. In eval without grad PyTorch runs each layer as one kernel
+    (torch._transformer_encoder_layer_fwd) unless a mask or an odd number of heads rules it out; then
+    nn.MultiheadAttention runs F.multi_head_attention_forward."""
+
+    def __init__(self, vocab=30522, d=256, h=4, ff=1024, n=3, act="gelu", norm_first=False, causal=False):
+        super().__init__()
+        self.causal = causal
+        self.emb = nn.Embedding(vocab, d)
+        self.pos = nn.Embedding(512, d)
+        self.norm = nn.LayerNorm(d)
+        layer = nn.TransformerEncoderLayer(d, h, ff, dropout=0.1, activation=act, batch_first=True, norm_first=norm_first)
+        self.encoder = nn.TransformerEncoder(layer, n, enable_nested_tensor=False)
+
+    def forward(self, input_ids):
+        pos = torch.arange(input_ids.shape[1], device=input_ids.device).unsqueeze(0)
+        x = self.norm(self.emb(input_ids) + self.pos(pos))
+        mask = None
+        if self.causal:
+            t = input_ids.shape[1]
+            mask = torch.triu(torch.full((t, t), float("-inf"), device=x.device), diagonal=1)
+        return self.encoder(x, mask=mask)
+
+
+class FuncAttention(nn.Module):
+    """Causal self-attention written with F.linear on its own parameters: a forward without submodules."""
+
+    def __init__(self, d, h):
+        super().__init__()
+        self.h = h
+        self.w_qkv = nn.Parameter(torch.randn(3 * d, d) * 0.02)
+        self.b_qkv = nn.Parameter(torch.zeros(3 * d))
+        self.w_o = nn.Parameter(torch.randn(d, d) * 0.02)
+
+    def forward(self, x):
+        B, T, C = x.shape
+        qkv = F.linear(x, self.w_qkv, self.b_qkv)
+        q, k, v = qkv.chunk(3, dim=-1)
+        q = q.view(B, T, self.h, C // self.h).transpose(1, 2)
+        k = k.view(B, T, self.h, C // self.h).transpose(1, 2)
+        v = v.view(B, T, self.h, C // self.h).transpose(1, 2)
+        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(C // self.h))
+        mask = torch.ones(T, T, dtype=torch.bool, device=x.device).tril()
+        att = att.masked_fill(~mask, float("-inf"))
+        att = F.softmax(att, dim=-1)
+        y = att @ v
+        y = y.transpose(1, 2).contiguous().view(B, T, C)
+        return F.linear(y, self.w_o)
+
+
+class FuncBlock(nn.Module):
+    def __init__(self, d, h):
+        super().__init__()
+        self.ln1 = nn.LayerNorm(d)
+        self.attn = FuncAttention(d, h)
+        self.ln2 = nn.LayerNorm(d)
+        self.fc = nn.Linear(d, 4 * d)
+        self.proj = nn.Linear(4 * d, d)
+
+    def forward(self, x):
+        x = x + self.attn(self.ln1(x))
+        return x + self.proj(F.gelu(self.fc(self.ln2(x))))
+
+
+class FuncGPT(nn.Module):
+    """A GPT whose attention is a function of F.linear on the module's own weights (no submodules), like
+    torchvision's Swin attention, in GPT-2's pre-norm blocks."""
+
+    def __init__(self, vocab=16000, d=256, h=4, n=3):
+        super().__init__()
+        self.wte = nn.Embedding(vocab, d)
+        self.wpe = nn.Embedding(1024, d)
+        self.blocks = nn.ModuleList([FuncBlock(d, h) for _ in range(n)])
+        self.ln_f = nn.LayerNorm(d)
+        self.head = nn.Linear(d, vocab, bias=False)
+
+    def forward(self, input_ids):
+        pos = torch.arange(input_ids.shape[1], device=input_ids.device).unsqueeze(0)
+        x = self.wte(input_ids) + self.wpe(pos)
+        for b in self.blocks:
+            x = b(x)
+        return self.head(self.ln_f(x))
+
+
 def cbr2d(cin, cout, k, s=1, p=0, d=1):
     return [nn.Conv2d(cin, cout, k, s, p, d, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
 
@@ -1027,6 +1112,7 @@ VISION = [
 # (<name>|<export>|b<batch>|<res>, <name>_<export>_<res>.onnx) that leave the model's 224/128 entries as they are;
 # they exist to test that nothing in the estimate is tuned to 128/224 px
 EXTRA_RESOLUTIONS = {
+    "swin_t": (160,),
     "resnet18": (96,),
     "mobilenet_v2": (288,),
     "resnet50": (288,),
@@ -1053,6 +1139,14 @@ SKIP_BY_DESIGN = {
                   "opset 13 (swin v2's attention zeroes the key part of the qkv bias in forward: "
                   "qkv_bias[length:2*length].zero_()); not measured",
 }
+
+def torch_text(ctor, cfg):
+    """A TEXT entry for TorchEncoder: input_ids in, last_hidden_state out."""
+    return dict(family="torch_transformer_encoder", ctor=ctor, cfg=dict(cfg, **{"class": "TorchEncoder"}),
+                inputs=lambda b, s: (torch.randint(0, 30522, (b, s)),), input_names=["input_ids"],
+                output_names=["last_hidden_state"], loss=lambda out: out.float().sum(),
+                loss_desc="last_hidden_state.float().sum()", dyn_out={"last_hidden_state": {0: "batch", 1: "sequence"}})
+
 
 TEXT = {
     "gpt2_4l": dict(family="gpt2", ctor=lambda: mm.GPT2LMHeadModel(n_layer=4, n_embd=512, n_head=8),
@@ -1111,6 +1205,20 @@ TEXT = {
                   output_names=["last_hidden_state"], loss=lambda out: out.float().sum(),
                   loss_desc="last_hidden_state.float().sum()",
                   dyn_out={"last_hidden_state": {0: "batch", 1: "sequence"}}),
+    # nn.TransformerEncoder: the fast path (post-norm GELU; pre-norm), and the Python path (a causal mask; odd heads)
+    "torch_enc": torch_text(lambda: TorchEncoder(), {"d": 256, "heads": 4, "ff": 1024, "layers": 3, "activation": "gelu"}),
+    "torch_enc_prenorm": torch_text(lambda: TorchEncoder(h=8, ff=2048, norm_first=True),
+                                    {"d": 256, "heads": 8, "ff": 2048, "layers": 3, "norm_first": True}),
+    "torch_enc_causal": torch_text(lambda: TorchEncoder(causal=True),
+                                   {"d": 256, "heads": 4, "ff": 1024, "layers": 3, "mask": "causal float -inf"}),
+    "torch_enc_odd": torch_text(lambda: TorchEncoder(d=192, h=3, ff=768, act="relu"),
+                                {"d": 192, "heads": 3, "ff": 768, "layers": 3, "activation": "relu"}),
+    "func_gpt": dict(family="gpt2", ctor=lambda: FuncGPT(),
+                     cfg={"vocab_size": 16000, "n_embd": 256, "n_layer": 3, "n_head": 4, "structure": "functional attention",
+                          "ops": "F.linear on the attention's own parameters, chunk, masked_fill causal mask"},
+                     inputs=lambda b, s: (torch.randint(0, 16000, (b, s)),), input_names=["input_ids"],
+                     output_names=["logits"], loss=lambda out: out.float().sum(), loss_desc="logits.float().sum()",
+                     dyn_out={"logits": {0: "batch", 1: "sequence"}}),
 }
 TEXT_SEQ, TEXT_BATCH = (128, 512), (1, 4)
 
