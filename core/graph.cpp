@@ -434,7 +434,10 @@ void findModuleArguments(Graph& graph)
             const std::vector<std::string>& owner = scopes[size_t(value.consumers.front())];
             holdUntilReturn(owner, owner.size());
         }
-        if (value.producer >= 0 && !from.empty() && isLocal(value, from, scopes))
+        // An elementwise result handed on is a temporary, `self.norm(x + y)`, or rebound,
+        // `x = x + y; x = self.norm(x)` (nn.TransformerEncoderLayer, T5's layers: +9..32% before).
+        if (value.producer >= 0 && !from.empty() && isLocal(value, from, scopes)
+            && !isElementwise(graph.nodes[size_t(value.producer)]))
             holdUntilReturn(from, from.size());
         graph.heldUntilNode[v] = held;
     }

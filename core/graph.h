@@ -221,7 +221,8 @@ void findModuleOutputs(Graph& graph);
 // early the module's nodes last read it: the modules a consumer's scope enters beyond the
 // producer's take it as an argument, and the outermost of them holds it longest. A tensor a
 // forward's own operator computes and hands to a submodule is a local of that forward, held
-// until it returns (DenseNet's concatenated features), and so is one that a forward reads with
+// until it returns (DenseNet's concatenated features), unless an elementwise operator made it
+// (`self.norm(x + y)`), and so is one that a forward reads with
 // its own operators (BERT's q, k, v and masked scores; Swin's windows, scaled q and attention
 // weights), unless only elementwise operators read it (`x = x / c` rebinds the name; F.gelu
 // written as a formula), it is a view, or only views read it (a chained expression's temporary).

@@ -666,6 +666,29 @@ private slots:
         QCOMPARE(dies("n"), 2);
     }
 
+    // A residual sum handed to a norm is a temporary: nn.TransformerEncoderLayer's
+    //     def forward(self, x):                         # /layer
+    //         x = self.norm1(x + self.attn(x))          # /layer/attn/Sigmoid step 0,
+    //                                                   # /layer/Add step 1, /layer/norm1/Sigmoid step 2
+    //         return self.ff(x)                         # /layer/ff/Sigmoid step 3
+    // The sum dies when norm1 returns (step 2), not with the forward (step 3), as DenseNet's
+    // concatenation would (pythonLocals). torch 1.13's profiler on nn.TransformerEncoderLayer:
+    // the sum's allocation is freed right after norm1's output is made.
+    void residualSumToSubmodule()
+    {
+        ModelBuilder b;
+        b.input("x", { 1, 4 });
+        b.node("Sigmoid", { "x" }, { "a" }, "/layer/attn/Sigmoid");
+        b.node("Add", { "x", "a" }, { "sum" }, "/layer/Add");
+        b.node("Sigmoid", { "sum" }, { "n" }, "/layer/norm1/Sigmoid");
+        b.node("Sigmoid", { "n" }, { "f" }, "/layer/ff/Sigmoid");
+        b.node("Sigmoid", { "f" }, { "y" }, "/head/Sigmoid");
+        b.output("y");
+        const Model m = readBytes(b.bytes());
+        const AnalysisResult r = analyze(m, {});
+        QCOMPARE(r.memory.lifetimes[size_t(m.graph.findValue("sum"))].dies, 2);
+    }
+
     // BERT's self-attention keeps its projections and scores in locals:
     //     def forward(self, x):                 # /attn
     //         q = self.query(x)                 # /attn/query/Sigmoid    step 0
