@@ -334,6 +334,16 @@ bool reshapesPermuted(const Graph& graph, const Node& node)
     return false;
 }
 
+// PyTorch's view, permute, chunk and select return views (Shape reads only the sizes).
+const std::set<std::string> kViews { "Reshape", "Transpose", "Squeeze", "Unsqueeze", "Flatten",
+                                     "Identity", "Slice", "Split", "Gather", "Expand", "Shape" };
+
+// A view of its input: no tensor of its own (a reshape of a permuted tensor copies).
+bool isView(const Graph& graph, const Node& node)
+{
+    return node.domain.empty() && kViews.count(node.opType) > 0 && !reshapesPermuted(graph, node);
+}
+
 // Whether `value` is a local of the forward that reads it with its own operators: the module
 // that runs its consumers, which contains its producer. Python code around submodules (BERT's
 // self-attention around query, key and value) or without any (torchvision's Swin attention, a
@@ -344,19 +354,15 @@ bool reshapesPermuted(const Graph& graph, const Node& node)
 // - a view (view, permute, chunk): the storage it looks into is the local;
 // - a tensor the forward's own operator makes that only views read: a temporary of a chained
 //   expression (`(attn @ v).transpose(1, 2).reshape(...)`) or rebound (`x = x.view(...)`); it
-//   lives as long as its views do. A submodule's result read so was named by the caller
-//   (BERT's `mixed_query_layer = self.query(x)`).
-// nn.MultiheadAttention, which PyTorch runs as one fused kernel in eval, is counted as Python
-// code too: ViT-B/16's inference peak is 1.2% over for it.
-bool readByForward(const Graph& graph, const Value& value, const std::vector<std::string>& from,
+//   lives as long as its views do. A submodule's result read so is a name where the forward
+//   computes with a view of it (BERT's `mixed_query_layer = self.query(x)`), else a chain too.
+// nn.MultiheadAttention, which PyTorch runs as library code, is sized apart (core/memory.cpp's
+// findLibraryModules).
+bool readByForward(const Graph& graph, int v, const std::vector<std::string>& from,
                    const std::vector<std::vector<std::string>>& scopes)
 {
-    static const std::set<std::string> views { "Reshape", "Transpose", "Squeeze", "Unsqueeze", "Flatten",
-                                               "Identity", "Slice", "Split", "Gather", "Expand", "Shape" };
-    if (value.isGraphOutput || value.consumers.empty())
-        return false;
-    const Node& producer = graph.nodes[size_t(value.producer)];
-    if (views.count(producer.opType) && !reshapesPermuted(graph, producer))
+    const Value& value = graph.values[size_t(v)];
+    if (value.isGraphOutput || value.consumers.empty() || isView(graph, graph.nodes[size_t(value.producer)]))
         return false;
     const std::vector<std::string>& owner = scopes[size_t(value.consumers.front())];
     if (owner.empty() || from.size() < owner.size() || !std::equal(owner.begin(), owner.end(), from.begin()))
@@ -364,9 +370,29 @@ bool readByForward(const Graph& graph, const Value& value, const std::vector<std
     for (int c : value.consumers)
         if (scopes[size_t(c)] != owner)
             return false;
-    const auto readAsView = [&](int c) { return views.count(graph.nodes[size_t(c)].opType) > 0; };
-    if (from == owner && std::all_of(value.consumers.begin(), value.consumers.end(), readAsView))
+    const auto readAsView = [&](int c) { return kViews.count(graph.nodes[size_t(c)].opType) > 0; };
+    if (std::all_of(value.consumers.begin(), value.consumers.end(), readAsView)) {
+        if (from == owner)
+            return false; // a chained expression's temporary, or rebound by x = x.view(...)
+        // A submodule's result only viewed: named where the forward computes with a view of it
+        // (BERT's mixed_query_layer, whose view q meets k in a matmul), else a chain that passes
+        // its views on (MLP-Mixer's self.norm1(x).transpose(1, 2) into the token MLP).
+        std::vector<int> frontier { v };
+        for (int depth = 0; depth < 12 && !frontier.empty(); ++depth) {
+            std::vector<int> next;
+            for (int viewed : frontier)
+                for (int c : graph.values[size_t(viewed)].consumers) {
+                    const Node& reader = graph.nodes[size_t(c)];
+                    if (kViews.count(reader.opType))
+                        next.insert(next.end(), reader.outputs.begin(), reader.outputs.end());
+                    else if (scopes[size_t(c)] == owner && !isElementwise(reader))
+                        return true;
+                }
+            next.erase(std::remove(next.begin(), next.end(), -1), next.end());
+            frontier = std::move(next);
+        }
         return false;
+    }
     return !std::all_of(value.consumers.begin(), value.consumers.end(),
                         [&](int c) { return isElementwise(graph.nodes[size_t(c)]); });
 }
@@ -430,14 +456,15 @@ void findModuleArguments(Graph& graph)
                 && arguments[scopeKey(to, common + 1)].size() >= 2 && !isIndexed(to[common]))
                 holdUntilReturn(to, common);
         }
-        if (value.producer >= 0 && held < 0 && readByForward(graph, value, from, scopes)) {
+        if (value.producer >= 0 && held < 0 && readByForward(graph, int(v), from, scopes)) {
             const std::vector<std::string>& owner = scopes[size_t(value.consumers.front())];
             holdUntilReturn(owner, owner.size());
         }
-        // An elementwise result handed on is a temporary, `self.norm(x + y)`, or rebound,
-        // `x = x + y; x = self.norm(x)` (nn.TransformerEncoderLayer, T5's layers: +9..32% before).
+        // An elementwise result or a view handed on is a temporary, `self.norm(x + y)`,
+        // `self.mlp(x.transpose(1, 2))`, or rebound, `x = x + y; x = self.norm(x)`
+        // (nn.TransformerEncoderLayer, T5's layers: +9..32% before; MLP-Mixer +17%).
         if (value.producer >= 0 && !from.empty() && isLocal(value, from, scopes)
-            && !isElementwise(graph.nodes[size_t(value.producer)]))
+            && !isElementwise(graph.nodes[size_t(value.producer)]) && !isView(graph, graph.nodes[size_t(value.producer)]))
             holdUntilReturn(from, from.size());
         graph.heldUntilNode[v] = held;
     }

@@ -689,6 +689,37 @@ private slots:
         QCOMPARE(r.memory.lifetimes[size_t(m.graph.findValue("sum"))].dies, 2);
     }
 
+    // A submodule's result that the forward only views is named where the forward computes
+    // with the view, and a temporary where the view goes on to another call:
+    //     def forward(self, x):                      # /block
+    //         t = self.mlp(self.norm(x).transpose(1, 2))
+    //                                                # /block/norm/Sigmoid step 0, /block/Transpose
+    //                                                # step 1, /block/mlp/Sigmoid step 2
+    //         q = self.q(t)                          # /block/q/Sigmoid step 3
+    //         k = q.transpose(1, 2)                  # /block/Transpose_1 step 4
+    //         return self.out(k @ k)                 # /block/MatMul step 5, /block/out/Sigmoid step 6
+    // The norm's output (MLP-Mixer's token mixing) dies when mlp returns (step 2); q is a name
+    // the forward keeps until it returns (step 6), as BERT's mixed_query_layer.
+    void viewedSubmoduleResults()
+    {
+        ModelBuilder b;
+        b.input("x", { 1, 2, 2 });
+        b.node("Sigmoid", { "x" }, { "n" }, "/block/norm/Sigmoid");
+        ModelBuilder::attr(b.node("Transpose", { "n" }, { "nt" }, "/block/Transpose"), "perm", { 0, 2, 1 });
+        b.node("Sigmoid", { "nt" }, { "t" }, "/block/mlp/Sigmoid");
+        b.node("Sigmoid", { "t" }, { "q" }, "/block/q/Sigmoid");
+        ModelBuilder::attr(b.node("Transpose", { "q" }, { "k" }, "/block/Transpose_1"), "perm", { 0, 2, 1 });
+        b.node("MatMul", { "k", "k" }, { "s" }, "/block/MatMul");
+        b.node("Sigmoid", { "s" }, { "o" }, "/block/out/Sigmoid");
+        b.node("Sigmoid", { "o" }, { "y" }, "/head/Sigmoid");
+        b.output("y");
+        const Model m = readBytes(b.bytes());
+        const AnalysisResult r = analyze(m, {});
+        const auto dies = [&](const char* v) { return r.memory.lifetimes[size_t(m.graph.findValue(v))].dies; };
+        QCOMPARE(dies("n"), 2);
+        QCOMPARE(dies("q"), 6);
+    }
+
     // BERT's self-attention keeps its projections and scores in locals:
     //     def forward(self, x):                 # /attn
     //         q = self.query(x)                 # /attn/query/Sigmoid    step 0
