@@ -6,6 +6,7 @@
 #include <cctype>
 #include <map>
 #include <set>
+#include <string_view>
 
 namespace fp {
 
@@ -593,16 +594,14 @@ void findAttentionModules(Graph& graph)
     if (byScope.empty())
         return;
     // the nodes under each softmax's parent scope: the encoder layer's, if it is one
-    std::map<std::string, std::vector<int>> byParent;
+    std::map<std::string, std::vector<int>, std::less<>> byParent; // looked up by string_view
     for (const auto& entry : byScope)
         byParent[entry.first.substr(0, entry.first.rfind('/'))];
     for (int n : graph.order) {
-        const std::string& name = graph.nodes[size_t(n)].name;
-        for (size_t slash = name.find('/', 1); slash != std::string::npos; slash = name.find('/', slash + 1)) {
-            const std::string scope = name.substr(0, slash);
-            if (const auto it = byParent.find(scope); it != byParent.end())
+        const std::string_view name = graph.nodes[size_t(n)].name;
+        for (size_t slash = name.find('/', 1); slash != std::string_view::npos; slash = name.find('/', slash + 1))
+            if (const auto it = byParent.find(name.substr(0, slash)); it != byParent.end())
                 it->second.push_back(n);
-        }
     }
     for (const auto& entry : byScope) {
         const std::string& key = entry.first;
