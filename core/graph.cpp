@@ -638,7 +638,8 @@ void findAttentionModules(Graph& graph)
             };
             const int linear1 = firstIn("linear1"), norm1 = firstIn("norm1");
             if (layer && layerSoftmax == a.softmax && layerMasks.empty() && linear1 >= 0 && norm1 >= 0
-                && firstIn("linear2") >= 0 && firstIn("norm2") >= 0 && graph.nodes[size_t(linear1)].opType == "MatMul") {
+                && firstIn("linear2") >= 0 && firstIn("norm2") >= 0 && graph.nodes[size_t(linear1)].opType == "MatMul"
+                && graph.nodes[size_t(linear1)].output(0) >= 0) {
                 a.layer = *layer;
                 a.feedForward = graph.nodes[size_t(linear1)].output(0);
                 a.normFirst = graph.nodes[size_t(norm1)].input(0) == layer->input;
