@@ -516,10 +516,13 @@ void markLibraryModule(const LibraryModule& m, int64_t scratch, std::vector<Fuse
 //   projection: max(6X, 4X + 2S, 6X + S).
 // The fast paths need a batch-first input, no attention mask, an even number of heads and no
 // autocast. The most of these, minus the output, is the kernel's scratch at its last node.
+// --fuse attention takes S away from a fast path (PyTorch 2's flash attention inside it).
 void findLibraryModules(const Graph& graph, const std::vector<TensorInfo>& tensors, bool autocast,
                         const std::function<int64_t(int)>& bytesOf, std::vector<FusedRole>& roles)
 {
     for (const AttentionModule& a : graph.attentionModules) {
+        // --fuse attention: a FlashAttention-style kernel, which never writes the scores
+        const bool flash = roles[size_t(a.softmax)].attention;
         const int scores = graph.nodes[size_t(a.softmax)].input(0);
         const int product = scores >= 0 ? graph.values[size_t(scores)].producer : -1;
         const TensorInfo& x = tensors[size_t(a.attention.input)];
@@ -530,7 +533,9 @@ void findLibraryModules(const Graph& graph, const std::vector<TensorInfo>& tenso
         const bool evenHeads = batch > 0 && rows % batch == 0 && (rows / batch) % 2 == 0;
         const bool fastPath = a.batchFirst && evenHeads && !autocast && !a.masked
             && graph.nodes[size_t(product)].opType == "MatMul";
-        const int64_t X = bytesOf(a.attention.input), S = bytesOf(scores);
+        if (flash && !fastPath)
+            continue; // Python around a fused kernel: findFusedAttention's pattern, as it is
+        const int64_t X = bytesOf(a.attention.input), S = flash ? 0 : bytesOf(scores);
         if (fastPath && a.layer) {
             const int64_t most = satAdd(a.normFirst ? X : 0, std::max({ satMul(6, X), satAdd(satMul(3, X), S), satMul(5, X),
                                                                        satAdd(satMul(2, X), bytesOf(a.feedForward)) }));
@@ -941,11 +946,11 @@ void MemoryPlanner::findWeightViews()
 void MemoryPlanner::findFusedKernels()
 {
     m_fused = findFusedPatterns(m_graph, m_tensors);
-    if (!m_training && m_runtime.libraryModules)
-        findLibraryModules(m_graph, m_tensors, m_recipe.autocast.has_value(),
-                           [this](int v) { return tensorBytes(m_tensors[size_t(v)], m_precision); }, m_fused);
     if (m_config.fusions.attention)
         findFusedAttention(m_graph, m_tensors, m_fused);
+    if (!m_training && m_runtime.libraryModules) // after --fuse attention, which replaces them
+        findLibraryModules(m_graph, m_tensors, m_recipe.autocast.has_value(),
+                           [this](int v) { return tensorBytes(m_tensors[size_t(v)], m_precision); }, m_fused);
     if (m_config.fusions.any())
         m_plan.fusedAway.assign(m_valueCount, false);
     m_fusedInterior.assign(m_valueCount, false);
@@ -1436,9 +1441,9 @@ int MemoryPlanner::linearProduct(const Node& node) const
     return -1;
 }
 
-// Whether `v` is a Linear's output: Gemm, or MatMul by a weight and its bias Add. A ReLU on
-// it is F.relu or nn.ReLU() out of place (nn.TransformerEncoderLayer's feed-forward: the
-// profiler shows linear1's output and the ReLU's together, -9% had they shared); torchvision's
+// Whether `v` is a product's: a Gemm's or MatMul's output, or a Linear's bias sum. A ReLU on it
+// is F.relu or nn.ReLU(), out of place (nn.TransformerEncoderLayer's feed-forward: the profiler
+// shows linear1's output and the ReLU's together, -9% had they shared); torchvision's
 // convolution blocks use ReLU(inplace=True).
 bool MemoryPlanner::afterLinear(int v) const
 {

@@ -770,6 +770,32 @@ private slots:
         QCOMPARE(r.memory.lifetimes[size_t(m.graph.findValue("h"))].dies, 2);
     }
 
+    // nn.TransformerEncoderLayer in inference is PyTorch's fast path, one kernel, and --fuse
+    // attention replaces its attention by a FlashAttention-style kernel: the zoo's fast-path
+    // encoder (d 256, 4 heads, feed-forward 1024, 3 layers) at batch 1 x 512, X = 512 x 256 x 4 B
+    // = 0.5 MiB, scores S = 4 x 512 x 512 x 4 B = 4 MiB. The fast path's highest allocation,
+    // 3X + S = 5.5 MiB above the layer's input, sets the peak (torch 1.13's profiler: 13 X in
+    // all, with the encoder's input and the layer's input held by their callers, 0.5 MiB each,
+    // the embeddings' LayerNorm output being the first: tests/zoo/zoo.json). Fused, the scores
+    // are never written, and the highest allocation is the qkv projection with its per-head
+    // copy, 6X: 2X + 6X = 4 MiB.
+    void encoderLayerFastPath()
+    {
+        const Model m = readModel(FOOTPRINT_TEST_ZOO "/models/torch_enc_eval.onnx");
+        AnalysisConfig config;
+        config.shapes.batch = 1;
+        config.shapes.dims["sequence"] = 512;
+        const auto activations = [&](const AnalysisResult& r) {
+            const CategoryBytes& at = r.memory.timeline[size_t(r.memory.peakStep)].byCategory;
+            return at[size_t(Category::Activations)] + at[size_t(Category::Workspace)];
+        };
+        const int64_t X = 512 * 256 * 4, S = 4 * 512 * 512 * 4;
+        const AnalysisResult fastPath = analyze(m, config);
+        QCOMPARE(activations(fastPath), 2 * X + 3 * X + S);
+        config.fusions.attention = true;
+        QCOMPARE(activations(analyze(m, config)), 2 * X + 6 * X);
+    }
+
     // A forward without submodules is Python code too. torchvision's Swin attention is a
     // function of F.linear on the module's own weights; shaped like it:
     //     def forward(self, x):                      # /attn
