@@ -31,11 +31,16 @@ if [[ -d /usr/share/libonnx-testdata/data ]]; then
         cp "$f" "$work/testdata/$(basename "$(dirname "$f")").onnx"
     done
 fi
-echo "seeds: $(ls "$work/built" | wc -l) built by the tests, $(ls "$work/testdata" | wc -l) from libonnx-testdata" >&2
+# The zoo's attention exports, for the library modules found when a graph is read (nn.MultiheadAttention,
+# nn.TransformerEncoderLayer, Swin's functional attention).
+mkdir -p "$work/zoo"
+cp "$root"/tests/zoo/models/{torch_enc*,func_gpt,vit_b_16}_eval*.onnx "$root"/tests/zoo/models/swin_t_eval_128.onnx "$work/zoo/"
+echo "seeds: $(ls "$work/built" | wc -l) built by the tests, $(ls "$work/testdata" | wc -l) from libonnx-testdata," \
+    "$(ls "$work/zoo" | wc -l) from the zoo" >&2
 
 # -max_len: libFuzzer would otherwise cut seeds at 1 MiB (tests/models has larger ones).
 "$fuzz_build/bin/fuzz_model" "$work/grown" "$root/tests/fuzz/corpus" "$root/tests/fuzz/regressions" \
-    "$root/tests/fuzz/seeds" "$root/tests/models" "$work/built" "$work/testdata" \
+    "$root/tests/fuzz/seeds" "$root/tests/models" "$work/built" "$work/testdata" "$work/zoo" \
     -max_total_time="$seconds" -rss_limit_mb=4096 -timeout=20 -max_len=2097152 \
     -artifact_prefix="$work/crashes/" -print_final_stats=1 2>&1 | tee "$work/fuzz.log"
 
