@@ -584,27 +584,26 @@ std::optional<LibraryModule> libraryModule(const Graph& graph, const std::vector
 void findAttentionModules(Graph& graph)
 {
     graph.attentionModules.clear();
-    std::map<std::string, std::vector<int>> byScope; // a softmax's scope -> the nodes in or under it
+    std::set<std::string> softmaxScopes;
     for (int n : graph.order) {
         const Node& node = graph.nodes[size_t(n)];
         const size_t slash = node.name.rfind('/');
         if (node.opType == "Softmax" && node.domain.empty() && slash != std::string::npos && slash > 0)
-            byScope[node.name.substr(0, slash)];
+            softmaxScopes.insert(node.name.substr(0, slash));
     }
-    if (byScope.empty())
+    if (softmaxScopes.empty())
         return;
     // the nodes under each softmax's parent scope: the encoder layer's, if it is one
     std::map<std::string, std::vector<int>, std::less<>> byParent; // looked up by string_view
-    for (const auto& entry : byScope)
-        byParent[entry.first.substr(0, entry.first.rfind('/'))];
+    for (const std::string& scope : softmaxScopes)
+        byParent[scope.substr(0, scope.rfind('/'))];
     for (int n : graph.order) {
         const std::string_view name = graph.nodes[size_t(n)].name;
         for (size_t slash = name.find('/', 1); slash != std::string_view::npos; slash = name.find('/', slash + 1))
             if (const auto it = byParent.find(name.substr(0, slash)); it != byParent.end())
                 it->second.push_back(n);
     }
-    for (const auto& entry : byScope) {
-        const std::string& key = entry.first;
+    for (const std::string& key : softmaxScopes) {
         const std::string parent = key.substr(0, key.rfind('/'));
         const std::vector<int>& candidates = parent.empty() ? graph.order : byParent[parent];
         AttentionModule a;
@@ -631,12 +630,12 @@ void findAttentionModules(Graph& graph)
             const std::optional<LibraryModule> layer = libraryModule(graph, candidates, parent, layerMasks, layerSoftmax);
             const auto firstIn = [&](const char* child) {
                 const std::string prefix = parent + '/' + child + '/';
-                for (int n : layer ? layer->nodes : std::vector<int> {})
+                for (int n : layer->nodes)
                     if (graph.nodes[size_t(n)].name.compare(0, prefix.size(), prefix) == 0)
                         return n;
                 return -1;
             };
-            const int linear1 = firstIn("linear1"), norm1 = firstIn("norm1");
+            const int linear1 = layer ? firstIn("linear1") : -1, norm1 = layer ? firstIn("norm1") : -1;
             if (layer && layerSoftmax == a.softmax && layerMasks.empty() && linear1 >= 0 && norm1 >= 0
                 && firstIn("linear2") >= 0 && firstIn("norm2") >= 0 && graph.nodes[size_t(linear1)].opType == "MatMul"
                 && graph.nodes[size_t(linear1)].output(0) >= 0) {

@@ -46,6 +46,19 @@ std::string convBlock(int64_t batch = 2)
     return b.bytes();
 }
 
+// The inference plan of `b`'s graph, and the step at which each value's storage dies.
+struct InferenceLifetimes {
+    explicit InferenceLifetimes(const ModelBuilder& b)
+        : model(readBytes(b.bytes()))
+        , result(analyze(model, {}))
+    {
+    }
+    int dies(const char* value) const { return result.memory.lifetimes[size_t(model.graph.findValue(value))].dies; }
+
+    Model model;
+    AnalysisResult result;
+};
+
 } // namespace
 
 class TestTraining : public QObject {
@@ -659,11 +672,9 @@ private slots:
         b.node("Sigmoid", { "u" }, { "v" }, "/layer/conv2/Sigmoid");
         b.node("Sigmoid", { "v" }, { "y" }, "/out/Sigmoid");
         b.output("y");
-        const Model m = readBytes(b.bytes());
-        const AnalysisResult r = analyze(m, {});
-        const auto dies = [&](const char* v) { return r.memory.lifetimes[size_t(m.graph.findValue(v))].dies; };
-        QCOMPARE(dies("t"), 3);
-        QCOMPARE(dies("n"), 2);
+        const InferenceLifetimes lifetimes(b);
+        QCOMPARE(lifetimes.dies("t"), 3);
+        QCOMPARE(lifetimes.dies("n"), 2);
     }
 
     // A residual sum handed to a norm is a temporary: nn.TransformerEncoderLayer's
@@ -684,9 +695,7 @@ private slots:
         b.node("Sigmoid", { "n" }, { "f" }, "/layer/ff/Sigmoid");
         b.node("Sigmoid", { "f" }, { "y" }, "/head/Sigmoid");
         b.output("y");
-        const Model m = readBytes(b.bytes());
-        const AnalysisResult r = analyze(m, {});
-        QCOMPARE(r.memory.lifetimes[size_t(m.graph.findValue("sum"))].dies, 2);
+        QCOMPARE(InferenceLifetimes(b).dies("sum"), 2);
     }
 
     // A submodule's result that the forward only views is named where the forward computes
@@ -713,11 +722,9 @@ private slots:
         b.node("Sigmoid", { "s" }, { "o" }, "/block/out/Sigmoid");
         b.node("Sigmoid", { "o" }, { "y" }, "/head/Sigmoid");
         b.output("y");
-        const Model m = readBytes(b.bytes());
-        const AnalysisResult r = analyze(m, {});
-        const auto dies = [&](const char* v) { return r.memory.lifetimes[size_t(m.graph.findValue(v))].dies; };
-        QCOMPARE(dies("n"), 2);
-        QCOMPARE(dies("q"), 6);
+        const InferenceLifetimes lifetimes(b);
+        QCOMPARE(lifetimes.dies("n"), 2);
+        QCOMPARE(lifetimes.dies("q"), 6);
     }
 
     // BERT's self-attention keeps its projections and scores in locals:
@@ -740,11 +747,9 @@ private slots:
         b.node("Sigmoid", { "s" }, { "o" }, "/attn/out/Sigmoid");
         b.node("Sigmoid", { "o" }, { "y" }, "/head/Sigmoid");
         b.output("y");
-        const Model m = readBytes(b.bytes());
-        const AnalysisResult r = analyze(m, {});
-        const auto dies = [&](const char* v) { return r.memory.lifetimes[size_t(m.graph.findValue(v))].dies; };
-        QCOMPARE(dies("q"), 3);
-        QCOMPARE(dies("scores"), 2);
+        const InferenceLifetimes lifetimes(b);
+        QCOMPARE(lifetimes.dies("q"), 3);
+        QCOMPARE(lifetimes.dies("scores"), 2);
     }
 
     // A tensor only elementwise operators read is an expression's operand or rebound, not a
@@ -765,9 +770,7 @@ private slots:
         b.node("Sigmoid", { "o" }, { "u" }, "/layer/out/Sigmoid");
         b.node("Sigmoid", { "u" }, { "y" }, "/head/Sigmoid");
         b.output("y");
-        const Model m = readBytes(b.bytes());
-        const AnalysisResult r = analyze(m, {});
-        QCOMPARE(r.memory.lifetimes[size_t(m.graph.findValue("h"))].dies, 2);
+        QCOMPARE(InferenceLifetimes(b).dies("h"), 2);
     }
 
     // nn.TransformerEncoderLayer in inference is PyTorch's fast path, one kernel, and --fuse
@@ -824,12 +827,10 @@ private slots:
         b.node("Sigmoid", { "a" }, { "o" }, "/attn/Sigmoid");
         b.node("Sigmoid", { "o" }, { "y" }, "/head/Sigmoid");
         b.output("y");
-        const Model m = readBytes(b.bytes());
-        const AnalysisResult r = analyze(m, {});
-        const auto dies = [&](const char* v) { return r.memory.lifetimes[size_t(m.graph.findValue(v))].dies; };
-        QCOMPARE(dies("w"), 6);
-        QCOMPARE(dies("s"), 6);
-        QCOMPARE(dies("inner"), 5);
+        const InferenceLifetimes lifetimes(b);
+        QCOMPARE(lifetimes.dies("w"), 6);
+        QCOMPARE(lifetimes.dies("s"), 6);
+        QCOMPARE(lifetimes.dies("inner"), 5);
     }
 
     // A submodule's result passed with other arguments is a named local of the caller:
@@ -853,11 +854,9 @@ private slots:
         b.node("Sigmoid", { "b1" }, { "b2" }, "/enc/blocks.2/Sigmoid");
         b.node("Sigmoid", { "b2" }, { "y" }, "/head/Sigmoid");
         b.output("y");
-        const Model m = readBytes(b.bytes());
-        const AnalysisResult r = analyze(m, {});
-        const auto dies = [&](const char* v) { return r.memory.lifetimes[size_t(m.graph.findValue(v))].dies; };
-        QCOMPARE(dies("s"), 2);
-        QCOMPARE(dies("b0"), 4);
+        const InferenceLifetimes lifetimes(b);
+        QCOMPARE(lifetimes.dies("s"), 2);
+        QCOMPARE(lifetimes.dies("b0"), 4);
     }
 
     // Inference has the same timeline with forward steps only: 120 + X 32 + H 24, then R 24, then
